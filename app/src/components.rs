@@ -1,0 +1,62 @@
+//! Views shared by several pages.
+
+use leptos::prelude::*;
+use leptos_meta::Html;
+
+use crate::i18n::{ui, with_lang, Lang};
+
+/// Sets the document language (`<html lang>`) so screen readers pronounce the page correctly.
+#[component]
+pub fn DocumentLang(lang: Memo<Lang>) -> impl IntoView {
+    view! { <Html {..} lang=move || lang.get().code() /> }
+}
+
+/// Link to the same page in the other language.
+#[component]
+pub fn LangSwitch(#[prop(into)] path: String, lang: Lang) -> impl IntoView {
+    let other = match lang {
+        Lang::Vi => Lang::En,
+        Lang::En => Lang::Vi,
+    };
+    view! {
+        <a class="lang-switch" href=with_lang(&path, other) hreflang=other.code() lang=other.code()>
+            {ui(lang).other_lang_label}
+        </a>
+    }
+}
+
+/// Sets the HTTP status of the server-rendered response (no effect in the browser).
+pub fn set_status(status: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(status) {
+            options.set_status(status);
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+}
+
+/// The friendly page for an unknown or retired desk code (404 or 410).
+#[component]
+pub fn DeskUnavailable(lang: Lang, retired: bool) -> impl IntoView {
+    set_status(if retired { 410 } else { 404 });
+    let t = ui(lang);
+    view! {
+        <main class="page narrow">
+            <h1>{t.desk_not_found_title}</h1>
+            <p>{if retired { t.desk_retired_body } else { t.desk_not_found_body }}</p>
+        </main>
+    }
+}
+
+/// Shown when the server failed; the details are in the server log.
+#[component]
+pub fn ServerFailure(lang: Lang) -> impl IntoView {
+    set_status(500);
+    view! {
+        <main class="page narrow">
+            <p class="form-error" role="alert">{ui(lang).submit_failed}</p>
+        </main>
+    }
+}

@@ -1,0 +1,89 @@
+//! Hài Lòng's user interface: Leptos pages rendered on the server and hydrated in the browser,
+//! the server functions they call, and (with the `ssr` feature) the storage layer behind them.
+//!
+//! Every page renders completely without JavaScript: citizens open the survey on cheap phones where
+//! the WASM may never load, so forms post plainly and the WASM only enhances them.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+pub mod submission;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The HTML document around every page. `defer` keeps the WASM off the critical path on slow
+/// phones: the forms work before (and without) hydration.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="vi">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="data:," />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options defer=true />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The route table. Pages that load data use `SsrMode::Async` so the first response is complete
+/// HTML with the right status code (404 for an unknown desk, 422 for a rejected form).
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: the mark tells browser tests (and anyone
+    // debugging a phone) that the WASM loaded and took over.
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="main-css" href="/pkg/hailong.css" />
+        <Title text="Hài Lòng" />
+        <Router>
+            <Routes fallback=pages::not_found::NotFoundPage>
+                <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
+                <Route path=path!("/q/:code") view=pages::survey::SurveyPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/q/:code/thanks")
+                    view=pages::thanks::ThanksPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/q/:code/poster")
+                    view=pages::poster::PosterPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/posters") view=pages::poster::PostersPage ssr=SsrMode::Async />
+            </Routes>
+        </Router>
+    }
+}
+
+/// Entry point of the WASM bundle.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,7 @@
+//! One module per page.
+
+pub mod home;
+pub mod not_found;
+pub mod poster;
+pub mod survey;
+pub mod thanks;

@@ -1,0 +1,177 @@
+//! All SQL lives here, as named async functions grouped by aggregate (units, desks, responses).
+//!
+//! One `AnyPool` serves both the embedded SQLite default and PostgreSQL, so every query is runtime
+//! SQL in the common subset (`$1` placeholders, integers and text only); only the migrations differ
+//! per backend. Row structs stay here; pages get wire types from `api`.
+
+pub mod desks;
+pub mod responses;
+pub mod units;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+/// Which database a `Store` talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, or `None` for an unsupported scheme.
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL `{0}`: use sqlite://… or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("cannot create the database folder {0}: {1}")]
+    Folder(String, std::io::Error),
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("inconsistent data: {0}")]
+    Inconsistent(String),
+}
+
+/// Handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens a pool on `url`. SQLite files (and their folder) are created when missing.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend =
+            Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_string()))?;
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                if let Some(folder) = sqlite_folder(url) {
+                    std::fs::create_dir_all(&folder).map_err(|e| {
+                        StoreError::Folder(folder.display().to_string(), e)
+                    })?;
+                }
+                AnyPoolOptions::new()
+                    // SQLite has one writer at a time; a few connections let readers run beside it.
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            // WAL lets readers work during a write; FULL makes a commit durable
+                            // before the citizen sees "thank you"; the busy timeout queues
+                            // concurrent writers instead of failing with "database is locked".
+                            conn.execute(sqlx::raw_sql(
+                                "pragma journal_mode = wal; pragma synchronous = full; \
+                                 pragma busy_timeout = 30000; pragma foreign_keys = on;",
+                            ))
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(10)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        Ok(Store { pool, backend })
+    }
+
+    /// Applies the migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The folder of an SQLite file URL (`sqlite://data/hailong.db?mode=rwc` → `data`).
+fn sqlite_folder(url: &str) -> Option<std::path::PathBuf> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()?;
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+}
+
+/// Milliseconds since the Unix epoch: how times are stored (see migrations/README.md).
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Today's date in Vietnam (UTC+7), `YYYY-MM-DD`, for validity checks of units and desks.
+pub fn today_vn() -> String {
+    let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
+    chrono::Utc::now()
+        .with_timezone(&vn)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_folder_is_the_parent_of_the_file() {
+        assert_eq!(
+            sqlite_folder("sqlite://data/hailong.db?mode=rwc"),
+            Some("data".into())
+        );
+        assert_eq!(sqlite_folder("sqlite://hailong.db"), None);
+        assert_eq!(sqlite_folder("sqlite::memory:"), None);
+    }
+
+    #[test]
+    fn backend_follows_the_url_scheme() {
+        assert_eq!(Backend::from_url("sqlite://x.db"), Some(Backend::Sqlite));
+        assert_eq!(
+            Backend::from_url("postgres://postgres@127.0.0.1/x"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(Backend::from_url("mysql://x"), None);
+    }
+}

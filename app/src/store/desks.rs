@@ -1,0 +1,205 @@
+//! One-stop desks and their public QR codes.
+
+use rand::Rng;
+use survey_definitions::{Text, DEFAULT_SURVEY_ID};
+
+use super::{now_ms, today_vn, Store, StoreError};
+use crate::api::desks::{DeskInfo, DeskLookup};
+
+/// The name every commune's first desk gets.
+pub const DEFAULT_DESK_NAME_VI: &str = "Bộ phận tiếp nhận và trả kết quả";
+pub const DEFAULT_DESK_NAME_EN: &str = "One-stop desk";
+
+/// Characters of public codes: lowercase letters and digits without look-alikes (0/o, 1/l/i),
+/// so a code read aloud or typed from a poster is not mistaken.
+const CODE_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+/// 12 characters of a 31-letter alphabet: about 59 bits, unguessable by enumeration.
+const CODE_LEN: usize = 12;
+
+/// A new random public code for a desk.
+pub fn new_public_code() -> String {
+    let mut rng = rand::thread_rng();
+    (0..CODE_LEN)
+        .map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Whether `code` has the shape of a public code (checked before touching the database).
+pub fn is_public_code(code: &str) -> bool {
+    code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b))
+}
+
+/// A desk row joined with its commune, district and province.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DeskRow {
+    pub id: i64,
+    pub public_code: String,
+    pub name: String,
+    pub name_en: String,
+    pub survey_id: String,
+    pub valid_to: Option<String>,
+    pub commune_code: String,
+    pub commune_name: String,
+    pub district_code: String,
+    pub district_name: String,
+    pub province_name: String,
+}
+
+impl DeskRow {
+    pub fn info(self, survey_url: String) -> DeskInfo {
+        DeskInfo {
+            code: self.public_code,
+            name: Text {
+                vi: self.name,
+                en: self.name_en,
+            },
+            commune_code: self.commune_code,
+            commune_name: self.commune_name,
+            district_code: self.district_code,
+            district_name: self.district_name,
+            province_name: self.province_name,
+            survey_url,
+        }
+    }
+
+    /// Whether the desk has stopped taking ratings as of today.
+    pub fn is_retired(&self) -> bool {
+        self.valid_to.as_deref().is_some_and(|to| to <= today_vn().as_str())
+    }
+
+    pub fn lookup(self, survey_url: String) -> DeskLookup<DeskInfo> {
+        if self.is_retired() {
+            DeskLookup::Retired
+        } else {
+            DeskLookup::Found(self.info(survey_url))
+        }
+    }
+}
+
+const DESK_SELECT: &str = "select d.id, d.public_code, d.name, d.name_en, d.survey_id, d.valid_to, \
+       c.code as commune_code, c.name as commune_name, \
+       coalesce(di.code, '') as district_code, coalesce(di.name, '') as district_name, \
+       coalesce(p.name, di.name, '') as province_name \
+     from desks d \
+     join admin_units c on c.id = d.commune_id \
+     left join admin_units di on di.id = c.parent_id \
+     left join admin_units p on p.id = di.parent_id";
+
+impl Store {
+    /// The desk with this public code, retired or not.
+    pub async fn find_desk(&self, public_code: &str) -> Result<Option<DeskRow>, StoreError> {
+        if !is_public_code(public_code) {
+            return Ok(None);
+        }
+        let sql = format!("{DESK_SELECT} where d.public_code = $1");
+        Ok(sqlx::query_as(&sql)
+            .bind(public_code)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Desks in force today, of one district (official code) or of every district.
+    pub async fn list_current_desks(
+        &self,
+        district_code: Option<&str>,
+    ) -> Result<Vec<DeskRow>, StoreError> {
+        let sql = format!(
+            "{DESK_SELECT} where (d.valid_to is null or d.valid_to > $1) \
+             and ($2 = '' or di.code = $2) \
+             order by di.code, c.name, d.id"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(today_vn())
+            .bind(district_code.unwrap_or(""))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Gives every commune in force that has no desk yet its default desk, in one transaction.
+    /// Returns how many desks were created.
+    pub async fn ensure_default_desks(&self) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let communes: Vec<(i64,)> = sqlx::query_as(
+            "select c.id from admin_units c where c.level = 'commune' \
+             and (c.valid_to is null or c.valid_to > $1) \
+             and not exists (select 1 from desks d where d.commune_id = c.id) order by c.id",
+        )
+        .bind(today_vn())
+        .fetch_all(&mut *tx)
+        .await?;
+        for (commune_id,) in &communes {
+            insert_desk(
+                &mut tx,
+                *commune_id,
+                DEFAULT_DESK_NAME_VI,
+                DEFAULT_DESK_NAME_EN,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(communes.len())
+    }
+
+    /// Adds a desk to the commune with this official code; returns its public code.
+    pub async fn add_desk(
+        &self,
+        commune_code: &str,
+        name_vi: &str,
+        name_en: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let commune: Option<(i64,)> = sqlx::query_as(
+            "select id from admin_units where code = $1 and level = 'commune' \
+             and (valid_to is null or valid_to > $2) order by valid_from desc limit 1",
+        )
+        .bind(commune_code)
+        .bind(today_vn())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((commune_id,)) = commune else {
+            return Ok(None);
+        };
+        let code = insert_desk(&mut tx, commune_id, name_vi, name_en).await?;
+        tx.commit().await?;
+        Ok(Some(code))
+    }
+}
+
+async fn insert_desk(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    commune_id: i64,
+    name_vi: &str,
+    name_en: &str,
+) -> Result<String, StoreError> {
+    let code = new_public_code();
+    sqlx::query(
+        "insert into desks (public_code, commune_id, name, name_en, survey_id, valid_from, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&code)
+    .bind(commune_id)
+    .bind(name_vi)
+    .bind(name_en)
+    .bind(DEFAULT_SURVEY_ID)
+    .bind(today_vn())
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_codes_have_the_public_shape_and_differ() {
+        let a = new_public_code();
+        let b = new_public_code();
+        assert!(is_public_code(&a), "{a}");
+        assert_ne!(a, b);
+        assert!(!is_public_code("abc"));
+        assert!(!is_public_code("ABCDEFGHJKMN"));
+        assert!(!is_public_code("abcdefghjk0o"));
+    }
+}

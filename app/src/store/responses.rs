@@ -1,0 +1,190 @@
+//! Citizens' responses: one `responses` row per submission, one `answers` row per answer.
+
+use futures::Stream;
+use survey_definitions::{Answer, Lang};
+
+use super::{Store, StoreError};
+
+/// A validated submission ready to be stored.
+#[derive(Debug)]
+pub struct NewResponse<'a> {
+    /// The form's idempotency key: a retried submission carries the same one.
+    pub key: &'a str,
+    pub desk_id: i64,
+    pub survey_id: &'a str,
+    pub survey_version: u32,
+    pub lang: Lang,
+    /// How the answer arrived: `qr` (a phone), later `kiosk`; `demo` for simulated data.
+    pub channel: &'a str,
+    pub dossier_code: Option<&'a str>,
+    pub created_at: i64,
+    pub answers: &'a [Answer],
+}
+
+/// Result of storing a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    New(i64),
+    /// The idempotency key was already stored: nothing new was written.
+    Duplicate(i64),
+}
+
+/// One line of the export query: a response with one of its answers (or none).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportRow {
+    pub response_id: i64,
+    pub created_at: i64,
+    pub commune_code: String,
+    pub commune_name: String,
+    pub district_name: String,
+    pub desk_code: String,
+    pub desk_name: String,
+    pub survey_id: String,
+    pub survey_version: i64,
+    pub lang: String,
+    pub channel: String,
+    pub dossier_code: Option<String>,
+    pub question_id: Option<String>,
+    pub value_int: Option<i64>,
+    pub value_text: Option<String>,
+}
+
+/// One stored answer, as read back.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredAnswer {
+    pub question_id: String,
+    pub value_int: Option<i64>,
+    pub value_text: Option<String>,
+}
+
+impl Store {
+    /// Stores a response and its answers in one transaction, committed (and so durable, see
+    /// `Store::connect`) before this returns. A key seen before stores nothing and returns the
+    /// earlier response's id.
+    pub async fn insert_response(&self, new: &NewResponse<'_>) -> Result<Inserted, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = insert_in(&mut tx, new).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Stores many responses in one transaction (bulk loads such as demo data: one commit, so one
+    /// disk flush, instead of one per response). Returns how many were new.
+    pub async fn insert_responses(&self, batch: &[NewResponse<'_>]) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut new = 0;
+        for response in batch {
+            if let Inserted::New(_) = insert_in(&mut tx, response).await? {
+                new += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    /// Number of stored responses (all desks).
+    pub async fn count_responses(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("select count(*) from responses")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
+    /// The answers of one response, by question id.
+    pub async fn answers_of(&self, response_id: i64) -> Result<Vec<StoredAnswer>, StoreError> {
+        Ok(sqlx::query_as(
+            "select question_id, value_int, value_text from answers \
+             where response_id = $1 order by question_id",
+        )
+        .bind(response_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Every response with its answers, ordered by response id, streamed so an export of millions
+    /// of rows does not hold them in memory. Consecutive rows share a response id.
+    pub fn export_rows(&self) -> impl Stream<Item = Result<ExportRow, sqlx::Error>> + '_ {
+        sqlx::query_as(
+            "select r.id as response_id, r.created_at, c.code as commune_code, c.name as commune_name, \
+               coalesce(di.name, '') as district_name, d.public_code as desk_code, d.name as desk_name, \
+               r.survey_id, r.survey_version, r.lang, r.channel, r.dossier_code, \
+               a.question_id, a.value_int, a.value_text \
+             from responses r \
+             join desks d on d.id = r.desk_id \
+             join admin_units c on c.id = d.commune_id \
+             left join admin_units di on di.id = c.parent_id \
+             left join answers a on a.response_id = r.id \
+             order by r.id, a.question_id",
+        )
+        .fetch(&self.pool)
+    }
+}
+
+/// Inserts a response and its answers inside `tx`; a key seen before inserts nothing.
+async fn insert_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    new: &NewResponse<'_>,
+) -> Result<Inserted, StoreError> {
+    // The insert comes first so SQLite takes its write lock at once (a read first could
+    // deadlock two upgrading transactions).
+    let inserted: Option<(i64,)> = sqlx::query_as(
+        "insert into responses \
+           (idempotency_key, desk_id, survey_id, survey_version, lang, channel, dossier_code, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8) \
+         on conflict (idempotency_key) do nothing returning id",
+    )
+    .bind(new.key)
+    .bind(new.desk_id)
+    .bind(new.survey_id)
+    .bind(i64::from(new.survey_version))
+    .bind(new.lang.code())
+    .bind(new.channel)
+    .bind(new.dossier_code)
+    .bind(new.created_at)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match inserted {
+        Some((id,)) => {
+            insert_answers(tx, id, new.answers).await?;
+            Ok(Inserted::New(id))
+        }
+        None => {
+            let (id,): (i64,) =
+                sqlx::query_as("select id from responses where idempotency_key = $1")
+                    .bind(new.key)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            Ok(Inserted::Duplicate(id))
+        }
+    }
+}
+
+async fn insert_answers(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    response_id: i64,
+    answers: &[Answer],
+) -> Result<(), StoreError> {
+    if answers.is_empty() {
+        return Ok(());
+    }
+    // One multi-row insert: a survey has about ten answers, far below any placeholder limit.
+    let mut sql =
+        String::from("insert into answers (response_id, question_id, value_int, value_text) values ");
+    for i in 0..answers.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let p = i * 4;
+        sql.push_str(&format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4));
+    }
+    let mut query = sqlx::query(&sql);
+    for answer in answers {
+        query = query
+            .bind(response_id)
+            .bind(answer.question_id.as_str())
+            .bind(answer.value.value_int())
+            .bind(answer.value.value_text().map(str::to_owned));
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}

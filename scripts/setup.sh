@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what building (and, with --test, testing) Hài Lòng needs, when missing.
+# Safe to run again: every step checks first. Used by run.sh, test.sh and build.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+# Root installs system packages directly; others need sudo.
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if [ ! -f /tmp/.hailong-apt-updated ]; then
+    $sudo apt-get update -qq && touch /tmp/.hailong-apt-updated
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+# 1. The WASM target.
+if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. wasm-bindgen-cli at exactly the version in Cargo.lock (the two must match).
+wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ]; then
+  say "installing wasm-bindgen-cli $wb_version (about 2 minutes)"
+  # --locked fails against this registry mirror; the exact --version pins what matters.
+  cargo install -q wasm-bindgen-cli --version "$wb_version" --force
+fi
+
+# 3. wasm-opt from npm's binaryen: Debian's binaryen (108) silently breaks release WASM.
+if [ ! -x .tools/node_modules/.bin/wasm-opt ]; then
+  command -v npm >/dev/null || apt_install nodejs npm
+  say "installing wasm-opt (npm binaryen@132) into .tools/"
+  mkdir -p .tools
+  npm install --silent --no-audit --no-fund --prefix .tools binaryen@132 >/dev/null
+fi
+
+# 4. Brotli, to precompress the site's assets.
+command -v brotli >/dev/null || { say "installing brotli"; apt_install brotli; }
+
+# 5. For tests: Chromium and its WebDriver, from Debian (browsers cannot be downloaded here).
+if [ "$want_test" = 1 ]; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    say "installing chromium and chromium-driver"
+    apt_install chromium chromium-driver
+  fi
+fi

@@ -1,0 +1,308 @@
+//! The `hailong` commands. `serve` is the default.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use futures::TryStreamExt;
+
+use crate::config::Config;
+use crate::{csv, demo, startup};
+
+#[derive(Parser, Debug)]
+#[command(name = "hailong", version, about = "Hài Lòng: citizen satisfaction at the one-stop desk")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (the default command).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:3000 (default: HAILONG_ADDR or 127.0.0.1:3000).
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+    },
+    /// Validate the survey definitions and unit lists; exit 1 naming the file, field and line.
+    Check,
+    /// List every current desk with its survey URL, or add a desk to a commune.
+    Desks {
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+        #[command(subcommand)]
+        action: Option<DesksAction>,
+    },
+    /// Export stored data.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Seed simulated responses for every desk over the last days, so dashboards have data.
+    Demo {
+        /// Days back from today to fill.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        /// Average responses per desk and day.
+        #[arg(long, default_value_t = 2.0)]
+        per_day: f64,
+        /// Random seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
+        /// Do nothing when responses are already stored (used by scripts/run.sh).
+        #[arg(long)]
+        if_empty: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DesksAction {
+    /// Add a desk to a commune (by its official code); prints the new desk's survey URL.
+    Add {
+        #[arg(long)]
+        commune: String,
+        /// Vietnamese name, e.g. "Quầy tiếp nhận số 2".
+        #[arg(long)]
+        name: String,
+        /// English name (defaults to the Vietnamese one).
+        #[arg(long)]
+        name_en: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportWhat {
+    /// All responses, one row per response, to standard output.
+    Responses {
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Csv,
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,leptos_axum=warn".into());
+    // Logs go to stderr so that commands writing CSV to stdout stay clean.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Parses the command line and runs the command; errors are printed with their causes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve { addr: None }) {
+        Command::Serve { addr } => startup::serve(Config::from_env(addr)?).await,
+        Command::Check => check(&Config::from_env(None)?),
+        Command::Desks { format, action } => {
+            let config = Config::from_env(None)?;
+            match action {
+                None => list_desks(&config, format).await,
+                Some(DesksAction::Add {
+                    commune,
+                    name,
+                    name_en,
+                }) => add_desk(&config, &commune, &name, name_en.as_deref()).await,
+            }
+        }
+        Command::Export {
+            what: ExportWhat::Responses { format },
+        } => export_responses(&Config::from_env(None)?, format).await,
+        Command::Demo {
+            days,
+            per_day,
+            seed,
+            if_empty,
+        } => {
+            let config = Config::from_env(None)?;
+            startup::load_definitions(&config)?;
+            let store = startup::open_store(&config).await?;
+            if if_empty && store.count_responses().await? > 0 {
+                eprintln!("demo: responses already stored, nothing added");
+                return Ok(());
+            }
+            let stored = demo::seed(
+                &store,
+                &demo::DemoOptions {
+                    days,
+                    per_day,
+                    seed,
+                },
+            )
+            .await?;
+            eprintln!("demo: stored {stored} simulated responses over {days} days");
+            Ok(())
+        }
+    }
+}
+
+fn check(config: &Config) -> anyhow::Result<()> {
+    let definitions = startup::load_definitions(config)?;
+    for survey in definitions.surveys() {
+        println!(
+            "ok  survey {} v{} ({} questions)",
+            survey.id,
+            survey.version,
+            survey.questions.len()
+        );
+    }
+    let lists = survey_definitions::load_units_dir(&config.definitions_dir)
+        .map_err(|e| anyhow::anyhow!("invalid unit list: {e}"))?;
+    for list in lists {
+        println!(
+            "ok  units {} from {}: {} districts, {} communes",
+            list.province.name,
+            list.valid_from,
+            list.districts.len(),
+            list.communes.len()
+        );
+    }
+    Ok(())
+}
+
+async fn list_desks(config: &Config, _format: Format) -> anyhow::Result<()> {
+    let store = startup::open_store(config).await?;
+    let desks = store.list_current_desks(None).await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    csv::write_record(
+        &mut out,
+        &["commune_code", "commune", "desk", "survey_url"],
+    )?;
+    for desk in desks {
+        let url = format!("{}/q/{}", config.public_url, desk.public_code);
+        csv::write_record(
+            &mut out,
+            &[desk.commune_code, desk.commune_name, desk.name, url],
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+async fn add_desk(
+    config: &Config,
+    commune: &str,
+    name: &str,
+    name_en: Option<&str>,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(!name.trim().is_empty(), "the desk name must not be empty");
+    let store = startup::open_store(config).await?;
+    let code = store
+        .add_desk(commune, name.trim(), name_en.unwrap_or(name).trim())
+        .await?
+        .with_context(|| format!("no commune in force with code {commune}"))?;
+    println!("{}/q/{code}", config.public_url);
+    Ok(())
+}
+
+/// Streams every response as CSV: fixed columns, then one column per question id known to the
+/// definitions (first survey version first), in definition order.
+async fn export_responses(config: &Config, _format: Format) -> anyhow::Result<()> {
+    let definitions = startup::load_definitions(config)?;
+    let store = startup::open_store(config).await?;
+    let mut questions: Vec<String> = Vec::new();
+    for survey in definitions.surveys() {
+        for q in &survey.questions {
+            if !questions.contains(&q.id) {
+                questions.push(q.id.clone());
+            }
+        }
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut header: Vec<String> = [
+        "response_id",
+        "submitted_at_utc",
+        "district",
+        "commune_code",
+        "commune",
+        "desk_code",
+        "desk",
+        "survey_id",
+        "survey_version",
+        "lang",
+        "channel",
+        "dossier_code",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header.extend(questions.iter().cloned());
+    csv::write_record(&mut out, &header)?;
+
+    let mut rows = store.export_rows();
+    let mut current: Option<(Vec<String>, Vec<String>)> = None;
+    let flush = |record: Option<(Vec<String>, Vec<String>)>,
+                     out: &mut std::io::BufWriter<std::io::StdoutLock<'_>>|
+     -> std::io::Result<()> {
+        if let Some((mut fixed, answers)) = record {
+            fixed.extend(answers);
+            csv::write_record(out, &fixed)?;
+        }
+        Ok(())
+    };
+    while let Some(row) = rows.try_next().await? {
+        let id = row.response_id.to_string();
+        if current.as_ref().map(|(f, _)| &f[0]) != Some(&id) {
+            flush(current.take(), &mut out)?;
+            let fixed = vec![
+                id,
+                format_utc(row.created_at),
+                row.district_name.clone(),
+                row.commune_code.clone(),
+                row.commune_name.clone(),
+                row.desk_code.clone(),
+                row.desk_name.clone(),
+                row.survey_id.clone(),
+                row.survey_version.to_string(),
+                row.lang.clone(),
+                row.channel.clone(),
+                row.dossier_code.clone().unwrap_or_default(),
+            ];
+            current = Some((fixed, vec![String::new(); questions.len()]));
+        }
+        if let (Some((_, answers)), Some(q)) = (current.as_mut(), row.question_id.as_ref()) {
+            if let Some(i) = questions.iter().position(|id| id == q) {
+                answers[i] = match (row.value_int, row.value_text) {
+                    (_, Some(text)) => text,
+                    (Some(n), None) => n.to_string(),
+                    (None, None) => String::new(),
+                };
+            }
+        }
+    }
+    flush(current.take(), &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn format_utc(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,174 @@
+//! Simulated responses for every desk, so a newcomer (and the later dashboards) has data to look
+//! at. They are stored with channel `demo`, so they can always be told apart from real answers.
+//!
+//! The simulation is deterministic for a seed, and each response's idempotency key is derived
+//! from (seed, desk, day, index): running the command twice adds nothing the second time.
+
+use app::store::desks::DeskRow;
+use app::store::responses::NewResponse;
+use app::store::Store;
+use chrono::{Datelike, Duration, FixedOffset, NaiveTime, TimeZone, Utc, Weekday};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use survey_definitions::{Answer, AnswerValue, Lang, SipasElement};
+
+pub struct DemoOptions {
+    pub days: u32,
+    pub per_day: f64,
+    pub seed: u64,
+}
+
+const COMMENTS_GOOD: &[&str] = &[
+    "Cán bộ hướng dẫn tận tình, chu đáo.",
+    "Thủ tục nhanh gọn, đúng hẹn.",
+    "Nơi tiếp dân sạch sẽ, có chỗ ngồi chờ.",
+    "Rất hài lòng với thái độ phục vụ.",
+];
+const COMMENTS_BAD: &[&str] = &[
+    "Phải chờ lâu, ít quầy làm việc.",
+    "Hồ sơ bị trả lại nhiều lần, hướng dẫn chưa rõ.",
+    "Trễ hẹn trả kết quả.",
+    "Cán bộ chưa niềm nở.",
+];
+
+/// Stores the simulated responses; returns how many were new.
+pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize> {
+    let desks = store.list_current_desks(None).await?;
+    let vn = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
+    let today = Utc::now().with_timezone(&vn).date_naive();
+    let mut stored = 0;
+    for desk in &desks {
+        // Each desk gets its own stream, so adding desks does not change the others' data.
+        let mut rng = StdRng::seed_from_u64(options.seed ^ hash(&desk.public_code));
+        let quality: f64 = rng.gen_range(0.55..0.95);
+        let mut keys = Vec::new();
+        let mut drafts = Vec::new();
+        for day_back in 0..options.days {
+            let date = today - Duration::days(i64::from(day_back));
+            let max = match date.weekday() {
+                Weekday::Sun => 0.0,
+                Weekday::Sat => options.per_day,
+                _ => options.per_day * 2.0,
+            };
+            let count = if max > 0.0 {
+                rng.gen_range(0.0..=max).round() as u32
+            } else {
+                0
+            };
+            for i in 0..count {
+                let minute = rng.gen_range(7 * 60 + 30..17 * 60);
+                let time = NaiveTime::from_hms_opt(minute / 60, minute % 60, rng.gen_range(0..60))
+                    .expect("valid time");
+                let at = vn
+                    .from_local_datetime(&date.and_time(time))
+                    .single()
+                    .expect("UTC+7 has no gaps")
+                    .with_timezone(&Utc);
+                if at > Utc::now() {
+                    continue;
+                }
+                keys.push(format!(
+                    "demo-{}-{}-{}-{i}",
+                    options.seed, desk.public_code, day_back
+                ));
+                drafts.push((at.timestamp_millis(), simulate(&mut rng, quality, desk)));
+            }
+        }
+        let batch: Vec<NewResponse<'_>> = drafts
+            .iter()
+            .zip(&keys)
+            .map(|((at, (lang, dossier, answers)), key)| NewResponse {
+                key,
+                desk_id: desk.id,
+                survey_id: survey_definitions::DEFAULT_SURVEY_ID,
+                survey_version: 1,
+                lang: *lang,
+                channel: "demo",
+                dossier_code: dossier.as_deref(),
+                created_at: *at,
+                answers,
+            })
+            .collect();
+        stored += store.insert_responses(&batch).await?;
+    }
+    Ok(stored)
+}
+
+fn hash(s: &str) -> u64 {
+    // FNV-1a: stable across Rust versions, unlike the std hasher.
+    s.bytes().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+/// One citizen's answers to the default survey. A desk of higher `quality` gets more satisfied
+/// citizens; element ratings stay close to the overall rating, as real answers do.
+fn simulate(
+    rng: &mut StdRng,
+    quality: f64,
+    desk: &DeskRow,
+) -> (Lang, Option<String>, Vec<Answer>) {
+    let overall = level(rng, quality);
+    let mut answers = vec![scale("overall", overall)];
+    for element in SipasElement::ALL {
+        if element == SipasElement::Feedback && !rng.gen_bool(0.4) {
+            continue;
+        }
+        let drift: i16 = rng.gen_range(-1..=1);
+        let value = (i16::from(overall) + drift).clamp(1, 5) as u8;
+        answers.push(scale(element.key(), value));
+    }
+    let visits = if rng.gen_bool(quality) {
+        "1"
+    } else if rng.gen_bool(0.7) {
+        "2"
+    } else {
+        "3+"
+    };
+    answers.push(Answer {
+        question_id: "visits".into(),
+        value: AnswerValue::Choice(visits.into()),
+    });
+    let dossier = rng.gen_bool(0.3).then(|| {
+        format!(
+            "H70.{}-{:06}-{:04}",
+            desk.commune_code,
+            rng.gen_range(240101..251231),
+            rng.gen_range(1..2000)
+        )
+    });
+    if let Some(code) = &dossier {
+        answers.push(Answer {
+            question_id: "dossier_code".into(),
+            value: AnswerValue::Text(code.clone()),
+        });
+    }
+    if rng.gen_bool(0.12) {
+        let pool = if overall >= 4 { COMMENTS_GOOD } else { COMMENTS_BAD };
+        answers.push(Answer {
+            question_id: "comment".into(),
+            value: AnswerValue::Text(pool[rng.gen_range(0..pool.len())].into()),
+        });
+    }
+    let lang = if rng.gen_bool(0.03) { Lang::En } else { Lang::Vi };
+    (lang, dossier, answers)
+}
+
+fn scale(id: &str, level: u8) -> Answer {
+    Answer {
+        question_id: id.into(),
+        value: AnswerValue::Scale(level),
+    }
+}
+
+/// A satisfaction level 1–5: mostly 4–5 at a good desk, spread lower at a weak one.
+fn level(rng: &mut StdRng, quality: f64) -> u8 {
+    let x: f64 = rng.gen::<f64>() * 0.5 + quality * 0.6 + rng.gen::<f64>() * 0.2;
+    match x {
+        x if x > 0.95 => 5,
+        x if x > 0.72 => 4,
+        x if x > 0.55 => 3,
+        x if x > 0.45 => 2,
+        _ => 1,
+    }
+}

@@ -1,0 +1,9 @@
+//! The `hailong` binary's library: configuration, start-up, the routes that are not Leptos pages
+//! (QR images, the plain-form survey POST, health), and the CLI commands.
+
+pub mod cli;
+pub mod config;
+pub mod csv;
+pub mod demo;
+pub mod routes;
+pub mod startup;

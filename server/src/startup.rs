@@ -1,0 +1,148 @@
+//! Start-up: load and validate definitions (refusing to start on a broken file), open the database,
+//! migrate, load the administrative units, and build the router that production and tests share.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::state::{AppState, Settings};
+use app::store::Store;
+use app::{shell, App};
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use survey_definitions::{load_dir, load_units_dir, Definitions};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::config::Config;
+use crate::routes;
+
+/// Definitions read from disk and validated; any error names the file, field and line.
+pub fn load_definitions(config: &Config) -> anyhow::Result<Definitions> {
+    let definitions = load_dir(&config.definitions_dir).map_err(|e| {
+        anyhow::anyhow!("invalid survey definition: {e}")
+    })?;
+    Ok(definitions)
+}
+
+/// Opens and migrates the database, then loads the unit lists and gives every commune its desk.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
+    store.migrate().await.context("database migration failed")?;
+    let lists = load_units_dir(&config.definitions_dir)
+        .map_err(|e| anyhow::anyhow!("invalid unit list: {e}"))?;
+    for list in &lists {
+        store.sync_units(list).await.context("loading units")?;
+    }
+    let created = store.ensure_default_desks().await.context("creating desks")?;
+    if created > 0 {
+        tracing::info!("created {created} default desks");
+    }
+    Ok(store)
+}
+
+/// Everything a request needs, built from the configuration.
+pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
+    let definitions = load_definitions(config)?;
+    let store = open_store(config).await?;
+    Ok(state_with(config, store, definitions))
+}
+
+/// The state for an already opened store (tests open their own).
+pub fn state_with(config: &Config, store: Store, definitions: Definitions) -> AppState {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("hailong")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build();
+    AppState {
+        leptos_options,
+        store,
+        definitions: Arc::new(definitions),
+        settings: Arc::new(Settings {
+            public_url: config.public_url.clone(),
+        }),
+    }
+}
+
+/// The whole application router.
+pub fn build_router(state: AppState) -> Router {
+    let page_routes = generate_route_list(App);
+    let pkg_dir = std::path::Path::new(&*state.leptos_options.site_root).join("pkg");
+    let options = state.leptos_options.clone();
+    // Built assets keep their names across builds, so browsers revalidate them after a day.
+    let pkg = Router::new()
+        .fallback_service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=86400"),
+        ));
+    Router::new()
+        .route("/health", get(routes::health::health))
+        .route("/q/{code}/qr.svg", get(routes::qr::qr_svg))
+        .route("/q/{code}/qr.png", get(routes::qr::qr_png))
+        .merge(routes::survey_form::router())
+        .leptos_routes_with_context(&state, page_routes, || (), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .nest("/pkg", pkg)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}
+
+/// The URL without its password, for error messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Runs the server until Ctrl-C.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let state = build_state(&config).await?;
+    let router = build_router(state);
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    tracing::info!(
+        "Hài Lòng listening on http://{} (QR codes point to {})",
+        listener.local_addr()?,
+        config.public_url
+    );
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_hidden_in_database_urls() {
+        assert_eq!(
+            redact("postgres://u:secret@127.0.0.1/db"),
+            "postgres://u:***@127.0.0.1/db"
+        );
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

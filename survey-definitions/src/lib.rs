@@ -1,0 +1,28 @@
+//! Survey definitions and administrative units: reviewed data files and their typed loader.
+//!
+//! Surveys live in `surveys/<id>.v<version>.toml` and units in `units/`; both formats are
+//! described in this crate's README. Everything here is pure (no async, no I/O besides the two
+//! explicit `load_*` functions), so the same types and answer validation run on the server and,
+//! compiled to WebAssembly, in the citizen's browser.
+
+mod answer;
+mod definitions;
+mod error;
+mod lang;
+mod survey;
+mod survey_file;
+#[cfg(test)]
+mod test_support;
+mod toml_tree;
+mod units;
+
+pub use answer::{Answer, AnswerError, AnswerValue, FieldErrors};
+pub use definitions::{load_dir, Definitions};
+pub use error::DefinitionError;
+pub use lang::{Lang, StaticText, Text};
+pub use survey::{
+    Choice, Feeds, Question, QuestionKind, SipasElement, Survey, DEFAULT_SURVEY_ID,
+    SATISFACTION_LEVELS,
+};
+pub use survey_file::parse_survey;
+pub use units::{load_units_dir, parse_units_csv, Unit, UnitLevel, UnitList};

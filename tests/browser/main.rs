@@ -1,0 +1,132 @@
+//! Browser tests in headless Chromium: a citizen scans the QR code (opens the desk's URL),
+//! answers by tapping faces and sees the thank-you page, with JavaScript on and with it off.
+
+use app::store::Backend;
+use fantoccini::Locator;
+use hailong_tests::browser::{browser_available, Browser, RunningApp};
+
+/// Taps the answers a citizen would give: faces for the five scale questions, one visit, a comment.
+async fn answer_the_survey(browser: &Browser) {
+    let c = &browser.client;
+    for (question, level) in [
+        ("overall", 5),
+        ("access", 4),
+        ("procedures", 4),
+        ("civil_servants", 5),
+        ("results", 4),
+    ] {
+        c.find(Locator::Css(&format!("label[for='q-{question}-{level}']")))
+            .await
+            .expect("face label")
+            .click()
+            .await
+            .expect("tap a face");
+    }
+    c.find(Locator::Css("label[for='q-visits-1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("q-comment"))
+        .await
+        .unwrap()
+        .send_keys("Nhanh gọn, cảm ơn cán bộ.")
+        .await
+        .unwrap();
+}
+
+async fn submit(browser: &Browser) {
+    browser
+        .client
+        .find(Locator::Css("button.submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_to_thanks_with_javascript() {
+    if !browser_available() {
+        return;
+    }
+    let app = RunningApp::start(Backend::Sqlite).await;
+    let code = app.state.store.list_current_desks(None).await.unwrap()[0]
+        .public_code
+        .clone();
+    let browser = Browser::start(true).await;
+    let c = &browser.client;
+
+    c.goto(&app.url(&format!("/q/{code}"))).await.unwrap();
+    browser.wait_hydrated().await;
+    // Marks this document: it survives only if the form is sent without a page load.
+    c.execute("window.__same_document = true;", vec![]).await.unwrap();
+    // A first attempt with nothing answered shows the errors in place.
+    submit(&browser).await;
+    c.wait()
+        .for_element(Locator::Id("err-overall"))
+        .await
+        .expect("error next to the first question");
+    assert_eq!(app.state.store.count_responses().await.unwrap(), 0);
+    answer_the_survey(&browser).await;
+    submit(&browser).await;
+
+    browser.wait_url(|u| u.ends_with("/thanks")).await;
+    let heading = c
+        .wait()
+        .for_element(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Cảm ơn ông/bà!");
+    let same_document = c
+        .execute("return window.__same_document === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same_document, serde_json::json!(true), "enhanced submit, no reload");
+    assert_eq!(app.state.store.count_responses().await.unwrap(), 1);
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_to_thanks_without_javascript() {
+    if !browser_available() {
+        return;
+    }
+    let app = RunningApp::start(Backend::Sqlite).await;
+    let code = app.state.store.list_current_desks(None).await.unwrap()[0]
+        .public_code
+        .clone();
+    let browser = Browser::start(false).await;
+    let c = &browser.client;
+
+    c.goto(&app.url(&format!("/q/{code}"))).await.unwrap();
+    // Nothing answered: the server renders the form again with the errors.
+    submit(&browser).await;
+    let error = c
+        .wait()
+        .for_element(Locator::Id("err-overall"))
+        .await
+        .expect("error next to the first question")
+        .text()
+        .await
+        .unwrap();
+    assert!(!error.is_empty());
+    answer_the_survey(&browser).await;
+    submit(&browser).await;
+
+    browser.wait_url(|u| u.ends_with("/thanks")).await;
+    let heading = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(heading, "Cảm ơn ông/bà!");
+    let hydrated = c
+        .execute("return document.body.getAttribute('data-hydrated');", vec![])
+        .await;
+    // With scripts disabled even this probe fails or finds no mark: the page never hydrated.
+    assert!(hydrated.map(|v| v.is_null()).unwrap_or(true));
+    assert_eq!(app.state.store.count_responses().await.unwrap(), 1);
+    browser.close().await;
+}

@@ -1,0 +1,96 @@
+//! Printable posters and the province's desks.
+
+use app::store::Backend;
+use axum::http::StatusCode;
+use hailong_tests::{both_backends, TestApp, PUBLIC_URL};
+
+both_backends!(
+    start_up_loads_the_province_and_gives_every_commune_a_desk,
+    a_desk_poster_shows_commune_desk_qr_and_instruction,
+    the_district_batch_has_one_poster_per_desk,
+    the_province_batch_has_every_desk,
+    the_home_page_lists_every_desk,
+    an_extra_desk_gets_its_own_code,
+);
+
+async fn start_up_loads_the_province_and_gives_every_commune_a_desk(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+
+    assert_eq!(app.store().count_current_communes().await.unwrap(), 111);
+    let desks = app.store().list_current_desks(None).await.unwrap();
+    assert_eq!(desks.len(), 111);
+    let districts: std::collections::BTreeSet<_> =
+        desks.iter().map(|d| d.district_code.clone()).collect();
+    assert_eq!(districts.len(), 11);
+    assert!(desks.iter().all(|d| d.province_name == "Tỉnh Bình Phước"));
+    // Loading the same lists again (a restart) changes nothing.
+    server::startup::open_store(&hailong_tests::test_config(
+        &app.db.url,
+        "127.0.0.1:3000".parse().unwrap(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(app.store().list_current_desks(None).await.unwrap().len(), 111);
+}
+
+async fn a_desk_poster_shows_commune_desk_qr_and_instruction(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let desk = app.store().list_current_desks(None).await.unwrap().remove(0);
+
+    let page = app.get(&format!("/q/{}/poster", desk.public_code)).await;
+
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains(&desk.commune_name));
+    assert!(html.contains("Bộ phận tiếp nhận và trả kết quả"));
+    assert!(html.contains(&format!("src=\"/q/{}/qr.svg\"", desk.public_code)));
+    assert!(html.contains("Quét mã QR để đánh giá"));
+    assert!(html.contains(&format!("{PUBLIC_URL}/q/{}", desk.public_code)));
+}
+
+async fn the_district_batch_has_one_poster_per_desk(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+
+    // Thành phố Đồng Xoài (689) has 8 communes.
+    let page = app.get("/posters?district=689").await;
+
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.text().matches("class=\"poster\"").count(), 8);
+    assert_eq!(app.get("/posters?district=000").await.status, StatusCode::NOT_FOUND);
+}
+
+async fn the_province_batch_has_every_desk(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+
+    let page = app.get("/posters").await;
+
+    assert_eq!(page.text().matches("class=\"poster\"").count(), 111);
+}
+
+async fn the_home_page_lists_every_desk(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+
+    let page = app.get("/").await;
+
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert_eq!(html.matches("/poster\"").count(), 111);
+    assert!(html.contains("Huyện Bù Đăng"));
+}
+
+async fn an_extra_desk_gets_its_own_code(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+
+    let code = app
+        .store()
+        .add_desk("25195", "Quầy số 2", "Desk 2")
+        .await
+        .unwrap()
+        .expect("commune 25195 exists");
+
+    let page = app.get(&format!("/q/{code}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("Quầy số 2"));
+    assert_eq!(app.store().list_current_desks(None).await.unwrap().len(), 112);
+    assert!(app.store().add_desk("99999", "x", "x").await.unwrap().is_none());
+}

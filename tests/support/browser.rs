@@ -1,0 +1,221 @@
+//! Browser tests' harness: the real server on a loopback port, and headless Chromium driven
+//! through chromedriver (WebDriver), both from Debian's packages.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use app::state::AppState;
+use app::store::Backend;
+use fantoccini::{Client, ClientBuilder};
+use serde_json::json;
+
+use crate::{test_config, workspace_root, TestDb};
+
+/// The server listening on 127.0.0.1 with a fresh database.
+pub struct RunningApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub db: TestDb,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningApp {
+    pub async fn start(backend: Backend) -> RunningApp {
+        let pkg = workspace_root().join("target/site/pkg/hailong_bg.wasm");
+        assert!(
+            pkg.exists(),
+            "{} is missing: build the site first (scripts/test.sh does)",
+            pkg.display()
+        );
+        let db = TestDb::create(backend).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("local addr");
+        let config = test_config(&db.url, addr);
+        let state = server::startup::build_state(&config)
+            .await
+            .expect("application starts");
+        let router = server::startup::build_router(state.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("server runs");
+        });
+        RunningApp {
+            addr,
+            state,
+            db,
+            task,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for RunningApp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Whether Chromium and chromedriver are installed; outside CI their absence skips loudly.
+pub fn browser_available() -> bool {
+    let found = which("chromium") && which("chromedriver");
+    if !found {
+        assert!(
+            !in_ci(),
+            "chromium and chromedriver are required in CI (scripts/setup.sh --test installs them)"
+        );
+        eprintln!(
+            "\n!!!!! SKIPPING BROWSER TESTS: chromium/chromedriver not installed. \
+             Run scripts/test.sh, which installs them. !!!!!\n"
+        );
+    }
+    found
+}
+
+fn which(program: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// One headless Chromium session with its own chromedriver and a fresh profile, closed on drop.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    profile: PathBuf,
+}
+
+impl Browser {
+    /// Starts Chromium as a phone-sized window; `javascript: false` disables scripts entirely,
+    /// as on a phone where the WASM never loads.
+    pub async fn start(javascript: bool) -> Browser {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = std::env::temp_dir().join(format!(
+            "hailong-chromium-{}-{port}",
+            std::process::id()
+        ));
+        let mut prefs = serde_json::Map::new();
+        if !javascript {
+            prefs.insert(
+                "profile.managed_default_content_settings.javascript".into(),
+                json!(2),
+            );
+        }
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                    "--disable-dev-shm-usage", "--window-size=390,844",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+                "prefs": prefs,
+            }
+        });
+        let caps = caps.as_object().expect("object").clone();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        // chromedriver needs a moment to listen.
+        for _ in 0..50 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        driver,
+                        profile,
+                    }
+                }
+                Err(e) => {
+                    last_error = Some(e);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        panic!("cannot start a Chromium session: {last_error:?}");
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+
+    /// Waits until the page reports that hydration finished (the WASM loaded and ran).
+    pub async fn wait_hydrated(&self) {
+        for _ in 0..150 {
+            let hydrated = self
+                .client
+                .execute(
+                    "return document.body.getAttribute('data-hydrated') === 'true';",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if hydrated {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never hydrated (is the WASM built and served?)");
+    }
+
+    /// Waits until the current URL satisfies `pred`.
+    pub async fn wait_url(&self, pred: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if let Ok(url) = self.client.current_url().await {
+                last = url.to_string();
+                if pred(&last) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("URL never matched; last was {last}");
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

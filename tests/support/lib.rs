@@ -1,0 +1,332 @@
+//! Test support: a fresh database per test (SQLite file or PostgreSQL database), the real router
+//! built by `server::startup`, and helpers that speak HTTP to it like a browser would.
+//!
+//! PostgreSQL comes from `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`,
+//! used only to create and drop the per-test databases). When it is unreachable the PostgreSQL
+//! variant of a test is skipped with a loud message, except under CI (`CI` set), where it fails.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Once;
+
+use app::state::AppState;
+use app::store::{Backend, Store};
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use rand::Rng;
+use server::config::Config;
+use tower::ServiceExt;
+
+pub mod browser;
+
+/// The public URL tests configure, to check that QR codes carry it rather than the listen address.
+pub const PUBLIC_URL: &str = "https://hailong.test";
+
+/// Runs an async test body once per backend: `both_backends!(name)` expects `async fn name(b: Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(::app::store::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::postgres_available().await {
+                    super::$name(::app::store::Backend::Postgres).await
+                }
+            }
+        }
+    )+};
+}
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+        .to_path_buf()
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Whether PostgreSQL tests can run; outside CI an unreachable server skips them loudly.
+pub async fn postgres_available() -> bool {
+    sqlx::any::install_default_drivers();
+    let reachable = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        connect_admin().await
+    })
+    .await;
+    match reachable {
+        Ok(Ok(_)) => true,
+        Ok(Err(e)) if in_ci() => panic!("PostgreSQL is required in CI: {e}"),
+        Err(_) if in_ci() => panic!("PostgreSQL is required in CI: connection timed out"),
+        other => {
+            static WARN: Once = Once::new();
+            WARN.call_once(|| {
+                eprintln!(
+                    "\n!!!!! SKIPPING POSTGRESQL TESTS: {} unreachable ({:?}). \
+                     Start it (see README) or set TEST_DATABASE_URL. !!!!!\n",
+                    admin_url(),
+                    other.err().map(|_| "timeout".to_string()).or_else(|| Some("error".into()))
+                );
+            });
+            false
+        }
+    }
+}
+
+async fn connect_admin() -> Result<sqlx::AnyConnection, sqlx::Error> {
+    use sqlx::Connection;
+    sqlx::AnyConnection::connect(&admin_url()).await
+}
+
+fn random_name() -> String {
+    let n: u64 = rand::thread_rng().gen();
+    format!("hailong_test_{n:016x}")
+}
+
+/// A database that exists for one test and is removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    backend: Backend,
+    pg_name: Option<String>,
+    sqlite_path: Option<PathBuf>,
+}
+
+impl TestDb {
+    pub async fn create(backend: Backend) -> TestDb {
+        sqlx::any::install_default_drivers();
+        match backend {
+            Backend::Sqlite => {
+                let dir = workspace_root().join("target").join("test-dbs");
+                std::fs::create_dir_all(&dir).expect("create target/test-dbs");
+                let path = dir.join(format!("{}.db", random_name()));
+                TestDb {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    backend,
+                    pg_name: None,
+                    sqlite_path: Some(path),
+                }
+            }
+            Backend::Postgres => {
+                use sqlx::Executor;
+                let name = random_name();
+                let mut admin = connect_admin()
+                    .await
+                    .expect("connect to PostgreSQL");
+                admin
+                    .execute(format!("create database {name}").as_str())
+                    .await
+                    .expect("create test database");
+                let base = admin_url();
+                let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(&base);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    backend,
+                    pg_name: Some(name),
+                    sqlite_path: None,
+                }
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(path) = &self.sqlite_path {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        if let Some(name) = self.pg_name.take() {
+            // Drop runs outside async; a helper thread with its own runtime removes the database.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async move {
+                    use sqlx::Executor;
+                    if let Ok(mut admin) = connect_admin().await {
+                        let _ = admin
+                            .execute(format!("drop database if exists {name} with (force)").as_str())
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// The configuration tests run with (a fresh database, the repository's definitions and site).
+pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
+    Config {
+        database_url: database_url.to_string(),
+        addr,
+        public_url: PUBLIC_URL.to_string(),
+        site_root: workspace_root().join("target").join("site"),
+        definitions_dir: workspace_root().join("survey-definitions"),
+    }
+}
+
+/// The application on a fresh database, driven in-process through the real router.
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub db: TestDb,
+}
+
+/// A response read in full.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let db = TestDb::create(backend).await;
+        let config = test_config(&db.url, "127.0.0.1:3000".parse().expect("addr"));
+        let state = server::startup::build_state(&config)
+            .await
+            .expect("application starts on a fresh database");
+        let router = server::startup::build_router(state.clone()).layer(MockConnectInfo(
+            SocketAddr::from(([127, 0, 0, 1], 40000)),
+        ));
+        TestApp { router, state, db }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("read body")
+            .to_bytes()
+            .to_vec();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.request(
+            Request::get(path)
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// Posts fields as an HTML form without JavaScript does.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.request(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "text/html")
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// The public code of the first current desk (every commune has one after start-up).
+    pub async fn any_desk_code(&self) -> String {
+        self.store()
+            .list_current_desks(None)
+            .await
+            .expect("list desks")
+            .first()
+            .expect("start-up creates desks")
+            .public_code
+            .clone()
+    }
+
+    /// Opens a desk's survey page and returns the idempotency key its form carries.
+    pub async fn form_key(&self, code: &str) -> String {
+        let page = self.get(&format!("/q/{code}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+        hidden_value(&page.text(), "_key").expect("the form carries an idempotency key")
+    }
+}
+
+/// The value of a hidden input in server-rendered HTML.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\"");
+    let at = html.find(&marker)?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag_end = at + html[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let value_at = tag.find("value=\"")? + "value=\"".len();
+    let value_end = value_at + tag[value_at..].find('"')?;
+    Some(tag[value_at..value_end].to_string())
+}
+
+/// A complete, valid set of answers to the default survey.
+pub fn valid_answers(key: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("_key", key.to_string()),
+        ("lang", "vi".into()),
+        ("overall", "5".into()),
+        ("access", "4".into()),
+        ("procedures", "4".into()),
+        ("civil_servants", "5".into()),
+        ("results", "4".into()),
+        ("feedback", "".into()),
+        ("visits", "1".into()),
+        ("dossier_code", "H70.25195-251120-0042".into()),
+        ("comment", "Cán bộ hướng dẫn rất tận tình.".into()),
+    ]
+}
+
+/// Borrowed view of owned fields, for `post_form`.
+pub fn as_pairs<'a>(fields: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
