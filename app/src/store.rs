@@ -64,9 +64,8 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 if let Some(folder) = sqlite_folder(url) {
-                    std::fs::create_dir_all(&folder).map_err(|e| {
-                        StoreError::Folder(folder.display().to_string(), e)
-                    })?;
+                    std::fs::create_dir_all(&folder)
+                        .map_err(|e| StoreError::Folder(folder.display().to_string(), e))?;
                 }
                 AnyPoolOptions::new()
                     // SQLite has one writer at a time; a few connections let readers run beside it.
@@ -102,8 +101,16 @@ impl Store {
     /// Applies the migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
+            Backend::Sqlite => {
+                sqlx::migrate!("../migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("../migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }

@@ -5,13 +5,14 @@ use rand::RngCore;
 use survey_definitions::{AnswerValue, Lang, QuestionKind};
 
 use crate::api::desks::DeskLookup;
-use crate::api::survey::{Prefill, SubmitOutcome, SurveyPageData, ThanksPageData, KEY_FIELD, LANG_FIELD};
+use crate::api::survey::{
+    Prefill, SubmitOutcome, SurveyPageData, ThanksPageData, KEY_FIELD, LANG_FIELD,
+};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::desks::DeskRow;
-use crate::store::responses::{Inserted, NewResponse};
 use crate::store::now_ms;
-
+use crate::store::responses::{Inserted, NewResponse};
 
 /// A fresh idempotency key: 128 random bits, hex.
 pub fn new_key() -> String {
@@ -112,9 +113,10 @@ pub async fn submit(
     let lang = field(fields, LANG_FIELD)
         .and_then(Lang::parse)
         .unwrap_or_default();
-    let survey = state.definitions.latest(&desk.survey_id).ok_or_else(|| {
-        AppError::internal("submit", format!("no survey `{}`", desk.survey_id))
-    })?;
+    let survey = state
+        .definitions
+        .latest(&desk.survey_id)
+        .ok_or_else(|| AppError::internal("submit", format!("no survey `{}`", desk.survey_id)))?;
     let answers = match survey.validate(fields) {
         Ok(answers) => answers,
         Err(errors) => return Ok(SubmitOutcome::Invalid { errors }),

@@ -12,7 +12,11 @@ use crate::config::Config;
 use crate::{csv, demo, startup};
 
 #[derive(Parser, Debug)]
-#[command(name = "hailong", version, about = "Hài Lòng: citizen satisfaction at the one-stop desk")]
+#[command(
+    name = "hailong",
+    version,
+    about = "Hài Lòng: citizen satisfaction at the one-stop desk"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -188,20 +192,24 @@ fn check(config: &Config) -> anyhow::Result<()> {
 
 async fn list_desks(config: &Config, _format: Format) -> anyhow::Result<()> {
     let store = startup::open_store(config).await?;
-    let desks = store.list_current_desks(None).await?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    csv::write_record(
-        &mut out,
-        &["commune_code", "commune", "desk", "survey_url"],
-    )?;
-    for desk in desks {
-        let url = format!("{}/q/{}", config.public_url, desk.public_code);
-        csv::write_record(
-            &mut out,
-            &[desk.commune_code, desk.commune_name, desk.name, url],
-        )?;
-    }
+    write_desks_csv(&store, &config.public_url, &mut out).await?;
     out.flush()?;
+    Ok(())
+}
+
+/// Every current desk as CSV: commune code, commune, desk, survey URL.
+pub async fn write_desks_csv(
+    store: &app::store::Store,
+    public_url: &str,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let desks = store.list_current_desks(None).await?;
+    csv::write_record(out, &["commune_code", "commune", "desk", "survey_url"])?;
+    for desk in desks {
+        let url = format!("{public_url}/q/{}", desk.public_code);
+        csv::write_record(out, &[desk.commune_code, desk.commune_name, desk.name, url])?;
+    }
     Ok(())
 }
 
@@ -226,6 +234,18 @@ async fn add_desk(
 async fn export_responses(config: &Config, _format: Format) -> anyhow::Result<()> {
     let definitions = startup::load_definitions(config)?;
     let store = startup::open_store(config).await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    write_responses_csv(&store, &definitions, &mut out).await?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Streams every response as CSV (see `hailong export responses`).
+pub async fn write_responses_csv(
+    store: &app::store::Store,
+    definitions: &survey_definitions::Definitions,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let mut questions: Vec<String> = Vec::new();
     for survey in definitions.surveys() {
         for q in &survey.questions {
@@ -234,7 +254,6 @@ async fn export_responses(config: &Config, _format: Format) -> anyhow::Result<()
             }
         }
     }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut header: Vec<String> = [
         "response_id",
         "submitted_at_utc",
@@ -253,23 +272,24 @@ async fn export_responses(config: &Config, _format: Format) -> anyhow::Result<()
     .map(|s| s.to_string())
     .collect();
     header.extend(questions.iter().cloned());
-    csv::write_record(&mut out, &header)?;
+    csv::write_record(out, &header)?;
 
     let mut rows = store.export_rows();
     let mut current: Option<(Vec<String>, Vec<String>)> = None;
-    let flush = |record: Option<(Vec<String>, Vec<String>)>,
-                     out: &mut std::io::BufWriter<std::io::StdoutLock<'_>>|
-     -> std::io::Result<()> {
+    fn flush(
+        record: Option<(Vec<String>, Vec<String>)>,
+        out: &mut impl Write,
+    ) -> std::io::Result<()> {
         if let Some((mut fixed, answers)) = record {
             fixed.extend(answers);
             csv::write_record(out, &fixed)?;
         }
         Ok(())
-    };
+    }
     while let Some(row) = rows.try_next().await? {
         let id = row.response_id.to_string();
         if current.as_ref().map(|(f, _)| &f[0]) != Some(&id) {
-            flush(current.take(), &mut out)?;
+            flush(current.take(), out)?;
             let fixed = vec![
                 id,
                 format_utc(row.created_at),
@@ -296,8 +316,7 @@ async fn export_responses(config: &Config, _format: Format) -> anyhow::Result<()
             }
         }
     }
-    flush(current.take(), &mut out)?;
-    out.flush()?;
+    flush(current.take(), out)?;
     Ok(())
 }
 

@@ -27,7 +27,11 @@ mod tests {
     #[test]
     fn fields_with_separators_or_quotes_are_quoted() {
         let mut out = Vec::new();
-        write_record(&mut out, &["a", "b,c", "say \"hi\"", "line\nbreak", "Xã Tân Thành"]).unwrap();
+        write_record(
+            &mut out,
+            &["a", "b,c", "say \"hi\"", "line\nbreak", "Xã Tân Thành"],
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "a,\"b,c\",\"say \"\"hi\"\"\",\"line\nbreak\",Xã Tân Thành\r\n"

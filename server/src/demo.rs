@@ -103,11 +103,7 @@ fn hash(s: &str) -> u64 {
 
 /// One citizen's answers to the default survey. A desk of higher `quality` gets more satisfied
 /// citizens; element ratings stay close to the overall rating, as real answers do.
-fn simulate(
-    rng: &mut StdRng,
-    quality: f64,
-    desk: &DeskRow,
-) -> (Lang, Option<String>, Vec<Answer>) {
+fn simulate(rng: &mut StdRng, quality: f64, desk: &DeskRow) -> (Lang, Option<String>, Vec<Answer>) {
     let overall = level(rng, quality);
     let mut answers = vec![scale("overall", overall)];
     for element in SipasElement::ALL {
@@ -144,13 +140,21 @@ fn simulate(
         });
     }
     if rng.gen_bool(0.12) {
-        let pool = if overall >= 4 { COMMENTS_GOOD } else { COMMENTS_BAD };
+        let pool = if overall >= 4 {
+            COMMENTS_GOOD
+        } else {
+            COMMENTS_BAD
+        };
         answers.push(Answer {
             question_id: "comment".into(),
             value: AnswerValue::Text(pool[rng.gen_range(0..pool.len())].into()),
         });
     }
-    let lang = if rng.gen_bool(0.03) { Lang::En } else { Lang::Vi };
+    let lang = if rng.gen_bool(0.03) {
+        Lang::En
+    } else {
+        Lang::Vi
+    };
     (lang, dossier, answers)
 }
 

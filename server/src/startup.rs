@@ -21,9 +21,8 @@ use crate::routes;
 
 /// Definitions read from disk and validated; any error names the file, field and line.
 pub fn load_definitions(config: &Config) -> anyhow::Result<Definitions> {
-    let definitions = load_dir(&config.definitions_dir).map_err(|e| {
-        anyhow::anyhow!("invalid survey definition: {e}")
-    })?;
+    let definitions = load_dir(&config.definitions_dir)
+        .map_err(|e| anyhow::anyhow!("invalid survey definition: {e}"))?;
     Ok(definitions)
 }
 
@@ -38,7 +37,10 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     for list in &lists {
         store.sync_units(list).await.context("loading units")?;
     }
-    let created = store.ensure_default_desks().await.context("creating desks")?;
+    let created = store
+        .ensure_default_desks()
+        .await
+        .context("creating desks")?;
     if created > 0 {
         tracing::info!("created {created} default desks");
     }
@@ -77,7 +79,11 @@ pub fn build_router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     // Built assets keep their names across builds, so browsers revalidate them after a day.
     let pkg = Router::new()
-        .fallback_service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
+        .fallback_service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=86400"),

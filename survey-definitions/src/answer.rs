@@ -50,7 +50,10 @@ impl AnswerValue {
 
 /// Why answers were refused, by question id.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldErrors(pub BTreeMap<String, AnswerError>);
+pub struct FieldErrors(
+    /// The refused answers' errors, by question id.
+    pub BTreeMap<String, AnswerError>,
+);
 
 impl FieldErrors {
     /// The error for this question, if its answer was refused.

@@ -75,8 +75,9 @@ impl Definitions {
 /// starting with `.` (editor swap and lock files) are skipped; an empty directory is an error.
 pub fn load_dir(dir: &Path) -> Result<Definitions, DefinitionError> {
     let surveys_dir = dir.join("surveys");
-    let unreadable =
-        |e: std::io::Error| DefinitionError::file(surveys_dir.display().to_string(), e.to_string());
+    let unreadable = |e: std::io::Error| {
+        DefinitionError::whole_file(surveys_dir.display().to_string(), e.to_string())
+    };
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(&surveys_dir).map_err(unreadable)? {
         let path = entry.map_err(unreadable)?.path();
@@ -86,7 +87,7 @@ pub fn load_dir(dir: &Path) -> Result<Definitions, DefinitionError> {
         }
     }
     if paths.is_empty() {
-        return Err(DefinitionError::file(
+        return Err(DefinitionError::whole_file(
             surveys_dir.display().to_string(),
             "no survey files (*.toml) found",
         ));
@@ -96,7 +97,7 @@ pub fn load_dir(dir: &Path) -> Result<Definitions, DefinitionError> {
     for path in paths {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| DefinitionError::file(file.clone(), e.to_string()))?;
+            .map_err(|e| DefinitionError::whole_file(file.clone(), e.to_string()))?;
         let survey = parse_survey(&file, &text)?;
         definitions.insert(survey, file)?;
     }

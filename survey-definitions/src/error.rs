@@ -18,7 +18,10 @@ pub struct DefinitionError {
 
 impl DefinitionError {
     /// An error about a whole file or an outside condition (unreadable file, duplicate survey).
-    pub(crate) fn file(file: impl Into<String>, message: impl Into<String>) -> DefinitionError {
+    pub(crate) fn whole_file(
+        file: impl Into<String>,
+        message: impl Into<String>,
+    ) -> DefinitionError {
         DefinitionError {
             file: file.into(),
             line: None,

@@ -135,7 +135,7 @@ impl Survey {
                     ),
                 ));
             }
-            // One dossier code per answer: it is what links a rating to one dossier.
+            // One dossier code per submission: it is what links a rating to one dossier.
             if matches!(question.kind, QuestionKind::DossierCode { .. }) {
                 if let Some(first) = dossier_code.replace(i) {
                     return Err(Problem::new(

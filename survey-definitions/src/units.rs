@@ -280,8 +280,8 @@ pub fn parse_units_csv(
     })
 }
 
-/// Reads `<dir>/units/units.toml` (a manifest: [[list]] file = "binh-phuoc-2024.csv",
-/// valid_from = "2024-01-01", optional valid_to) and each CSV it names.
+/// Reads `<dir>/units/units.toml` (a manifest: `[[list]] file = "binh-phuoc-2024.csv",
+/// valid_from = "2024-01-01"`, optional `valid_to`) and each CSV it names.
 ///
 /// Lists of the same province must not overlap in time, so "the units in force on a date" is
 /// never ambiguous.
@@ -290,7 +290,7 @@ pub fn load_units_dir(dir: &Path) -> Result<Vec<UnitList>, DefinitionError> {
     let manifest_path = units_dir.join("units.toml");
     let manifest = manifest_path.display().to_string();
     let text = std::fs::read_to_string(&manifest_path)
-        .map_err(|e| DefinitionError::file(manifest.clone(), e.to_string()))?;
+        .map_err(|e| DefinitionError::whole_file(manifest.clone(), e.to_string()))?;
     let doc = toml_tree::parse_document(&manifest, &text)?;
     let mut spans = Spans::default();
     let entries = read_manifest(&doc, &mut spans).map_err(|f| f.into_error(&manifest, &text))?;
@@ -300,7 +300,7 @@ pub fn load_units_dir(dir: &Path) -> Result<Vec<UnitList>, DefinitionError> {
         let path = units_dir.join(&entry.file);
         let file = path.display().to_string();
         let csv = std::fs::read_to_string(&path)
-            .map_err(|e| DefinitionError::file(file.clone(), e.to_string()))?;
+            .map_err(|e| DefinitionError::whole_file(file.clone(), e.to_string()))?;
         let list = parse_units_csv(&file, &csv, &entry.valid_from, entry.valid_to.as_deref())?;
         let overlapping = lists.iter().position(|earlier| {
             earlier.province.code == list.province.code && overlaps(earlier, &list)

@@ -62,7 +62,9 @@ async fn scan_to_thanks_with_javascript() {
     c.goto(&app.url(&format!("/q/{code}"))).await.unwrap();
     browser.wait_hydrated().await;
     // Marks this document: it survives only if the form is sent without a page load.
-    c.execute("window.__same_document = true;", vec![]).await.unwrap();
+    c.execute("window.__same_document = true;", vec![])
+        .await
+        .unwrap();
     // A first attempt with nothing answered shows the errors in place.
     submit(&browser).await;
     c.wait()
@@ -87,7 +89,11 @@ async fn scan_to_thanks_with_javascript() {
         .execute("return window.__same_document === true;", vec![])
         .await
         .unwrap();
-    assert_eq!(same_document, serde_json::json!(true), "enhanced submit, no reload");
+    assert_eq!(
+        same_document,
+        serde_json::json!(true),
+        "enhanced submit, no reload"
+    );
     assert_eq!(app.state.store.count_responses().await.unwrap(), 1);
     browser.close().await;
 }
@@ -120,10 +126,19 @@ async fn scan_to_thanks_without_javascript() {
     submit(&browser).await;
 
     browser.wait_url(|u| u.ends_with("/thanks")).await;
-    let heading = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    let heading = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(heading, "Cảm ơn ông/bà!");
     let hydrated = c
-        .execute("return document.body.getAttribute('data-hydrated');", vec![])
+        .execute(
+            "return document.body.getAttribute('data-hydrated');",
+            vec![],
+        )
         .await;
     // With scripts disabled even this probe fails or finds no mark: the page never hydrated.
     assert!(hydrated.map(|v| v.is_null()).unwrap_or(true));

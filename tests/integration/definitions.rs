@@ -24,7 +24,10 @@ async fn the_server_refuses_to_start_on_a_broken_survey_file() {
     };
 
     assert!(error.contains("one-stop-desk.v1.toml"), "{error}");
-    assert!(error.contains(&format!(":{line}")), "line {line} in: {error}");
+    assert!(
+        error.contains(&format!(":{line}")),
+        "line {line} in: {error}"
+    );
     assert!(error.contains("eng"), "field named: {error}");
     let _ = std::fs::remove_dir_all(&dir);
 }

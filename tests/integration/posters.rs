@@ -30,12 +30,20 @@ async fn start_up_loads_the_province_and_gives_every_commune_a_desk(backend: Bac
     ))
     .await
     .unwrap();
-    assert_eq!(app.store().list_current_desks(None).await.unwrap().len(), 111);
+    assert_eq!(
+        app.store().list_current_desks(None).await.unwrap().len(),
+        111
+    );
 }
 
 async fn a_desk_poster_shows_commune_desk_qr_and_instruction(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let desk = app.store().list_current_desks(None).await.unwrap().remove(0);
+    let desk = app
+        .store()
+        .list_current_desks(None)
+        .await
+        .unwrap()
+        .remove(0);
 
     let page = app.get(&format!("/q/{}/poster", desk.public_code)).await;
 
@@ -56,7 +64,10 @@ async fn the_district_batch_has_one_poster_per_desk(backend: Backend) {
 
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.text().matches("class=\"poster\"").count(), 8);
-    assert_eq!(app.get("/posters?district=000").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/posters?district=000").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn the_province_batch_has_every_desk(backend: Backend) {
@@ -91,6 +102,14 @@ async fn an_extra_desk_gets_its_own_code(backend: Backend) {
     let page = app.get(&format!("/q/{code}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text().contains("Quầy số 2"));
-    assert_eq!(app.store().list_current_desks(None).await.unwrap().len(), 112);
-    assert!(app.store().add_desk("99999", "x", "x").await.unwrap().is_none());
+    assert_eq!(
+        app.store().list_current_desks(None).await.unwrap().len(),
+        112
+    );
+    assert!(app
+        .store()
+        .add_desk("99999", "x", "x")
+        .await
+        .unwrap()
+        .is_none());
 }

@@ -39,7 +39,10 @@ async fn the_svg_qr_code_decodes_to_the_public_survey_url(backend: Backend) {
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.headers["content-type"], "image/svg+xml");
     let svg = response.text();
-    assert_eq!(decode(rasterize_qr_svg(&svg)), format!("{PUBLIC_URL}/q/{code}"));
+    assert_eq!(
+        decode(rasterize_qr_svg(&svg)),
+        format!("{PUBLIC_URL}/q/{code}")
+    );
 }
 
 async fn an_unknown_desk_has_no_qr_code(backend: Backend) {

@@ -26,11 +26,28 @@ async fn a_desk_url_serves_its_survey_form(backend: Backend) {
 
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
-    assert!(html.contains("<html lang=\"vi\""), "lang attribute: {html:.300}");
-    assert!(html.contains(&format!("action=\"/q/{code}\"")), "plain form action");
+    assert!(
+        html.contains("<html lang=\"vi\""),
+        "lang attribute: {html:.300}"
+    );
+    assert!(
+        html.contains(&format!("action=\"/q/{code}\"")),
+        "plain form action"
+    );
     assert!(html.contains("method=\"post\""));
-    for id in ["overall", "access", "procedures", "civil_servants", "results", "feedback", "visits"] {
-        assert!(html.contains(&format!("name=\"{id}\"")), "question {id} rendered");
+    for id in [
+        "overall",
+        "access",
+        "procedures",
+        "civil_servants",
+        "results",
+        "feedback",
+        "visits",
+    ] {
+        assert!(
+            html.contains(&format!("name=\"{id}\"")),
+            "question {id} rendered"
+        );
     }
     assert!(html.contains("Rất hài lòng"), "Vietnamese scale labels");
     assert!(html.contains("<legend>"), "radio groups have legends");
@@ -44,18 +61,26 @@ async fn valid_answers_are_stored_and_lead_to_thanks(backend: Backend) {
     let key = app.form_key(&code).await;
     let fields = valid_answers(&key);
 
-    let response = app.post_form(&format!("/q/{code}"), &as_pairs(&fields)).await;
+    let response = app
+        .post_form(&format!("/q/{code}"), &as_pairs(&fields))
+        .await;
 
-    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.text());
-    assert_eq!(response.location(), Some(format!("/q/{code}/thanks").as_str()));
+    assert_eq!(
+        response.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        response.text()
+    );
+    assert_eq!(
+        response.location(),
+        Some(format!("/q/{code}/thanks").as_str())
+    );
     assert_eq!(app.store().count_responses().await.unwrap(), 1);
     let (id, lang, dossier, survey, version): (i64, String, Option<String>, String, i64) =
-        sqlx::query_as(
-            "select id, lang, dossier_code, survey_id, survey_version from responses",
-        )
-        .fetch_one(app.store().pool())
-        .await
-        .unwrap();
+        sqlx::query_as("select id, lang, dossier_code, survey_id, survey_version from responses")
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
     assert_eq!(lang, "vi");
     assert_eq!(dossier.as_deref(), Some("H70.25195-251120-0042"));
     assert_eq!((survey.as_str(), version), ("one-stop-desk", 1));
@@ -68,7 +93,10 @@ async fn valid_answers_are_stored_and_lead_to_thanks(backend: Backend) {
         get("comment").unwrap().value_text.as_deref(),
         Some("Cán bộ hướng dẫn rất tận tình.")
     );
-    assert!(get("feedback").is_none(), "an unanswered optional question stores no row");
+    assert!(
+        get("feedback").is_none(),
+        "an unanswered optional question stores no row"
+    );
     assert_eq!(answers.len(), 8);
 }
 
@@ -87,15 +115,32 @@ async fn invalid_answers_get_422_with_messages_and_nothing_is_stored(backend: Ba
         }
     }
 
-    let response = app.post_form(&format!("/q/{code}"), &as_pairs(&fields)).await;
+    let response = app
+        .post_form(&format!("/q/{code}"), &as_pairs(&fields))
+        .await;
 
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text();
-    assert!(html.contains("id=\"err-overall\""), "error next to the missing question");
-    assert!(html.contains("id=\"err-access\""), "error next to the out-of-range answer");
-    assert!(!html.contains("id=\"err-procedures\""), "no error on valid answers");
-    assert!(html.contains("Vui lòng xem lại"), "Vietnamese summary: {html:.2000}");
-    assert!(html.contains(">kept comment</textarea>"), "other answers are kept");
+    assert!(
+        html.contains("id=\"err-overall\""),
+        "error next to the missing question"
+    );
+    assert!(
+        html.contains("id=\"err-access\""),
+        "error next to the out-of-range answer"
+    );
+    assert!(
+        !html.contains("id=\"err-procedures\""),
+        "no error on valid answers"
+    );
+    assert!(
+        html.contains("Vui lòng xem lại"),
+        "Vietnamese summary: {html:.2000}"
+    );
+    assert!(
+        html.contains(">kept comment</textarea>"),
+        "other answers are kept"
+    );
     assert!(
         html.contains("id=\"q-procedures-4\" name=\"procedures\" value=\"4\" checked"),
         "chosen faces stay chosen"
@@ -116,19 +161,30 @@ async fn english_errors_for_an_english_form(backend: Backend) {
     let key = hailong_tests::hidden_value(&english.text(), "_key").unwrap();
 
     let response = app
-        .post_form(&format!("/q/{code}?lang=en"), &[("_key", &key), ("lang", "en")])
+        .post_form(
+            &format!("/q/{code}?lang=en"),
+            &[("_key", &key), ("lang", "en")],
+        )
         .await;
 
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text();
-    assert!(html.contains("Please check the questions marked below."), "{html:.1500}");
+    assert!(
+        html.contains("Please check the questions marked below."),
+        "{html:.1500}"
+    );
     assert!(html.contains("<html lang=\"en\""));
 }
 
 async fn unknown_desk_gets_a_friendly_404(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
-    for path in ["/q/zzzzzzzzzzzz", "/q/not-a-code", "/q/zzzzzzzzzzzz/thanks", "/q/zzzzzzzzzzzz/poster"] {
+    for path in [
+        "/q/zzzzzzzzzzzz",
+        "/q/not-a-code",
+        "/q/zzzzzzzzzzzz/thanks",
+        "/q/zzzzzzzzzzzz/poster",
+    ] {
         let page = app.get(path).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
         assert!(
@@ -156,11 +212,19 @@ async fn the_same_idempotency_key_twice_stores_one_response(backend: Backend) {
     let key = app.form_key(&code).await;
     let fields = valid_answers(&key);
 
-    let first = app.post_form(&format!("/q/{code}"), &as_pairs(&fields)).await;
-    let retry = app.post_form(&format!("/q/{code}"), &as_pairs(&fields)).await;
+    let first = app
+        .post_form(&format!("/q/{code}"), &as_pairs(&fields))
+        .await;
+    let retry = app
+        .post_form(&format!("/q/{code}"), &as_pairs(&fields))
+        .await;
 
     assert_eq!(first.status, StatusCode::SEE_OTHER);
-    assert_eq!(retry.status, StatusCode::SEE_OTHER, "a retry still thanks the citizen");
+    assert_eq!(
+        retry.status,
+        StatusCode::SEE_OTHER,
+        "a retry still thanks the citizen"
+    );
     assert_eq!(app.store().count_responses().await.unwrap(), 1);
     let (answers,): (i64,) = sqlx::query_as("select count(*) from answers")
         .fetch_one(app.store().pool())
@@ -175,7 +239,9 @@ async fn a_form_without_its_key_is_rejected(backend: Backend) {
     let mut fields = valid_answers("x");
     fields.retain(|(k, _)| *k != "_key");
 
-    let response = app.post_form(&format!("/q/{code}"), &as_pairs(&fields)).await;
+    let response = app
+        .post_form(&format!("/q/{code}"), &as_pairs(&fields))
+        .await;
 
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(response.text().contains("Phiếu đã hết hạn"));

@@ -113,10 +113,8 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
-        let profile = std::env::temp_dir().join(format!(
-            "hailong-chromium-{}-{port}",
-            std::process::id()
-        ));
+        let profile =
+            std::env::temp_dir().join(format!("hailong-chromium-{}-{port}", std::process::id()));
         let mut prefs = serde_json::Map::new();
         if !javascript {
             prefs.insert(

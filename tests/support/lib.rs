@@ -78,7 +78,10 @@ pub async fn postgres_available() -> bool {
                     "\n!!!!! SKIPPING POSTGRESQL TESTS: {} unreachable ({:?}). \
                      Start it (see README) or set TEST_DATABASE_URL. !!!!!\n",
                     admin_url(),
-                    other.err().map(|_| "timeout".to_string()).or_else(|| Some("error".into()))
+                    other
+                        .err()
+                        .map(|_| "timeout".to_string())
+                        .or_else(|| Some("error".into()))
                 );
             });
             false
@@ -122,9 +125,7 @@ impl TestDb {
             Backend::Postgres => {
                 use sqlx::Executor;
                 let name = random_name();
-                let mut admin = connect_admin()
-                    .await
-                    .expect("connect to PostgreSQL");
+                let mut admin = connect_admin().await.expect("connect to PostgreSQL");
                 admin
                     .execute(format!("create database {name}").as_str())
                     .await
@@ -164,7 +165,9 @@ impl Drop for TestDb {
                     use sqlx::Executor;
                     if let Ok(mut admin) = connect_admin().await {
                         let _ = admin
-                            .execute(format!("drop database if exists {name} with (force)").as_str())
+                            .execute(
+                                format!("drop database if exists {name} with (force)").as_str(),
+                            )
                             .await;
                     }
                 });
@@ -219,9 +222,8 @@ impl TestApp {
         let state = server::startup::build_state(&config)
             .await
             .expect("application starts on a fresh database");
-        let router = server::startup::build_router(state.clone()).layer(MockConnectInfo(
-            SocketAddr::from(([127, 0, 0, 1], 40000)),
-        ));
+        let router = server::startup::build_router(state.clone())
+            .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
         TestApp { router, state, db }
     }
 

@@ -48,9 +48,13 @@ impl Prefill {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SubmitOutcome {
     /// Durably stored (or already stored under the same idempotency key).
-    Stored { duplicate: bool },
+    Stored {
+        duplicate: bool,
+    },
     /// Some answers were rejected; nothing was stored.
-    Invalid { errors: FieldErrors },
+    Invalid {
+        errors: FieldErrors,
+    },
     /// The form's idempotency key is missing or malformed (a tampered or truncated form).
     FormExpired,
     DeskNotFound,

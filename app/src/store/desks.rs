@@ -64,7 +64,9 @@ impl DeskRow {
 
     /// Whether the desk has stopped taking ratings as of today.
     pub fn is_retired(&self) -> bool {
-        self.valid_to.as_deref().is_some_and(|to| to <= today_vn().as_str())
+        self.valid_to
+            .as_deref()
+            .is_some_and(|to| to <= today_vn().as_str())
     }
 
     pub fn lookup(self, survey_url: String) -> DeskLookup<DeskInfo> {
@@ -76,7 +78,8 @@ impl DeskRow {
     }
 }
 
-const DESK_SELECT: &str = "select d.id, d.public_code, d.name, d.name_en, d.survey_id, d.valid_to, \
+const DESK_SELECT: &str =
+    "select d.id, d.public_code, d.name, d.name_en, d.survey_id, d.valid_to, \
        c.code as commune_code, c.name as commune_name, \
        coalesce(di.code, '') as district_code, coalesce(di.name, '') as district_name, \
        coalesce(p.name, di.name, '') as province_name \

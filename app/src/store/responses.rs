@@ -168,8 +168,9 @@ async fn insert_answers(
         return Ok(());
     }
     // One multi-row insert: a survey has about ten answers, far below any placeholder limit.
-    let mut sql =
-        String::from("insert into answers (response_id, question_id, value_int, value_text) values ");
+    let mut sql = String::from(
+        "insert into answers (response_id, question_id, value_int, value_text) values ",
+    );
     for i in 0..answers.len() {
         if i > 0 {
             sql.push_str(", ");

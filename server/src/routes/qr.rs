@@ -11,77 +11,77 @@ use qrcode::{EcLevel, QrCode};
 const EC_LEVEL: EcLevel = EcLevel::M;
 const MIN_SIZE_PX: u32 = 320;
 
-async fn desk_url(state: &AppState, code: &str) -> Result<String, Response> {
-    match state.store.find_desk(code).await {
-        Ok(Some(desk)) if !desk.is_retired() => Ok(state.survey_url(&desk.public_code)),
-        Ok(_) => Err((
-            StatusCode::NOT_FOUND,
-            "Không tìm thấy quầy tiếp nhận / Desk not found",
-        )
-            .into_response()),
-        Err(e) => {
-            tracing::error!("qr: {e}");
-            Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+/// Why a QR image cannot be served.
+pub enum QrError {
+    UnknownDesk,
+    Internal,
+}
+
+impl IntoResponse for QrError {
+    fn into_response(self) -> Response {
+        match self {
+            QrError::UnknownDesk => (
+                StatusCode::NOT_FOUND,
+                "Không tìm thấy quầy tiếp nhận / Desk not found",
+            )
+                .into_response(),
+            QrError::Internal => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         }
     }
 }
 
-fn encode(url: &str) -> Result<QrCode, Response> {
-    QrCode::with_error_correction_level(url, EC_LEVEL).map_err(|e| {
-        tracing::error!("qr encode: {e}");
-        StatusCode::INTERNAL_SERVER_ERROR.into_response()
-    })
+fn internal(context: &str, e: impl std::fmt::Display) -> QrError {
+    tracing::error!("{context}: {e}");
+    QrError::Internal
 }
 
-pub async fn qr_svg(State(state): State<AppState>, Path(code): Path<String>) -> Response {
-    let result = async {
-        let url = desk_url(&state, &code).await?;
-        let svg = encode(&url)?
-            .render::<qrcode::render::svg::Color>()
-            .min_dimensions(MIN_SIZE_PX, MIN_SIZE_PX)
-            .quiet_zone(true)
-            .build();
-        Ok::<_, Response>(
-            (
-                [
-                    (header::CONTENT_TYPE, "image/svg+xml"),
-                    (header::CACHE_CONTROL, "public, max-age=86400"),
-                ],
-                svg,
-            )
-                .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+/// The QR code of an open desk's public survey URL.
+async fn desk_qr(state: &AppState, code: &str) -> Result<QrCode, QrError> {
+    let url = match state.store.find_desk(code).await {
+        Ok(Some(desk)) if !desk.is_retired() => state.survey_url(&desk.public_code),
+        Ok(_) => return Err(QrError::UnknownDesk),
+        Err(e) => return Err(internal("qr desk", e)),
+    };
+    QrCode::with_error_correction_level(url, EC_LEVEL).map_err(|e| internal("qr encode", e))
 }
 
-pub async fn qr_png(State(state): State<AppState>, Path(code): Path<String>) -> Response {
-    let result = async {
-        let url = desk_url(&state, &code).await?;
-        let image = encode(&url)?
-            .render::<image::Luma<u8>>()
-            .min_dimensions(MIN_SIZE_PX, MIN_SIZE_PX)
-            .quiet_zone(true)
-            .build();
-        let mut png = Vec::new();
-        image
-            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .map_err(|e| {
-                tracing::error!("qr png: {e}");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
-            })?;
-        Ok::<_, Response>(
-            (
-                [
-                    (header::CONTENT_TYPE, "image/png"),
-                    (header::CACHE_CONTROL, "public, max-age=86400"),
-                ],
-                png,
-            )
-                .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|r| r)
+fn image_response(content_type: &'static str, body: impl IntoResponse) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn qr_svg(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, QrError> {
+    let svg = desk_qr(&state, &code)
+        .await?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(MIN_SIZE_PX, MIN_SIZE_PX)
+        .quiet_zone(true)
+        .build();
+    Ok(image_response("image/svg+xml", svg))
+}
+
+pub async fn qr_png(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, QrError> {
+    let image = desk_qr(&state, &code)
+        .await?
+        .render::<image::Luma<u8>>()
+        .min_dimensions(MIN_SIZE_PX, MIN_SIZE_PX)
+        .quiet_zone(true)
+        .build();
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| internal("qr png", e))?;
+    Ok(image_response("image/png", png))
 }

@@ -79,8 +79,12 @@ async fn render_page(
         .body(Body::empty())
         .expect("a request from a valid URI");
     *request.headers_mut() = headers;
-    request.headers_mut().remove(axum::http::header::CONTENT_LENGTH);
-    request.headers_mut().remove(axum::http::header::CONTENT_TYPE);
+    request
+        .headers_mut()
+        .remove(axum::http::header::CONTENT_LENGTH);
+    request
+        .headers_mut()
+        .remove(axum::http::header::CONTENT_TYPE);
     let options = state.leptos_options.clone();
     // The survey page is an `SsrMode::Async` route, so render it the same way: complete HTML
     // with the status the page sets (422).

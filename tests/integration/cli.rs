@@ -1,0 +1,101 @@
+//! The `hailong` commands that write CSV or seed data, run on the test database.
+
+use app::store::Backend;
+use hailong_tests::{as_pairs, both_backends, valid_answers, TestApp, PUBLIC_URL};
+
+both_backends!(
+    desks_csv_lists_every_desk_with_its_public_url,
+    export_has_one_row_per_stored_response_with_its_answers,
+    demo_seeds_responses_once_per_seed,
+);
+
+async fn desks_csv_lists_every_desk_with_its_public_url(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut out = Vec::new();
+
+    server::cli::write_desks_csv(app.store(), PUBLIC_URL, &mut out)
+        .await
+        .unwrap();
+
+    let csv = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "commune_code,commune,desk,survey_url");
+    assert_eq!(lines.len(), 112, "header + 111 desks");
+    let code = app.any_desk_code().await;
+    assert!(lines
+        .iter()
+        .any(|l| l.ends_with(&format!(",{PUBLIC_URL}/q/{code}"))));
+}
+
+async fn export_has_one_row_per_stored_response_with_its_answers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let code = app.any_desk_code().await;
+    for comment in ["Tốt, nhanh", "Chờ \"hơi\" lâu"] {
+        let key = app.form_key(&code).await;
+        let mut fields = valid_answers(&key);
+        fields.retain(|(k, _)| *k != "comment");
+        fields.push(("comment", comment.to_string()));
+        let response = app
+            .post_form(&format!("/q/{code}"), &as_pairs(&fields))
+            .await;
+        assert_eq!(response.status.as_u16(), 303);
+    }
+    let mut out = Vec::new();
+
+    server::cli::write_responses_csv(app.store(), &app.state.definitions, &mut out)
+        .await
+        .unwrap();
+
+    let csv = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 3, "header + one row per response:\n{csv}");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let first: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(first[col("desk_code")], code);
+    assert_eq!(first[col("overall")], "5");
+    assert_eq!(first[col("visits")], "1");
+    assert_eq!(first[col("feedback")], "", "unanswered stays empty");
+    assert_eq!(first[col("dossier_code")], "H70.25195-251120-0042");
+    assert!(lines[1].ends_with(",\"Tốt, nhanh\""), "{}", lines[1]);
+    assert!(
+        lines[2].ends_with(",\"Chờ \"\"hơi\"\" lâu\""),
+        "{}",
+        lines[2]
+    );
+}
+
+async fn demo_seeds_responses_once_per_seed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let options = server::demo::DemoOptions {
+        days: 7,
+        per_day: 1.0,
+        seed: 7,
+    };
+
+    let first = server::demo::seed(app.store(), &options).await.unwrap();
+    let again = server::demo::seed(app.store(), &options).await.unwrap();
+
+    assert!(
+        first > 200,
+        "about one response per desk and working day: {first}"
+    );
+    assert_eq!(again, 0, "the same seed adds nothing twice");
+    assert_eq!(app.store().count_responses().await.unwrap() as usize, first);
+    let (channels,): (i64,) =
+        sqlx::query_as("select count(*) from responses where channel <> 'demo'")
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(channels, 0, "simulated answers are marked as such");
+    let mut out = Vec::new();
+    server::cli::write_responses_csv(app.store(), &app.state.definitions, &mut out)
+        .await
+        .unwrap();
+    let rows = String::from_utf8(out)
+        .unwrap()
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .count();
+    assert_eq!(rows - 1, first, "every seeded response exports as one row");
+}
