@@ -37,10 +37,11 @@ pub fn set_status(status: u16) {
     let _ = status;
 }
 
-/// The friendly page for an unknown or retired desk code (404 or 410).
+/// The friendly page for an unknown or retired desk code. Both are 404: an old poster is not an
+/// error of the citizen, and the page says what to do instead.
 #[component]
 pub fn DeskUnavailable(lang: Lang, retired: bool) -> impl IntoView {
-    set_status(if retired { 410 } else { 404 });
+    set_status(404);
     let t = ui(lang);
     view! {
         <main class="page narrow">

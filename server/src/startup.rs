@@ -13,6 +13,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use survey_definitions::{load_dir, load_units_dir, Definitions};
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -99,6 +100,9 @@ pub fn build_router(state: AppState) -> Router {
         })
         .nest("/pkg", pkg)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Pages are compressed on the fly (a survey page shrinks about 5×); precompressed assets
+        // already carry a Content-Encoding and pass through untouched.
+        .layer(CompressionLayer::new())
         .with_state(state)
 }
 

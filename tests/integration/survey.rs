@@ -16,6 +16,7 @@ both_backends!(
     fifty_concurrent_submissions_are_all_stored,
     an_oversized_body_is_refused,
     the_thank_you_page_thanks_in_the_citizens_language,
+    a_retired_desk_gets_a_friendly_404_and_takes_no_answers,
 );
 
 async fn a_desk_url_serves_its_survey_form(backend: Backend) {
@@ -306,4 +307,32 @@ async fn the_thank_you_page_thanks_in_the_citizens_language(backend: Backend) {
     assert_eq!(vi.status, StatusCode::OK);
     assert!(vi.text().contains("Cảm ơn ông/bà!"));
     assert!(en.text().contains("Thank you!"));
+}
+
+async fn a_retired_desk_gets_a_friendly_404_and_takes_no_answers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let code = app.any_desk_code().await;
+    let key = app.form_key(&code).await;
+    sqlx::query("update desks set valid_to = '2025-07-01' where public_code = $1")
+        .bind(&code)
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+
+    let page = app.get(&format!("/q/{code}")).await;
+    let post = app
+        .post_form(&format!("/q/{code}"), &as_pairs(&valid_answers(&key)))
+        .await;
+
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.text().contains("không còn nhận đánh giá"),
+        "explains the desk retired"
+    );
+    assert_eq!(post.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.store().count_responses().await.unwrap(), 0);
+    assert_eq!(
+        app.get(&format!("/q/{code}/qr.png")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -133,6 +133,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
                 <h1>{survey.title.get(lang).to_string()}</h1>
                 <p class="intro">{survey.intro.get(lang).to_string()}</p>
             </header>
+            <FaceSymbols />
             <form method="post" action=action novalidate=true on:submit=on_submit>
                 <input type="hidden" name=KEY_FIELD value=key />
                 <input type="hidden" name=LANG_FIELD value=lang.code() />
@@ -153,6 +154,43 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
                 </button>
             </form>
         </main>
+    }
+}
+
+/// The five faces, drawn once per page and reused by every scale question: SVG instead of emoji
+/// because cheap phones often lack an emoji font (they show empty boxes).
+#[component]
+fn FaceSymbols() -> impl IntoView {
+    // Mouth control point from frown (1) to broad smile (5); red to green.
+    const FACES: [(u8, u8, &str); 5] = [
+        (1, 20, "#e0625c"),
+        (2, 24, "#f0a35e"),
+        (3, 28, "#f3d45a"),
+        (4, 33, "#a5d46a"),
+        (5, 38, "#4fb866"),
+    ];
+    view! {
+        <svg class="face-symbols" aria-hidden="true" width="0" height="0">
+            {FACES
+                .iter()
+                .map(|(level, mouth, color)| {
+                    view! {
+                        <symbol id=format!("face-{level}") viewBox="0 0 40 40">
+                            <circle cx="20" cy="20" r="18" fill=*color stroke="#333" stroke-width="2" />
+                            <circle cx="14" cy="16" r="2.4" fill="#333" />
+                            <circle cx="26" cy="16" r="2.4" fill="#333" />
+                            <path
+                                d=format!("M12 28 Q20 {mouth} 28 28")
+                                fill="none"
+                                stroke="#333"
+                                stroke-width="2.5"
+                                stroke-linecap="round"
+                            />
+                        </symbol>
+                    }
+                })
+                .collect_view()}
+        </svg>
     }
 }
 
@@ -199,12 +237,12 @@ fn question_view(
     let error = error_view(q.id.clone(), lang, errors);
 
     // Radio-button questions share one markup; only their options differ.
-    let options: Option<Vec<(String, String, Option<&'static str>)>> = match &q.kind {
+    let options: Option<Vec<(String, String, Option<u8>)>> = match &q.kind {
         QuestionKind::Satisfaction5 => Some(
             SATISFACTION_LEVELS
                 .iter()
-                .map(|(level, text, face)| {
-                    (level.to_string(), text.get(lang).to_string(), Some(*face))
+                .map(|(level, text, _)| {
+                    (level.to_string(), text.get(lang).to_string(), Some(*level))
                 })
                 .collect(),
         ),
@@ -232,7 +270,14 @@ fn question_view(
                 view! {
                     <input type="radio" id=input_id.clone() name=name.clone() value=value checked=checked />
                     <label for=input_id>
-                        {face.map(|f| view! { <span class="face" aria-hidden="true">{f}</span> })}
+                        {face
+                            .map(|level| {
+                                view! {
+                                    <svg class="face" aria-hidden="true" viewBox="0 0 40 40">
+                                        <use href=format!("#face-{level}") />
+                                    </svg>
+                                }
+                            })}
                         <span class="choice-text">{text}</span>
                     </label>
                 }
