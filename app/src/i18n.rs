@@ -36,6 +36,8 @@ pub struct Ui {
     pub yes: &'static str,
     pub no: &'static str,
     pub expired_form: &'static str,
+    pub rate_limited: &'static str,
+    pub already_rated: &'static str,
 }
 
 pub const VI: Ui = Ui {
@@ -68,6 +70,8 @@ pub const VI: Ui = Ui {
     yes: "Có",
     no: "Không",
     expired_form: "Phiếu đã hết hạn. Vui lòng tải lại trang và gửi lại.",
+    rate_limited: "Có quá nhiều lượt gửi đánh giá từ thiết bị hoặc mạng này. Vui lòng thử lại sau ít phút.",
+    already_rated: "Ông/bà vừa đánh giá quầy này cách đây ít phút, nên lần gửi này không được tính thêm.",
 };
 
 pub const EN: Ui = Ui {
@@ -100,6 +104,8 @@ pub const EN: Ui = Ui {
     yes: "Yes",
     no: "No",
     expired_form: "This form has expired. Please reload the page and send it again.",
+    rate_limited: "Too many ratings were sent from this device or network. Please try again in a few minutes.",
+    already_rated: "You rated this desk a few minutes ago, so this one was not counted again.",
 };
 
 /// The fixed strings for a language.

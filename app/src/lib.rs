@@ -4,6 +4,8 @@
 //! Every page renders completely without JavaScript: citizens open the survey on cheap phones where
 //! the WASM may never load, so forms post plainly and the WASM only enhances them.
 
+#[cfg(feature = "ssr")]
+pub mod abuse;
 pub mod api;
 pub mod components;
 pub mod error;

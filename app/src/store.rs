@@ -4,6 +4,7 @@
 //! SQL in the common subset (`$1` placeholders, integers and text only); only the migrations differ
 //! per backend. Row structs stay here; pages get wire types from `api`.
 
+pub mod abuse;
 pub mod desks;
 pub mod responses;
 pub mod units;

@@ -2,7 +2,9 @@
 //! function the enhanced form calls, so both paths validate and store alike.
 
 use rand::RngCore;
-use survey_definitions::{AnswerValue, Lang, QuestionKind};
+use survey_definitions::{Answer, AnswerError, AnswerValue, FieldErrors, Lang, QuestionKind};
+
+use crate::abuse::{self, ClientInfo};
 
 use crate::api::desks::DeskLookup;
 use crate::api::survey::{
@@ -44,6 +46,23 @@ async fn find_open_desk(state: &AppState, code: &str) -> Result<DeskLookup<DeskR
         Some(row) if row.is_retired() => DeskLookup::Retired,
         Some(row) => DeskLookup::Found(row),
     })
+}
+
+/// Gives a browser without a device cookie a new one, on the survey page's response.
+pub fn give_device_cookie(state: &AppState) {
+    use leptos::prelude::use_context;
+    let Some(parts) = use_context::<axum::http::request::Parts>() else {
+        return;
+    };
+    if state.client_info(None, &parts.headers).device_id.is_some() {
+        return;
+    }
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        let cookie = abuse::device_cookie(&new_key(), state.settings.secure_cookies());
+        if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
+            options.append_header(axum::http::header::SET_COOKIE, value);
+        }
+    }
 }
 
 /// The survey page of a desk, with a fresh idempotency key (or the one of a rejected submission).
@@ -96,12 +115,17 @@ pub async fn thanks_page(
     }))
 }
 
-/// Validates and stores a submission for the desk with public code `code`.
+/// Validates and stores a submission for the desk with public code `code`, applying the
+/// anti-abuse rules of `crate::abuse` in this order: an idempotent retry is thanked again; the
+/// client's and device's rate limits; the answers; one rating per device and desk in the window;
+/// then the response is stored with any flags it earned.
 pub async fn submit(
     state: &AppState,
     code: &str,
     fields: &[(String, String)],
+    client: &ClientInfo,
 ) -> Result<SubmitOutcome, AppError> {
+    let store = &state.store;
     let desk = match find_open_desk(state, code).await? {
         DeskLookup::Found(desk) => desk,
         DeskLookup::NotFound => return Ok(SubmitOutcome::DeskNotFound),
@@ -110,6 +134,24 @@ pub async fn submit(
     let Some(key) = field(fields, KEY_FIELD).filter(|k| is_valid_key(k)) else {
         return Ok(SubmitOutcome::FormExpired);
     };
+    // A phone retrying after a lost "thank you" must be thanked again, not limited or refused.
+    if store
+        .response_by_key(key)
+        .await
+        .map_err(internal)?
+        .is_some()
+    {
+        return Ok(SubmitOutcome::Stored { duplicate: true });
+    }
+    let client_key = abuse::client_key(client.ip);
+    if let Err(wait) = state
+        .limiters
+        .check(&client_key, client.device_id.as_deref())
+    {
+        return Ok(SubmitOutcome::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
     let lang = field(fields, LANG_FIELD)
         .and_then(Lang::parse)
         .unwrap_or_default();
@@ -121,17 +163,87 @@ pub async fn submit(
         Ok(answers) => answers,
         Err(errors) => return Ok(SubmitOutcome::Invalid { errors }),
     };
-    let dossier_code = answers.iter().find_map(|a| {
-        let is_dossier = survey
-            .question(&a.question_id)
-            .is_some_and(|q| matches!(q.kind, QuestionKind::DossierCode { .. }));
-        match &a.value {
-            AnswerValue::Text(code) if is_dossier => Some(code.as_str()),
-            _ => None,
+
+    let settings = &state.settings.abuse;
+    let now = now_ms();
+    let (today, yesterday, weekday, minute) = local_clock();
+    let salt = store
+        .daily_salt(&today, &yesterday)
+        .await
+        .map_err(internal)?;
+    let device_hash = client
+        .device_id
+        .as_deref()
+        .map(|d| abuse::salted_hash(&salt, d));
+    let client_hash = abuse::salted_hash(&salt, &client_key);
+    if let (Some(device), Some(hash)) = (client.device_id.as_deref(), &device_hash) {
+        // Yesterday's salt too, so the window also holds across midnight.
+        let mut hashes = vec![hash.clone()];
+        if let Some(old) = store.existing_salt(&yesterday).await.map_err(internal)? {
+            hashes.push(abuse::salted_hash(&old, device));
         }
+        let since = now - settings.device_window.as_millis() as i64;
+        if store
+            .device_rated_desk_since(desk.id, &hashes, since)
+            .await
+            .map_err(internal)?
+        {
+            return Ok(SubmitOutcome::AlreadyRated);
+        }
+    }
+
+    let digest = answer_digest(&answers);
+    let since = now - settings.flag_window.as_millis() as i64;
+    let mut flags = Vec::new();
+    if field(fields, abuse::HONEYPOT_FIELD).is_some_and(|v| !v.trim().is_empty()) {
+        flags.push("honeypot");
+    }
+    if let Some(hash) = &device_hash {
+        if store
+            .count_by_device_since(hash, since)
+            .await
+            .map_err(internal)?
+            + 1
+            >= settings.device_burst_flag
+        {
+            flags.push("device_burst");
+        }
+    }
+    if store
+        .count_by_client_since(desk.id, &client_hash, since)
+        .await
+        .map_err(internal)?
+        + 1
+        >= settings.client_burst_flag
+    {
+        flags.push("client_burst");
+    }
+    if store
+        .count_identical_since(desk.id, &digest, since)
+        .await
+        .map_err(internal)?
+        + 1
+        >= settings.identical_flag
+    {
+        flags.push("identical_answers");
+    }
+    if !abuse::within_opening_hours(settings, weekday, minute) {
+        flags.push("outside_hours");
+    }
+    let flags = (!flags.is_empty()).then(|| flags.join(","));
+
+    let dossier_question = survey
+        .questions
+        .iter()
+        .find(|q| matches!(q.kind, QuestionKind::DossierCode { .. }))
+        .map(|q| q.id.as_str());
+    let dossier_code = answers.iter().find_map(|a| match &a.value {
+        AnswerValue::Text(code) if Some(a.question_id.as_str()) == dossier_question => {
+            Some(code.as_str())
+        }
+        _ => None,
     });
-    let inserted = state
-        .store
+    let inserted = store
         .insert_response(&NewResponse {
             key,
             desk_id: desk.id,
@@ -140,14 +252,69 @@ pub async fn submit(
             lang,
             channel: "qr",
             dossier_code,
-            created_at: now_ms(),
+            created_at: now,
             answers: &answers,
+            device_hash: device_hash.as_deref(),
+            client_hash: Some(&client_hash),
+            flags: flags.as_deref(),
+            answer_digest: Some(&digest),
         })
         .await
-        .map_err(|e| AppError::internal("insert_response", e))?;
-    Ok(SubmitOutcome::Stored {
-        duplicate: matches!(inserted, Inserted::Duplicate(_)),
+        .map_err(internal)?;
+    Ok(match inserted {
+        Inserted::New(_) => SubmitOutcome::Stored { duplicate: false },
+        Inserted::Duplicate(_) => SubmitOutcome::Stored { duplicate: true },
+        Inserted::DossierTaken => {
+            let mut errors = FieldErrors::default();
+            if let Some(q) = dossier_question {
+                errors
+                    .0
+                    .insert(q.to_string(), AnswerError::DossierAlreadyRated);
+            }
+            SubmitOutcome::Invalid { errors }
+        }
     })
+}
+
+fn internal(e: crate::store::StoreError) -> AppError {
+    AppError::internal("submit", e)
+}
+
+/// Today and yesterday (YYYY-MM-DD), the weekday (0 = Monday) and the minute of the day, in
+/// Vietnam's time (UTC+7), where the desks are.
+fn local_clock() -> (String, String, u32, u32) {
+    use chrono::{Datelike, Timelike};
+    let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
+    let now = chrono::Utc::now().with_timezone(&vn);
+    let yesterday = now - chrono::Duration::days(1);
+    (
+        now.format("%Y-%m-%d").to_string(),
+        yesterday.format("%Y-%m-%d").to_string(),
+        now.weekday().num_days_from_monday(),
+        now.hour() * 60 + now.minute(),
+    )
+}
+
+/// A digest of the closed answers (scales and choices, not free text), to notice many identical
+/// submissions in a short time.
+fn answer_digest(answers: &[Answer]) -> String {
+    let mut closed: Vec<String> = answers
+        .iter()
+        .filter_map(|a| match &a.value {
+            AnswerValue::Text(_) => None,
+            other => Some(format!(
+                "{}={}",
+                a.question_id,
+                other
+                    .value_int()
+                    .map(|n| n.to_string())
+                    .or_else(|| other.value_text().map(str::to_owned))
+                    .unwrap_or_default()
+            )),
+        })
+        .collect();
+    closed.sort();
+    abuse::salted_hash("answers", &closed.join(";"))
 }
 
 #[cfg(test)]

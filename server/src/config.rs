@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use app::abuse::AbuseSettings;
 
 /// The embedded default: an SQLite file under ./data, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/hailong.db?mode=rwc";
@@ -23,10 +24,92 @@ pub struct Config {
     pub site_root: PathBuf,
     /// `HAILONG_DEFINITIONS`: folder with `surveys/` and `units/`.
     pub definitions_dir: PathBuf,
+    /// `HAILONG_TRUST_PROXY=1`: take client addresses from `X-Forwarded-For`.
+    pub trust_proxy: bool,
+    /// `HAILONG_COMMENT_RETENTION_DAYS`: delete comments older than this; unset keeps them.
+    pub comment_retention_days: Option<u32>,
+    /// `HAILONG_SESSION_HOURS`: how long a sign-in lasts (default 8).
+    pub session_hours: u32,
+    /// Survey anti-abuse limits (`HAILONG_DEVICE_WINDOW_MINUTES`, …; see README).
+    pub abuse: AbuseSettings,
 }
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A numeric variable, or `default` when unset; a malformed value is an error naming it.
+fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name} must be a whole number (got `{v}`)")),
+    }
+}
+
+/// `HH:MM-HH:MM` as minutes since midnight.
+fn opening_hours(value: &str) -> anyhow::Result<(u32, u32)> {
+    let parse = |hm: &str| -> Option<u32> {
+        let (h, m) = hm.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
+    };
+    value
+        .split_once('-')
+        .and_then(|(a, b)| Some((parse(a)?, parse(b)?)))
+        .filter(|(a, b)| a < b)
+        .with_context(|| {
+            format!("HAILONG_OPENING_HOURS must look like 07:00-17:30 (got `{value}`)")
+        })
+}
+
+/// `1-6` (Monday to Saturday) or a list `1,2,3`: ISO weekdays, 1 = Monday, as 0-based days.
+fn open_days(value: &str) -> anyhow::Result<Vec<u32>> {
+    let err = || format!("HAILONG_OPEN_DAYS must look like 1-6 or 1,2,3,4,5 (got `{value}`)");
+    let days: Vec<u32> = if let Some((a, b)) = value.split_once('-') {
+        let (a, b): (u32, u32) = (
+            a.trim().parse().ok().with_context(err)?,
+            b.trim().parse().ok().with_context(err)?,
+        );
+        (a..=b).collect()
+    } else {
+        value
+            .split(',')
+            .map(|d| d.trim().parse().ok())
+            .collect::<Option<Vec<u32>>>()
+            .with_context(err)?
+    };
+    anyhow::ensure!(days.iter().all(|d| (1..=7).contains(d)), err());
+    Ok(days.into_iter().map(|d| d - 1).collect())
+}
+
+fn abuse_from_env() -> anyhow::Result<AbuseSettings> {
+    let d = AbuseSettings::default();
+    let (open_minute, close_minute) = match var("HAILONG_OPENING_HOURS") {
+        Some(v) => opening_hours(&v)?,
+        None => (d.open_minute, d.close_minute),
+    };
+    Ok(AbuseSettings {
+        device_window: std::time::Duration::from_secs(
+            60 * number(
+                "HAILONG_DEVICE_WINDOW_MINUTES",
+                d.device_window.as_secs() / 60,
+            )?,
+        ),
+        client_per_minute: number("HAILONG_CLIENT_PER_MINUTE", d.client_per_minute)?,
+        client_burst: number("HAILONG_CLIENT_BURST", d.client_burst)?,
+        device_per_minute: number("HAILONG_DEVICE_PER_MINUTE", d.device_per_minute)?,
+        device_burst: number("HAILONG_DEVICE_BURST", d.device_burst)?,
+        open_minute,
+        close_minute,
+        open_days: match var("HAILONG_OPEN_DAYS") {
+            Some(v) => open_days(&v)?,
+            None => d.open_days.clone(),
+        },
+        ..d
+    })
 }
 
 impl Config {
@@ -58,6 +141,28 @@ impl Config {
             definitions_dir: var("HAILONG_DEFINITIONS")
                 .unwrap_or_else(|| "survey-definitions".into())
                 .into(),
+            trust_proxy: matches!(var("HAILONG_TRUST_PROXY").as_deref(), Some("1" | "true")),
+            comment_retention_days: match var("HAILONG_COMMENT_RETENTION_DAYS") {
+                None => None,
+                Some(_) => Some(number("HAILONG_COMMENT_RETENTION_DAYS", 0)?),
+            },
+            session_hours: number("HAILONG_SESSION_HOURS", 8)?,
+            abuse: abuse_from_env()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_hours_and_days_parse_or_explain() {
+        assert_eq!(opening_hours("07:00-17:30").unwrap(), (420, 1050));
+        assert!(opening_hours("17:30-07:00").is_err());
+        assert!(opening_hours("7h-17h").is_err());
+        assert_eq!(open_days("1-6").unwrap(), vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(open_days("1,3").unwrap(), vec![0, 2]);
+        assert!(open_days("0-8").is_err());
     }
 }

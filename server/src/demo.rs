@@ -87,6 +87,10 @@ pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize>
                 dossier_code: dossier.as_deref(),
                 created_at: *at,
                 answers,
+                device_hash: None,
+                client_hash: None,
+                flags: None,
+                answer_digest: None,
             })
             .collect();
         stored += store.insert_responses(&batch).await?;

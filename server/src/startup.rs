@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use app::abuse::Limiters;
 use app::state::{AppState, Settings};
 use app::store::Store;
 use app::{shell, App};
@@ -69,7 +70,12 @@ pub fn state_with(config: &Config, store: Store, definitions: Definitions) -> Ap
         definitions: Arc::new(definitions),
         settings: Arc::new(Settings {
             public_url: config.public_url.clone(),
+            trust_proxy: config.trust_proxy,
+            comment_retention_days: config.comment_retention_days,
+            session_hours: config.session_hours,
+            abuse: config.abuse.clone(),
         }),
+        limiters: Limiters::new(&config.abuse),
     }
 }
 
@@ -120,9 +126,47 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Periodic chores: forget idle rate-limit keys; apply the comment retention setting.
+fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut minutes = 0u64;
+        loop {
+            tick.tick().await;
+            state.limiters.forget_idle();
+            if minutes.is_multiple_of(60) {
+                if let Some(days) = state.settings.comment_retention_days {
+                    let comments: Vec<&str> = state
+                        .definitions
+                        .surveys()
+                        .flat_map(|s| &s.questions)
+                        .filter(|q| {
+                            matches!(q.kind, survey_definitions::QuestionKind::Comment { .. })
+                        })
+                        .map(|q| q.id.as_str())
+                        .collect();
+                    match state
+                        .store
+                        .delete_comments_older_than(days, &comments)
+                        .await
+                    {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            tracing::info!("retention: deleted {n} comments older than {days} days")
+                        }
+                        Err(e) => tracing::error!("retention: {e}"),
+                    }
+                }
+            }
+            minutes += 1;
+        }
+    });
+}
+
 /// Runs the server until Ctrl-C.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = build_state(&config).await?;
+    spawn_housekeeping(state.clone());
     let router = build_router(state);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

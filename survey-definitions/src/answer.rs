@@ -86,6 +86,10 @@ pub enum AnswerError {
     /// The dossier code has characters a code cannot contain, or is too long to be one.
     #[error("not a valid dossier code")]
     InvalidDossierCode,
+    /// This dossier code was already rated at this desk (found when storing, not by `validate`):
+    /// one rating per dossier.
+    #[error("this dossier was already rated")]
+    DossierAlreadyRated,
 }
 
 impl AnswerError {
@@ -115,6 +119,16 @@ impl AnswerError {
             (AnswerError::InvalidDossierCode, Lang::En) => {
                 "A dossier code has only letters, digits and . - / _ \
                  (e.g. H12.22-230515-0001). Please check it."
+                    .to_owned()
+            }
+            (AnswerError::DossierAlreadyRated, Lang::Vi) => {
+                "Hồ sơ này đã được đánh giá tại quầy. Mỗi hồ sơ chỉ đánh giá một lần; \
+                 ông/bà có thể để trống ô này và gửi đánh giá."
+                    .to_owned()
+            }
+            (AnswerError::DossierAlreadyRated, Lang::En) => {
+                "This dossier has already been rated at this desk. Each dossier is rated once; \
+                 you can leave this box empty and send your rating."
                     .to_owned()
             }
         }

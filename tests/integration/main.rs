@@ -1,6 +1,7 @@
 //! Integration tests: the real router on a fresh database per test, each run on SQLite and on
 //! PostgreSQL. One binary, so the workspace links it once.
 
+mod abuse;
 mod cli;
 mod definitions;
 mod posters;

@@ -260,7 +260,13 @@ async fn fifty_concurrent_submissions_are_all_stored(backend: Backend) {
         tasks.push(tokio::spawn(async move {
             use tower::ServiceExt;
             let key = format!("{i:032x}");
-            let fields = valid_answers(&key);
+            let mut fields = valid_answers(&key);
+            // Each citizen has their own dossier (one rating per dossier code and desk).
+            for (k, v) in fields.iter_mut() {
+                if *k == "dossier_code" {
+                    *v = format!("H70.25195-251120-{i:04}");
+                }
+            }
             let body = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(as_pairs(&fields))
                 .finish();

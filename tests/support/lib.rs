@@ -185,6 +185,10 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         public_url: PUBLIC_URL.to_string(),
         site_root: workspace_root().join("target").join("site"),
         definitions_dir: workspace_root().join("survey-definitions"),
+        trust_proxy: false,
+        comment_retention_days: None,
+        session_hours: 8,
+        abuse: app::abuse::AbuseSettings::default(),
     }
 }
 
@@ -217,8 +221,14 @@ impl TestResponse {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like `spawn`, with configuration changes (e.g. tighter limits).
+    pub async fn spawn_with(backend: Backend, change: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::create(backend).await;
-        let config = test_config(&db.url, "127.0.0.1:3000".parse().expect("addr"));
+        let mut config = test_config(&db.url, "127.0.0.1:3000".parse().expect("addr"));
+        change(&mut config);
         let state = server::startup::build_state(&config)
             .await
             .expect("application starts on a fresh database");
@@ -262,6 +272,36 @@ impl TestApp {
                 .expect("request"),
         )
         .await
+    }
+
+    /// Posts a form as a given client (address and device cookie) would.
+    pub async fn post_form_as(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        ip: &str,
+        device: Option<&str>,
+    ) -> TestResponse {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let mut request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(
+                header::USER_AGENT,
+                "Mozilla/5.0 (Linux; Android 9; TestPhone)",
+            );
+        if let Some(device) = device {
+            request = request.header(header::COOKIE, format!("hl_dev={device}"));
+        }
+        let mut request = request.body(Body::from(body)).expect("request");
+        let addr: std::net::IpAddr = ip.parse().expect("an IP address");
+        // A real ConnectInfo wins over the router's MockConnectInfo.
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(SocketAddr::new(addr, 40000)));
+        self.request(request).await
     }
 
     /// Posts fields as an HTML form without JavaScript does.
@@ -326,6 +366,16 @@ pub fn valid_answers(key: &str) -> Vec<(&'static str, String)> {
         ("dossier_code", "H70.25195-251120-0042".into()),
         ("comment", "Cán bộ hướng dẫn rất tận tình.".into()),
     ]
+}
+
+/// A device id as the cookie carries it, derived from a number.
+pub fn device(n: u64) -> String {
+    format!("{n:032x}")
+}
+
+/// A fresh, valid idempotency key (tests need not fetch a form for each submission).
+pub fn key(n: u64) -> String {
+    format!("{:032x}", n + 0xabc0_0000_0000)
 }
 
 /// Borrowed view of owned fields, for `post_form`.

@@ -59,6 +59,12 @@ pub enum SubmitOutcome {
     FormExpired,
     DeskNotFound,
     DeskRetired,
+    /// This device rated this desk moments ago; nothing was stored.
+    AlreadyRated,
+    /// Too many submissions from this client or device; try again after this many seconds.
+    RateLimited {
+        retry_after_secs: u64,
+    },
 }
 
 /// The form of the desk with public code `code`.
@@ -67,6 +73,7 @@ pub async fn get_survey_page(code: String) -> Result<DeskLookup<SurveyPageData>,
     let state = expect_context::<crate::state::AppState>();
     // Set by the plain-form POST handler when it renders a rejected submission again.
     let prefill = use_context::<Prefill>();
+    crate::submission::give_device_cookie(&state);
     crate::submission::survey_page(&state, &code, prefill).await
 }
 
@@ -91,6 +98,15 @@ pub async fn submit_response(
     code: String,
     fields: Vec<(String, String)>,
 ) -> Result<SubmitOutcome, AppError> {
+    use axum::extract::ConnectInfo;
     let state = expect_context::<crate::state::AppState>();
-    crate::submission::submit(&state, &code, &fields).await
+    let peer = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|c| c.0);
+    let headers: axum::http::HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|e| AppError::internal("submit_response", e))?;
+    let client = state.client_info(peer, &headers);
+    crate::submission::submit(&state, &code, &fields, &client).await
 }

@@ -74,6 +74,11 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
         };
         match result {
             Ok(SubmitOutcome::Stored { .. }) => navigate(&thanks_url, Default::default()),
+            Ok(SubmitOutcome::AlreadyRated) => {
+                let sep = if thanks_url.contains('?') { '&' } else { '?' };
+                navigate(&format!("{thanks_url}{sep}already=1"), Default::default())
+            }
+            Ok(SubmitOutcome::RateLimited { .. }) => form_message.set(Some(t.rate_limited)),
             Ok(SubmitOutcome::Invalid { errors: rejected }) => {
                 errors.set(rejected);
                 form_message.set(Some(t.fix_errors));
@@ -90,7 +95,11 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
         .questions
         .iter()
         .map(|q| q.id.clone())
-        .chain([KEY_FIELD.to_string(), LANG_FIELD.to_string()])
+        .chain([
+            KEY_FIELD.to_string(),
+            LANG_FIELD.to_string(),
+            "website".to_string(),
+        ])
         .collect();
     let code = desk.code.clone();
     let on_submit = move |ev: SubmitEvent| {
@@ -137,6 +146,12 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
             <form method="post" action=action novalidate=true on:submit=on_submit>
                 <input type="hidden" name=KEY_FIELD value=key />
                 <input type="hidden" name=LANG_FIELD value=lang.code() />
+                // Invisible to people (and skipped by screen readers); robots that fill every
+                // field give themselves away. Their answers are stored flagged, not dropped.
+                <div class="hp" aria-hidden="true">
+                    <label for="hp-website">"Website"</label>
+                    <input id="hp-website" type="text" name="website" tabindex="-1" autocomplete="off" />
+                </div>
                 {move || {
                     form_message
                         .get()
@@ -309,7 +324,10 @@ fn question_view(
                     maxlength=max_chars.to_string()
                     aria-describedby=described_by
                 >
-                    {previous.clone().unwrap_or_default()}
+                    // Leptos writes <textarea> children without escaping them (it treats the element
+                    // like <script>), so a comment containing "</textarea>" could break out of it:
+                    // escape here. Only server-rendered prefills ever fill it.
+                    {escape_text(&previous.clone().unwrap_or_default())}
                 </textarea>
             }
             .into_any(),
@@ -345,5 +363,23 @@ fn question_view(
             </div>
         }
         .into_any()
+    }
+}
+
+/// HTML-escapes text for the raw-text children of `<textarea>`.
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn textarea_text_cannot_close_the_element() {
+        assert_eq!(
+            super::escape_text("</textarea><script>x & y</script>"),
+            "&lt;/textarea&gt;&lt;script&gt;x &amp; y&lt;/script&gt;"
+        );
     }
 }

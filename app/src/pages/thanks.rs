@@ -1,7 +1,7 @@
 //! The thank-you page a citizen sees once the answer is stored.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::desks::DeskLookup;
 use crate::api::survey::get_thanks_page;
@@ -12,6 +12,8 @@ use crate::i18n::{ui, use_lang};
 pub fn ThanksPage() -> impl IntoView {
     let params = use_params_map();
     let lang = use_lang();
+    let query = use_query_map();
+    let already = move || query.read().get("already").is_some();
     let page = Resource::new(
         move || params.read().get("code").unwrap_or_default(),
         get_thanks_page,
@@ -28,7 +30,9 @@ pub fn ThanksPage() -> impl IntoView {
                             <main class="page narrow thanks">
                                 <p class="thanks-face" aria-hidden="true">"😊"</p>
                                 <h1>{t.thanks_title}</h1>
-                                <p class="lead">{t.thanks_again}</p>
+                                <p class="lead">
+                                    {if already() { t.already_rated } else { t.thanks_again }}
+                                </p>
                                 <p>{data.thanks.get(lang).to_string()}</p>
                                 <p class="desk-line">
                                     {data.desk.name.get(lang).to_string()} " · "

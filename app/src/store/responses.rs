@@ -19,6 +19,13 @@ pub struct NewResponse<'a> {
     pub dossier_code: Option<&'a str>,
     pub created_at: i64,
     pub answers: &'a [Answer],
+    /// Salted hashes (see `crate::abuse`); `None` for data that did not come from a phone.
+    pub device_hash: Option<&'a str>,
+    pub client_hash: Option<&'a str>,
+    /// Why the response looks suspicious (comma-separated), if it does. Flagged responses count
+    /// until a reviewer excludes them.
+    pub flags: Option<&'a str>,
+    pub answer_digest: Option<&'a str>,
 }
 
 /// Result of storing a response.
@@ -27,6 +34,8 @@ pub enum Inserted {
     New(i64),
     /// The idempotency key was already stored: nothing new was written.
     Duplicate(i64),
+    /// The dossier code was already rated at this desk: nothing was written.
+    DossierTaken,
 }
 
 /// One line of the export query: a response with one of its answers (or none).
@@ -126,12 +135,14 @@ async fn insert_in(
     new: &NewResponse<'_>,
 ) -> Result<Inserted, StoreError> {
     // The insert comes first so SQLite takes its write lock at once (a read first could
-    // deadlock two upgrading transactions).
+    // deadlock two upgrading transactions). Either unique key (idempotency key; desk and
+    // dossier code) makes it insert nothing.
     let inserted: Option<(i64,)> = sqlx::query_as(
         "insert into responses \
-           (idempotency_key, desk_id, survey_id, survey_version, lang, channel, dossier_code, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8) \
-         on conflict (idempotency_key) do nothing returning id",
+           (idempotency_key, desk_id, survey_id, survey_version, lang, channel, dossier_code, created_at, \
+            device_hash, client_hash, flags, answer_digest) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         on conflict do nothing returning id",
     )
     .bind(new.key)
     .bind(new.desk_id)
@@ -141,6 +152,10 @@ async fn insert_in(
     .bind(new.channel)
     .bind(new.dossier_code)
     .bind(new.created_at)
+    .bind(new.device_hash)
+    .bind(new.client_hash)
+    .bind(new.flags)
+    .bind(new.answer_digest)
     .fetch_optional(&mut **tx)
     .await?;
     match inserted {
@@ -149,12 +164,15 @@ async fn insert_in(
             Ok(Inserted::New(id))
         }
         None => {
-            let (id,): (i64,) =
+            let earlier: Option<(i64,)> =
                 sqlx::query_as("select id from responses where idempotency_key = $1")
                     .bind(new.key)
-                    .fetch_one(&mut **tx)
+                    .fetch_optional(&mut **tx)
                     .await?;
-            Ok(Inserted::Duplicate(id))
+            Ok(match earlier {
+                Some((id,)) => Inserted::Duplicate(id),
+                None => Inserted::DossierTaken,
+            })
         }
     }
 }
@@ -188,4 +206,30 @@ async fn insert_answers(
     }
     query.execute(&mut **tx).await?;
     Ok(())
+}
+
+impl Store {
+    /// Deletes the answers to the comment questions `question_ids` older than `days` days; the
+    /// ratings stay. Returns how many were deleted. Dossier codes are kept: they are references,
+    /// not opinions.
+    pub async fn delete_comments_older_than(
+        &self,
+        days: u32,
+        question_ids: &[&str],
+    ) -> Result<u64, StoreError> {
+        let cutoff = super::now_ms() - i64::from(days) * 86_400_000;
+        let mut deleted = 0;
+        for question in question_ids {
+            deleted += sqlx::query(
+                "delete from answers where question_id = $1 and response_id in \
+                 (select id from responses where created_at < $2)",
+            )
+            .bind(*question)
+            .bind(cutoff)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        }
+        Ok(deleted)
+    }
 }

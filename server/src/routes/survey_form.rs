@@ -9,7 +9,7 @@ use app::i18n::{with_lang, Lang};
 use app::state::AppState;
 use app::{shell, submission};
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Form, OriginalUri, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, OriginalUri, Path, State};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
 
 async fn post_survey(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     Path(code): Path<String>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
@@ -39,9 +40,19 @@ async fn post_survey(
         .find(|(name, _)| name == LANG_FIELD)
         .and_then(|(_, v)| Lang::parse(v))
         .unwrap_or_default();
-    let prefill = match submission::submit(&state, &code, &fields).await {
+    let client = state.client_info(Some(peer), &headers);
+    let prefill = match submission::submit(&state, &code, &fields, &client).await {
         Ok(SubmitOutcome::Stored { .. }) => {
             return Redirect::to(&with_lang(&format!("/q/{code}/thanks"), lang)).into_response()
+        }
+        // Not an error: the citizen already answered; thank them and say so.
+        Ok(SubmitOutcome::AlreadyRated) => {
+            let url = with_lang(&format!("/q/{code}/thanks"), lang);
+            let sep = if url.contains('?') { '&' } else { '?' };
+            return Redirect::to(&format!("{url}{sep}already=1")).into_response();
+        }
+        Ok(SubmitOutcome::RateLimited { retry_after_secs }) => {
+            return too_many_requests(lang, retry_after_secs)
         }
         Ok(SubmitOutcome::Invalid { errors }) => Prefill {
             values: fields,
@@ -64,6 +75,41 @@ async fn post_survey(
         }
     };
     render_page(state, uri, headers, prefill).await
+}
+
+/// 429 with Retry-After and a short page in the citizen's language.
+fn too_many_requests(lang: Lang, retry_after_secs: u64) -> Response {
+    let text = match lang {
+        Lang::Vi => format!(
+            "Có quá nhiều lượt gửi đánh giá từ thiết bị hoặc mạng này. \
+             Vui lòng thử lại sau {retry_after_secs} giây."
+        ),
+        Lang::En => format!(
+            "Too many ratings were sent from this device or network. \
+             Please try again in {retry_after_secs} seconds."
+        ),
+    };
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Hài Lòng</title></head><body><main><p>{text}</p></main></body></html>",
+        lang.code()
+    );
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [
+            (
+                axum::http::header::RETRY_AFTER,
+                retry_after_secs.to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/html; charset=utf-8".to_string(),
+            ),
+        ],
+        html,
+    )
+        .into_response()
 }
 
 /// Renders the page at `uri` as a GET would, with the rejected submission in context.

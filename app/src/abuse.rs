@@ -1,0 +1,233 @@
+//! Protecting the public survey without turning honest citizens away.
+//!
+//! - Rate limits (governor, in memory per process): per client address — loose, because a whole
+//!   village can sit behind one carrier-grade NAT address — and per device (a random cookie id),
+//!   tight. Over a limit the citizen gets 429 with Retry-After; other clients are unaffected.
+//! - One response per device per desk within a window (default 10 minutes): a friendly page.
+//! - Suspicious patterns are *flagged*, never dropped: the response is stored with its reasons and
+//!   counts until a reviewer excludes it.
+//! - Only salted hashes of addresses and device ids are stored; the salt changes daily and old
+//!   salts are deleted, so the hashes cannot be linked back to an address later.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sha2::{Digest, Sha256};
+
+/// Name of the device cookie: a random id, set on the first survey visit.
+pub const DEVICE_COOKIE: &str = "hl_dev";
+/// Name of the hidden honeypot field: people never see it, form-filling robots fill it in.
+pub const HONEYPOT_FIELD: &str = "website";
+
+/// Tunable limits, from the environment (see README) with these defaults.
+#[derive(Clone, Debug)]
+pub struct AbuseSettings {
+    /// A device may rate the same desk once within this window.
+    pub device_window: Duration,
+    /// Submissions per minute and burst allowed from one client address (IPv6: its /64).
+    pub client_per_minute: u32,
+    pub client_burst: u32,
+    /// Submissions per minute and burst allowed from one device.
+    pub device_per_minute: u32,
+    pub device_burst: u32,
+    /// Opening hours in local time (UTC+7), minutes since midnight [open, close), and open days
+    /// (0 = Monday … 6 = Sunday). Answers outside are flagged, not refused.
+    pub open_minute: u32,
+    pub close_minute: u32,
+    pub open_days: Vec<u32>,
+    /// Thresholds of the burst and identical-answers flags, within `flag_window`.
+    pub flag_window: Duration,
+    pub device_burst_flag: i64,
+    pub client_burst_flag: i64,
+    pub identical_flag: i64,
+}
+
+impl Default for AbuseSettings {
+    fn default() -> Self {
+        AbuseSettings {
+            device_window: Duration::from_secs(600),
+            client_per_minute: 600,
+            // 500 phones behind one carrier NAT address answering at once must all get through.
+            client_burst: 1000,
+            device_per_minute: 6,
+            device_burst: 5,
+            open_minute: 7 * 60,
+            close_minute: 17 * 60 + 30,
+            open_days: vec![0, 1, 2, 3, 4, 5],
+            flag_window: Duration::from_secs(600),
+            device_burst_flag: 3,
+            client_burst_flag: 30,
+            identical_flag: 5,
+        }
+    }
+}
+
+/// The rate limiters of this process.
+pub struct Limiters {
+    by_client: DefaultKeyedRateLimiter<String>,
+    by_device: DefaultKeyedRateLimiter<String>,
+}
+
+fn quota(per_minute: u32, burst: u32) -> Quota {
+    let per_minute = NonZeroU32::new(per_minute.max(1)).expect("non-zero");
+    let burst = NonZeroU32::new(burst.max(1)).expect("non-zero");
+    Quota::per_minute(per_minute).allow_burst(burst)
+}
+
+impl Limiters {
+    pub fn new(settings: &AbuseSettings) -> Arc<Limiters> {
+        Arc::new(Limiters {
+            by_client: RateLimiter::keyed(quota(settings.client_per_minute, settings.client_burst)),
+            by_device: RateLimiter::keyed(quota(settings.device_per_minute, settings.device_burst)),
+        })
+    }
+
+    /// Takes one submission from the client's and the device's allowances; `Err(wait)` when
+    /// either is exhausted.
+    pub fn check(&self, client_key: &str, device: Option<&str>) -> Result<(), Duration> {
+        let now = DefaultClock::default().now();
+        if let Err(not_until) = self.by_client.check_key(&client_key.to_string()) {
+            return Err(not_until.wait_time_from(now));
+        }
+        if let Some(device) = device {
+            if let Err(not_until) = self.by_device.check_key(&device.to_string()) {
+                return Err(not_until.wait_time_from(now));
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets keys whose allowance is full again, so memory does not grow with every visitor.
+    pub fn forget_idle(&self) {
+        self.by_client.retain_recent();
+        self.by_device.retain_recent();
+    }
+}
+
+/// The key a client address is limited and hashed by: the address itself for IPv4, the /64
+/// network for IPv6 (one subscriber usually holds a whole /64 and can pick any address in it).
+pub fn client_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+/// A device id as the cookie carries it: 32 hex characters; anything else is ignored.
+pub fn parse_device_id(raw: &str) -> Option<&str> {
+    (raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit())).then_some(raw)
+}
+
+/// The device id in a `Cookie` header, if any.
+pub fn device_from_cookie_header(header: &str) -> Option<String> {
+    header
+        .split(';')
+        .filter_map(|part| part.trim().split_once('='))
+        .find(|(name, _)| *name == DEVICE_COOKIE)
+        .and_then(|(_, value)| parse_device_id(value))
+        .map(str::to_owned)
+}
+
+/// `Set-Cookie` value for a new device id. A year long, readable only by the server.
+pub fn device_cookie(id: &str, secure: bool) -> String {
+    format!(
+        "{DEVICE_COOKIE}={id}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Salted SHA-256, hex: how device ids and client keys are stored.
+pub fn salted_hash(salt: &str, value: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(salt.as_bytes());
+    hasher.update([0]);
+    hasher.update(value.as_bytes());
+    hex(&hasher.finalize())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether a local (UTC+7) weekday and minute fall inside the opening hours.
+pub fn within_opening_hours(settings: &AbuseSettings, weekday: u32, minute: u32) -> bool {
+    settings.open_days.contains(&weekday)
+        && minute >= settings.open_minute
+        && minute < settings.close_minute
+}
+
+/// Who is submitting, as far as the server can tell without storing it.
+#[derive(Clone, Debug)]
+pub struct ClientInfo {
+    pub ip: IpAddr,
+    pub device_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_share_their_64_and_ipv4_is_kept_whole() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_key(a), client_key(b));
+        assert_ne!(client_key(a), client_key(c));
+        assert_eq!(client_key("203.0.113.7".parse().unwrap()), "203.0.113.7");
+        assert_eq!(
+            client_key("::ffff:203.0.113.7".parse().unwrap()),
+            "203.0.113.7"
+        );
+    }
+
+    #[test]
+    fn only_well_formed_device_cookies_are_read() {
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            device_from_cookie_header(&format!("a=b; hl_dev={id}; c=d")).as_deref(),
+            Some(id)
+        );
+        assert_eq!(device_from_cookie_header("hl_dev=<script>"), None);
+        assert_eq!(device_from_cookie_header(""), None);
+    }
+
+    #[test]
+    fn a_device_is_limited_without_slowing_others() {
+        let settings = AbuseSettings {
+            device_burst: 2,
+            device_per_minute: 1,
+            ..AbuseSettings::default()
+        };
+        let limiters = Limiters::new(&settings);
+        assert!(limiters.check("1.2.3.4", Some("dev-a")).is_ok());
+        assert!(limiters.check("1.2.3.4", Some("dev-a")).is_ok());
+        let wait = limiters.check("1.2.3.4", Some("dev-a")).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(60));
+        assert!(limiters.check("1.2.3.4", Some("dev-b")).is_ok());
+    }
+
+    #[test]
+    fn opening_hours_are_half_open() {
+        let s = AbuseSettings::default();
+        assert!(within_opening_hours(&s, 0, 7 * 60));
+        assert!(!within_opening_hours(&s, 0, 17 * 60 + 30));
+        assert!(!within_opening_hours(&s, 6, 9 * 60));
+    }
+
+    #[test]
+    fn hashes_depend_on_the_salt() {
+        assert_ne!(salted_hash("a", "x"), salted_hash("b", "x"));
+        assert_eq!(salted_hash("a", "x").len(), 64);
+    }
+}
