@@ -61,3 +61,60 @@ pub fn ServerFailure(lang: Lang) -> impl IntoView {
         </main>
     }
 }
+
+/// The bar on signed-in pages: who is signed in, the pages of the role, and signing out
+/// (a POST form with the session's CSRF token).
+#[component]
+pub fn AccountBar(me: crate::roles::Me) -> impl IntoView {
+    use crate::roles::Role;
+    let links: Vec<(&str, &str)> = match me.role {
+        Role::ProvinceAdmin => vec![
+            ("/admin/users", "Người dùng"),
+            ("/admin/audit", "Nhật ký"),
+            ("/review", "Phiếu bị đánh dấu"),
+        ],
+        Role::DistrictReviewer => vec![("/review", "Phiếu bị đánh dấu")],
+        Role::CommuneLeader | Role::CommuneOfficer => vec![("/commune", "Xã của tôi")],
+    };
+    view! {
+        <nav class="account-bar">
+            <span class="who">
+                {me.display_name.clone()} " · " {me.role.label(Lang::Vi)}
+                {me.unit_name.clone().map(|u| format!(" · {u}"))}
+            </span>
+            {links
+                .into_iter()
+                .map(|(href, label)| view! { <a href=href>{label}</a> })
+                .collect_view()}
+            <form method="post" action="/logout" class="inline">
+                <input type="hidden" name="_csrf" value=me.csrf.clone() />
+                <button type="submit" class="link-button">"Đăng xuất"</button>
+            </form>
+        </nav>
+    }
+}
+
+/// What a protected page shows instead of its data: sign in (401) or not allowed (403).
+#[component]
+pub fn Refusal(sign_in: bool) -> impl IntoView {
+    set_status(if sign_in { 401 } else { 403 });
+    view! {
+        <main class="page narrow">
+            {if sign_in {
+                view! {
+                    <h1>"Vui lòng đăng nhập"</h1>
+                    <p>
+                        <a href="/login">"Đăng nhập"</a>
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <h1>"Không có quyền truy cập"</h1>
+                    <p>"Tài khoản của ông/bà không được xem trang này."</p>
+                }
+                    .into_any()
+            }}
+        </main>
+    }
+}

@@ -7,10 +7,13 @@
 #[cfg(feature = "ssr")]
 pub mod abuse;
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod auth;
 pub mod components;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod roles;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
@@ -77,6 +80,11 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/posters") view=pages::poster::PostersPage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/commune") view=pages::commune::CommunePage ssr=SsrMode::Async />
+                <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/audit") view=pages::admin::AuditPage ssr=SsrMode::Async />
+                <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -1,7 +1,11 @@
 //! One module per page.
 
+pub mod admin;
+pub mod commune;
 pub mod home;
+pub mod login;
 pub mod not_found;
 pub mod poster;
+pub mod review;
 pub mod survey;
 pub mod thanks;

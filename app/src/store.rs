@@ -6,8 +6,10 @@
 
 pub mod abuse;
 pub mod desks;
+pub mod overview;
 pub mod responses;
 pub mod units;
+pub mod users;
 
 use std::{path::Path, str::FromStr, time::Duration};
 

@@ -39,6 +39,11 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<DesksAction>,
     },
+    /// Manage user accounts (the first province admin comes from here).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Export stored data.
     Export {
         #[command(subcommand)]
@@ -73,6 +78,25 @@ pub enum DesksAction {
         /// English name (defaults to the Vietnamese one).
         #[arg(long)]
         name_en: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserAction {
+    /// Create a user. The password is read from the first line of standard input
+    /// (e.g. `printf '%s\n' "$PASSWORD" | hailong user add …`), so it stays out of the shell history.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// province_admin, district_reviewer, commune_leader or commune_officer.
+        #[arg(long)]
+        role: String,
+        /// Official code of the commune (commune roles) or district (district reviewer).
+        #[arg(long, default_value = "")]
+        unit: String,
+        /// Full name shown in the interface (defaults to the user name).
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 
@@ -138,6 +162,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export {
             what: ExportWhat::Responses { format },
         } => export_responses(&Config::from_env(None)?, format).await,
+        Command::User {
+            action:
+                UserAction::Add {
+                    username,
+                    role,
+                    unit,
+                    name,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let config = Config::from_env(None)?;
+            let state = startup::build_state(&config).await?;
+            let name = name.unwrap_or_else(|| username.clone());
+            add_user(&state, &username, &name, &role, &unit, password).await?;
+            println!("created user {username} ({role})");
+            Ok(())
+        }
         Command::Demo {
             days,
             per_day,
@@ -164,6 +209,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Creates a user after the same checks as the web form; audited as done by the command line.
+pub async fn add_user(
+    state: &app::state::AppState,
+    username: &str,
+    name: &str,
+    role: &str,
+    unit: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    let (role, unit_id) =
+        crate::routes::account::validate_new_user(state, username, name, role, unit, password)
+            .await
+            .map_err(|message| anyhow::anyhow!(message))?;
+    let hash = app::auth::hash_password(password.to_string())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    state
+        .store
+        .create_user(username.trim(), name.trim(), &hash, role, unit_id)
+        .await?
+        .with_context(|| format!("the user name {username} is taken"))?;
+    state
+        .store
+        .audit(
+            None,
+            "command line",
+            "user_created",
+            username.trim(),
+            &format!("role={} unit={unit}", role.key()),
+        )
+        .await?;
+    Ok(())
 }
 
 fn check(config: &Config) -> anyhow::Result<()> {

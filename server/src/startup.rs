@@ -100,6 +100,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/q/{code}/qr.svg", get(routes::qr::qr_svg))
         .route("/q/{code}/qr.png", get(routes::qr::qr_png))
         .merge(routes::survey_form::router())
+        .merge(routes::account::router())
         .leptos_routes_with_context(&state, page_routes, || (), {
             let options = options.clone();
             move || shell(options.clone())
@@ -109,6 +110,8 @@ pub fn build_router(state: AppState) -> Router {
         // Pages are compressed on the fly (a survey page shrinks about 5×); precompressed assets
         // already carry a Content-Encoding and pass through untouched.
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(routes::security::same_origin))
+        .layer(axum::middleware::from_fn(routes::security::headers))
         .with_state(state)
 }
 

@@ -145,3 +145,81 @@ async fn scan_to_thanks_without_javascript() {
     assert_eq!(app.state.store.count_responses().await.unwrap(), 1);
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commune_leader_signs_in_and_out() {
+    if !browser_available() {
+        return;
+    }
+    let app = RunningApp::start(Backend::Sqlite).await;
+    server::cli::add_user(
+        &app.state,
+        "leader25195",
+        "Nguyễn Văn A",
+        "commune_leader",
+        "25195",
+        hailong_tests::PASSWORD,
+    )
+    .await
+    .unwrap();
+    let browser = Browser::start(true).await;
+    let c = &browser.client;
+
+    c.goto(&app.url("/login")).await.unwrap();
+    browser.wait_hydrated().await;
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("leader25195")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(hailong_tests::PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button.submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    browser.wait_url(|u| u.ends_with("/commune")).await;
+    let heading = c
+        .wait()
+        .for_element(Locator::Css("main h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(heading.contains("Phường Tân Phú"), "{heading}");
+    let who = c
+        .find(Locator::Css(".account-bar .who"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(who.contains("Nguyễn Văn A"), "{who}");
+
+    c.find(Locator::Css(".account-bar button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_url(|u| u.ends_with("/login")).await;
+    c.goto(&app.url("/commune")).await.unwrap();
+    let refused = c
+        .find(Locator::Css("main h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(refused, "Vui lòng đăng nhập", "signed out for good");
+    browser.close().await;
+}

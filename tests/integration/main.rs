@@ -2,6 +2,7 @@
 //! PostgreSQL. One binary, so the workspace links it once.
 
 mod abuse;
+mod accounts;
 mod cli;
 mod definitions;
 mod posters;

@@ -339,6 +339,106 @@ impl TestApp {
     }
 }
 
+/// A signed-in browser: its session cookie and the CSRF token its pages carry.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub const PASSWORD: &str = "mật-khẩu-đủ-dài-2025";
+
+impl TestApp {
+    /// Creates a user through the same path as `hailong user add`.
+    pub async fn add_user(&self, username: &str, role: &str, unit: &str) {
+        server::cli::add_user(&self.state, username, username, role, unit, PASSWORD)
+            .await
+            .expect("create user");
+    }
+
+    /// Signs in through the login form, as a browser does (with the form's CSRF cookie).
+    pub async fn try_login(&self, username: &str, password: &str) -> TestResponse {
+        let page = self.get("/login").await;
+        let csrf = hidden_value(&page.text(), "_csrf").expect("login form has a CSRF token");
+        let cookie = set_cookie(&page, "hl_login_csrf").expect("login CSRF cookie");
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("_csrf", csrf.as_str()),
+                ("username", username),
+                ("password", password),
+            ])
+            .finish();
+        self.request(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, format!("hl_login_csrf={cookie}"))
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await
+    }
+
+    pub async fn login(&self, username: &str) -> Session {
+        let response = self.try_login(username, PASSWORD).await;
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            response.text()
+        );
+        let cookie = format!(
+            "hl_session={}",
+            set_cookie(&response, "hl_session").expect("session cookie")
+        );
+        let home = response.location().expect("redirect home").to_string();
+        let page = self.get_as(&home, Some(&cookie)).await;
+        let csrf = hidden_value(&page.text(), "_csrf").expect("signed-in pages carry a CSRF token");
+        Session { cookie, csrf }
+    }
+
+    pub async fn get_as(&self, path: &str, cookie: Option<&str>) -> TestResponse {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.request(request.body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// Posts a form with a session cookie (the fields must include `_csrf` when needed).
+    pub async fn post_as(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> TestResponse {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let mut request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.request(request.body(Body::from(body)).expect("request"))
+            .await
+    }
+}
+
+/// The value a response sets for cookie `name`.
+pub fn set_cookie(response: &TestResponse, name: &str) -> Option<String> {
+    response
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|v| v.split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_string())
+}
+
 /// The value of a hidden input in server-rendered HTML.
 pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\"");

@@ -1,0 +1,142 @@
+//! Read models for the commune page and the review of flagged responses.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError};
+
+/// A commune with its district, for authorization and headings.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CommuneRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub district_id: Option<i64>,
+    pub district_name: Option<String>,
+}
+
+/// A comment as the commune's leaders read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct CommentRow {
+    pub response_id: i64,
+    pub created_at: i64,
+    pub desk_name: String,
+    pub overall: Option<i64>,
+    pub text: String,
+}
+
+/// A flagged response awaiting (or after) a reviewer's decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct FlaggedRow {
+    pub response_id: i64,
+    pub created_at: i64,
+    pub commune_name: String,
+    pub desk_name: String,
+    pub flags: String,
+    pub excluded: i64,
+    pub overall: Option<i64>,
+}
+
+impl Store {
+    pub async fn commune_by_code(&self, code: &str) -> Result<Option<CommuneRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "select c.id, c.code, c.name, c.parent_id as district_id, d.name as district_name \
+             from admin_units c left join admin_units d on d.id = c.parent_id \
+             where c.code = $1 and c.level = 'commune' order by c.valid_from desc limit 1",
+        )
+        .bind(code)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Responses at the commune's desks since `since_ms`, and how many rated overall satisfaction
+    /// 4 or 5 ("Hài lòng", "Rất hài lòng"); responses a reviewer excluded do not count.
+    pub async fn commune_satisfaction(
+        &self,
+        commune_id: i64,
+        since_ms: i64,
+    ) -> Result<(i64, i64), StoreError> {
+        Ok(sqlx::query_as(
+            "select count(*), coalesce(sum(case when a.value_int >= 4 then 1 else 0 end), 0) \
+             from responses r join desks d on d.id = r.desk_id \
+             left join answers a on a.response_id = r.id and a.question_id = 'overall' \
+             where d.commune_id = $1 and r.created_at >= $2 and r.excluded = 0",
+        )
+        .bind(commune_id)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The newest comments left at the commune's desks.
+    pub async fn latest_comments(
+        &self,
+        commune_id: i64,
+        limit: i64,
+    ) -> Result<Vec<CommentRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "select r.id as response_id, r.created_at, d.name as desk_name, o.value_int as overall, \
+               c.value_text as text \
+             from responses r join desks d on d.id = r.desk_id \
+             join answers c on c.response_id = r.id and c.question_id = 'comment' \
+             left join answers o on o.response_id = r.id and o.question_id = 'overall' \
+             where d.commune_id = $1 and c.value_text is not null \
+             order by r.created_at desc, r.id desc limit $2",
+        )
+        .bind(commune_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Flagged responses of one district (by unit id) or of every district, newest first.
+    pub async fn flagged_responses(
+        &self,
+        district_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<FlaggedRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "select r.id as response_id, r.created_at, c.name as commune_name, d.name as desk_name, \
+               r.flags, r.excluded, o.value_int as overall \
+             from responses r join desks d on d.id = r.desk_id \
+             join admin_units c on c.id = d.commune_id \
+             left join answers o on o.response_id = r.id and o.question_id = 'overall' \
+             where r.flags is not null and ($1 = 0 or c.parent_id = $1) \
+             order by r.created_at desc, r.id desc limit $2",
+        )
+        .bind(district_id.unwrap_or(0))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The commune and district of a response's desk.
+    pub async fn response_units(
+        &self,
+        response_id: i64,
+    ) -> Result<Option<(i64, Option<i64>)>, StoreError> {
+        Ok(sqlx::query_as(
+            "select c.id, c.parent_id from responses r join desks d on d.id = r.desk_id \
+             join admin_units c on c.id = d.commune_id where r.id = $1",
+        )
+        .bind(response_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Records a reviewer's decision on a flagged response.
+    pub async fn set_excluded(
+        &self,
+        response_id: i64,
+        excluded: bool,
+        reviewer_id: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(sqlx::query("update responses set excluded = $1, reviewed_by = $2 where id = $3 and flags is not null")
+            .bind(i64::from(excluded))
+            .bind(reviewer_id)
+            .bind(response_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+}
