@@ -304,6 +304,9 @@ async fn add_desk(
         .add_desk(commune, name.trim(), name_en.unwrap_or(name).trim())
         .await?
         .with_context(|| format!("no commune in force with code {commune}"))?;
+    store
+        .audit(None, "command line", "desk_added", &format!("commune {commune}"), &format!("{name} ({code})"))
+        .await?;
     println!("{}/q/{code}", config.public_url);
     Ok(())
 }

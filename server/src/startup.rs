@@ -45,6 +45,9 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
         .context("creating desks")?;
     if created > 0 {
         tracing::info!("created {created} default desks");
+        store
+            .audit(None, "start-up", "desks_created", "default desks", &format!("{created} desks"))
+            .await?;
     }
     Ok(store)
 }
@@ -53,7 +56,29 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let definitions = load_definitions(config)?;
     let store = open_store(config).await?;
+    audit_definition_versions(&store, &definitions).await?;
     Ok(state_with(config, store, definitions))
+}
+
+/// Records in the audit log when the set of survey versions in force changes.
+async fn audit_definition_versions(store: &Store, definitions: &Definitions) -> anyhow::Result<()> {
+    let mut versions: Vec<String> = definitions
+        .surveys()
+        .map(|s| format!("{} v{}", s.id, s.version))
+        .collect();
+    versions.sort();
+    let versions = versions.join(", ");
+    let last: Option<(String,)> = sqlx::query_as(
+        "select detail from audit_log where action = 'definitions_loaded' order by id desc limit 1",
+    )
+    .fetch_optional(store.pool())
+    .await?;
+    if last.map(|(d,)| d) != Some(versions.clone()) {
+        store
+            .audit(None, "start-up", "definitions_loaded", "survey definitions", &versions)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The state for an already opened store (tests open their own).
