@@ -190,14 +190,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if_empty,
         } => {
             let config = Config::from_env(None)?;
-            startup::load_definitions(&config)?;
-            let store = startup::open_store(&config).await?;
+            let state = startup::build_state(&config).await?;
+            let store = &state.store;
             if if_empty && store.count_responses().await? > 0 {
                 eprintln!("demo: responses already stored, nothing added");
                 return Ok(());
             }
+            let accounts = demo::demo_users(&state).await?;
+            if !accounts.is_empty() {
+                print_demo_accounts(&config, &accounts)?;
+            }
             let stored = demo::seed(
-                &store,
+                store,
                 &demo::DemoOptions {
                     days,
                     per_day,
@@ -209,6 +213,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Prints the demo accounts once and keeps a copy in data/demo-accounts.txt (the folder is not
+/// committed), so a newcomer can sign in as every role.
+fn print_demo_accounts(config: &Config, accounts: &[demo::DemoAccount]) -> anyhow::Result<()> {
+    let mut text = format!("Demo accounts (sign in at {}/login):\n", config.public_url);
+    for a in accounts {
+        text.push_str(&format!(
+            "  {:<18} {:<22} password: {}   ({})\n",
+            a.username, a.role, a.password, a.what
+        ));
+    }
+    eprintln!("\n{text}");
+    if std::fs::create_dir_all("data").is_ok() {
+        let _ = std::fs::write("data/demo-accounts.txt", &text);
+        eprintln!("(also written to data/demo-accounts.txt)\n");
+    }
+    Ok(())
 }
 
 /// Creates a user after the same checks as the web form; audited as done by the command line.
@@ -305,7 +327,13 @@ async fn add_desk(
         .await?
         .with_context(|| format!("no commune in force with code {commune}"))?;
     store
-        .audit(None, "command line", "desk_added", &format!("commune {commune}"), &format!("{name} ({code})"))
+        .audit(
+            None,
+            "command line",
+            "desk_added",
+            &format!("commune {commune}"),
+            &format!("{name} ({code})"),
+        )
         .await?;
     println!("{}/q/{code}", config.public_url);
     Ok(())

@@ -12,6 +12,60 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use survey_definitions::{Answer, AnswerValue, Lang, SipasElement};
 
+/// A demo account, with its password in clear: printed once for the newcomer.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub role: &'static str,
+    pub password: String,
+    pub what: &'static str,
+}
+
+/// Creates one user of every role (Đồng Xoài district 689, commune Phường Tân Phú 25195) with
+/// random passwords, unless they exist. Returns the accounts created.
+pub async fn demo_users(state: &app::state::AppState) -> anyhow::Result<Vec<DemoAccount>> {
+    let plan = [
+        (
+            "admin",
+            "province_admin",
+            "",
+            "Quản trị tỉnh: người dùng, nhật ký, phiếu bị đánh dấu",
+        ),
+        (
+            "thamdinh.dongxoai",
+            "district_reviewer",
+            "689",
+            "Thẩm định TP Đồng Xoài",
+        ),
+        (
+            "lanhdao.tanphu",
+            "commune_leader",
+            "25195",
+            "Lãnh đạo Phường Tân Phú",
+        ),
+        (
+            "canbo.tanphu",
+            "commune_officer",
+            "25195",
+            "Cán bộ Phường Tân Phú",
+        ),
+    ];
+    let mut created = Vec::new();
+    for (username, role, unit, what) in plan {
+        if state.store.user_by_username(username).await?.is_some() {
+            continue;
+        }
+        let password = app::auth::new_token()[..16].to_string();
+        crate::cli::add_user(state, username, what, role, unit, &password).await?;
+        created.push(DemoAccount {
+            username,
+            role,
+            password,
+            what,
+        });
+    }
+    Ok(created)
+}
+
 pub struct DemoOptions {
     pub days: u32,
     pub per_day: f64,

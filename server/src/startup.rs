@@ -46,7 +46,13 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     if created > 0 {
         tracing::info!("created {created} default desks");
         store
-            .audit(None, "start-up", "desks_created", "default desks", &format!("{created} desks"))
+            .audit(
+                None,
+                "start-up",
+                "desks_created",
+                "default desks",
+                &format!("{created} desks"),
+            )
             .await?;
     }
     Ok(store)
@@ -75,7 +81,13 @@ async fn audit_definition_versions(store: &Store, definitions: &Definitions) -> 
     .await?;
     if last.map(|(d,)| d) != Some(versions.clone()) {
         store
-            .audit(None, "start-up", "definitions_loaded", "survey definitions", &versions)
+            .audit(
+                None,
+                "start-up",
+                "definitions_loaded",
+                "survey definitions",
+                &versions,
+            )
             .await?;
     }
     Ok(())

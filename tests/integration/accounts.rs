@@ -403,7 +403,13 @@ async fn the_audit_log_records_and_exports(backend: Backend) {
         "BOM for spreadsheets"
     );
     let text = csv.text();
-    for action in ["user_created", "login_failed", ",login,", "definitions_loaded", "desks_created"] {
+    for action in [
+        "user_created",
+        "login_failed",
+        ",login,",
+        "definitions_loaded",
+        "desks_created",
+    ] {
         assert!(text.contains(action), "{action} in\n{text}");
     }
     assert!(text.contains("leader25195"));

@@ -7,6 +7,7 @@ both_backends!(
     desks_csv_lists_every_desk_with_its_public_url,
     export_has_one_row_per_stored_response_with_its_answers,
     demo_seeds_responses_once_per_seed,
+    demo_accounts_cover_every_role_and_sign_in,
 );
 
 async fn desks_csv_lists_every_desk_with_its_public_url(backend: Backend) {
@@ -98,4 +99,23 @@ async fn demo_seeds_responses_once_per_seed(backend: Backend) {
         .filter(|l| !l.is_empty())
         .count();
     assert_eq!(rows - 1, first, "every seeded response exports as one row");
+}
+
+async fn demo_accounts_cover_every_role_and_sign_in(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+
+    let accounts = server::demo::demo_users(&app.state).await.unwrap();
+    let again = server::demo::demo_users(&app.state).await.unwrap();
+
+    assert_eq!(accounts.len(), 4);
+    assert!(again.is_empty(), "existing accounts are kept");
+    for account in &accounts {
+        let response = app.try_login(account.username, &account.password).await;
+        assert_eq!(
+            response.status.as_u16(),
+            303,
+            "{} signs in",
+            account.username
+        );
+    }
 }

@@ -85,6 +85,9 @@ fn DeskDirectory(desks: Vec<DeskInfo>, lang: Lang) -> impl IntoView {
         <main class="page">
             <header class="survey-head">
                 <LangSwitch path="/" lang />
+                <a class="lang-switch" href="/login">
+                    {if lang == Lang::En { "Staff sign-in" } else { "Cán bộ đăng nhập" }}
+                </a>
                 <h1>{t.app_name}</h1>
                 <p class="intro">{t.home_intro}</p>
             </header>
