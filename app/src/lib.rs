@@ -28,8 +28,9 @@ use leptos_router::{
     path, SsrMode,
 };
 
-/// The HTML document around every page. `defer` keeps the WASM off the critical path on slow
-/// phones: the forms work before (and without) hydration.
+/// The HTML document around every page. Leptos islands: only the interactive parts (the survey
+/// form) are hydrated, so phones download just their code; every page is complete HTML first,
+/// and the forms work before (and without) hydration.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -39,7 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="data:," />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options defer=true />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -54,14 +55,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, after hydration: the mark tells browser tests (and anyone
-    // debugging a phone) that the WASM loaded and took over.
-    Effect::new(|_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Stylesheet id="main-css" href="/pkg/hailong.css" />
         <Title text="Hài Lòng" />
@@ -90,10 +83,10 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Entry point of the WASM bundle.
+/// Entry point of the WASM bundle: hydrates the islands found in the page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_islands();
 }

@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 use leptos::web_sys::{FormData, HtmlFormElement, SubmitEvent};
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 use survey_definitions::{FieldErrors, Lang, Question, QuestionKind, SATISFACTION_LEVELS};
 use wasm_bindgen::JsCast;
 
@@ -42,7 +42,8 @@ pub fn SurveyPage() -> impl IntoView {
     }
 }
 
-#[component]
+/// The form: an island, the only part of a citizen page that the browser hydrates.
+#[island]
 fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
     let t = ui(lang);
     let SurveyPageData {
@@ -67,16 +68,26 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
 
     let submit = ServerAction::<SubmitResponse>::new();
     let thanks_url = with_lang(&format!("/q/{}/thanks", desk.code), lang);
-    let navigate = use_navigate();
+    // Islands have no client-side router: go to the thank-you page as a link would.
+    let navigate = |url: &str, _: ()| {
+        let _ = window().location().set_href(url);
+    };
+    // Effects run only in the browser, after hydration: the mark tells browser tests (and anyone
+    // debugging a phone) that the WASM loaded and took over.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     Effect::new(move |_| {
         let Some(result) = submit.value().get() else {
             return;
         };
         match result {
-            Ok(SubmitOutcome::Stored { .. }) => navigate(&thanks_url, Default::default()),
+            Ok(SubmitOutcome::Stored { .. }) => navigate(&thanks_url, ()),
             Ok(SubmitOutcome::AlreadyRated) => {
                 let sep = if thanks_url.contains('?') { '&' } else { '?' };
-                navigate(&format!("{thanks_url}{sep}already=1"), Default::default())
+                navigate(&format!("{thanks_url}{sep}already=1"), ())
             }
             Ok(SubmitOutcome::RateLimited { .. }) => form_message.set(Some(t.rate_limited)),
             Ok(SubmitOutcome::Invalid { errors: rejected }) => {
