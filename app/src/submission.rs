@@ -210,7 +210,7 @@ pub async fn submit(
         }
     }
     if store
-        .count_by_client_since(desk.id, &client_hash, since)
+        .count_by_client_since(desk.id, &client_hash, since, settings.client_burst_flag)
         .await
         .map_err(internal)?
         + 1
@@ -219,7 +219,7 @@ pub async fn submit(
         flags.push("client_burst");
     }
     if store
-        .count_identical_since(desk.id, &digest, since)
+        .count_identical_since(desk.id, &digest, since, settings.identical_flag)
         .await
         .map_err(internal)?
         + 1

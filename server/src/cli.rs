@@ -44,6 +44,11 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Measurements for BENCHMARKS.md (see scripts/bench.sh).
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
     /// Export stored data.
     Export {
         #[command(subcommand)]
@@ -97,6 +102,21 @@ pub enum UserAction {
         /// Full name shown in the interface (defaults to the user name).
         #[arg(long)]
         name: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchWhat {
+    /// Print the number of stored responses.
+    Count,
+    /// The baseline of the submission benchmark: store COUNT responses of the default survey
+    /// straight through the storage layer (one transaction each, as a submission does), no HTTP,
+    /// from CONCURRENCY tasks; prints responses per second.
+    Inserts {
+        #[arg(long, default_value_t = 2000)]
+        count: usize,
+        #[arg(long, default_value_t = 50)]
+        concurrency: usize,
     },
 }
 
@@ -162,6 +182,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export {
             what: ExportWhat::Responses { format },
         } => export_responses(&Config::from_env(None)?, format).await,
+        Command::Bench { what } => {
+            let config = Config::from_env(None)?;
+            let store = startup::open_store(&config).await?;
+            match what {
+                BenchWhat::Count => println!("{}", store.count_responses().await?),
+                BenchWhat::Inserts { count, concurrency } => {
+                    let (elapsed, stored) = bench_inserts(&store, count, concurrency).await?;
+                    println!(
+                        "baseline: {stored} responses in {:.2} s = {:.0} responses/s ({concurrency} tasks)",
+                        elapsed.as_secs_f64(),
+                        stored as f64 / elapsed.as_secs_f64()
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::User {
             action:
                 UserAction::Add {
@@ -213,6 +249,67 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Stores `count` responses like a submission would (same answers, one transaction each).
+async fn bench_inserts(
+    store: &app::store::Store,
+    count: usize,
+    concurrency: usize,
+) -> anyhow::Result<(std::time::Duration, usize)> {
+    use survey_definitions::{Answer, AnswerValue};
+    let desks = store.list_current_desks(None).await?;
+    anyhow::ensure!(!desks.is_empty(), "no desks");
+    let run = std::process::id();
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..concurrency.max(1) {
+        let store = store.clone();
+        let desks = desks.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut stored = 0usize;
+            for i in (t..count).step_by(concurrency.max(1)) {
+                let answers: Vec<Answer> = ["overall", "access", "procedures", "civil_servants", "results"]
+                    .iter()
+                    .map(|q| Answer {
+                        question_id: q.to_string(),
+                        value: AnswerValue::Scale(4),
+                    })
+                    .chain(std::iter::once(Answer {
+                        question_id: "visits".into(),
+                        value: AnswerValue::Choice("1".into()),
+                    }))
+                    .collect();
+                let key = format!("bench-{run}-{i}");
+                let inserted = store
+                    .insert_response(&app::store::responses::NewResponse {
+                        key: &key,
+                        desk_id: desks[i % desks.len()].id,
+                        survey_id: survey_definitions::DEFAULT_SURVEY_ID,
+                        survey_version: 1,
+                        lang: survey_definitions::Lang::Vi,
+                        channel: "bench",
+                        dossier_code: None,
+                        created_at: app::store::now_ms(),
+                        answers: &answers,
+                        device_hash: None,
+                        client_hash: None,
+                        flags: None,
+                        answer_digest: None,
+                    })
+                    .await?;
+                if matches!(inserted, app::store::responses::Inserted::New(_)) {
+                    stored += 1;
+                }
+            }
+            Ok::<_, app::store::StoreError>(stored)
+        }));
+    }
+    let mut stored = 0;
+    for task in tasks {
+        stored += task.await??;
+    }
+    Ok((started.elapsed(), stored))
 }
 
 /// Prints the demo accounts once and keeps a copy in data/demo-accounts.txt (the folder is not

@@ -100,37 +100,43 @@ impl Store {
         Ok(n)
     }
 
-    /// Responses from this client address at this desk since `since_ms`.
+    /// Responses from this client address at this desk since `since_ms`, counted up to `cap`.
     pub async fn count_by_client_since(
         &self,
         desk_id: i64,
         client_hash: &str,
         since_ms: i64,
+        cap: i64,
     ) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as(
-            "select count(*) from responses where client_hash = $1 and desk_id = $2 and created_at >= $3",
+            "select count(*) from (select 1 from responses where client_hash = $1 and desk_id = $2 \
+             and created_at >= $3 limit $4) t",
         )
         .bind(client_hash)
         .bind(desk_id)
         .bind(since_ms)
+        .bind(cap)
         .fetch_one(&self.pool)
         .await?;
         Ok(n)
     }
 
-    /// Responses at this desk with exactly these closed answers since `since_ms`.
+    /// Responses at this desk with exactly these closed answers since `since_ms`, up to `cap`.
     pub async fn count_identical_since(
         &self,
         desk_id: i64,
         digest: &str,
         since_ms: i64,
+        cap: i64,
     ) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as(
-            "select count(*) from responses where desk_id = $1 and answer_digest = $2 and created_at >= $3",
+            "select count(*) from (select 1 from responses where desk_id = $1 and answer_digest = $2 \
+             and created_at >= $3 limit $4) t",
         )
         .bind(desk_id)
         .bind(digest)
         .bind(since_ms)
+        .bind(cap)
         .fetch_one(&self.pool)
         .await?;
         Ok(n)

@@ -1,0 +1,54 @@
+-- wrk script: each request is a different citizen (new idempotency key and device cookie)
+-- posting valid answers to a desk taken in turn from the file named by the first argument.
+-- Counts 303 answers (acknowledged = stored) and everything else (errors) per thread.
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  codes = {}
+  for line in io.lines(args[1]) do table.insert(codes, line) end
+  run = tonumber(args[2]) or 0
+  n = 0
+  acked = 0
+  errors = 0
+end
+
+function request()
+  n = n + 1
+  local key = string.format("%08x%08x%016x", run, id, n)
+  local device = string.format("%08x%08x%016x", run, id + 1, n)
+  local code = codes[(n % #codes) + 1]
+  local body = "_key=" .. key .. "&lang=vi&overall=5&access=4&procedures=4&civil_servants=5"
+    .. "&results=4&visits=1&comment=Nhanh+g%E1%BB%8Dn"
+  return wrk.format("POST", "/q/" .. code, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "hl_dev=" .. device,
+  }, body)
+end
+
+function response(status, headers, body)
+  -- 303 to the thank-you page means stored; "?already=1" would mean refused as a repeat.
+  local location = headers["Location"] or headers["location"] or ""
+  if status == 303 and not string.find(location, "already") then
+    acked = acked + 1
+  else
+    errors = errors + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local a, e = 0, 0
+  for _, t in ipairs(threads) do
+    a = a + t:get("acked")
+    e = e + t:get("errors")
+  end
+  io.write(string.format("RESULT acked=%d errors=%d rps=%.1f p50_ms=%.1f p99_ms=%.1f\n",
+    a, e, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
