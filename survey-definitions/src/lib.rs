@@ -6,6 +6,7 @@
 //! compiled to WebAssembly, in the citizen's browser.
 
 mod answer;
+pub mod criteria;
 mod definitions;
 mod error;
 mod lang;
@@ -17,6 +18,7 @@ mod toml_tree;
 mod units;
 
 pub use answer::{Answer, AnswerError, AnswerValue, FieldErrors};
+pub use criteria::{load_criteria_dir, parse_criteria, CriteriaSet};
 pub use definitions::{load_dir, Definitions};
 pub use error::DefinitionError;
 pub use lang::{Lang, StaticText, Text};

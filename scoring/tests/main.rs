@@ -1,0 +1,7 @@
+//! The engine's tests, compiled as one binary: behaviour at the edges, invariants under random
+//! inputs, and snapshots of full reports for the shipped criteria sets.
+
+mod behaviour;
+mod properties;
+mod reports;
+mod support;
