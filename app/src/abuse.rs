@@ -166,6 +166,34 @@ pub fn within_opening_hours(settings: &AbuseSettings, weekday: u32, minute: u32)
         && minute < settings.close_minute
 }
 
+/// The day's salt (and yesterday's, while it exists), kept in memory: they change once a day,
+/// and reading them for every submission cost two database round trips.
+#[derive(Default)]
+pub struct SaltCache {
+    current: std::sync::Mutex<Option<(String, String, Option<String>)>>,
+}
+
+impl SaltCache {
+    /// Today's salt (created on first use) and yesterday's if it still exists.
+    pub async fn today_and_yesterday(
+        &self,
+        store: &crate::store::Store,
+        today: &str,
+        yesterday: &str,
+    ) -> Result<(String, Option<String>), crate::store::StoreError> {
+        if let Some((day, salt, previous)) = self.current.lock().expect("salt cache").as_ref() {
+            if day == today {
+                return Ok((salt.clone(), previous.clone()));
+            }
+        }
+        let salt = store.daily_salt(today, yesterday).await?;
+        let previous = store.existing_salt(yesterday).await?;
+        *self.current.lock().expect("salt cache") =
+            Some((today.to_string(), salt.clone(), previous.clone()));
+        Ok((salt, previous))
+    }
+}
+
 /// Who is submitting, as far as the server can tell without storing it.
 #[derive(Clone, Debug)]
 pub struct ClientInfo {

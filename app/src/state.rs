@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use leptos::prelude::LeptosOptions;
 use survey_definitions::Definitions;
 
-use crate::abuse::{device_from_cookie_header, AbuseSettings, ClientInfo, Limiters};
+use crate::abuse::{device_from_cookie_header, AbuseSettings, ClientInfo, Limiters, SaltCache};
 use crate::store::Store;
 
 /// Settings the pages and routes read at run time.
@@ -51,6 +51,7 @@ pub struct AppState {
     pub definitions: Arc<Definitions>,
     pub settings: Arc<Settings>,
     pub limiters: Arc<Limiters>,
+    pub salts: Arc<SaltCache>,
 }
 
 impl AppState {

@@ -12,6 +12,7 @@ use crate::api::survey::{
 };
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::store::abuse::RecentQuery;
 use crate::store::desks::DeskRow;
 use crate::store::now_ms;
 use crate::store::responses::{Inserted, NewResponse};
@@ -167,64 +168,53 @@ pub async fn submit(
     let settings = &state.settings.abuse;
     let now = now_ms();
     let (today, yesterday, weekday, minute) = local_clock();
-    let salt = store
-        .daily_salt(&today, &yesterday)
+    let (salt, previous_salt) = state
+        .salts
+        .today_and_yesterday(store, &today, &yesterday)
         .await
         .map_err(internal)?;
     let device_hash = client
         .device_id
         .as_deref()
         .map(|d| abuse::salted_hash(&salt, d));
+    let previous_device_hash = client
+        .device_id
+        .as_deref()
+        .zip(previous_salt.as_deref())
+        .map(|(d, old)| abuse::salted_hash(old, d));
     let client_hash = abuse::salted_hash(&salt, &client_key);
-    if let (Some(device), Some(hash)) = (client.device_id.as_deref(), &device_hash) {
-        // Yesterday's salt too, so the window also holds across midnight.
-        let mut hashes = vec![hash.clone()];
-        if let Some(old) = store.existing_salt(&yesterday).await.map_err(internal)? {
-            hashes.push(abuse::salted_hash(&old, device));
-        }
-        let since = now - settings.device_window.as_millis() as i64;
-        if store
-            .device_rated_desk_since(desk.id, &hashes, since)
-            .await
-            .map_err(internal)?
-        {
-            return Ok(SubmitOutcome::AlreadyRated);
-        }
+    let digest = answer_digest(&answers);
+    let recent = store
+        .recent_activity(&RecentQuery {
+            desk_id: desk.id,
+            device_hash: device_hash.as_deref(),
+            previous_device_hash: previous_device_hash.as_deref(),
+            window_since_ms: now - settings.device_window.as_millis() as i64,
+            flag_since_ms: now - settings.flag_window.as_millis() as i64,
+            device_cap: settings.device_burst_flag,
+            client_hash: &client_hash,
+            client_cap: settings.client_burst_flag,
+            answer_digest: &digest,
+            identical_cap: settings.identical_flag,
+        })
+        .await
+        .map_err(internal)?;
+    if recent.device_rated_desk {
+        return Ok(SubmitOutcome::AlreadyRated);
     }
 
-    let digest = answer_digest(&answers);
-    let since = now - settings.flag_window.as_millis() as i64;
+    // Each count is of earlier responses; this one makes it one more.
     let mut flags = Vec::new();
     if field(fields, abuse::HONEYPOT_FIELD).is_some_and(|v| !v.trim().is_empty()) {
         flags.push("honeypot");
     }
-    if let Some(hash) = &device_hash {
-        if store
-            .count_by_device_since(hash, since)
-            .await
-            .map_err(internal)?
-            + 1
-            >= settings.device_burst_flag
-        {
-            flags.push("device_burst");
-        }
+    if device_hash.is_some() && recent.from_device + 1 >= settings.device_burst_flag {
+        flags.push("device_burst");
     }
-    if store
-        .count_by_client_since(desk.id, &client_hash, since, settings.client_burst_flag)
-        .await
-        .map_err(internal)?
-        + 1
-        >= settings.client_burst_flag
-    {
+    if recent.from_client_at_desk + 1 >= settings.client_burst_flag {
         flags.push("client_burst");
     }
-    if store
-        .count_identical_since(desk.id, &digest, since, settings.identical_flag)
-        .await
-        .map_err(internal)?
-        + 1
-        >= settings.identical_flag
-    {
+    if recent.identical_at_desk + 1 >= settings.identical_flag {
         flags.push("identical_answers");
     }
     if !abuse::within_opening_hours(settings, weekday, minute) {

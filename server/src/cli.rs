@@ -269,17 +269,23 @@ async fn bench_inserts(
         tasks.push(tokio::spawn(async move {
             let mut stored = 0usize;
             for i in (t..count).step_by(concurrency.max(1)) {
-                let answers: Vec<Answer> = ["overall", "access", "procedures", "civil_servants", "results"]
-                    .iter()
-                    .map(|q| Answer {
-                        question_id: q.to_string(),
-                        value: AnswerValue::Scale(4),
-                    })
-                    .chain(std::iter::once(Answer {
-                        question_id: "visits".into(),
-                        value: AnswerValue::Choice("1".into()),
-                    }))
-                    .collect();
+                let answers: Vec<Answer> = [
+                    "overall",
+                    "access",
+                    "procedures",
+                    "civil_servants",
+                    "results",
+                ]
+                .iter()
+                .map(|q| Answer {
+                    question_id: q.to_string(),
+                    value: AnswerValue::Scale(4),
+                })
+                .chain(std::iter::once(Answer {
+                    question_id: "visits".into(),
+                    value: AnswerValue::Choice("1".into()),
+                }))
+                .collect();
                 let key = format!("bench-{run}-{i}");
                 let inserted = store
                     .insert_response(&app::store::responses::NewResponse {

@@ -113,6 +113,7 @@ pub fn state_with(config: &Config, store: Store, definitions: Definitions) -> Ap
             abuse: config.abuse.clone(),
         }),
         limiters: Limiters::new(&config.abuse),
+        salts: Default::default(),
     }
 }
 

@@ -61,84 +61,66 @@ impl Store {
         )
     }
 
-    /// Whether one of these device hashes rated this desk since `since_ms`.
-    pub async fn device_rated_desk_since(
-        &self,
-        desk_id: i64,
-        device_hashes: &[String],
-        since_ms: i64,
-    ) -> Result<bool, StoreError> {
-        for hash in device_hashes {
-            let found: Option<(i64,)> = sqlx::query_as(
-                "select id from responses where device_hash = $1 and desk_id = $2 and created_at >= $3 limit 1",
-            )
-            .bind(hash)
-            .bind(desk_id)
-            .bind(since_ms)
-            .fetch_optional(&self.pool)
-            .await?;
-            if found.is_some() {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    /// Responses from this device (any desk) since `since_ms`.
-    pub async fn count_by_device_since(
-        &self,
-        device_hash: &str,
-        since_ms: i64,
-    ) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "select count(*) from responses where device_hash = $1 and created_at >= $2",
+    /// Everything the anti-abuse rules need to know about recent responses, in one round trip:
+    /// whether the device rated this desk within the window, and the recent responses from the
+    /// device, from the client at this desk, and with identical answers at this desk. The counts
+    /// stop at their cap (the flag thresholds): past it the exact number does not matter, and
+    /// counting every response of a busy NAT address would make each submission slower than the
+    /// last. `None` hashes match nothing.
+    pub async fn recent_activity(&self, q: &RecentQuery<'_>) -> Result<RecentActivity, StoreError> {
+        let (rated, device, client, identical): (i64, i64, i64, i64) = sqlx::query_as(
+            "select \
+               (select count(*) from (select 1 from responses where desk_id = $1 \
+                  and (device_hash = $2 or device_hash = $3) and created_at >= $4 limit 1) a), \
+               (select count(*) from (select 1 from responses where device_hash = $2 \
+                  and created_at >= $5 limit $6) b), \
+               (select count(*) from (select 1 from responses where client_hash = $7 and desk_id = $1 \
+                  and created_at >= $5 limit $8) c), \
+               (select count(*) from (select 1 from responses where desk_id = $1 and answer_digest = $9 \
+                  and created_at >= $5 limit $10) d)",
         )
-        .bind(device_hash)
-        .bind(since_ms)
+        .bind(q.desk_id)
+        .bind(q.device_hash)
+        .bind(q.previous_device_hash)
+        .bind(q.window_since_ms)
+        .bind(q.flag_since_ms)
+        .bind(q.device_cap)
+        .bind(q.client_hash)
+        .bind(q.client_cap)
+        .bind(q.answer_digest)
+        .bind(q.identical_cap)
         .fetch_one(&self.pool)
         .await?;
-        Ok(n)
+        Ok(RecentActivity {
+            device_rated_desk: rated > 0,
+            from_device: device,
+            from_client_at_desk: client,
+            identical_at_desk: identical,
+        })
     }
+}
 
-    /// Responses from this client address at this desk since `since_ms`, counted up to `cap`.
-    pub async fn count_by_client_since(
-        &self,
-        desk_id: i64,
-        client_hash: &str,
-        since_ms: i64,
-        cap: i64,
-    ) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "select count(*) from (select 1 from responses where client_hash = $1 and desk_id = $2 \
-             and created_at >= $3 limit $4) t",
-        )
-        .bind(client_hash)
-        .bind(desk_id)
-        .bind(since_ms)
-        .bind(cap)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(n)
-    }
+/// The question `Store::recent_activity` answers.
+#[derive(Debug)]
+pub struct RecentQuery<'a> {
+    pub desk_id: i64,
+    pub device_hash: Option<&'a str>,
+    /// The device's hash under yesterday's salt, so the window holds across midnight.
+    pub previous_device_hash: Option<&'a str>,
+    pub window_since_ms: i64,
+    pub flag_since_ms: i64,
+    pub device_cap: i64,
+    pub client_hash: &'a str,
+    pub client_cap: i64,
+    pub answer_digest: &'a str,
+    pub identical_cap: i64,
+}
 
-    /// Responses at this desk with exactly these closed answers since `since_ms`, up to `cap`.
-    pub async fn count_identical_since(
-        &self,
-        desk_id: i64,
-        digest: &str,
-        since_ms: i64,
-        cap: i64,
-    ) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "select count(*) from (select 1 from responses where desk_id = $1 and answer_digest = $2 \
-             and created_at >= $3 limit $4) t",
-        )
-        .bind(desk_id)
-        .bind(digest)
-        .bind(since_ms)
-        .bind(cap)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(n)
-    }
+/// What `Store::recent_activity` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecentActivity {
+    pub device_rated_desk: bool,
+    pub from_device: i64,
+    pub from_client_at_desk: i64,
+    pub identical_at_desk: i64,
 }
