@@ -44,6 +44,21 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Score one commune from a JSON file, without a database (what-if simulations): the report
+    /// with every point explained. See scoring/README.md for the input format.
+    Score {
+        /// Criteria set id, e.g. dong-nai-2025 (its highest version is used).
+        #[arg(long)]
+        criteria: String,
+        /// The inputs: citizen tally, self-assessed and appraised points, imported scores.
+        #[arg(long)]
+        inputs: std::path::PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Language of the text report.
+        #[arg(long, default_value = "vi")]
+        lang: String,
+    },
     /// Measurements for BENCHMARKS.md (see scripts/bench.sh).
     Bench {
         #[command(subcommand)]
@@ -134,6 +149,14 @@ pub enum Format {
     Csv,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportFormat {
+    /// Readable, with the explanation of every leaf.
+    Text,
+    /// The full report as JSON (with its input and output hashes).
+    Json,
+}
+
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,leptos_axum=warn".into());
@@ -182,6 +205,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export {
             what: ExportWhat::Responses { format },
         } => export_responses(&Config::from_env(None)?, format).await,
+        Command::Score {
+            criteria,
+            inputs,
+            format,
+            lang,
+        } => {
+            let config = Config::from_env(None)?;
+            let lang = survey_definitions::Lang::parse(&lang).context("--lang is vi or en")?;
+            let report = score_file(&config, &criteria, &inputs)?;
+            match format {
+                ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                ReportFormat::Text => print!("{}", report_text(&report, lang)),
+            }
+            Ok(())
+        }
         Command::Bench { what } => {
             let config = Config::from_env(None)?;
             let store = startup::open_store(&config).await?;
@@ -370,6 +408,96 @@ pub async fn add_user(
     Ok(())
 }
 
+/// Scores the inputs in `path` against the highest version of criteria set `criteria_id`.
+pub fn score_file(
+    config: &Config,
+    criteria_id: &str,
+    path: &std::path::Path,
+) -> anyhow::Result<scoring::Report> {
+    let definitions = startup::load_definitions(config)?;
+    let sets = survey_definitions::load_criteria_dir(&config.definitions_dir, &definitions)
+        .map_err(|e| anyhow::anyhow!("invalid criteria set: {e}"))?;
+    let set = sets
+        .iter()
+        .filter(|s| s.id == criteria_id)
+        .max_by_key(|s| s.version)
+        .with_context(|| {
+            let ids: Vec<&str> = sets.iter().map(|s| s.id.as_str()).collect();
+            format!(
+                "no criteria set `{criteria_id}` (known: {})",
+                ids.join(", ")
+            )
+        })?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let input: scoring::ScoringInput = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a valid scoring input", path.display()))?;
+    scoring::score(set, &input).map_err(|e| anyhow::anyhow!("cannot score {}: {e}", path.display()))
+}
+
+/// The report as text: every node with its points, each leaf's explanation, then the outcome.
+pub fn report_text(report: &scoring::Report, lang: survey_definitions::Lang) -> String {
+    use survey_definitions::Lang;
+    fn node(out: &mut String, n: &scoring::NodeResult, depth: usize, lang: Lang) {
+        let indent = "  ".repeat(depth);
+        let bonus = if n.bonus { " (+)" } else { "" };
+        out.push_str(&format!(
+            "{indent}{} {}: {} / {}{bonus}\n",
+            n.id,
+            n.name.get(lang),
+            n.points,
+            n.max
+        ));
+        if let Some(leaf) = &n.leaf {
+            out.push_str(&format!("{indent}    {}\n", leaf.explanation.get(lang)));
+        }
+        for child in &n.children {
+            node(out, child, depth + 1, lang);
+        }
+    }
+    let mut out = format!(
+        "{} v{} — {}\n\n",
+        report.criteria_id, report.criteria_version, report.unit
+    );
+    for group in &report.groups {
+        node(&mut out, group, 0, lang);
+    }
+    let (total, bonus, pass, grade, yes, no) = match lang {
+        Lang::Vi => (
+            "Tổng điểm",
+            "điểm cộng",
+            "Đạt chuẩn",
+            "Xếp loại",
+            "có",
+            "không",
+        ),
+        Lang::En => ("Total", "bonus", "Passed", "Grade", "yes", "no"),
+    };
+    out.push_str(&format!(
+        "\n{total}: {} ({} / {} + {} {bonus})\n{pass}: {}\n{grade}: {}\n",
+        report.total,
+        report.base_points,
+        report.scale_max,
+        report.bonus_points,
+        if report.passed { yes } else { no },
+        report
+            .grade
+            .as_ref()
+            .map(|g| g.label.get(lang).to_string())
+            .unwrap_or_else(|| "—".into())
+    ));
+    for k in &report.knockouts {
+        out.push_str(&format!("! {}\n", k.explanation.get(lang)));
+    }
+    out.push_str(&format!(
+        "\n{}\ninput {}\noutput {}\n",
+        report.summary.get(lang),
+        report.input_hash,
+        report.output_hash
+    ));
+    out
+}
+
 fn check(config: &Config) -> anyhow::Result<()> {
     let definitions = startup::load_definitions(config)?;
     for survey in definitions.surveys() {
@@ -379,6 +507,11 @@ fn check(config: &Config) -> anyhow::Result<()> {
             survey.version,
             survey.questions.len()
         );
+    }
+    let sets = survey_definitions::load_criteria_dir(&config.definitions_dir, &definitions)
+        .map_err(|e| anyhow::anyhow!("invalid criteria set: {e}"))?;
+    for set in &sets {
+        println!("ok  criteria {} v{}", set.id, set.version);
     }
     let lists = survey_definitions::load_units_dir(&config.definitions_dir)
         .map_err(|e| anyhow::anyhow!("invalid unit list: {e}"))?;

@@ -25,6 +25,10 @@ use crate::routes;
 pub fn load_definitions(config: &Config) -> anyhow::Result<Definitions> {
     let definitions = load_dir(&config.definitions_dir)
         .map_err(|e| anyhow::anyhow!("invalid survey definition: {e}"))?;
+    // Criteria sets are checked at start-up too (they name survey questions), so a broken one
+    // stops the server before anything is scored with it.
+    survey_definitions::load_criteria_dir(&config.definitions_dir, &definitions)
+        .map_err(|e| anyhow::anyhow!("invalid criteria set: {e}"))?;
     Ok(definitions)
 }
 

@@ -119,3 +119,27 @@ async fn demo_accounts_cover_every_role_and_sign_in(backend: Backend) {
         );
     }
 }
+
+#[test]
+fn score_explains_a_what_if_file_and_is_reproducible() {
+    let config = hailong_tests::test_config("sqlite::memory:", "127.0.0.1:3000".parse().unwrap());
+    let inputs = hailong_tests::workspace_root().join("scoring/examples/dong-nai-commune.json");
+
+    let first = server::cli::score_file(&config, "dong-nai-2025", &inputs).unwrap();
+    let again = server::cli::score_file(&config, "dong-nai-2025", &inputs).unwrap();
+    let text = server::cli::report_text(&first, survey_definitions::Lang::Vi);
+
+    assert_eq!(first.input_hash, again.input_hash);
+    assert_eq!(first.output_hash, again.output_hash);
+    assert_eq!(first.groups.len(), 5, "four criteria and the bonus");
+    assert!(
+        text.contains("Khoảng tin cậy 95% (Wilson"),
+        "citizen leaves explain their sample"
+    );
+    assert!(text.contains("Xếp loại:"));
+    let unknown = server::cli::score_file(&config, "no-such-set", &inputs).unwrap_err();
+    assert!(
+        format!("{unknown:#}").contains("dong-nai-2025"),
+        "lists the known sets"
+    );
+}

@@ -31,3 +31,36 @@ async fn the_server_refuses_to_start_on_a_broken_survey_file() {
     assert!(error.contains("eng"), "field named: {error}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn the_server_refuses_to_start_on_a_broken_criteria_set() {
+    let dir = std::env::temp_dir().join(format!("hailong-criteria-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["surveys", "criteria"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        for entry in
+            std::fs::read_dir(workspace_root().join("survey-definitions").join(sub)).unwrap()
+        {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.join(sub).join(entry.file_name())).unwrap();
+        }
+    }
+    let file = dir.join("criteria/dong-nai-2025.toml");
+    // A citizen-survey leaf pointing at a question the survey does not have.
+    let broken =
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .replacen("\"overall\"", "\"no_such_question\"", 1);
+    std::fs::write(&file, broken).unwrap();
+    let mut config = test_config("sqlite::memory:", "127.0.0.1:3000".parse().unwrap());
+    config.definitions_dir = dir.clone();
+
+    let error = match server::startup::build_state(&config).await {
+        Ok(_) => panic!("the server must refuse to start"),
+        Err(e) => format!("{e:#}"),
+    };
+
+    assert!(error.contains("dong-nai-2025.toml"), "{error}");
+    assert!(error.contains("no_such_question"), "{error}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
