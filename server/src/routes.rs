@@ -5,3 +5,38 @@ pub mod health;
 pub mod qr;
 pub mod security;
 pub mod survey_form;
+
+use app::shell;
+use app::state::AppState;
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, Uri};
+use axum::response::Response;
+use leptos::prelude::provide_context;
+
+/// Renders the Leptos page at `uri` as a GET would, with `context` added: how a rejected form
+/// post shows its page again (with errors and the status the page sets). The pages concerned are
+/// `SsrMode::Async` routes, so they are rendered the same way: complete HTML, then the status.
+pub(crate) async fn render_page_as_get(
+    state: AppState,
+    uri: Uri,
+    headers: HeaderMap,
+    context: impl Fn() + Clone + Send + Sync + 'static,
+) -> Response {
+    let mut request = Request::builder()
+        .method(Method::GET)
+        .uri(uri)
+        .body(Body::empty())
+        .expect("a request from a valid URI");
+    *request.headers_mut() = headers;
+    request.headers_mut().remove(header::CONTENT_LENGTH);
+    request.headers_mut().remove(header::CONTENT_TYPE);
+    let options = state.leptos_options.clone();
+    let handler = leptos_axum::render_app_async_with_context(
+        move || {
+            provide_context(state.clone());
+            context();
+        },
+        move || shell(options.clone()),
+    );
+    handler(request).await
+}

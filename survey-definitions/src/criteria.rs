@@ -820,7 +820,7 @@ pub(crate) fn sipas_questions(
 
 fn check_period(period: &Period) -> Result<(), Problem> {
     for (key, date) in [("from", &period.from), ("to", &period.to)] {
-        if !is_iso_date(date) {
+        if !crate::units::is_iso_date(date) {
             return Err(Problem::new(
                 format!("period.{key}"),
                 format!("`{date}` is not a date in the form YYYY-MM-DD"),
@@ -874,31 +874,6 @@ fn is_slug(s: &str, allowed: impl Fn(char) -> bool) -> bool {
     !s.is_empty() && s.chars().all(allowed)
 }
 
-fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() != 10
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !digits(0..4)
-        || !digits(5..7)
-        || !digits(8..10)
-    {
-        return false;
-    }
-    let number = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
-    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
-}
-
 /// A broken rule, located by field path.
 #[derive(Debug)]
 pub(crate) struct Problem {
@@ -927,25 +902,7 @@ pub fn load_criteria_dir(
 ) -> Result<Vec<CriteriaSet>, crate::DefinitionError> {
     use crate::DefinitionError;
 
-    let criteria_dir = dir.join("criteria");
-    let unreadable = |e: std::io::Error| {
-        DefinitionError::whole_file(criteria_dir.display().to_string(), e.to_string())
-    };
-    let mut paths = Vec::new();
-    for entry in std::fs::read_dir(&criteria_dir).map_err(unreadable)? {
-        let path = entry.map_err(unreadable)?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.ends_with(".toml") && !name.starts_with('.') && path.is_file() {
-            paths.push(path);
-        }
-    }
-    if paths.is_empty() {
-        return Err(DefinitionError::whole_file(
-            criteria_dir.display().to_string(),
-            "no criteria files (*.toml) found",
-        ));
-    }
-    paths.sort();
+    let paths = crate::definitions::toml_files(&dir.join("criteria"), "criteria")?;
     let mut sets: Vec<(CriteriaSet, String)> = Vec::with_capacity(paths.len());
     for path in paths {
         let file = path.display().to_string();

@@ -74,25 +74,7 @@ impl Definitions {
 /// Stops at the first broken file: the app must not start with a survey missing. Names
 /// starting with `.` (editor swap and lock files) are skipped; an empty directory is an error.
 pub fn load_dir(dir: &Path) -> Result<Definitions, DefinitionError> {
-    let surveys_dir = dir.join("surveys");
-    let unreadable = |e: std::io::Error| {
-        DefinitionError::whole_file(surveys_dir.display().to_string(), e.to_string())
-    };
-    let mut paths = Vec::new();
-    for entry in std::fs::read_dir(&surveys_dir).map_err(unreadable)? {
-        let path = entry.map_err(unreadable)?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.ends_with(".toml") && !name.starts_with('.') && path.is_file() {
-            paths.push(path);
-        }
-    }
-    if paths.is_empty() {
-        return Err(DefinitionError::whole_file(
-            surveys_dir.display().to_string(),
-            "no survey files (*.toml) found",
-        ));
-    }
-    paths.sort();
+    let paths = toml_files(&dir.join("surveys"), "survey")?;
     let mut definitions = Definitions::default();
     for path in paths {
         let file = path.display().to_string();
@@ -102,6 +84,33 @@ pub fn load_dir(dir: &Path) -> Result<Definitions, DefinitionError> {
         definitions.insert(survey, file)?;
     }
     Ok(definitions)
+}
+
+/// The `*.toml` files of a folder, sorted by name. Names starting with `.` (editor swap and lock
+/// files) are skipped; an empty folder is an error, since the app must not start without them.
+pub(crate) fn toml_files(
+    folder: &Path,
+    what: &str,
+) -> Result<Vec<std::path::PathBuf>, DefinitionError> {
+    let unreadable = |e: std::io::Error| {
+        DefinitionError::whole_file(folder.display().to_string(), e.to_string())
+    };
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(folder).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with(".toml") && !name.starts_with('.') && path.is_file() {
+            paths.push(path);
+        }
+    }
+    if paths.is_empty() {
+        return Err(DefinitionError::whole_file(
+            folder.display().to_string(),
+            format!("no {what} files (*.toml) found"),
+        ));
+    }
+    paths.sort();
+    Ok(paths)
 }
 
 #[cfg(test)]

@@ -398,7 +398,8 @@ fn overlaps(a: &UnitList, b: &UnitList) -> bool {
     starts_before_end(&a.valid_from, &b.valid_to) && starts_before_end(&b.valid_from, &a.valid_to)
 }
 
-fn is_iso_date(s: &str) -> bool {
+/// Whether `s` is a real calendar date written `YYYY-MM-DD`.
+pub(crate) fn is_iso_date(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     if b.len() != 10

@@ -7,10 +7,9 @@ use app::auth::{self, LOGIN_CSRF_COOKIE};
 use app::pages::login::LoginProblem;
 use app::roles::{Me, Role};
 use app::state::AppState;
-use app::{shell, store::StoreError};
-use axum::body::Body;
+use app::store::StoreError;
 use axum::extract::{ConnectInfo, Form, OriginalUri, Path, State};
-use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -136,23 +135,7 @@ async fn render_login(
     headers: HeaderMap,
     login_problem: LoginProblem,
 ) -> Response {
-    let mut request = Request::builder()
-        .method(Method::GET)
-        .uri(uri)
-        .body(Body::empty())
-        .expect("a request from a valid URI");
-    *request.headers_mut() = headers;
-    request.headers_mut().remove(header::CONTENT_LENGTH);
-    request.headers_mut().remove(header::CONTENT_TYPE);
-    let options = state.leptos_options.clone();
-    let handler = leptos_axum::render_app_async_with_context(
-        move || {
-            provide_context(state.clone());
-            provide_context(login_problem);
-        },
-        move || shell(options.clone()),
-    );
-    handler(request).await
+    super::render_page_as_get(state, uri, headers, move || provide_context(login_problem)).await
 }
 
 #[derive(Deserialize)]

@@ -7,10 +7,9 @@
 use app::api::survey::{Prefill, SubmitOutcome, LANG_FIELD};
 use app::i18n::{with_lang, Lang};
 use app::state::AppState;
-use app::{shell, submission};
-use axum::body::Body;
+use app::submission;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, OriginalUri, Path, State};
-use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::Router;
@@ -74,7 +73,10 @@ async fn post_survey(
                 .into_response()
         }
     };
-    render_page(state, uri, headers, prefill).await
+    super::render_page_as_get(state, uri, headers, move || {
+        provide_context(prefill.clone())
+    })
+    .await
 }
 
 /// 429 with Retry-After and a short page in the citizen's language.
@@ -110,36 +112,4 @@ fn too_many_requests(lang: Lang, retry_after_secs: u64) -> Response {
         html,
     )
         .into_response()
-}
-
-/// Renders the page at `uri` as a GET would, with the rejected submission in context.
-async fn render_page(
-    state: AppState,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-    prefill: Prefill,
-) -> Response {
-    let mut request = Request::builder()
-        .method(Method::GET)
-        .uri(uri)
-        .body(Body::empty())
-        .expect("a request from a valid URI");
-    *request.headers_mut() = headers;
-    request
-        .headers_mut()
-        .remove(axum::http::header::CONTENT_LENGTH);
-    request
-        .headers_mut()
-        .remove(axum::http::header::CONTENT_TYPE);
-    let options = state.leptos_options.clone();
-    // The survey page is an `SsrMode::Async` route, so render it the same way: complete HTML
-    // with the status the page sets (422).
-    let handler = leptos_axum::render_app_async_with_context(
-        move || {
-            provide_context(state.clone());
-            provide_context(prefill.clone());
-        },
-        move || shell(options.clone()),
-    );
-    handler(request).await
 }
