@@ -20,6 +20,8 @@ pub mod state;
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod submission;
+#[cfg(feature = "ssr")]
+pub mod writer;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

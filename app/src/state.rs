@@ -52,6 +52,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub limiters: Arc<Limiters>,
     pub salts: Arc<SaltCache>,
+    pub writer: crate::writer::ResponseWriter,
 }
 
 impl AppState {

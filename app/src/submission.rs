@@ -15,7 +15,8 @@ use crate::state::AppState;
 use crate::store::abuse::RecentQuery;
 use crate::store::desks::DeskRow;
 use crate::store::now_ms;
-use crate::store::responses::{Inserted, NewResponse};
+use crate::store::responses::Inserted;
+use crate::writer::PendingResponse;
 
 /// A fresh idempotency key: 128 random bits, hex.
 pub fn new_key() -> String {
@@ -233,24 +234,25 @@ pub async fn submit(
         }
         _ => None,
     });
-    let inserted = store
-        .insert_response(&NewResponse {
-            key,
+    let inserted = state
+        .writer
+        .write(PendingResponse {
+            key: key.to_string(),
             desk_id: desk.id,
-            survey_id: &survey.id,
+            survey_id: survey.id.clone(),
             survey_version: survey.version,
             lang,
-            channel: "qr",
-            dossier_code,
+            channel: "qr".into(),
+            dossier_code: dossier_code.map(str::to_owned),
             created_at: now,
-            answers: &answers,
-            device_hash: device_hash.as_deref(),
-            client_hash: Some(&client_hash),
-            flags: flags.as_deref(),
-            answer_digest: Some(&digest),
+            answers,
+            device_hash,
+            client_hash: Some(client_hash),
+            flags,
+            answer_digest: Some(digest),
         })
         .await
-        .map_err(internal)?;
+        .map_err(|e| AppError::internal("submit", e))?;
     Ok(match inserted {
         Inserted::New(_) => SubmitOutcome::Stored { duplicate: false },
         Inserted::Duplicate(_) => SubmitOutcome::Stored { duplicate: true },

@@ -147,7 +147,12 @@ pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize>
                 answer_digest: None,
             })
             .collect();
-        stored += store.insert_responses(&batch).await?;
+        stored += store
+            .insert_responses(&batch)
+            .await?
+            .iter()
+            .filter(|r| matches!(r, app::store::responses::Inserted::New(_)))
+            .count();
     }
     Ok(stored)
 }

@@ -107,7 +107,7 @@ pub fn state_with(config: &Config, store: Store, definitions: Definitions) -> Ap
         .build();
     AppState {
         leptos_options,
-        store,
+        store: store.clone(),
         definitions: Arc::new(definitions),
         settings: Arc::new(Settings {
             public_url: config.public_url.clone(),
@@ -118,6 +118,7 @@ pub fn state_with(config: &Config, store: Store, definitions: Definitions) -> Ap
         }),
         limiters: Limiters::new(&config.abuse),
         salts: Default::default(),
+        writer: app::writer::ResponseWriter::start(store.clone()),
     }
 }
 

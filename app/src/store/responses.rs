@@ -77,18 +77,20 @@ impl Store {
         Ok(inserted)
     }
 
-    /// Stores many responses in one transaction (bulk loads such as demo data: one commit, so one
-    /// disk flush, instead of one per response). Returns how many were new.
-    pub async fn insert_responses(&self, batch: &[NewResponse<'_>]) -> Result<usize, StoreError> {
+    /// Stores many responses in one transaction: one commit, so one disk flush, for all of them
+    /// (bulk loads such as demo data, and the group commit of `crate::writer`). Returns what
+    /// happened to each, in order.
+    pub async fn insert_responses(
+        &self,
+        batch: &[NewResponse<'_>],
+    ) -> Result<Vec<Inserted>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let mut new = 0;
+        let mut results = Vec::with_capacity(batch.len());
         for response in batch {
-            if let Inserted::New(_) = insert_in(&mut tx, response).await? {
-                new += 1;
-            }
+            results.push(insert_in(&mut tx, response).await?);
         }
         tx.commit().await?;
-        Ok(new)
+        Ok(results)
     }
 
     /// Number of stored responses (all desks).
