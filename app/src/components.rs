@@ -40,13 +40,28 @@ pub fn set_status(status: u16) {
 /// The friendly page for an unknown or retired desk code. Both are 404: an old poster is not an
 /// error of the citizen, and the page says what to do instead.
 #[component]
-pub fn DeskUnavailable(lang: Lang, retired: bool) -> impl IntoView {
+pub fn DeskUnavailable(
+    lang: Lang,
+    retired: bool,
+    replacement: Option<crate::api::desks::Replacement>,
+) -> impl IntoView {
     set_status(404);
     let t = ui(lang);
+    let next = replacement.map(|r| {
+        view! {
+            <p class="lead">
+                {if lang == Lang::En { "It was replaced by: " } else { "Quầy mới thay thế: " }}
+                <a href=with_lang(&format!("/q/{}", r.code), lang)>
+                    {r.name.get(lang).to_string()} " · " {r.commune_name}
+                </a>
+            </p>
+        }
+    });
     view! {
         <main class="page narrow">
             <h1>{t.desk_not_found_title}</h1>
             <p>{if retired { t.desk_retired_body } else { t.desk_not_found_body }}</p>
+            {next}
         </main>
     }
 }

@@ -45,7 +45,7 @@ async fn find_open_desk(state: &AppState, code: &str) -> Result<DeskLookup<DeskR
         .map_err(|e| AppError::internal("find_desk", e))?;
     Ok(match row {
         None => DeskLookup::NotFound,
-        Some(row) if row.is_retired() => DeskLookup::Retired,
+        Some(row) if row.is_retired() => DeskLookup::Retired(row.replacement()),
         Some(row) => DeskLookup::Found(row),
     })
 }
@@ -76,7 +76,7 @@ pub async fn survey_page(
     let desk = match find_open_desk(state, code).await? {
         DeskLookup::Found(desk) => desk,
         DeskLookup::NotFound => return Ok(DeskLookup::NotFound),
-        DeskLookup::Retired => return Ok(DeskLookup::Retired),
+        DeskLookup::Retired(r) => return Ok(DeskLookup::Retired(r)),
     };
     let survey = state.definitions.latest(&desk.survey_id).ok_or_else(|| {
         AppError::internal("survey_page", format!("no survey `{}`", desk.survey_id))
@@ -104,7 +104,7 @@ pub async fn thanks_page(
     let desk = match find_open_desk(state, code).await? {
         DeskLookup::Found(desk) => desk,
         DeskLookup::NotFound => return Ok(DeskLookup::NotFound),
-        DeskLookup::Retired => return Ok(DeskLookup::Retired),
+        DeskLookup::Retired(r) => return Ok(DeskLookup::Retired(r)),
     };
     let survey = state.definitions.latest(&desk.survey_id).ok_or_else(|| {
         AppError::internal("thanks_page", format!("no survey `{}`", desk.survey_id))
@@ -131,7 +131,7 @@ pub async fn submit(
     let desk = match find_open_desk(state, code).await? {
         DeskLookup::Found(desk) => desk,
         DeskLookup::NotFound => return Ok(SubmitOutcome::DeskNotFound),
-        DeskLookup::Retired => return Ok(SubmitOutcome::DeskRetired),
+        DeskLookup::Retired(_) => return Ok(SubmitOutcome::DeskRetired),
     };
     let Some(key) = field(fields, KEY_FIELD).filter(|k| is_valid_key(k)) else {
         return Ok(SubmitOutcome::FormExpired);

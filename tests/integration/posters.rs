@@ -87,6 +87,7 @@ async fn the_home_page_lists_every_desk(backend: Backend) {
     let html = page.text();
     assert_eq!(html.matches("/poster\"").count(), 111);
     assert!(html.contains("Huyện Bù Đăng"));
+    assert!(html.contains("Bắt đầu từ đâu"), "the tour for newcomers");
 }
 
 async fn an_extra_desk_gets_its_own_code(backend: Backend) {

@@ -342,3 +342,37 @@ async fn a_retired_desk_gets_a_friendly_404_and_takes_no_answers(backend: Backen
         StatusCode::NOT_FOUND
     );
 }
+
+both_backends!(a_retired_desk_sends_the_citizen_to_the_desk_that_replaced_it);
+
+async fn a_retired_desk_sends_the_citizen_to_the_desk_that_replaced_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let old = app.any_desk_code().await;
+    let new = app
+        .store()
+        .add_desk(
+            "25195",
+            "Trung tâm phục vụ hành chính công",
+            "Public service centre",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    sqlx::query(
+        "update desks set valid_to = '2025-07-01', \
+         replaced_by = (select id from desks where public_code = $1) where public_code = $2",
+    )
+    .bind(&new)
+    .bind(&old)
+    .execute(app.store().pool())
+    .await
+    .unwrap();
+
+    let page = app.get(&format!("/q/{old}")).await;
+
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let html = page.text();
+    assert!(html.contains("Quầy mới thay thế"), "{html:.1500}");
+    assert!(html.contains(&format!("href=\"/q/{new}\"")));
+    assert!(html.contains("Trung tâm phục vụ hành chính công"));
+}

@@ -26,7 +26,16 @@ pub struct DeskInfo {
 pub enum DeskLookup<T> {
     Found(T),
     NotFound,
-    Retired,
+    /// The desk no longer takes ratings; the desk that replaced it, if one did.
+    Retired(Option<Replacement>),
+}
+
+/// The desk that took over from a retired one, so an old poster can send the citizen on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replacement {
+    pub code: String,
+    pub name: Text,
+    pub commune_name: String,
 }
 
 /// One desk by its public (QR) code.

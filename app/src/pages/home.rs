@@ -91,11 +91,42 @@ fn DeskDirectory(desks: Vec<DeskInfo>, lang: Lang) -> impl IntoView {
                 <h1>{t.app_name}</h1>
                 <p class="intro">{t.home_intro}</p>
             </header>
+            <Tour lang />
             <h2>{t.home_desks} " — " {province}</h2>
             <p>
                 <a href="/posters">{t.print_all_province}</a>
             </p>
             {sections}
         </main>
+    }
+}
+
+/// Where to click, for each kind of user (the first screen a newcomer sees).
+#[component]
+fn Tour(lang: Lang) -> impl IntoView {
+    let steps: [(&str, &str); 4] = match lang {
+        Lang::Vi => [
+            ("Người dân", "mở “Phiếu khảo sát” của một quầy bên dưới (như khi quét mã QR), trả lời và gửi."),
+            ("Cán bộ, lãnh đạo xã", "“Cán bộ đăng nhập” → “Xã của tôi”: số phiếu, tỷ lệ hài lòng, ý kiến mới nhất."),
+            ("Thẩm định cấp huyện", "đăng nhập → “Phiếu bị đánh dấu”: giữ hoặc loại các phiếu bất thường của huyện."),
+            ("Quản trị cấp tỉnh", "đăng nhập → “Người dùng” (thêm tài khoản, đặt lại mật khẩu), “Nhật ký”, “Áp phích QR”."),
+        ],
+        Lang::En => [
+            ("Citizens", "open a desk's “Survey” below (as scanning its QR code does), answer and send."),
+            ("Commune staff", "“Staff sign-in” → “Xã của tôi”: responses, satisfied share, latest comments."),
+            ("District reviewers", "sign in → “Phiếu bị đánh dấu”: keep or exclude the district's flagged responses."),
+            ("Province admins", "sign in → “Người dùng” (accounts, password resets), “Nhật ký” (audit log), QR posters."),
+        ],
+    };
+    view! {
+        <section class="tour">
+            <h2>{if lang == Lang::En { "Where to start" } else { "Bắt đầu từ đâu" }}</h2>
+            <ul>
+                {steps
+                    .into_iter()
+                    .map(|(who, what)| view! { <li><strong>{who}</strong>": " {what}</li> })
+                    .collect_view()}
+            </ul>
+        </section>
     }
 }

@@ -30,8 +30,10 @@ pub fn PosterPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Ok(DeskLookup::NotFound) => view! { <DeskUnavailable lang retired=false /> }.into_any(),
-                    Ok(DeskLookup::Retired) => view! { <DeskUnavailable lang retired=true /> }.into_any(),
+                    Ok(DeskLookup::NotFound) => view! { <DeskUnavailable lang retired=false replacement=None /> }.into_any(),
+                    Ok(DeskLookup::Retired(replacement)) => {
+                        view! { <DeskUnavailable lang retired=true replacement /> }.into_any()
+                    }
                     Err(_) => view! { <ServerFailure lang /> }.into_any(),
                 }
             })}
@@ -53,7 +55,7 @@ pub fn PostersPage() -> impl IntoView {
                 match desks.await {
                     Ok(desks) if desks.is_empty() => {
                         set_status(404);
-                        view! { <DeskUnavailable lang retired=false /> }.into_any()
+                        view! { <DeskUnavailable lang retired=false replacement=None /> }.into_any()
                     }
                     Ok(desks) => {
                         view! {

@@ -33,8 +33,10 @@ pub fn SurveyPage() -> impl IntoView {
                 let lang = lang.get();
                 match page.await {
                     Ok(DeskLookup::Found(data)) => view! { <SurveyForm data lang /> }.into_any(),
-                    Ok(DeskLookup::NotFound) => view! { <DeskUnavailable lang retired=false /> }.into_any(),
-                    Ok(DeskLookup::Retired) => view! { <DeskUnavailable lang retired=true /> }.into_any(),
+                    Ok(DeskLookup::NotFound) => view! { <DeskUnavailable lang retired=false replacement=None /> }.into_any(),
+                    Ok(DeskLookup::Retired(replacement)) => {
+                        view! { <DeskUnavailable lang retired=true replacement /> }.into_any()
+                    }
                     Err(_) => view! { <ServerFailure lang /> }.into_any(),
                 }
             })}

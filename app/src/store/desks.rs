@@ -43,9 +43,25 @@ pub struct DeskRow {
     pub district_code: String,
     pub district_name: String,
     pub province_name: String,
+    pub replacement_code: Option<String>,
+    pub replacement_name: Option<String>,
+    pub replacement_name_en: Option<String>,
+    pub replacement_commune: Option<String>,
 }
 
 impl DeskRow {
+    /// The desk that replaced this one, if any.
+    pub fn replacement(&self) -> Option<crate::api::desks::Replacement> {
+        Some(crate::api::desks::Replacement {
+            code: self.replacement_code.clone()?,
+            name: Text {
+                vi: self.replacement_name.clone().unwrap_or_default(),
+                en: self.replacement_name_en.clone().unwrap_or_default(),
+            },
+            commune_name: self.replacement_commune.clone().unwrap_or_default(),
+        })
+    }
+
     pub fn info(self, survey_url: String) -> DeskInfo {
         DeskInfo {
             code: self.public_code,
@@ -71,7 +87,7 @@ impl DeskRow {
 
     pub fn lookup(self, survey_url: String) -> DeskLookup<DeskInfo> {
         if self.is_retired() {
-            DeskLookup::Retired
+            DeskLookup::Retired(self.replacement())
         } else {
             DeskLookup::Found(self.info(survey_url))
         }
@@ -82,11 +98,15 @@ const DESK_SELECT: &str =
     "select d.id, d.public_code, d.name, d.name_en, d.survey_id, d.valid_to, \
        c.code as commune_code, c.name as commune_name, \
        coalesce(di.code, '') as district_code, coalesce(di.name, '') as district_name, \
-       coalesce(p.name, di.name, '') as province_name \
+       coalesce(p.name, di.name, '') as province_name, \
+       r.public_code as replacement_code, r.name as replacement_name, \
+       r.name_en as replacement_name_en, rc.name as replacement_commune \
      from desks d \
      join admin_units c on c.id = d.commune_id \
      left join admin_units di on di.id = c.parent_id \
-     left join admin_units p on p.id = di.parent_id";
+     left join admin_units p on p.id = di.parent_id \
+     left join desks r on r.id = d.replaced_by \
+     left join admin_units rc on rc.id = r.commune_id";
 
 impl Store {
     /// The desk with this public code, retired or not.
