@@ -20,6 +20,7 @@ both_backends!(
     a_reviewer_excludes_a_flagged_response_of_its_district_only,
     comments_are_shown_escaped_to_the_commune,
     every_response_carries_security_headers,
+    every_protected_post_and_server_function_refuses_the_wrong_user,
 );
 
 /// Users of every role: Đồng Xoài (689) has commune 25195; Phước Long (688) has 25216.
@@ -529,5 +530,81 @@ async fn every_response_carries_security_headers(backend: Backend) {
             "{path}"
         );
         assert_eq!(response.headers["referrer-policy"], "same-origin", "{path}");
+    }
+}
+
+async fn every_protected_post_and_server_function_refuses_the_wrong_user(backend: Backend) {
+    use app::api::account::{GetAuditPage, GetCommuneOverview, GetReviewPage, GetUsersPage};
+    use leptos::server_fn::ServerFn;
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let leader = app.login("leader25195").await;
+    let officer = app.login("officer25195").await;
+    let reviewer = app.login("reviewer689").await;
+    let admin_id = app
+        .store()
+        .user_by_username("admin")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+
+    // Staff forms: (path, who) must be refused whatever the fields.
+    let posts = [
+        ("/admin/users".to_string(), &leader),
+        ("/admin/users".to_string(), &reviewer),
+        (format!("/admin/users/{admin_id}/password"), &leader),
+        (format!("/admin/users/{admin_id}/password"), &officer),
+        (format!("/admin/users/{admin_id}/password"), &reviewer),
+        ("/review/responses/1".to_string(), &leader),
+        ("/review/responses/1".to_string(), &officer),
+    ];
+    for (path, who) in posts {
+        let fields = [
+            ("_csrf", who.csrf.as_str()),
+            ("password", "mot-mat-khau-dai"),
+            ("decision", "exclude"),
+            ("username", "intruder"),
+            ("display_name", "x"),
+            ("role", "province_admin"),
+        ];
+        let response = app.post_as(&path, &fields, Some(&who.cookie)).await;
+        assert_eq!(response.status, StatusCode::FORBIDDEN, "{path}");
+        let anonymous = app.post_as(&path, &fields, None).await;
+        assert_eq!(
+            anonymous.status,
+            StatusCode::UNAUTHORIZED,
+            "{path} anonymous"
+        );
+    }
+    assert!(app
+        .store()
+        .user_by_username("intruder")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        app.try_login("admin", PASSWORD).await.status,
+        StatusCode::SEE_OTHER,
+        "password unchanged"
+    );
+
+    // Server functions called directly: a refusal and never data.
+    let fns = [
+        (<GetUsersPage as ServerFn>::PATH, &leader, "\"Forbidden\""),
+        (<GetAuditPage as ServerFn>::PATH, &officer, "\"Forbidden\""),
+        (<GetAuditPage as ServerFn>::PATH, &reviewer, "\"Forbidden\""),
+        (<GetReviewPage as ServerFn>::PATH, &leader, "\"Forbidden\""),
+        (
+            <GetCommuneOverview as ServerFn>::PATH,
+            &reviewer,
+            "\"Forbidden\"",
+        ),
+    ];
+    for (path, who, expected) in fns {
+        let response = app.post_as(path, &[], Some(&who.cookie)).await;
+        assert_eq!(response.text(), expected, "{path}");
+        let anonymous = app.post_as(path, &[], None).await;
+        assert_eq!(anonymous.text(), "\"SignInRequired\"", "{path} anonymous");
     }
 }
