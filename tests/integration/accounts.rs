@@ -256,6 +256,23 @@ async fn cross_site_posts_are_refused(backend: Backend) {
 
     assert_eq!(response.status, StatusCode::FORBIDDEN);
     assert_eq!(app.store().count_responses().await.unwrap(), 0);
+
+    // Behind a reverse proxy: the Host is internal, the Origin is the public URL.
+    let fields = valid_answers(&key(2));
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(as_pairs(&fields))
+        .finish();
+    let proxied = app
+        .request(
+            axum::http::Request::post(format!("/q/{code}"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("host", "10.0.0.5:3000")
+                .header("origin", hailong_tests::PUBLIC_URL)
+                .body(axum::body::Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(proxied.status, StatusCode::SEE_OTHER);
 }
 
 async fn an_expired_session_is_signed_out(backend: Backend) {

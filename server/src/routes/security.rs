@@ -37,21 +37,26 @@ pub async fn headers(request: Request, next: Next) -> Response {
 
 /// Refuses state-changing requests that a browser marks as coming from another site. Together
 /// with SameSite=Lax cookies and the per-form CSRF tokens this closes cross-site request forgery
-/// for server functions too.
-pub async fn same_origin(request: Request, next: Next) -> Response {
+/// for server functions too. The origin may match the request's Host or the configured public URL
+/// (behind a reverse proxy the Host the server sees is often an internal name).
+pub async fn same_origin(
+    axum::extract::State(state): axum::extract::State<app::state::AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         let headers = request.headers();
         let cross_site = headers
             .get("sec-fetch-site")
             .is_some_and(|v| v.as_bytes() == b"cross-site");
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-        let foreign_origin = match (
-            headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-            host,
-        ) {
-            (Some("null"), _) => true,
-            (Some(origin), Some(host)) => origin.split_once("://").map(|(_, h)| h) != Some(host),
-            _ => false,
+        let foreign_origin = match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+            None => false,
+            Some("null") => true,
+            Some(origin) => {
+                let same_host = host.is_some() && origin.split_once("://").map(|(_, h)| h) == host;
+                !same_host && origin != state.settings.public_url
+            }
         };
         if cross_site || foreign_origin {
             return (StatusCode::FORBIDDEN, "Cross-site request refused").into_response();
