@@ -18,6 +18,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Definitions, QuestionKind, SipasElement, Text};
 
+// Field checks and `Problem` are shared with survey files (crate::survey), so both formats
+// report a broken field the same way.
+pub(crate) use crate::survey::Problem;
+use crate::survey::{check_text, is_slug};
+
 pub use file::parse_criteria;
 pub use numbers::{Points, Share};
 
@@ -856,38 +861,6 @@ fn check_id(id: &str, at: &str) -> Result<(), Problem> {
         ));
     }
     Ok(())
-}
-
-fn check_text(text: &Text, at: &str) -> Result<(), Problem> {
-    for (lang, value) in [("vi", &text.vi), ("en", &text.en)] {
-        if value.trim().is_empty() {
-            return Err(Problem::new(
-                format!("{at}.{lang}"),
-                "text must not be empty: every text needs both Vietnamese (vi) and English (en)",
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn is_slug(s: &str, allowed: impl Fn(char) -> bool) -> bool {
-    !s.is_empty() && s.chars().all(allowed)
-}
-
-/// A broken rule, located by field path.
-#[derive(Debug)]
-pub(crate) struct Problem {
-    pub path: String,
-    pub message: String,
-}
-
-impl Problem {
-    fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
-        Problem {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
 }
 
 /// Reads `<dir>/criteria/*.toml` (sorted by name), parses each and checks it against the

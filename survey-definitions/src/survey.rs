@@ -462,7 +462,7 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
+    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
         Problem {
             path: path.into(),
             message: message.into(),
@@ -470,7 +470,7 @@ impl Problem {
     }
 }
 
-fn check_text(text: &Text, at: &str) -> Result<(), Problem> {
+pub(crate) fn check_text(text: &Text, at: &str) -> Result<(), Problem> {
     for (lang, value) in [("vi", &text.vi), ("en", &text.en)] {
         if value.trim().is_empty() {
             return Err(Problem::new(
@@ -482,6 +482,6 @@ fn check_text(text: &Text, at: &str) -> Result<(), Problem> {
     Ok(())
 }
 
-fn is_slug(s: &str, allowed: impl Fn(char) -> bool) -> bool {
+pub(crate) fn is_slug(s: &str, allowed: impl Fn(char) -> bool) -> bool {
     !s.is_empty() && s.chars().all(allowed)
 }
