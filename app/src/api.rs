@@ -2,5 +2,7 @@
 //! store or a plain function, map the result.
 
 pub mod account;
+pub mod assessment;
 pub mod desks;
+pub mod kiosk;
 pub mod survey;

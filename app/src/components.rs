@@ -87,9 +87,19 @@ pub fn AccountBar(me: crate::roles::Me) -> impl IntoView {
             ("/admin/users", "Người dùng"),
             ("/admin/audit", "Nhật ký"),
             ("/review", "Phiếu bị đánh dấu"),
+            ("/assessments", "Thẩm định"),
+            ("/ranking", "Xếp hạng"),
         ],
-        Role::DistrictReviewer => vec![("/review", "Phiếu bị đánh dấu")],
-        Role::CommuneLeader | Role::CommuneOfficer => vec![("/commune", "Xã của tôi")],
+        Role::DistrictReviewer => vec![
+            ("/review", "Phiếu bị đánh dấu"),
+            ("/assessments", "Thẩm định"),
+            ("/ranking", "Xếp hạng"),
+        ],
+        Role::CommuneLeader | Role::CommuneOfficer => vec![
+            ("/commune", "Xã của tôi"),
+            ("/assessment", "Tự đánh giá"),
+            ("/report", "Kết quả chấm điểm"),
+        ],
     };
     view! {
         <nav class="account-bar">

@@ -7,13 +7,18 @@
 #[cfg(feature = "ssr")]
 pub mod abuse;
 pub mod api;
+pub mod assessment;
 #[cfg(feature = "ssr")]
 pub mod auth;
 pub mod components;
 pub mod error;
 pub mod i18n;
+#[cfg(feature = "ssr")]
+pub mod kiosk;
 pub mod pages;
 pub mod roles;
+#[cfg(feature = "ssr")]
+pub mod score_runs;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
@@ -80,6 +85,20 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=pages::admin::AuditPage ssr=SsrMode::Async />
                 <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async />
+                <Route path=path!("/kiosk") view=pages::kiosk::KioskPage ssr=SsrMode::Async />
+                <Route path=path!("/kiosks") view=pages::kiosk::KiosksPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/assessment")
+                    view=pages::assessment::DossierPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/assessments")
+                    view=pages::assessment::DossierListPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/report") view=pages::report::ReportPage ssr=SsrMode::Async />
+                <Route path=path!("/ranking") view=pages::ranking::RankingPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

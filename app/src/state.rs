@@ -49,6 +49,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub definitions: Arc<Definitions>,
+    /// The criteria sets in force in this deployment (`HAILONG_CRITERIA`), oldest period first.
+    pub criteria: Arc<Vec<survey_definitions::CriteriaSet>>,
     pub settings: Arc<Settings>,
     pub limiters: Arc<Limiters>,
     pub salts: Arc<SaltCache>,

@@ -5,9 +5,12 @@
 //! per backend. Row structs stay here; pages get wire types from `api`.
 
 pub mod abuse;
+pub mod assessments;
 pub mod desks;
+pub mod kiosks;
 pub mod overview;
 pub mod responses;
+pub mod unit_history;
 pub mod units;
 pub mod users;
 

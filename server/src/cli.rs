@@ -44,20 +44,37 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
-    /// Score one commune from a JSON file, without a database (what-if simulations): the report
-    /// with every point explained. See scoring/README.md for the input format.
+    /// Score communes. With `--inputs`: one commune from a JSON file, without a database
+    /// (what-if simulations; see scoring/README.md). With `--period` or `--criteria` alone: every
+    /// commune from the database, stored as a score run. With `--verify RUN`: re-score a stored
+    /// run from its saved inputs and check every hash.
     Score {
         /// Criteria set id, e.g. dong-nai-2025 (its highest version is used).
         #[arg(long)]
-        criteria: String,
+        criteria: Option<String>,
+        /// The period to score from the database: a year (`2025`) naming one of the sets in
+        /// HAILONG_CRITERIA.
+        #[arg(long)]
+        period: Option<String>,
         /// The inputs: citizen tally, self-assessed and appraised points, imported scores.
         #[arg(long)]
-        inputs: std::path::PathBuf,
+        inputs: Option<std::path::PathBuf>,
+        /// A stored run to reproduce and check.
+        #[arg(long)]
+        verify: Option<i64>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
         /// Language of the text report.
         #[arg(long, default_value = "vi")]
         lang: String,
+    },
+    /// Load scores from other systems (e.g. the provincial PAR index) from CSV with the header
+    /// `ma_xa,tieu_chi,diem,nguon`; the whole file is checked before anything is stored.
+    Imported {
+        /// Criteria set id (one of HAILONG_CRITERIA).
+        #[arg(long)]
+        criteria: String,
+        file: std::path::PathBuf,
     },
     /// Measurements for BENCHMARKS.md (see scripts/bench.sh).
     Bench {
@@ -207,18 +224,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => export_responses(&Config::from_env(None)?, format).await,
         Command::Score {
             criteria,
+            period,
             inputs,
+            verify,
             format,
             lang,
         } => {
             let config = Config::from_env(None)?;
             let lang = survey_definitions::Lang::parse(&lang).context("--lang is vi or en")?;
+            if let Some(run) = verify {
+                return crate::scores::verify_run(&config, run).await;
+            }
+            let Some(inputs) = inputs else {
+                return crate::scores::run(&config, criteria.as_deref(), period.as_deref(), format)
+                    .await;
+            };
+            let criteria = criteria.context("--inputs needs --criteria ID")?;
             let report = score_file(&config, &criteria, &inputs)?;
             match format {
                 ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 ReportFormat::Text => print!("{}", report_text(&report, lang)),
             }
             Ok(())
+        }
+        Command::Imported { criteria, file } => {
+            crate::scores::import_scores(&Config::from_env(None)?, &criteria, &file).await
         }
         Command::Bench { what } => {
             let config = Config::from_env(None)?;

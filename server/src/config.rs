@@ -30,6 +30,9 @@ pub struct Config {
     pub comment_retention_days: Option<u32>,
     /// `HAILONG_SESSION_HOURS`: how long a sign-in lasts (default 8).
     pub session_hours: u32,
+    /// Criteria set ids this province scores with (`HAILONG_CRITERIA`, comma-separated), one
+    /// per period; the newest version of each is used.
+    pub criteria: Vec<String>,
     /// Survey anti-abuse limits (`HAILONG_DEVICE_WINDOW_MINUTES`, …; see README).
     pub abuse: AbuseSettings,
 }
@@ -112,6 +115,24 @@ fn abuse_from_env() -> anyhow::Result<AbuseSettings> {
     })
 }
 
+/// The criteria sets of Đồng Nai, which the communes of former Bình Phước belong to since 2025.
+pub const DEFAULT_CRITERIA: &str = "dong-nai-2025,dong-nai-2026";
+
+/// Parses `HAILONG_CRITERIA`; whether the ids exist is checked when the sets are loaded.
+pub fn criteria_ids(value: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let ids: Vec<String> = value
+        .unwrap_or(DEFAULT_CRITERIA)
+        .split(',')
+        .map(|id| id.trim().to_string())
+        .filter(|id| !id.is_empty())
+        .collect();
+    anyhow::ensure!(
+        !ids.is_empty(),
+        "HAILONG_CRITERIA must name at least one criteria set, e.g. {DEFAULT_CRITERIA}"
+    );
+    Ok(ids)
+}
+
 impl Config {
     /// Reads the environment; `addr` (from `--addr`) wins over `HAILONG_ADDR`.
     pub fn from_env(addr: Option<SocketAddr>) -> anyhow::Result<Config> {
@@ -147,6 +168,7 @@ impl Config {
                 Some(_) => Some(number("HAILONG_COMMENT_RETENTION_DAYS", 0)?),
             },
             session_hours: number("HAILONG_SESSION_HOURS", 8)?,
+            criteria: criteria_ids(var("HAILONG_CRITERIA").as_deref())?,
             abuse: abuse_from_env()?,
         })
     }

@@ -6,4 +6,5 @@ pub mod config;
 pub mod csv;
 pub mod demo;
 pub mod routes;
+pub mod scores;
 pub mod startup;

@@ -1,7 +1,9 @@
 //! Routes outside Leptos pages.
 
 pub mod account;
+pub mod assessment;
 pub mod health;
+pub mod kiosk;
 pub mod qr;
 pub mod security;
 pub mod survey_form;

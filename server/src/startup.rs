@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use survey_definitions::{load_dir, load_units_dir, Definitions};
+use survey_definitions::{load_dir, load_units_dir, CriteriaSet, Definitions};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -23,13 +23,38 @@ use crate::routes;
 
 /// Definitions read from disk and validated; any error names the file, field and line.
 pub fn load_definitions(config: &Config) -> anyhow::Result<Definitions> {
+    load_definitions_and_criteria(config).map(|(definitions, _)| definitions)
+}
+
+/// Definitions and the criteria sets this deployment scores with (`HAILONG_CRITERIA`).
+pub fn load_definitions_and_criteria(
+    config: &Config,
+) -> anyhow::Result<(Definitions, Vec<CriteriaSet>)> {
     let definitions = load_dir(&config.definitions_dir)
         .map_err(|e| anyhow::anyhow!("invalid survey definition: {e}"))?;
     // Criteria sets are checked at start-up too (they name survey questions), so a broken one
     // stops the server before anything is scored with it.
-    survey_definitions::load_criteria_dir(&config.definitions_dir, &definitions)
+    let all = survey_definitions::load_criteria_dir(&config.definitions_dir, &definitions)
         .map_err(|e| anyhow::anyhow!("invalid criteria set: {e}"))?;
-    Ok(definitions)
+    let mut in_force = Vec::new();
+    for id in &config.criteria {
+        // The highest version of each set: older ones stay on disk to reproduce old reports.
+        let set = all
+            .iter()
+            .filter(|s| &s.id == id)
+            .max_by_key(|s| s.version)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "HAILONG_CRITERIA names `{id}`, which is not a criteria set (known: {})",
+                    all.iter()
+                        .map(|s| s.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+        in_force.push(set.clone());
+    }
+    Ok((definitions, in_force))
 }
 
 /// Opens and migrates the database, then loads the unit lists and gives every commune its desk.
@@ -64,10 +89,10 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 
 /// Everything a request needs, built from the configuration.
 pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
-    let definitions = load_definitions(config)?;
+    let (definitions, criteria) = load_definitions_and_criteria(config)?;
     let store = open_store(config).await?;
     audit_definition_versions(&store, &definitions).await?;
-    Ok(state_with(config, store, definitions))
+    Ok(state_with(config, store, definitions, criteria))
 }
 
 /// Records in the audit log when the set of survey versions in force changes.
@@ -98,7 +123,12 @@ async fn audit_definition_versions(store: &Store, definitions: &Definitions) -> 
 }
 
 /// The state for an already opened store (tests open their own).
-pub fn state_with(config: &Config, store: Store, definitions: Definitions) -> AppState {
+pub fn state_with(
+    config: &Config,
+    store: Store,
+    definitions: Definitions,
+    criteria: Vec<CriteriaSet>,
+) -> AppState {
     let leptos_options = LeptosOptions::builder()
         .output_name("hailong")
         .site_root(config.site_root.display().to_string())
@@ -109,6 +139,7 @@ pub fn state_with(config: &Config, store: Store, definitions: Definitions) -> Ap
         leptos_options,
         store: store.clone(),
         definitions: Arc::new(definitions),
+        criteria: Arc::new(criteria),
         settings: Arc::new(Settings {
             public_url: config.public_url.clone(),
             trust_proxy: config.trust_proxy,
@@ -144,6 +175,8 @@ pub fn build_router(state: AppState) -> Router {
         .route("/q/{code}/qr.png", get(routes::qr::qr_png))
         .merge(routes::survey_form::router())
         .merge(routes::account::router())
+        .merge(routes::kiosk::router())
+        .merge(routes::assessment::router())
         .leptos_routes_with_context(&state, page_routes, || (), {
             let options = options.clone();
             move || shell(options.clone())

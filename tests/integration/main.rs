@@ -3,6 +3,7 @@
 
 mod abuse;
 mod accounts;
+mod assessment;
 mod cli;
 mod definitions;
 mod posters;

@@ -188,6 +188,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         trust_proxy: false,
         comment_retention_days: None,
         session_hours: 8,
+        criteria: server::config::criteria_ids(None).expect("the default criteria ids parse"),
         abuse: app::abuse::AbuseSettings::default(),
     }
 }

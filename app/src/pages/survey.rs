@@ -188,7 +188,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
 /// The five faces, drawn once per page and reused by every scale question: SVG instead of emoji
 /// because cheap phones often lack an emoji font (they show empty boxes).
 #[component]
-fn FaceSymbols() -> impl IntoView {
+pub(crate) fn FaceSymbols() -> impl IntoView {
     // Mouth control point from frown (1) to broad smile (5); red to green.
     const FACES: [(u8, u8, &str); 5] = [
         (1, 20, "#e0625c"),
@@ -380,7 +380,7 @@ fn question_view(
 }
 
 /// HTML-escapes text for the raw-text children of `<textarea>`.
-fn escape_text(text: &str) -> String {
+pub(crate) fn escape_text(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

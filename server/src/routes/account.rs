@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A plain error page for staff forms (their pages are in Vietnamese).
-fn problem(status: StatusCode, message: &str) -> Response {
+pub(crate) fn problem(status: StatusCode, message: &str) -> Response {
     let html = format!(
         "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -54,7 +54,7 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
+pub(crate) fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!("account route: {e}");
     problem(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -63,7 +63,7 @@ fn internal(e: impl std::fmt::Display) -> Response {
 }
 
 /// The signed-in user if their role is one of `roles` and the form's CSRF token is theirs.
-async fn authorize(
+pub(crate) async fn authorize(
     state: &AppState,
     headers: &HeaderMap,
     roles: &[Role],

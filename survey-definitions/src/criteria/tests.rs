@@ -211,7 +211,7 @@ fn the_shipped_criteria_sets_load_against_the_shipped_surveys() {
     let sets = load_criteria_dir(dir, definitions()).unwrap();
 
     let ids: Vec<_> = sets.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, ["bac-giang-2023", "dong-nai-2025"]);
+    assert_eq!(ids, ["bac-giang-2023", "dong-nai-2025", "dong-nai-2026"]);
     let maxima = |set: &CriteriaSet| -> Vec<(bool, String)> {
         set.groups
             .iter()

@@ -1,0 +1,280 @@
+//! `hailong score --period P` (score every commune and store the run), `hailong score --verify
+//! RUN` (reproduce a stored run from its saved inputs) and `hailong imported` (load scores from
+//! other systems).
+
+use std::io::Write;
+use std::time::Instant;
+
+use anyhow::Context;
+use app::store::assessments::{Actor, ImportedRow};
+use survey_definitions::criteria::{CriteriaSet, Source};
+
+use crate::cli::ReportFormat;
+use crate::config::Config;
+use crate::startup;
+
+/// The set in force that `criteria` or `period` names; exactly one must match.
+pub fn pick<'a>(
+    sets: &'a [CriteriaSet],
+    criteria: Option<&str>,
+    period: Option<&str>,
+) -> anyhow::Result<&'a CriteriaSet> {
+    let known = || {
+        sets.iter()
+            .map(|s| format!("{} ({} – {})", s.id, s.period.from, s.period.to))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let matching: Vec<&CriteriaSet> = sets
+        .iter()
+        .filter(|s| criteria.is_none_or(|c| s.id == c))
+        .filter(|s| period.is_none_or(|p| s.period.from.starts_with(p) || s.id == p))
+        .collect();
+    anyhow::ensure!(
+        criteria.is_some() || period.is_some(),
+        "say which period to score: --period 2025 or --criteria ID (in force: {})",
+        known()
+    );
+    match matching.as_slice() {
+        [one] => Ok(one),
+        [] => anyhow::bail!(
+            "no criteria set in force (HAILONG_CRITERIA) matches; in force: {}",
+            known()
+        ),
+        _ => anyhow::bail!(
+            "several criteria sets match; add --criteria ID (in force: {})",
+            known()
+        ),
+    }
+}
+
+/// Scores every commune for the period and stores the run; prints the summary and ranking.
+pub async fn run(
+    config: &Config,
+    criteria: Option<&str>,
+    period: Option<&str>,
+    format: ReportFormat,
+) -> anyhow::Result<()> {
+    let (definitions, sets) = startup::load_definitions_and_criteria(config)?;
+    let set = pick(&sets, criteria, period)?;
+    let store = startup::open_store(config).await?;
+    let started = Instant::now();
+    let summary = app::score_runs::run_all(&store, set, &definitions, "hailong score")
+        .await
+        .context("score run failed")?;
+    let elapsed = started.elapsed();
+    let results = store.score_results(summary.run_id, None).await?;
+    let reports: Vec<scoring::Report> = results
+        .iter()
+        .map(|r| serde_json::from_str(&r.report_json))
+        .collect::<Result<_, _>>()
+        .context("a stored report does not read back")?;
+    let ranking = scoring::rank(&reports);
+    let mut out = std::io::stdout().lock();
+    if let ReportFormat::Json = format {
+        let json = serde_json::json!({
+            "run": summary.run_id,
+            "criteria": set.id,
+            "criteria_version": set.version,
+            "period": set.period,
+            "communes": summary.communes,
+            "passed": summary.passed,
+            "insufficient_sample": summary.insufficient,
+            "run_hash": summary.run_hash,
+            "ranking": ranking,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "run {}: {} v{} ({} – {}), {} communes scored in {} ms; {} passed, {} not ranked (sample \
+         below minimum)\nrun hash {}\n",
+        summary.run_id,
+        set.id,
+        set.version,
+        set.period.from,
+        set.period.to,
+        summary.communes,
+        elapsed.as_millis(),
+        summary.passed,
+        summary.insufficient,
+        summary.run_hash
+    )?;
+    writeln!(out, "rank  code   total   grade     commune")?;
+    for entry in &ranking {
+        let name = results
+            .iter()
+            .find(|r| r.unit_code == entry.unit)
+            .map_or("", |r| r.unit_name.as_str());
+        writeln!(
+            out,
+            "{:>4}  {:<5}  {:>6}  {:<8}  {name}",
+            entry.rank.map_or("-".to_string(), |r| r.to_string()),
+            entry.unit,
+            entry.total.to_string(),
+            entry.grade.as_deref().unwrap_or("-"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Re-scores a stored run from its saved inputs with the criteria version it used, and checks
+/// each commune's input and output hash and the run hash. Exits with an error on any difference.
+pub async fn verify_run(config: &Config, run_id: i64) -> anyhow::Result<()> {
+    let definitions = startup::load_definitions(config)?;
+    let all = survey_definitions::load_criteria_dir(&config.definitions_dir, &definitions)
+        .map_err(|e| anyhow::anyhow!("invalid criteria set: {e}"))?;
+    let store = startup::open_store(config).await?;
+    let run = store
+        .score_run(run_id)
+        .await?
+        .with_context(|| format!("no score run {run_id}"))?;
+    let set = all
+        .iter()
+        .find(|s| s.id == run.criteria_id && i64::from(s.version) == run.criteria_version)
+        .with_context(|| {
+            format!(
+                "criteria set {} v{} is no longer on disk: restore that file to reproduce run {run_id}",
+                run.criteria_id, run.criteria_version
+            )
+        })?;
+    let mut hashes = String::new();
+    let mut differences = 0;
+    let results = store.score_results(run_id, None).await?;
+    for result in &results {
+        let input: scoring::ScoringInput =
+            serde_json::from_str(&result.input_json).with_context(|| {
+                format!(
+                    "run {run_id}: the input of {} does not read",
+                    result.unit_code
+                )
+            })?;
+        let report = scoring::score(set, &input)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", result.unit_code))?;
+        if report.input_hash != result.input_hash || report.output_hash != result.output_hash {
+            differences += 1;
+            println!("DIFFERENT  {}", result.unit_code);
+        }
+        hashes.push_str(&format!(
+            "{} {} {}\n",
+            result.unit_code, report.input_hash, report.output_hash
+        ));
+    }
+    let run_hash = scoring::sha256_hex(hashes.as_bytes());
+    anyhow::ensure!(
+        differences == 0 && run_hash == run.run_hash,
+        "run {run_id} does not reproduce: {differences} communes differ; run hash {run_hash}, stored {}",
+        run.run_hash
+    );
+    println!(
+        "run {run_id} reproduced: {} communes, every hash matches; run hash {run_hash}",
+        results.len()
+    );
+    Ok(())
+}
+
+/// Loads scores from another system from CSV with a header `ma_xa,tieu_chi,diem,nguon`
+/// (commune code, leaf id, score on that system's scale, where it was published). The whole file
+/// is checked first; nothing is stored if any line is wrong.
+pub async fn import_scores(
+    config: &Config,
+    criteria: &str,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let (_, sets) = startup::load_definitions_and_criteria(config)?;
+    let set = pick(&sets, Some(criteria), None)?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let store = startup::open_store(config).await?;
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    let mut lines = text.lines().enumerate();
+    let header = lines
+        .next()
+        .map(|(_, l)| l.trim_start_matches('\u{feff}').trim());
+    anyhow::ensure!(
+        header == Some("ma_xa,tieu_chi,diem,nguon"),
+        "{}:1: the header must be ma_xa,tieu_chi,diem,nguon",
+        path.display()
+    );
+    for (index, line) in lines {
+        let n = index + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.splitn(4, ',').map(str::trim).collect();
+        let [code, leaf_id, score, source] = fields[..] else {
+            problems.push(format!("{}:{n}: expected 4 fields", path.display()));
+            continue;
+        };
+        let Some(leaf) = set.leaf(leaf_id) else {
+            problems.push(format!(
+                "{}:{n}: {} has no leaf `{leaf_id}`",
+                path.display(),
+                set.id
+            ));
+            continue;
+        };
+        let Source::Imported { import_max } = leaf.source else {
+            problems.push(format!(
+                "{}:{n}: `{leaf_id}` is not an imported leaf",
+                path.display()
+            ));
+            continue;
+        };
+        let score = match crate::routes::assessment::parse_points(score, import_max.hundredths()) {
+            Ok(Some(score)) => score,
+            Ok(None) => {
+                problems.push(format!("{}:{n}: no score", path.display()));
+                continue;
+            }
+            Err(e) => {
+                problems.push(format!("{}:{n}: {score}: {e}", path.display()));
+                continue;
+            }
+        };
+        let source = source.trim_matches('"');
+        if source.is_empty() {
+            problems.push(format!(
+                "{}:{n}: say where the score was published",
+                path.display()
+            ));
+            continue;
+        }
+        let Some(unit) = store.commune_by_code(code).await? else {
+            problems.push(format!(
+                "{}:{n}: no commune with code {code}",
+                path.display()
+            ));
+            continue;
+        };
+        rows.push(ImportedRow {
+            unit_id: unit.id,
+            leaf_id: leaf_id.to_string(),
+            score,
+            source: source.to_string(),
+        });
+    }
+    anyhow::ensure!(
+        problems.is_empty(),
+        "nothing imported:\n{}",
+        problems.join("\n")
+    );
+    let changed = store
+        .set_imported_scores(
+            &set.id,
+            &rows,
+            Actor {
+                user_id: None,
+                name: "hailong imported",
+            },
+        )
+        .await?;
+    println!(
+        "{} scores read, {changed} new or changed, for {}",
+        rows.len(),
+        set.id
+    );
+    Ok(())
+}

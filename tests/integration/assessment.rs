@@ -1,0 +1,733 @@
+//! The self-assessment workflow, appraisal, score runs, report and ranking, driven through HTTP
+//! as the commune's officer and leader, the district reviewer and the province admin do.
+
+use app::store::Backend;
+use axum::http::StatusCode;
+use hailong_tests::{as_pairs, both_backends, device, key, valid_answers, Session, TestApp};
+use survey_definitions::criteria::Source;
+
+both_backends!(
+    an_officer_saves_a_draft_and_the_leader_submits_it,
+    points_above_the_maximum_and_missing_evidence_are_refused_with_the_input_kept,
+    a_reviewer_appraises_returns_and_approves_and_the_province_finalises,
+    other_communes_districts_and_strangers_cannot_touch_a_dossier,
+    a_score_run_scores_every_commune_explains_and_ranks_them,
+    the_command_line_imports_scores_then_scores_and_verifies_a_period,
+);
+
+/// The set the pages default to today (its period holds today's date).
+const SET: &str = "dong-nai-2026";
+const COMMUNE: &str = "25195";
+
+async fn staff(app: &TestApp) {
+    app.add_user("admin", "province_admin", "").await;
+    app.add_user("reviewer689", "district_reviewer", "689")
+        .await;
+    app.add_user("reviewer688", "district_reviewer", "688")
+        .await;
+    app.add_user("leader25195", "commune_leader", COMMUNE).await;
+    app.add_user("officer25195", "commune_officer", COMMUNE)
+        .await;
+    app.add_user("leader25216", "commune_leader", "25216").await;
+}
+
+fn dossier_path() -> String {
+    format!("/assessment/{COMMUNE}/{SET}")
+}
+
+fn page_path() -> String {
+    format!("/assessment?commune={COMMUNE}&criteria={SET}")
+}
+
+/// Every leaf the commune enters, at full points with evidence (the bonus at 2).
+fn full_entries(app: &TestApp) -> Vec<(String, String)> {
+    let set = app
+        .state
+        .criteria
+        .iter()
+        .find(|s| s.id == SET)
+        .expect("the set is in force");
+    let mut fields = Vec::new();
+    for leaf in app::assessment::commune_leaves(set) {
+        let points = if leaf.source.is_bonus() {
+            "2".to_string()
+        } else {
+            leaf.max.format(survey_definitions::Lang::Vi)
+        };
+        fields.push((format!("points.{}", leaf.id), points));
+        fields.push((
+            format!("note.{}", leaf.id),
+            format!("Kế hoạch số 12/KH-UBND cho {}", leaf.id),
+        ));
+        fields.push((
+            format!("link.{}", leaf.id),
+            format!("https://vanban.example.vn/{}", leaf.id),
+        ));
+    }
+    fields
+}
+
+async fn post_step(
+    app: &TestApp,
+    session: &Session,
+    step: &str,
+    extra: &[(String, String)],
+) -> hailong_tests::TestResponse {
+    let mut fields: Vec<(&str, &str)> = vec![("_csrf", &session.csrf), ("step", step)];
+    fields.extend(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    app.post_as(&dossier_path(), &fields, Some(&session.cookie))
+        .await
+}
+
+async fn state_on_page(app: &TestApp, session: &Session) -> String {
+    let page = app.get_as(&page_path(), Some(&session.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let html = page.text();
+    let at = html
+        .find("data-state=\"")
+        .expect("the page shows the state")
+        + 12;
+    html[at..at + html[at..].find('"').unwrap()].to_string()
+}
+
+async fn submitted_dossier(app: &TestApp) -> (Session, Session) {
+    let officer = app.login("officer25195").await;
+    let leader = app.login("leader25195").await;
+    let saved = post_step(app, &officer, "save", &full_entries(app)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let submitted = post_step(app, &leader, "submit", &full_entries(app)).await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        submitted.text()
+    );
+    (officer, leader)
+}
+
+async fn an_officer_saves_a_draft_and_the_leader_submits_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let officer = app.login("officer25195").await;
+
+    let page = app.get_as("/assessment", Some(&officer.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("Hồ sơ tự đánh giá"), "{html}");
+    assert!(html.contains("Đang nhập"));
+    assert!(html.contains("name=\"points.c1.plan\""));
+    assert!(html.contains("Tính tự động từ phiếu khảo sát của người dân"));
+    assert!(
+        !html.contains("value=\"submit\""),
+        "an officer has no submit button"
+    );
+
+    let saved = post_step(&app, &officer, "save", &full_entries(&app)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    assert_eq!(
+        saved.location(),
+        Some(format!("{}&ok=saved", page_path()).as_str())
+    );
+    let page = app
+        .get_as(saved.location().unwrap(), Some(&officer.cookie))
+        .await
+        .text();
+    assert!(page.contains("Đã lưu."));
+    assert!(page.contains("https://vanban.example.vn/c1.plan"));
+    assert!(page.contains("Kế hoạch số 12/KH-UBND cho c1.plan"));
+
+    // Only the leader signs for the commune.
+    let refused = post_step(&app, &officer, "submit", &full_entries(&app)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(state_on_page(&app, &officer).await, "draft");
+
+    let leader = app.login("leader25195").await;
+    let leader_page = app.get_as(&page_path(), Some(&leader.cookie)).await.text();
+    assert!(leader_page.contains("value=\"submit\""));
+    let submitted = post_step(&app, &leader, "submit", &full_entries(&app)).await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        submitted.text()
+    );
+    assert_eq!(state_on_page(&app, &officer).await, "submitted");
+    let page = app.get_as(&page_path(), Some(&officer.cookie)).await.text();
+    assert!(page.contains("Đã gửi, chờ thẩm định"));
+    assert!(
+        !page.contains("name=\"points.c1.plan\""),
+        "a submitted dossier is read-only"
+    );
+
+    // A stale form cannot change a submitted dossier.
+    let late = post_step(&app, &officer, "save", &full_entries(&app)).await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert!(late.text().contains("Đã gửi, chờ thẩm định"));
+
+    let audit = app.store().list_audit(500).await.unwrap();
+    let entry = audit
+        .iter()
+        .find(|a| a.action == "self_assessment_entry" && a.detail.starts_with("c1.plan:"))
+        .expect("each entry is audited");
+    assert!(entry.detail.contains("điểm — → 3"), "{}", entry.detail);
+    assert_eq!(entry.actor, "officer25195");
+    assert!(audit
+        .iter()
+        .any(|a| a.action == "assessment_state" && a.detail == "draft → submitted"));
+}
+
+async fn points_above_the_maximum_and_missing_evidence_are_refused_with_the_input_kept(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let leader = app.login("leader25195").await;
+
+    let mut fields = full_entries(&app);
+    for (k, v) in fields.iter_mut() {
+        if k == "points.c1.plan" {
+            *v = "99".into();
+        }
+        if k == "points.c1.portal" {
+            *v = "ba điểm".into();
+        }
+    }
+    let refused = post_step(&app, &leader, "save", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text();
+    assert!(
+        html.contains("Điểm tối đa của tiêu chí này là 3."),
+        "{html}"
+    );
+    assert!(html.contains("Điểm phải là một số"));
+    assert!(html.contains("value=\"99\""), "what was typed is kept");
+    assert!(html.contains("value=\"ba điểm\""));
+    let dossier = app
+        .store()
+        .assessment(
+            app.store()
+                .commune_by_code(COMMUNE)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            SET,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        app.store().entries(dossier.id).await.unwrap().is_empty(),
+        "nothing of a refused form is stored"
+    );
+
+    // Points with no evidence are saved as a draft but cannot be submitted.
+    let mut fields = full_entries(&app);
+    fields.retain(|(k, _)| k != "link.c1.plan");
+    let refused = post_step(&app, &leader, "submit", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text();
+    assert!(html.contains("Đã lưu nháp nhưng chưa gửi được"), "{html}");
+    assert!(html.contains("Cần ghi minh chứng và đường dẫn văn bản trước khi gửi."));
+    assert_eq!(state_on_page(&app, &leader).await, "draft");
+    let stored = app.store().entries(dossier.id).await.unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .find(|e| e.leaf_id == "c1.plan")
+            .unwrap()
+            .self_points,
+        Some(300)
+    );
+
+    // A leaf left empty blocks submission too.
+    let mut fields = full_entries(&app);
+    fields.retain(|(k, _)| k != "points.c2.rules");
+    let refused = post_step(&app, &leader, "submit", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("Cần nhập điểm"));
+
+    // A link that is not a web address is refused, not stored.
+    let mut fields = full_entries(&app);
+    for (k, v) in fields.iter_mut() {
+        if k == "link.c1.plan" {
+            *v = "javascript:alert(1)".into();
+        }
+    }
+    let refused = post_step(&app, &leader, "save", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("phải bắt đầu bằng https://"));
+}
+
+async fn a_reviewer_appraises_returns_and_approves_and_the_province_finalises(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let (officer, leader) = submitted_dossier(&app).await;
+    let reviewer = app.login("reviewer689").await;
+
+    let list = app.get_as("/assessments", Some(&reviewer.cookie)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let list = list.text();
+    assert!(list.contains("1 hồ sơ chờ thẩm định."), "{list}");
+    assert!(list.contains(&page_path().replace('&', "&amp;")));
+
+    // A changed score needs a reason; accepting the commune's own needs none.
+    let change = |reason: &str| {
+        vec![
+            ("appraised.c1.plan".to_string(), "2".to_string()),
+            ("reason.c1.plan".to_string(), reason.to_string()),
+            ("appraised.c1.portal".to_string(), "4".to_string()),
+        ]
+    };
+    let refused = post_step(&app, &reviewer, "appraise", &change("")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused
+        .text()
+        .contains("Cần nêu lý do khi cho điểm khác điểm xã tự chấm."));
+    let saved = post_step(
+        &app,
+        &reviewer,
+        "appraise",
+        &change("Kế hoạch ban hành muộn (tháng 3)"),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+
+    // Returning needs a reason, which the commune then reads.
+    let refused = post_step(&app, &reviewer, "return", &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("Cần ghi lý do trả lại"));
+    let returned = post_step(
+        &app,
+        &reviewer,
+        "return",
+        &[(
+            "return_reason".into(),
+            "Bổ sung văn bản minh chứng tiêu chí 2".into(),
+        )],
+    )
+    .await;
+    assert_eq!(returned.status, StatusCode::SEE_OTHER);
+    let page = app.get_as(&page_path(), Some(&officer.cookie)).await.text();
+    assert!(page.contains("Bị trả lại để chỉnh sửa"));
+    assert!(page.contains("Lý do trả lại: Bổ sung văn bản minh chứng tiêu chí 2"));
+    assert!(
+        page.contains("name=\"points.c1.plan\""),
+        "a returned dossier is editable"
+    );
+
+    let again = post_step(&app, &leader, "submit", &full_entries(&app)).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.text());
+    let approved = post_step(
+        &app,
+        &reviewer,
+        "approve",
+        &change("Kế hoạch ban hành muộn (tháng 3)"),
+    )
+    .await;
+    assert_eq!(
+        approved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        approved.text()
+    );
+    assert_eq!(state_on_page(&app, &reviewer).await, "appraised");
+
+    // The reviewer cannot finalise nor take back its approval; the province can finalise.
+    assert_eq!(
+        post_step(&app, &reviewer, "finalise", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_step(
+            &app,
+            &reviewer,
+            "return",
+            &[("return_reason".into(), "x".into())]
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+    let admin = app.login("admin").await;
+    let finalised = post_step(&app, &admin, "finalise", &[]).await;
+    assert_eq!(finalised.status, StatusCode::SEE_OTHER);
+    assert_eq!(state_on_page(&app, &admin).await, "finalised");
+    for (who, step) in [
+        (&officer, "save"),
+        (&leader, "submit"),
+        (&reviewer, "appraise"),
+    ] {
+        assert_eq!(
+            post_step(&app, who, step, &full_entries(&app)).await.status,
+            StatusCode::CONFLICT,
+            "{step} on a finalised dossier"
+        );
+    }
+
+    // The commune's report shows the appraised points, its own, and the reason.
+    let report = app
+        .get_as(
+            &format!("/report?commune={COMMUNE}&criteria={SET}"),
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(report.status, StatusCode::OK);
+    let report = report.text();
+    assert!(
+        report.contains("Kết quả tạm tính"),
+        "no run yet: provisional"
+    );
+    assert!(
+        report.contains("Kế hoạch ban hành muộn (tháng 3)"),
+        "{report}"
+    );
+    let audit = app.store().list_audit(500).await.unwrap();
+    assert!(audit.iter().any(
+        |a| a.action == "appraisal_entry" && a.detail.contains("c1.plan: điểm thẩm định — → 2")
+    ));
+    assert!(audit
+        .iter()
+        .any(|a| a.action == "assessment_state" && a.detail == "appraised → finalised"));
+}
+
+async fn other_communes_districts_and_strangers_cannot_touch_a_dossier(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let (_, leader) = submitted_dossier(&app).await;
+
+    let other_leader = app.login("leader25216").await;
+    assert_eq!(
+        app.get_as(&page_path(), Some(&other_leader.cookie))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get_as(
+            &format!("/report?commune={COMMUNE}"),
+            Some(&other_leader.cookie)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_step(&app, &other_leader, "save", &full_entries(&app))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let other_reviewer = app.login("reviewer688").await;
+    let appraisal = [
+        ("appraised.c1.plan".to_string(), "0".to_string()),
+        ("reason.c1.plan".to_string(), "x".to_string()),
+    ];
+    assert_eq!(
+        post_step(&app, &other_reviewer, "appraise", &appraisal)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let list = app
+        .get_as("/assessments", Some(&other_reviewer.cookie))
+        .await
+        .text();
+    assert!(
+        !list.contains(&format!("commune={COMMUNE}")),
+        "not in its district"
+    );
+    assert!(list.contains("commune=25216"));
+
+    // Anonymous, a foreign CSRF token, an unknown step, an unknown set.
+    let anonymous = app
+        .post_as(&dossier_path(), &[("step", "save")], None)
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let forged = app
+        .post_as(
+            &dossier_path(),
+            &[("_csrf", "forged"), ("step", "approve")],
+            Some(&other_reviewer.cookie),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let admin = app.login("admin").await;
+    assert_eq!(
+        post_step(&app, &admin, "delete", &[]).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.post_as(
+            &format!("/assessment/{COMMUNE}/no-such-set"),
+            &[("_csrf", &admin.csrf), ("step", "finalise")],
+            Some(&admin.cookie)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // The commune's own leader cannot appraise its own dossier.
+    assert_eq!(
+        post_step(&app, &leader, "appraise", &appraisal)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get_as("/ranking", Some(&leader.cookie)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post_as(
+            "/scores/run",
+            &[("_csrf", &leader.csrf), ("criteria", SET)],
+            Some(&leader.cookie)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        state_on_page(&app, &leader).await,
+        "submitted",
+        "nothing moved"
+    );
+}
+
+async fn a_score_run_scores_every_commune_explains_and_ranks_them(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    submitted_dossier(&app).await;
+    let admin = app.login("admin").await;
+
+    // 40 citizens at the commune's desk: 34 satisfied overall (85%).
+    let desk = app
+        .store()
+        .list_current_desks(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.commune_code == COMMUNE)
+        .unwrap()
+        .public_code;
+    for n in 0..40u64 {
+        let mut fields = valid_answers(&key(n));
+        for (k, v) in fields.iter_mut() {
+            match *k {
+                "dossier_code" => *v = String::new(),
+                "overall" if n >= 34 => *v = "2".into(),
+                _ => {}
+            }
+        }
+        let response = app
+            .post_form_as(
+                &format!("/q/{desk}"),
+                &as_pairs(&fields),
+                &format!("10.1.{}.{}", n / 200, n % 200 + 1),
+                Some(&device(n + 1)),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            response.text()
+        );
+    }
+
+    // The province enters the PAR index, then scores every commune.
+    let imported = post_step(
+        &app,
+        &admin,
+        "import",
+        &[
+            ("imported.c4.par_index".into(), "88,4".into()),
+            (
+                "source.c4.par_index".into(),
+                "QĐ công bố Chỉ số CCHC 2026".into(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(
+        imported.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        imported.text()
+    );
+    let run = app
+        .post_as(
+            "/scores/run",
+            &[("_csrf", &admin.csrf), ("criteria", SET)],
+            Some(&admin.cookie),
+        )
+        .await;
+    assert_eq!(run.status, StatusCode::SEE_OTHER, "{}", run.text());
+    let ranking_path = run.location().unwrap().to_string();
+    assert!(ranking_path.starts_with(&format!("/ranking?criteria={SET}&ok=")));
+
+    let communes = app.store().count_current_communes().await.unwrap() as usize;
+    let stored_run = app.store().latest_score_run(SET).await.unwrap().unwrap();
+    assert_eq!(stored_run.communes as usize, communes);
+    assert_eq!(stored_run.survey_versions, "one-stop-desk v1");
+    let results = app
+        .store()
+        .score_results(stored_run.id, None)
+        .await
+        .unwrap();
+    assert_eq!(results.len(), communes);
+
+    // Only the commune with enough answers is ranked; the others are marked, not ranked.
+    let ranking = app.get_as(&ranking_path, Some(&admin.cookie)).await;
+    assert_eq!(ranking.status, StatusCode::OK);
+    let html = ranking.text();
+    assert!(
+        html.contains(&format!("{communes} xã, 1 được xếp hạng")),
+        "{html}"
+    );
+    let row_at = html
+        .find(&format!("data-commune=\"{COMMUNE}\""))
+        .expect("the commune is listed");
+    let row = &html[row_at..row_at + html[row_at..].find("</tr>").unwrap()];
+    assert!(row.contains(">1</td>"), "ranked first: {row}");
+    assert!(row.contains("85%"), "satisfied share shown: {row}");
+    assert!(row.contains("n = 40"), "{row}");
+    assert_eq!(
+        html.matches("chưa xếp hạng: chưa đủ mẫu").count(),
+        communes - 1
+    );
+
+    // The report explains each point: 35 self-assessed + citizen points + 44,2 imported + 2 bonus.
+    let ours = results.iter().find(|r| r.unit_code == COMMUNE).unwrap();
+    let report: scoring::Report = serde_json::from_str(&ours.report_json).unwrap();
+    let set = app.state.criteria.iter().find(|s| s.id == SET).unwrap();
+    let self_max: u64 = app::assessment::commune_leaves(set)
+        .iter()
+        .filter(|l| !matches!(l.source, Source::Bonus { .. }))
+        .map(|l| l.max.hundredths())
+        .sum();
+    let citizen: u64 = report
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.children
+                .iter()
+                .chain(g.children.iter().flat_map(|c| c.children.iter()))
+        })
+        .filter(|n| {
+            n.leaf
+                .as_ref()
+                .is_some_and(|l| l.source == scoring::SourceKind::CitizenSurvey)
+        })
+        .map(|n| n.points.hundredths())
+        .sum();
+    assert!(citizen > 0, "85% satisfied earns citizen points");
+    assert_eq!(report.total.hundredths(), self_max + citizen + 4420 + 200);
+    let page = app
+        .get_as(
+            &format!("/report?commune={COMMUNE}&criteria={SET}"),
+            Some(&admin.cookie),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let page = page.text();
+    assert!(page.contains(&format!("Kết quả lần chấm điểm số {}", stored_run.id)));
+    assert!(page.contains(&report.output_hash));
+    assert!(
+        page.contains("QĐ công bố Chỉ số CCHC 2026"),
+        "imported source explained"
+    );
+    let leaf_explanation = &report.groups[2].children[0].children[0]
+        .leaf
+        .as_ref()
+        .unwrap()
+        .explanation
+        .vi;
+    assert!(
+        page.contains(leaf_explanation.as_str()),
+        "the citizen leaf is explained on the page: {leaf_explanation}"
+    );
+
+    // The stored run reproduces from its saved inputs.
+    let config = hailong_tests::test_config(&app.db.url, "127.0.0.1:3000".parse().unwrap());
+    server::scores::verify_run(&config, stored_run.id)
+        .await
+        .expect("a stored run reproduces");
+}
+
+async fn the_command_line_imports_scores_then_scores_and_verifies_a_period(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let config = hailong_tests::test_config(&app.db.url, "127.0.0.1:3000".parse().unwrap());
+    let dir = hailong_tests::workspace_root()
+        .join("target")
+        .join("test-files");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("par-{}.csv", key(u64::from(std::process::id()))));
+
+    // A bad line refuses the whole file, naming the line.
+    std::fs::write(
+        &file,
+        "ma_xa,tieu_chi,diem,nguon\n25195,c4.par_index,91.5,QĐ 123/QĐ-UBND\n25216,c4.par_index,120,QĐ 123/QĐ-UBND\n",
+    )
+    .unwrap();
+    let error = server::scores::import_scores(&config, SET, &file)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains(":3: 120"), "{error}");
+    assert!(app
+        .store()
+        .imported_scores(SET, None)
+        .await
+        .unwrap()
+        .is_empty());
+
+    std::fs::write(
+        &file,
+        "\u{feff}ma_xa,tieu_chi,diem,nguon\n25195,c4.par_index,91.5,QĐ 123/QĐ-UBND\n25216,c4.par_index,80,\"QĐ 123/QĐ-UBND, 2026\"\n",
+    )
+    .unwrap();
+    server::scores::import_scores(&config, SET, &file)
+        .await
+        .unwrap();
+    std::fs::remove_file(&file).ok();
+    let imported = app.store().imported_scores(SET, None).await.unwrap();
+    assert_eq!(imported.len(), 2);
+    assert_eq!(imported.iter().map(|i| i.score).sum::<i64>(), 9150 + 8000);
+    assert!(imported.iter().any(|i| i.source == "QĐ 123/QĐ-UBND, 2026"));
+
+    // An ambiguous or unknown period is refused; a year picks the set.
+    assert!(
+        server::scores::run(&config, None, Some("2019"), server::cli::ReportFormat::Json)
+            .await
+            .is_err()
+    );
+    server::scores::run(&config, None, Some("2026"), server::cli::ReportFormat::Json)
+        .await
+        .unwrap();
+    let run = app.store().latest_score_run(SET).await.unwrap().unwrap();
+    let results = app.store().score_results(run.id, None).await.unwrap();
+    let par = |code: &str| -> scoring::Report {
+        serde_json::from_str(
+            &results
+                .iter()
+                .find(|r| r.unit_code == code)
+                .unwrap()
+                .report_json,
+        )
+        .unwrap()
+    };
+    // 91.5 of 100 on the index is 45.75 of the criterion's 50 points.
+    assert_eq!(par("25195").total.hundredths(), 4575);
+    assert_eq!(par("25216").total.hundredths(), 4000);
+    server::scores::verify_run(&config, run.id).await.unwrap();
+
+    // A run whose stored input was altered no longer verifies.
+    sqlx::query("update score_results set input_json = replace(input_json, '91.5', '91.6') where run_id = $1")
+        .bind(run.id)
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    assert!(server::scores::verify_run(&config, run.id).await.is_err());
+}
