@@ -1,6 +1,8 @@
 //! Browser tests in headless Chromium: a citizen scans the QR code (opens the desk's URL),
 //! answers by tapping faces and sees the thank-you page, with JavaScript on and with it off.
 
+mod assessment;
+
 use app::store::Backend;
 use fantoccini::Locator;
 use hailong_tests::browser::{browser_available, Browser, RunningApp};
