@@ -314,6 +314,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             eprintln!("demo: stored {stored} simulated responses over {days} days");
+            let scoring = demo::seed_scoring(&state, seed).await?;
+            let dossiers: Vec<String> = scoring
+                .dossiers
+                .iter()
+                .map(|(state, n)| format!("{n} {state}"))
+                .collect();
+            eprintln!(
+                "demo: {}: self-assessments {}; {} imported scores",
+                scoring.criteria,
+                dossiers.join(", "),
+                scoring.imported
+            );
+            if let Some(run) = scoring.run {
+                eprintln!(
+                    "demo: score run {}: {} communes, {} passed, {} below the minimum sample",
+                    run.run_id, run.communes, run.passed, run.insufficient
+                );
+            }
             Ok(())
         }
     }

@@ -239,3 +239,183 @@ fn level(rng: &mut StdRng, quality: f64) -> u8 {
         _ => 1,
     }
 }
+
+/// What the demo's scoring data gave: dossiers by state, imported scores, the run.
+pub struct DemoScoring {
+    pub criteria: String,
+    pub dossiers: Vec<(String, usize)>,
+    pub imported: usize,
+    pub run: Option<app::score_runs::RunSummary>,
+}
+
+/// Self-assessments at every stage of the workflow, simulated PAR-index scores and one score
+/// run, under the criteria set in force today, so every staff page has something to show.
+/// Nothing is added twice: communes with a dossier keep it, and a run is made only when the set
+/// has none. The demo commune (Phường Tân Phú) is left as a draft in progress for its officer.
+pub async fn seed_scoring(state: &app::state::AppState, seed: u64) -> anyhow::Result<DemoScoring> {
+    use app::assessment::{State, Step};
+    use app::store::assessments::{Actor, AppraisalEntry, ImportedRow, SelfEntry};
+    use survey_definitions::criteria::Source;
+
+    let today = app::store::today_vn();
+    let Some(set) = state
+        .criteria
+        .iter()
+        .find(|s| s.period.contains(&today))
+        .or_else(|| state.criteria.last())
+    else {
+        anyhow::bail!("no criteria set in force (HAILONG_CRITERIA)");
+    };
+    let store = &state.store;
+    let actor = Actor {
+        user_id: None,
+        name: "demo",
+    };
+    let communes = store
+        .communes_on(&app::score_runs::roster_date(set))
+        .await?;
+
+    let mut imported = Vec::new();
+    for (unit_id, code) in &communes {
+        for leaf in set.leaves() {
+            if let Source::Imported { import_max } = leaf.source {
+                let mut rng = StdRng::seed_from_u64(seed ^ hash(code) ^ hash(leaf.id));
+                let share = rng.gen_range(0.70..0.97);
+                let score = (import_max.hundredths() as f64 * share).round() as i64;
+                imported.push(ImportedRow {
+                    unit_id: *unit_id,
+                    leaf_id: leaf.id.to_string(),
+                    score,
+                    source: "Số liệu minh họa (demo), không phải Chỉ số CCHC thật".into(),
+                });
+            }
+        }
+    }
+    let imported = store.set_imported_scores(&set.id, &imported, actor).await?;
+
+    let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    for (unit_id, code) in &communes {
+        if store.assessment(*unit_id, &set.id).await?.is_some() {
+            continue;
+        }
+        let mut rng = StdRng::seed_from_u64(seed ^ hash(code) ^ 0x5e1f);
+        // Where each commune stands: a few untouched, most somewhere along the way.
+        let target = if code == "25195" {
+            State::Draft
+        } else {
+            match rng.gen_range(0..10) {
+                0 => continue,
+                1 | 2 => State::Draft,
+                3..=5 => State::Submitted,
+                6 => State::Returned,
+                7 | 8 => State::Appraised,
+                _ => State::Finalised,
+            }
+        };
+        let dossier = store
+            .ensure_assessment(*unit_id, &set.id, set.version)
+            .await?;
+        let leaves = app::assessment::commune_leaves(set);
+        // A draft in progress has only its first criteria entered.
+        let entered = if target == State::Draft {
+            leaves.len() / 2
+        } else {
+            leaves.len()
+        };
+        let entries: Vec<SelfEntry> = leaves
+            .iter()
+            .take(entered)
+            .map(|leaf| {
+                let max = leaf.max.hundredths() as i64;
+                let points = if leaf.source.is_bonus() {
+                    if rng.gen_bool(0.3) {
+                        max / 2
+                    } else {
+                        0
+                    }
+                } else if rng.gen_bool(0.7) {
+                    max
+                } else {
+                    (max * rng.gen_range(5..10) / 10) / 25 * 25
+                };
+                SelfEntry {
+                    leaf_id: leaf.id.to_string(),
+                    points: Some(points),
+                    note: format!("Văn bản minh chứng (demo) cho tiêu chí {}", leaf.id),
+                    link: format!("https://vanban.example.vn/demo/{code}/{}", leaf.id),
+                }
+            })
+            .collect();
+        let _ = store.save_self_entries(&dossier, &entries, actor).await?;
+        if target == State::Draft {
+            *counts.entry(target.key()).or_default() += 1;
+            continue;
+        }
+        let step = |step, reason| advance(store, *unit_id, &set.id, step, reason, actor);
+        step(Step::Submit, None).await?;
+        if target == State::Returned {
+            step(Step::Return, Some("Bổ sung minh chứng tiêu chí 2 (demo)")).await?;
+        }
+        if matches!(target, State::Appraised | State::Finalised) {
+            let submitted = store
+                .assessment(*unit_id, &set.id)
+                .await?
+                .expect("just made");
+            let cut = entries.iter().find(|e| e.points.unwrap_or(0) >= 200);
+            let appraisals: Vec<AppraisalEntry> = cut
+                .map(|e| AppraisalEntry {
+                    leaf_id: e.leaf_id.clone(),
+                    points: e.points.map(|p| p - 100),
+                    reason: "Minh chứng chưa đầy đủ (demo)".into(),
+                })
+                .into_iter()
+                .collect();
+            let _ = store
+                .save_appraisals(&submitted, &appraisals, actor)
+                .await?;
+            step(Step::Approve, None).await?;
+            if target == State::Finalised {
+                step(Step::Finalise, None).await?;
+            }
+        }
+        *counts.entry(target.key()).or_default() += 1;
+    }
+    let run = match store.latest_score_run(&set.id).await? {
+        Some(_) => None,
+        None => Some(app::score_runs::run_all(store, set, &state.definitions, "demo").await?),
+    };
+    Ok(DemoScoring {
+        criteria: set.id.clone(),
+        dossiers: counts
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        imported,
+        run,
+    })
+}
+
+/// Takes one workflow step on a commune's dossier, as the demo's imaginary users would.
+async fn advance(
+    store: &Store,
+    unit_id: i64,
+    criteria_id: &str,
+    step: app::assessment::Step,
+    reason: Option<&str>,
+    actor: app::store::assessments::Actor<'_>,
+) -> anyhow::Result<()> {
+    let row = store
+        .assessment(unit_id, criteria_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo dossier of unit {unit_id} vanished"))?;
+    store
+        .transition(
+            &row,
+            step.from_states(),
+            step.to_state(row.state()),
+            reason,
+            actor,
+        )
+        .await??;
+    Ok(())
+}

@@ -13,6 +13,7 @@ both_backends!(
     other_communes_districts_and_strangers_cannot_touch_a_dossier,
     a_score_run_scores_every_commune_explains_and_ranks_them,
     the_command_line_imports_scores_then_scores_and_verifies_a_period,
+    the_demo_gives_every_stage_of_the_workflow_and_a_consistent_score_run,
 );
 
 /// The set the pages default to today (its period holds today's date).
@@ -730,4 +731,84 @@ async fn the_command_line_imports_scores_then_scores_and_verifies_a_period(backe
         .await
         .unwrap();
     assert!(server::scores::verify_run(&config, run.id).await.is_err());
+}
+
+async fn the_demo_gives_every_stage_of_the_workflow_and_a_consistent_score_run(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let options = server::demo::DemoOptions {
+        days: 60,
+        per_day: 2.0,
+        seed: 11,
+    };
+    server::demo::seed(app.store(), &options).await.unwrap();
+    let accounts = server::demo::demo_users(&app.state).await.unwrap();
+
+    let scoring = server::demo::seed_scoring(&app.state, 11).await.unwrap();
+
+    assert_eq!(scoring.criteria, SET);
+    let states: Vec<&str> = scoring.dossiers.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        states,
+        ["appraised", "draft", "finalised", "returned", "submitted"],
+        "every stage has a dossier to look at"
+    );
+    let communes = app.store().count_current_communes().await.unwrap() as usize;
+    assert_eq!(scoring.imported, communes, "one PAR score per commune");
+    let run = scoring.run.expect("a first score run");
+    assert_eq!(run.communes, communes);
+
+    // The stored run agrees with a fresh computation from the same database, commune by commune.
+    let set = app.state.criteria.iter().find(|s| s.id == SET).unwrap();
+    for result in app.store().score_results(run.run_id, None).await.unwrap() {
+        let now =
+            app::score_runs::score_commune(app.store(), set, result.unit_id, &result.unit_code)
+                .await
+                .unwrap();
+        assert_eq!(now.output_hash, result.output_hash, "{}", result.unit_code);
+        assert_eq!(now.total.hundredths() as i64, result.total);
+    }
+    // Its citizen figures are the stored responses: the demo commune's sample is its responses.
+    let tan_phu = app.store().commune_by_code(COMMUNE).await.unwrap().unwrap();
+    let (responses,): (i64,) = sqlx::query_as(
+        "select count(*) from responses r join desks d on d.id = r.desk_id where d.commune_id = $1",
+    )
+    .bind(tan_phu.id)
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap();
+    let report: scoring::Report = serde_json::from_str(
+        &app.store()
+            .score_results(run.run_id, Some(tan_phu.id))
+            .await
+            .unwrap()[0]
+            .report_json,
+    )
+    .unwrap();
+    let overall = report.groups[2].children[0].children[0]
+        .leaf
+        .as_ref()
+        .unwrap()
+        .citizen
+        .as_ref()
+        .unwrap();
+    assert_eq!(overall.responses as i64, responses);
+
+    // The demo commune's officer finds a draft in progress to continue.
+    assert!(accounts.iter().any(|a| a.username == "canbo.tanphu"));
+    let dossier = app
+        .store()
+        .assessment(tan_phu.id, SET)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(dossier.state, "draft");
+    let leaves = app::assessment::commune_leaves(set).len();
+    let entered = app.store().entries(dossier.id).await.unwrap().len();
+    assert!(entered > 0 && entered < leaves, "{entered} of {leaves}");
+
+    // Running it again adds nothing: no second run, no dossier changed.
+    let again = server::demo::seed_scoring(&app.state, 11).await.unwrap();
+    assert!(again.run.is_none());
+    assert!(again.dossiers.is_empty());
+    assert_eq!(again.imported, 0);
 }

@@ -107,15 +107,15 @@ fn Tour(lang: Lang) -> impl IntoView {
     let steps: [(&str, &str); 4] = match lang {
         Lang::Vi => [
             ("Người dân", "mở “Phiếu khảo sát” của một quầy bên dưới (như khi quét mã QR), trả lời và gửi."),
-            ("Cán bộ, lãnh đạo xã", "“Cán bộ đăng nhập” → “Xã của tôi”: số phiếu, tỷ lệ hài lòng, ý kiến mới nhất."),
-            ("Thẩm định cấp huyện", "đăng nhập → “Phiếu bị đánh dấu”: giữ hoặc loại các phiếu bất thường của huyện."),
-            ("Quản trị cấp tỉnh", "đăng nhập → “Người dùng” (thêm tài khoản, đặt lại mật khẩu), “Nhật ký”, “Áp phích QR”."),
+            ("Cán bộ, lãnh đạo xã", "“Cán bộ đăng nhập” → “Xã của tôi”: số phiếu, tỷ lệ hài lòng, ý kiến mới nhất; “Tự đánh giá”: cán bộ nhập điểm và minh chứng, lãnh đạo gửi thẩm định; “Kết quả chấm điểm”: từng điểm được giải thích."),
+            ("Thẩm định cấp huyện", "đăng nhập → “Thẩm định”: chấm lại từng tiêu chí có lý do, trả lại hoặc hoàn thành; “Phiếu bị đánh dấu”: giữ hoặc loại các phiếu bất thường."),
+            ("Quản trị cấp tỉnh", "đăng nhập → “Xếp hạng”: chấm điểm tất cả các xã và xếp hạng; “Thẩm định”: phê duyệt; “Người dùng”, “Nhật ký”, “Áp phích QR”."),
         ],
         Lang::En => [
             ("Citizens", "open a desk's “Survey” below (as scanning its QR code does), answer and send."),
-            ("Commune staff", "“Staff sign-in” → “Xã của tôi”: responses, satisfied share, latest comments."),
-            ("District reviewers", "sign in → “Phiếu bị đánh dấu”: keep or exclude the district's flagged responses."),
-            ("Province admins", "sign in → “Người dùng” (accounts, password resets), “Nhật ký” (audit log), QR posters."),
+            ("Commune staff", "“Staff sign-in” → “Xã của tôi”: responses, satisfied share, latest comments; “Tự đánh giá”: the officer enters points and evidence, the leader submits; “Kết quả chấm điểm”: every point explained."),
+            ("District reviewers", "sign in → “Thẩm định”: appraise each criterion with a reason, return or approve; “Phiếu bị đánh dấu”: keep or exclude flagged responses."),
+            ("Province admins", "sign in → “Xếp hạng”: score every commune and rank them; “Thẩm định”: finalise; “Người dùng”, “Nhật ký”, QR posters."),
         ],
     };
     view! {

@@ -149,9 +149,10 @@ pub struct NewScoreResult {
 }
 
 /// Why a workflow step did not happen.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum StepRefused {
     /// The dossier is not in a state that allows it (someone else moved it, or the form is old).
+    #[error("the dossier is {}", .0.key())]
     WrongState(State),
 }
 
