@@ -7,10 +7,8 @@
 pub mod abuse;
 pub mod assessments;
 pub mod desks;
-pub mod kiosks;
 pub mod overview;
 pub mod responses;
-pub mod unit_history;
 pub mod units;
 pub mod users;
 
