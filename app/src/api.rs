@@ -4,5 +4,4 @@
 pub mod account;
 pub mod assessment;
 pub mod desks;
-pub mod kiosk;
 pub mod survey;

@@ -13,8 +13,6 @@ pub mod auth;
 pub mod components;
 pub mod error;
 pub mod i18n;
-#[cfg(feature = "ssr")]
-pub mod kiosk;
 pub mod pages;
 pub mod roles;
 #[cfg(feature = "ssr")]
@@ -85,8 +83,6 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=pages::admin::AuditPage ssr=SsrMode::Async />
                 <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async />
-                <Route path=path!("/kiosk") view=pages::kiosk::KioskPage ssr=SsrMode::Async />
-                <Route path=path!("/kiosks") view=pages::kiosk::KiosksPage ssr=SsrMode::Async />
                 <Route
                     path=path!("/assessment")
                     view=pages::assessment::DossierPage

@@ -4,7 +4,6 @@ pub mod admin;
 pub mod assessment;
 pub mod commune;
 pub mod home;
-pub mod kiosk;
 pub mod login;
 pub mod not_found;
 pub mod poster;

@@ -3,7 +3,6 @@
 pub mod account;
 pub mod assessment;
 pub mod health;
-pub mod kiosk;
 pub mod qr;
 pub mod security;
 pub mod survey_form;

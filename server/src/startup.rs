@@ -175,7 +175,6 @@ pub fn build_router(state: AppState) -> Router {
         .route("/q/{code}/qr.png", get(routes::qr::qr_png))
         .merge(routes::survey_form::router())
         .merge(routes::account::router())
-        .merge(routes::kiosk::router())
         .merge(routes::assessment::router())
         .leptos_routes_with_context(&state, page_routes, || (), {
             let options = options.clone();
