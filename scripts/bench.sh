@@ -101,3 +101,18 @@ t1=$(date +%s%N)
 echo "  start-up to first served request: $(( (t1 - t0) / 1000000 )) ms"
 sleep 5
 echo "  idle RSS after 5 s: $(awk '/VmRSS/ {print $2 " " $3}' /proc/$pid/status)"
+
+echo
+echo "== export of every stored response (SQLite, streamed; \`hailong export responses\`)"
+if [ -x /usr/bin/time ]; then
+  for format in csv xlsx; do
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$bin" export responses --format "$format" \
+      --output "$tmp/export.$format" 2>"$tmp/export.log"
+    read -r secs kb < "$tmp/time"
+    rows=$(sed -n 's/^export: \([0-9]*\) rows$/\1/p' "$tmp/export.log")
+    rate=$(awk -v r="$rows" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? r / s : 0) }')
+    echo "  $format: $rows rows in $secs s = $rate rows/s, peak RSS $((kb / 1024)) MB, $(($(stat -c %s "$tmp/export.$format") / 1024)) KB"
+  done
+else
+  echo "  skipped: /usr/bin/time not installed (apt-get install time)"
+fi

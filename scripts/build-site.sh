@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 
 profile=wasm-release
 [ "${1:-}" = "--debug" ] && profile=dev
-out_dir=target/wasm32-unknown-unknown/$([ "$profile" = dev ] && echo debug || echo "$profile")
-site=target/site
+# CARGO_TARGET_DIR lets several checkouts or engineers build side by side without sharing target/.
+target=${CARGO_TARGET_DIR:-target}
+out_dir=$target/wasm32-unknown-unknown/$([ "$profile" = dev ] && echo debug || echo "$profile")
+site=$target/site
 
 cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features \
   --features hydrate --profile "$profile"
@@ -23,6 +25,11 @@ if [ "$profile" != dev ]; then
     "$site/pkg/hailong_bg.wasm" -o "$site/pkg/hailong_bg.wasm"
 fi
 cp app/style/main.css "$site/pkg/hailong.css"
+# The kiosk screen's own script and style, loaded by its pages only (see app/src/pages/kiosk.rs).
+cp app/style/kiosk.css "$site/pkg/kiosk.css"
+cp app/script/kiosk.js "$site/pkg/kiosk.js"
+# The commune dashboard's live figures (see app/src/pages/dashboard.rs).
+cp app/script/dashboard.js "$site/pkg/dashboard.js"
 if [ -d app/public ] && [ -n "$(ls -A app/public)" ]; then cp -r app/public/. "$site/"; fi
 
 for f in "$site"/pkg/*.js "$site"/pkg/*.wasm "$site"/pkg/*.css; do

@@ -9,4 +9,6 @@ scripts/setup.sh --test
 scripts/build-site.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+# The two-instance test starts real `hailong serve` processes from this binary.
+cargo build -p server --bin hailong
 cargo test --workspace

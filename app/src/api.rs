@@ -3,5 +3,7 @@
 
 pub mod account;
 pub mod assessment;
+pub mod dashboard;
 pub mod desks;
+pub mod kiosk;
 pub mod survey;

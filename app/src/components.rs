@@ -89,6 +89,7 @@ pub fn AccountBar(me: crate::roles::Me) -> impl IntoView {
             ("/review", "Phiếu bị đánh dấu"),
             ("/assessments", "Thẩm định"),
             ("/ranking", "Xếp hạng"),
+            ("/kiosks", "Máy đánh giá"),
         ],
         Role::DistrictReviewer => vec![
             ("/review", "Phiếu bị đánh dấu"),
@@ -99,6 +100,7 @@ pub fn AccountBar(me: crate::roles::Me) -> impl IntoView {
             ("/commune", "Xã của tôi"),
             ("/assessment", "Tự đánh giá"),
             ("/report", "Kết quả chấm điểm"),
+            ("/kiosks", "Máy đánh giá"),
         ],
     };
     view! {

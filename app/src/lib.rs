@@ -13,6 +13,10 @@ pub mod auth;
 pub mod components;
 pub mod error;
 pub mod i18n;
+#[cfg(feature = "ssr")]
+pub mod kiosk;
+#[cfg(feature = "ssr")]
+pub mod live;
 pub mod pages;
 pub mod roles;
 #[cfg(feature = "ssr")]
@@ -83,6 +87,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=pages::admin::AuditPage ssr=SsrMode::Async />
                 <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async />
+                <Route path=path!("/kiosk") view=pages::kiosk::KioskPage ssr=SsrMode::Async />
+                <Route path=path!("/kiosks") view=pages::kiosk::KiosksPage ssr=SsrMode::Async />
                 <Route
                     path=path!("/assessment")
                     view=pages::assessment::DossierPage

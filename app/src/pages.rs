@@ -3,7 +3,9 @@
 pub mod admin;
 pub mod assessment;
 pub mod commune;
+pub mod dashboard;
 pub mod home;
+pub mod kiosk;
 pub mod login;
 pub mod not_found;
 pub mod poster;

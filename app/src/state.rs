@@ -55,6 +55,8 @@ pub struct AppState {
     pub limiters: Arc<Limiters>,
     pub salts: Arc<SaltCache>,
     pub writer: crate::writer::ResponseWriter,
+    /// Newly stored responses, for the live dashboards.
+    pub live: crate::live::LiveHub,
 }
 
 impl AppState {

@@ -5,17 +5,22 @@
 //! per backend. Row structs stay here; pages get wire types from `api`.
 
 pub mod abuse;
+pub mod aggregates;
 pub mod assessments;
 pub mod desks;
+pub mod exports;
+pub mod followups;
+pub mod kiosks;
 pub mod overview;
 pub mod responses;
+pub mod unit_history;
 pub mod units;
 pub mod users;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, ConnectOptions, Executor};
 
 /// Which database a `Store` talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +69,10 @@ impl Store {
         sqlx::any::install_default_drivers();
         let backend =
             Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(url.to_string()))?;
-        let options = AnyConnectOptions::from_str(url)?;
+        // Bulk loads (demo and benchmark data) run statements of many seconds on purpose; only
+        // really slow statements are worth a warning (and a warning prints the whole statement).
+        let options = AnyConnectOptions::from_str(url)?
+            .log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(30));
         let pool = match backend {
             Backend::Sqlite => {
                 if let Some(folder) = sqlite_folder(url) {
@@ -121,6 +129,14 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The database's name, for reports and benchmarks.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
     }
 
     pub fn pool(&self) -> &AnyPool {

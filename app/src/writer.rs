@@ -11,6 +11,7 @@ use std::sync::Arc;
 use survey_definitions::{Answer, Lang};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use crate::live::LiveHub;
 use crate::store::responses::{Inserted, NewResponse};
 use crate::store::{Backend, Store};
 
@@ -65,7 +66,7 @@ pub struct ResponseWriter {
 
 impl ResponseWriter {
     /// Starts the writer tasks: one for SQLite (it has one writer anyway), a few for PostgreSQL.
-    pub fn start(store: Store) -> ResponseWriter {
+    pub fn start(store: Store, live: LiveHub) -> ResponseWriter {
         let (queue, jobs) = mpsc::channel::<Job>(4 * MAX_BATCH);
         let jobs = Arc::new(Mutex::new(jobs));
         let writers = match store.backend() {
@@ -75,6 +76,7 @@ impl ResponseWriter {
         for _ in 0..writers {
             let store = store.clone();
             let jobs = jobs.clone();
+            let live = live.clone();
             tokio::spawn(async move {
                 loop {
                     let batch = {
@@ -95,9 +97,16 @@ impl ResponseWriter {
                         batch.iter().map(|(r, _)| r.as_new()).collect();
                     match store.insert_responses(&responses).await {
                         Ok(results) => {
+                            let desks: Vec<i64> = batch
+                                .iter()
+                                .zip(&results)
+                                .filter(|(_, r)| matches!(r, Inserted::New(_)))
+                                .map(|((r, _), _)| r.desk_id)
+                                .collect();
                             for ((_, reply), result) in batch.into_iter().zip(results) {
                                 let _ = reply.send(Ok(result));
                             }
+                            live.announce(&store, &desks).await;
                         }
                         Err(e) => {
                             let message = e.to_string();

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use futures::TryStreamExt;
 
 use crate::config::Config;
 use crate::{csv, demo, startup};
@@ -81,19 +80,28 @@ pub enum Command {
         #[command(subcommand)]
         what: BenchWhat,
     },
+    /// Administrative units: import the mergers, splits and renames of a reform.
+    Units {
+        #[command(subcommand)]
+        action: crate::mergers::UnitsAction,
+    },
     /// Export stored data.
     Export {
         #[command(subcommand)]
-        what: ExportWhat,
+        what: crate::exports::ExportWhat,
     },
     /// Seed simulated responses for every desk over the last days, so dashboards have data.
     Demo {
-        /// Days back from today to fill.
-        #[arg(long, default_value_t = 90)]
-        days: u32,
+        /// Days back from today to fill (default 90, or 365 with --responses).
+        #[arg(long)]
+        days: Option<u32>,
         /// Average responses per desk and day.
         #[arg(long, default_value_t = 2.0)]
         per_day: f64,
+        /// About this many responses in all (for benchmarks: 1000000, 10000000); sets the
+        /// responses per desk and day from the number of desks and days.
+        #[arg(long)]
+        responses: Option<u64>,
         /// Random seed: the same seed gives the same data.
         #[arg(long, default_value_t = 2024)]
         seed: u64,
@@ -150,14 +158,23 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 50)]
         concurrency: usize,
     },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ExportWhat {
-    /// All responses, one row per response, to standard output.
-    Responses {
-        #[arg(long, value_enum, default_value_t = Format::Csv)]
-        format: Format,
+    /// p50/p95 of the commune dashboard (as the leader of COMMUNE) and the province view, on
+    /// the current database (fill it with `hailong demo --responses N`).
+    Pages {
+        #[arg(long, default_value = "25195")]
+        commune: String,
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+    },
+    /// A full score run of every commune, RUNS times.
+    Scoring {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// The pure scoring engine alone, one commune, ITERATIONS times.
+    Engine {
+        #[arg(long, default_value_t = 10000)]
+        iterations: u32,
     },
 }
 
@@ -219,9 +236,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }) => add_desk(&config, &commune, &name, name_en.as_deref()).await,
             }
         }
-        Command::Export {
-            what: ExportWhat::Responses { format },
-        } => export_responses(&Config::from_env(None)?, format).await,
+        Command::Units { action } => crate::mergers::run(&Config::from_env(None)?, action).await,
+        Command::Export { what } => crate::exports::run(&Config::from_env(None)?, what).await,
         Command::Score {
             criteria,
             period,
@@ -250,6 +266,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Imported { criteria, file } => {
             crate::scores::import_scores(&Config::from_env(None)?, &criteria, &file).await
         }
+        Command::Bench {
+            what:
+                BenchWhat::Pages {
+                    commune,
+                    iterations,
+                },
+        } => crate::bench::pages(&Config::from_env(None)?, &commune, iterations).await,
+        Command::Bench {
+            what: BenchWhat::Scoring { runs },
+        } => crate::bench::scoring(&Config::from_env(None)?, runs).await,
+        Command::Bench {
+            what: BenchWhat::Engine { iterations },
+        } => crate::bench::engine(&Config::from_env(None)?, iterations),
         Command::Bench { what } => {
             let config = Config::from_env(None)?;
             let store = startup::open_store(&config).await?;
@@ -262,6 +291,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         elapsed.as_secs_f64(),
                         stored as f64 / elapsed.as_secs_f64()
                     );
+                }
+                BenchWhat::Pages { .. } | BenchWhat::Scoring { .. } | BenchWhat::Engine { .. } => {
+                    unreachable!("handled above")
                 }
             }
             Ok(())
@@ -290,9 +322,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo {
             days,
             per_day,
+            responses,
             seed,
             if_empty,
         } => {
+            let days = days.unwrap_or(if responses.is_some() { 365 } else { 90 });
             let config = Config::from_env(None)?;
             let state = startup::build_state(&config).await?;
             let store = &state.store;
@@ -304,15 +338,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if !accounts.is_empty() {
                 print_demo_accounts(&config, &accounts)?;
             }
-            let stored = demo::seed(
-                store,
-                &demo::DemoOptions {
-                    days,
-                    per_day,
-                    seed,
-                },
-            )
-            .await?;
+            let started = std::time::Instant::now();
+            let stored = match responses {
+                // Millions of rows: generated inside the database (see generate_responses).
+                Some(n) => {
+                    let total = store.generate_responses(n, days).await?;
+                    eprintln!(
+                        "demo: generated {n} synthetic responses in {:.1} s ({total} stored in all)",
+                        started.elapsed().as_secs_f64()
+                    );
+                    n as usize
+                }
+                None => {
+                    demo::seed(
+                        store,
+                        &demo::DemoOptions {
+                            days,
+                            per_day,
+                            seed,
+                        },
+                    )
+                    .await?
+                }
+            };
             eprintln!("demo: stored {stored} simulated responses over {days} days");
             let scoring = demo::seed_scoring(&state, seed).await?;
             let dossiers: Vec<String> = scoring
@@ -623,99 +671,20 @@ async fn add_desk(
     Ok(())
 }
 
-/// Streams every response as CSV: fixed columns, then one column per question id known to the
-/// definitions (first survey version first), in definition order.
-async fn export_responses(config: &Config, _format: Format) -> anyhow::Result<()> {
-    let definitions = startup::load_definitions(config)?;
-    let store = startup::open_store(config).await?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    write_responses_csv(&store, &definitions, &mut out).await?;
-    out.flush()?;
-    Ok(())
-}
-
-/// Streams every response as CSV (see `hailong export responses`).
+/// Every response as CSV with a BOM, one row per response (`hailong export responses`
+/// without filters).
 pub async fn write_responses_csv(
     store: &app::store::Store,
     definitions: &survey_definitions::Definitions,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let mut questions: Vec<String> = Vec::new();
-    for survey in definitions.surveys() {
-        for q in &survey.questions {
-            if !questions.contains(&q.id) {
-                questions.push(q.id.clone());
-            }
-        }
-    }
-    let mut header: Vec<String> = [
-        "response_id",
-        "submitted_at_utc",
-        "district",
-        "commune_code",
-        "commune",
-        "desk_code",
-        "desk",
-        "survey_id",
-        "survey_version",
-        "lang",
-        "channel",
-        "dossier_code",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    header.extend(questions.iter().cloned());
-    csv::write_record(out, &header)?;
-
-    let mut rows = store.export_rows();
-    let mut current: Option<(Vec<String>, Vec<String>)> = None;
-    fn flush(
-        record: Option<(Vec<String>, Vec<String>)>,
-        out: &mut impl Write,
-    ) -> std::io::Result<()> {
-        if let Some((mut fixed, answers)) = record {
-            fixed.extend(answers);
-            csv::write_record(out, &fixed)?;
-        }
-        Ok(())
-    }
-    while let Some(row) = rows.try_next().await? {
-        let id = row.response_id.to_string();
-        if current.as_ref().map(|(f, _)| &f[0]) != Some(&id) {
-            flush(current.take(), out)?;
-            let fixed = vec![
-                id,
-                format_utc(row.created_at),
-                row.district_name.clone(),
-                row.commune_code.clone(),
-                row.commune_name.clone(),
-                row.desk_code.clone(),
-                row.desk_name.clone(),
-                row.survey_id.clone(),
-                row.survey_version.to_string(),
-                row.lang.clone(),
-                row.channel.clone(),
-                row.dossier_code.clone().unwrap_or_default(),
-            ];
-            current = Some((fixed, vec![String::new(); questions.len()]));
-        }
-        if let (Some((_, answers)), Some(q)) = (current.as_mut(), row.question_id.as_ref()) {
-            if let Some(i) = questions.iter().position(|id| id == q) {
-                answers[i] = match (row.value_int, row.value_text) {
-                    (_, Some(text)) => text,
-                    (Some(n), None) => n.to_string(),
-                    (None, None) => String::new(),
-                };
-            }
-        }
-    }
-    flush(current.take(), out)?;
+    crate::exports::write_responses_csv(
+        store,
+        definitions,
+        &crate::exports::ResponseFilter::default(),
+        &crate::exports::Scope::province(),
+        out,
+    )
+    .await?;
     Ok(())
-}
-
-fn format_utc(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
 }

@@ -147,12 +147,10 @@ pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize>
                 answer_digest: None,
             })
             .collect();
-        stored += store
-            .insert_responses(&batch)
-            .await?
-            .iter()
-            .filter(|r| matches!(r, app::store::responses::Inserted::New(_)))
-            .count();
+        // A few thousand per transaction keeps memory and lock time bounded for large runs.
+        for part in batch.chunks(5000) {
+            stored += store.bulk_insert_responses(part).await?;
+        }
     }
     Ok(stored)
 }

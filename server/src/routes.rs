@@ -2,7 +2,10 @@
 
 pub mod account;
 pub mod assessment;
+pub mod exports;
 pub mod health;
+pub mod kiosk;
+pub mod live;
 pub mod qr;
 pub mod security;
 pub mod survey_form;

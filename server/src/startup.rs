@@ -135,6 +135,10 @@ pub fn state_with(
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
         .build();
+    let live = app::live::LiveHub::default();
+    if store.backend() == app::store::Backend::Postgres {
+        live.listen_postgres(config.database_url.clone());
+    }
     AppState {
         leptos_options,
         store: store.clone(),
@@ -149,7 +153,8 @@ pub fn state_with(
         }),
         limiters: Limiters::new(&config.abuse),
         salts: Default::default(),
-        writer: app::writer::ResponseWriter::start(store.clone()),
+        writer: app::writer::ResponseWriter::start(store.clone(), live.clone()),
+        live,
     }
 }
 
@@ -175,7 +180,10 @@ pub fn build_router(state: AppState) -> Router {
         .route("/q/{code}/qr.png", get(routes::qr::qr_png))
         .merge(routes::survey_form::router())
         .merge(routes::account::router())
+        .merge(routes::kiosk::router())
         .merge(routes::assessment::router())
+        .merge(routes::exports::router())
+        .merge(routes::live::router())
         .leptos_routes_with_context(&state, page_routes, || (), {
             let options = options.clone();
             move || shell(options.clone())

@@ -2,6 +2,8 @@
 //! answers by tapping faces and sees the thank-you page, with JavaScript on and with it off.
 
 mod assessment;
+mod dashboard;
+mod kiosk;
 
 use app::store::Backend;
 use fantoccini::Locator;

@@ -14,6 +14,7 @@ both_backends!(
     a_score_run_scores_every_commune_explains_and_ranks_them,
     the_command_line_imports_scores_then_scores_and_verifies_a_period,
     the_demo_gives_every_stage_of_the_workflow_and_a_consistent_score_run,
+    the_province_view_filters_sorts_and_compares_with_the_previous_period,
 );
 
 /// The set the pages default to today (its period holds today's date).
@@ -811,4 +812,108 @@ async fn the_demo_gives_every_stage_of_the_workflow_and_a_consistent_score_run(b
     assert!(again.run.is_none());
     assert!(again.dossiers.is_empty());
     assert_eq!(again.imported, 0);
+}
+
+async fn the_province_view_filters_sorts_and_compares_with_the_previous_period(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let config = hailong_tests::test_config(&app.db.url, "127.0.0.1:3000".parse().unwrap());
+    let store = app.store();
+    let a = store.commune_by_code(COMMUNE).await.unwrap().unwrap().id;
+    let b = store.commune_by_code("25216").await.unwrap().unwrap().id;
+    let actor = app::store::assessments::Actor {
+        user_id: None,
+        name: "test",
+    };
+    // 2025: both communes 60 on the index (30 points); 2026: 25195 rises to 80, 25216 falls to 50.
+    for (set, scores) in [
+        ("dong-nai-2025", [(a, 6000), (b, 6000)]),
+        (SET, [(a, 8000), (b, 5000)]),
+    ] {
+        let rows: Vec<_> = scores
+            .iter()
+            .map(|(unit_id, score)| app::store::assessments::ImportedRow {
+                unit_id: *unit_id,
+                leaf_id: "c4.par_index".into(),
+                score: *score,
+                source: "test".into(),
+            })
+            .collect();
+        store.set_imported_scores(set, &rows, actor).await.unwrap();
+    }
+    for period in ["2025", "2026"] {
+        server::scores::run(&config, None, Some(period), server::cli::ReportFormat::Json)
+            .await
+            .unwrap();
+    }
+    let admin = app.login("admin").await;
+    let page = |path: String, session: Session| {
+        let app = &app;
+        async move {
+            let response = app.get_as(&path, Some(&session.cookie)).await;
+            assert_eq!(response.status, StatusCode::OK, "{path}");
+            response.text()
+        }
+    };
+    let row = |html: &str, code: &str| -> String {
+        let at = html
+            .find(&format!("data-commune=\"{code}\""))
+            .unwrap_or_else(|| panic!("{code} listed"));
+        html[at..at + html[at..].find("</tr>").unwrap()].to_string()
+    };
+
+    let html = page(format!("/ranking?criteria={SET}"), admin.clone()).await;
+    assert!(
+        html.contains("so sánh với kỳ trước: 2025-01-01 – 2026-01-01"),
+        "{html:.3000}"
+    );
+    let ours = row(&html, COMMUNE);
+    assert!(ours.contains("<td class=\"num total\">40</td>"), "{ours}");
+    assert!(
+        ours.contains("<td class=\"num\">30</td>"),
+        "previous total: {ours}"
+    );
+    assert!(ours.contains("+10"), "{ours}");
+    let theirs = row(&html, "25216");
+    assert!(theirs.contains("−5"), "{theirs}");
+    let communes = app.store().count_current_communes().await.unwrap();
+    assert!(html.contains(&format!("Hiển thị {communes} xã")));
+
+    // Sorted by change, the riser comes first and the faller last of the two.
+    let html = page(
+        format!("/ranking?criteria={SET}&sort=change"),
+        admin.clone(),
+    )
+    .await;
+    let first = html.find("data-commune=").unwrap();
+    assert!(html[first..].starts_with(&format!("data-commune=\"{COMMUNE}\"")));
+
+    // Filters: one district; the sufficient sample (none here).
+    let html = page(
+        format!("/ranking?criteria={SET}&district=689"),
+        admin.clone(),
+    )
+    .await;
+    let in_689 = html.matches("data-commune=").count();
+    assert!(in_689 > 0 && (in_689 as i64) < communes);
+    assert!(html.contains(&format!("data-commune=\"{COMMUNE}\"")));
+    assert!(!html.contains("data-commune=\"25216\""));
+    let html = page(
+        format!("/ranking?criteria={SET}&sample=sufficient"),
+        admin.clone(),
+    )
+    .await;
+    assert!(html.contains("Hiển thị 0 xã"));
+
+    // A district reviewer sees its own district only, whatever it asks for.
+    let reviewer = app.login("reviewer688").await;
+    let html = page(
+        format!("/ranking?criteria={SET}&district=689"),
+        reviewer.clone(),
+    )
+    .await;
+    assert!(html.contains("Hiển thị 0 xã"));
+    let html = page(format!("/ranking?criteria={SET}"), reviewer).await;
+    assert!(html.contains("data-commune=\"25216\""));
+    assert!(!html.contains(&format!("data-commune=\"{COMMUNE}\"")));
 }

@@ -11,7 +11,7 @@ use app::store::Backend;
 use fantoccini::{Client, ClientBuilder};
 use serde_json::json;
 
-use crate::{test_config, workspace_root, TestDb};
+use crate::{site_root, test_config, TestDb};
 
 /// The server listening on 127.0.0.1 with a fresh database.
 pub struct RunningApp {
@@ -23,7 +23,7 @@ pub struct RunningApp {
 
 impl RunningApp {
     pub async fn start(backend: Backend) -> RunningApp {
-        let pkg = workspace_root().join("target/site/pkg/hailong_bg.wasm");
+        let pkg = site_root().join("pkg/hailong_bg.wasm");
         assert!(
             pkg.exists(),
             "{} is missing: build the site first (scripts/test.sh does)",

@@ -51,6 +51,22 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where `scripts/build-site.sh` put the site: `$CARGO_TARGET_DIR/site`, else `target/site`, so
+/// engineers building with their own target directory test their own WASM.
+pub fn site_root() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                workspace_root().join(dir)
+            }
+        })
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join("site")
+}
+
 fn admin_url() -> String {
     std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
@@ -183,7 +199,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         database_url: database_url.to_string(),
         addr,
         public_url: PUBLIC_URL.to_string(),
-        site_root: workspace_root().join("target").join("site"),
+        site_root: site_root(),
         definitions_dir: workspace_root().join("survey-definitions"),
         trust_proxy: false,
         comment_retention_days: None,

@@ -28,6 +28,15 @@ pub struct CommuneOverview {
     pub last_30_days: (i64, i64),
     pub all_time: (i64, i64),
     pub comments: Vec<CommentView>,
+    /// The units this commune was formed from (mergers, splits, renames), in import order.
+    pub formerly: Vec<FormerUnit>,
+}
+
+/// A unit a commune came from: its name, and whether only part of it came (a split).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormerUnit {
+    pub name: String,
+    pub part: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +86,7 @@ pub struct FlaggedView {
     pub flags: String,
     pub excluded: bool,
     pub overall: Option<i64>,
+    pub channel: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,6 +204,16 @@ pub async fn get_commune_overview(
             text: c.text,
         })
         .collect();
+    let formerly = store
+        .predecessors(row.id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|p| FormerUnit {
+            part: p.kind == "split",
+            name: p.name,
+        })
+        .collect();
     Ok(Access::Granted(CommuneOverview {
         me,
         commune_code: row.code,
@@ -203,6 +223,7 @@ pub async fn get_commune_overview(
         last_30_days,
         all_time,
         comments,
+        formerly,
     }))
 }
 
@@ -290,6 +311,7 @@ pub async fn get_review_page() -> Result<Access<ReviewPageData>, AppError> {
             flags: f.flags,
             excluded: f.excluded != 0,
             overall: f.overall,
+            channel: f.channel,
         })
         .collect();
     Ok(Access::Granted(ReviewPageData { me, flagged }))

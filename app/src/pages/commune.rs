@@ -4,20 +4,30 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::account::{get_commune_overview, CommuneOverview};
+use crate::api::account::{get_commune_overview, CommuneOverview, FormerUnit};
+use crate::api::dashboard::get_dashboard;
 use crate::components::{AccountBar, Refusal, ServerFailure};
-use crate::i18n::Lang;
+use crate::i18n::{use_lang, Lang};
+use crate::pages::dashboard::DashboardView;
 use crate::roles::Access;
 
 #[component]
 pub fn CommunePage() -> impl IntoView {
     let query = use_query_map();
     let data = Resource::new(move || query.read().get("commune"), get_commune_overview);
+    let dashboard = Resource::new(move || query.read().get("commune"), get_dashboard);
+    let notice = move || query.read().get("ok");
     view! {
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(Access::Granted(data)) => view! { <Overview data /> }.into_any(),
+                    Ok(Access::Granted(data)) => {
+                        let dashboard = match dashboard.await {
+                            Ok(Access::Granted(d)) => Some(d),
+                            _ => None,
+                        };
+                        view! { <Overview data dashboard notice=notice() /> }.into_any()
+                    }
                     Ok(Access::SignInRequired) => view! { <Refusal sign_in=true /> }.into_any(),
                     Ok(Access::Forbidden) => view! { <Refusal sign_in=false /> }.into_any(),
                     Err(_) => view! { <ServerFailure lang=Lang::Vi /> }.into_any(),
@@ -35,8 +45,45 @@ fn share((responses, satisfied): (i64, i64)) -> String {
     }
 }
 
+/// "(trước đây là Xã A và một phần Xã B)" / "(formerly Xã A and part of Xã B)", one string so it
+/// renders as one text node; `None` for a commune without predecessors.
+fn formerly_text(units: &[FormerUnit], lang: Lang) -> Option<String> {
+    let (lead, part, and) = match lang {
+        Lang::Vi => ("trước đây là", "một phần ", "và"),
+        Lang::En => ("formerly", "part of ", "and"),
+    };
+    let names: Vec<String> = units
+        .iter()
+        .map(|u| format!("{}{}", if u.part { part } else { "" }, u.name))
+        .collect();
+    let (last, rest) = names.split_last()?;
+    let list = if rest.is_empty() {
+        last.clone()
+    } else {
+        format!("{} {and} {last}", rest.join(", "))
+    };
+    Some(format!("({lead} {list})"))
+}
+
 #[component]
-fn Overview(data: CommuneOverview) -> impl IntoView {
+fn Overview(
+    data: CommuneOverview,
+    dashboard: Option<crate::api::dashboard::Dashboard>,
+    notice: Option<String>,
+) -> impl IntoView {
+    let formerly = formerly_text(&data.formerly, use_lang().get_untracked())
+        .map(|text| view! { <p class="formerly">{text}</p> });
+    let downloads = {
+        let code = data.commune_code.clone();
+        let link = |ext: &str, days: &str| format!("/exports/responses.{ext}?commune={code}{days}");
+        view! {
+            <p class="downloads">
+                "Tải xuống phiếu khảo sát: 30 ngày qua " <a href=link("csv", "&days=30")>"CSV"</a>
+                " · " <a href=link("xlsx", "&days=30")>"Excel"</a> "; tất cả "
+                <a href=link("csv", "")>"CSV"</a> " · " <a href=link("xlsx", "")>"Excel"</a>
+            </p>
+        }
+    };
     let desks = data
         .desks
         .into_iter()
@@ -69,7 +116,9 @@ fn Overview(data: CommuneOverview) -> impl IntoView {
         <AccountBar me=data.me />
         <main class="page">
             <h1>{data.commune_name} " (" {data.commune_code} ")"</h1>
+            {formerly}
             <p>{data.district_name}</p>
+            {downloads}
             <table class="figures">
                 <tbody>
                     <tr>
@@ -88,6 +137,7 @@ fn Overview(data: CommuneOverview) -> impl IntoView {
             </table>
             <h2>"Quầy tiếp nhận"</h2>
             <ul>{desks}</ul>
+            {dashboard.map(|data| view! { <DashboardView data notice /> }.into_any())}
             <h2>"Ý kiến mới nhất"</h2>
             <ul class="comments">{comments}</ul>
         </main>

@@ -1,10 +1,12 @@
-//! The province's ranking from the latest score run. Communes whose citizen sample is below the
-//! minimum are listed apart, not ranked: a handful of answers would place them by chance.
+//! The province view: every commune of the latest score run with its self-assessed, appraised
+//! and merged points, citizen satisfaction with its interval, grade and change since the previous
+//! period; filtered and sorted with a plain GET form. Communes whose citizen sample is below the
+//! minimum are listed, not ranked: a handful of answers would place them by chance.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::assessment::{get_ranking_page, RankingView};
+use crate::api::assessment::{get_ranking_page, RankingFilter, RankingView};
 use crate::components::{AccountBar, Refusal, ServerFailure};
 use crate::i18n::Lang;
 use crate::pages::assessment::CriteriaSwitch;
@@ -13,7 +15,21 @@ use crate::roles::Access;
 #[component]
 pub fn RankingPage() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(move || query.read().get("criteria"), get_ranking_page);
+    let data = Resource::new(
+        move || {
+            let q = query.read();
+            (
+                q.get("criteria"),
+                RankingFilter {
+                    district: q.get("district"),
+                    grade: q.get("grade"),
+                    sample: q.get("sample"),
+                    sort: q.get("sort"),
+                },
+            )
+        },
+        |(criteria, filter)| get_ranking_page(criteria, filter),
+    );
     let notice = move || query.read().get("ok");
     view! {
         <Suspense>
@@ -29,15 +45,75 @@ pub fn RankingPage() -> impl IntoView {
     }
 }
 
+fn options(
+    items: Vec<(String, String)>,
+    selected: Option<String>,
+    all: &'static str,
+) -> impl IntoView {
+    let selected = selected.unwrap_or_default();
+    view! {
+        <option value="">{all}</option>
+        {items
+            .into_iter()
+            .map(|(value, label)| {
+                let is = value == selected;
+                view! {
+                    <option value=value selected=is>
+                        {label}
+                    </option>
+                }
+            })
+            .collect_view()}
+    }
+}
+
+#[component]
+fn Filters(data: RankingView) -> impl IntoView {
+    let f = data.filter.clone();
+    let samples = vec![
+        ("sufficient".to_string(), "Đủ mẫu".to_string()),
+        ("insufficient".to_string(), "Chưa đủ mẫu".to_string()),
+    ];
+    let sorts = vec![
+        ("total".to_string(), "Tổng điểm".to_string()),
+        ("satisfaction".to_string(), "Tỷ lệ hài lòng".to_string()),
+        ("change".to_string(), "Thay đổi so với kỳ trước".to_string()),
+        ("name".to_string(), "Tên xã".to_string()),
+    ];
+    view! {
+        <form method="get" action="/ranking" class="filters">
+            <input type="hidden" name="criteria" value=data.criteria.id.clone() />
+            <label>
+                "Huyện " <select name="district">{options(data.districts.clone(), f.district, "Tất cả")}</select>
+            </label>
+            <label>
+                "Xếp loại " <select name="grade">{options(data.grades.clone(), f.grade, "Tất cả")}</select>
+            </label>
+            <label>
+                "Mẫu khảo sát " <select name="sample">{options(samples, f.sample, "Tất cả")}</select>
+            </label>
+            <label>
+                "Sắp xếp theo " <select name="sort">{options(sorts, f.sort, "Thứ hạng")}</select>
+            </label>
+            <button type="submit">"Lọc"</button>
+        </form>
+    }
+    .into_any()
+}
+
 #[component]
 fn Ranking(data: RankingView, notice: Option<String>) -> impl IntoView {
     let criteria = data.criteria.id.clone();
-    let ranked = data.rows.iter().filter(|r| r.rank.is_some()).count();
     let rows = data
         .rows
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|r| {
             let href = format!("/report?commune={}&criteria={criteria}", r.commune_code);
+            let (before, change, up, down) = match r.previous {
+                Some((before, change, delta)) => (before, change, delta > 0, delta < 0),
+                None => ("—".to_string(), String::new(), false, false),
+            };
             view! {
                 <tr class:unranked=r.rank.is_none() data-commune=r.commune_code.clone()>
                     <td class="num rank">
@@ -45,13 +121,19 @@ fn Ranking(data: RankingView, notice: Option<String>) -> impl IntoView {
                     </td>
                     <td>
                         <a href=href>{r.commune_name}</a>
-                        " (" {r.commune_code.clone()} ")"
+                        {format!(" ({})", r.commune_code)}
                     </td>
                     <td>{r.district_name}</td>
+                    <td class="num self">{r.self_assessed}</td>
+                    <td class="num appraised">{r.appraised}</td>
                     <td class="num total">{r.total}</td>
                     <td>{r.grade.unwrap_or_else(|| "—".into())}</td>
                     <td>{if r.passed { "Đạt" } else { "Chưa đạt" }}</td>
                     <td>{format!("{} · n = {}", r.satisfaction, r.sample)}</td>
+                    <td class="num">{before}</td>
+                    <td class="num delta" class:up=up class:down=down>
+                        {change}
+                    </td>
                 </tr>
             }
         })
@@ -66,24 +148,32 @@ fn Ranking(data: RankingView, notice: Option<String>) -> impl IntoView {
             </form>
         }
     });
+    let shown = data.rows.len();
+    let previous = data
+        .previous
+        .clone()
+        .map_or("kỳ trước: chưa có".to_string(), |p| {
+            format!("kỳ trước: {}", p.period)
+        });
     view! {
-        <AccountBar me=data.me />
+        <AccountBar me=data.me.clone() />
         <main class="page wide">
-            <h1>"Xếp hạng các xã, phường"</h1>
+            <h1>"Kết quả các xã, phường"</h1>
             <p>{data.criteria.name.clone()} " · " {data.criteria.period.clone()}</p>
-            <CriteriaSwitch action="/ranking" current=data.criteria choices=data.choices />
+            <CriteriaSwitch action="/ranking" current=data.criteria.clone() choices=data.choices.clone() />
             {notice.map(|n| {
                 view! { <p class="notice" role="status">{format!("Đã chấm điểm xong lần số {n}.")}</p> }
             })}
-            {match data.run {
+            {match data.run.clone() {
                 Some(run) => view! {
                     <p class="run-info">
                         {format!(
-                            "Lần chấm điểm số {} lúc {} ({}): {} xã, {ranked} được xếp hạng. Mã kiểm tra: ",
+                            "Lần chấm điểm số {} lúc {} ({}): {} xã, {} được xếp hạng. Mã kiểm tra: ",
                             run.id,
                             run.when,
                             run.by,
-                            run.communes,
+                            data.total_rows,
+                            data.ranked,
                         )}
                         <code>{run.run_hash}</code>
                     </p>
@@ -92,20 +182,54 @@ fn Ranking(data: RankingView, notice: Option<String>) -> impl IntoView {
                 None => view! { <p class="notice">"Chưa có lần chấm điểm nào cho kỳ này."</p> }.into_any(),
             }}
             {run_form}
+            {data.run.is_some().then(|| view! { <Downloads data=data.clone() /> })}
+            <Filters data=data.clone() />
+            <p class="shown">{format!("Hiển thị {shown} xã · so sánh với {previous}")}</p>
             <table class="ranking">
                 <thead>
                     <tr>
                         <th scope="col">"Hạng"</th>
                         <th scope="col">"Xã, phường"</th>
                         <th scope="col">"Huyện"</th>
+                        <th scope="col">"Xã tự chấm"</th>
+                        <th scope="col">"Thẩm định"</th>
                         <th scope="col">"Tổng điểm"</th>
                         <th scope="col">"Xếp loại"</th>
                         <th scope="col">"Kết quả"</th>
                         <th scope="col">"Người dân hài lòng (khoảng tin cậy 95%)"</th>
+                        <th scope="col">"Kỳ trước"</th>
+                        <th scope="col">"Thay đổi"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
         </main>
+    }
+}
+
+/// Links to the scores of the latest run as CSV and XLSX, with the filters of the page (the
+/// export limits itself to what the user may see).
+#[component]
+fn Downloads(data: RankingView) -> impl IntoView {
+    let f = &data.filter;
+    let mut query = format!("criteria={}", data.criteria.id);
+    for (key, value) in [
+        ("district", &f.district),
+        ("grade", &f.grade),
+        ("sample", &f.sample),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| {
+            !v.is_empty()
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
+        }) {
+            query.push_str(&format!("&{key}={v}"));
+        }
+    }
+    view! {
+        <p class="downloads">
+            "Tải xuống: " <a href=format!("/exports/scores.csv?{query}")>"CSV"</a> " · "
+            <a href=format!("/exports/scores.xlsx?{query}")>"Excel (XLSX)"</a>
+        </p>
     }
 }

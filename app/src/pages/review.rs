@@ -32,6 +32,7 @@ fn flag_label(flag: &str) -> &str {
         "client_burst" => "nhiều phiếu từ một địa chỉ mạng",
         "identical_answers" => "nhiều phiếu giống hệt nhau",
         "outside_hours" => "ngoài giờ làm việc",
+        "kiosk_clock" => "đồng hồ máy đánh giá sai, tính theo giờ nhận",
         other => other,
     }
 }
@@ -53,7 +54,10 @@ fn Review(data: ReviewPageData) -> impl IntoView {
                 <tr class:excluded=f.excluded>
                     <td>{f.when}</td>
                     <td>{f.commune}</td>
-                    <td>{f.desk}</td>
+                    <td>
+                        {f.desk}
+                        {(f.channel == "kiosk").then_some(" (máy đánh giá tại quầy)")}
+                    </td>
                     <td>{f.overall.map(|o| format!("{o}/5")).unwrap_or_default()}</td>
                     <td>{reasons}</td>
                     <td>{if f.excluded { "Đã loại" } else { "Đang tính" }}</td>

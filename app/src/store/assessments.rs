@@ -111,6 +111,7 @@ pub struct ScoreResultRow {
     pub unit_code: String,
     pub unit_name: String,
     pub district_id: Option<i64>,
+    pub district_code: Option<String>,
     pub district_name: Option<String>,
     pub total: i64,
     pub passed: i64,
@@ -160,7 +161,7 @@ const ASSESSMENT_COLUMNS: &str =
     "id, unit_id, criteria_id, criteria_version, state, return_reason, updated_at";
 
 const RESULT_COLUMNS: &str = "s.unit_id, u.code as unit_code, u.name as unit_name, \
-     u.parent_id as district_id, d.name as district_name, s.total, s.passed, s.grade, \
+     u.parent_id as district_id, d.code as district_code, d.name as district_name, s.total, s.passed, s.grade, \
      s.sufficient, s.input_hash, s.output_hash, s.input_json, s.report_json";
 
 fn points_text(points: Option<i64>) -> String {
@@ -551,41 +552,39 @@ impl Store {
     }
 
     /// Answer counts by commune, survey, question and level (1–5) for responses in
-    /// `[from_ms, to_ms)`, of one commune or all. Responses a reviewer excluded do not count;
-    /// flagged ones do until a reviewer decides.
+    /// `[from_ms, to_ms)` (whole days in Vietnam), of one commune or all, from the per-day
+    /// counts. Responses a reviewer excluded do not count; flagged ones do until a reviewer
+    /// decides.
     pub async fn tallies(
         &self,
         from_ms: i64,
         to_ms: i64,
         unit_id: Option<i64>,
     ) -> Result<(Vec<ResponseCountRow>, Vec<TallyRow>), StoreError> {
-        let responses = sqlx::query_as(
-            "select d.commune_id as unit_id, r.survey_id, count(*) as responses \
-             from responses r join desks d on d.id = r.desk_id \
-             where r.created_at >= $1 and r.created_at < $2 and r.excluded = 0 \
-             and ($3 = 0 or d.commune_id = $4) \
-             group by d.commune_id, r.survey_id",
+        let from_day = super::aggregates::vn_day(from_ms);
+        let to_day = super::aggregates::vn_day(to_ms - 1);
+        let rows: Vec<TallyRow> = sqlx::query_as(
+            "select d.commune_id as unit_id, g.survey_id, g.question_id, g.level, \
+             cast(sum(g.answers) as bigint) as answers \
+             from daily_answers g join desks d on d.id = g.desk_id \
+             where g.day >= $1 and g.day <= $2 and ($3 = 0 or d.commune_id = $4) \
+             group by d.commune_id, g.survey_id, g.question_id, g.level",
         )
-        .bind(from_ms)
-        .bind(to_ms)
+        .bind(from_day)
+        .bind(to_day)
         .bind(i64::from(unit_id.is_some()))
         .bind(unit_id.unwrap_or(0))
         .fetch_all(&self.pool)
         .await?;
-        let answers = sqlx::query_as(
-            "select d.commune_id as unit_id, r.survey_id, a.question_id, a.value_int as level, \
-             count(*) as answers \
-             from answers a join responses r on r.id = a.response_id join desks d on d.id = r.desk_id \
-             where r.created_at >= $1 and r.created_at < $2 and r.excluded = 0 \
-             and ($3 = 0 or d.commune_id = $4) and a.value_int between 1 and 5 \
-             group by d.commune_id, r.survey_id, a.question_id, a.value_int",
-        )
-        .bind(from_ms)
-        .bind(to_ms)
-        .bind(i64::from(unit_id.is_some()))
-        .bind(unit_id.unwrap_or(0))
-        .fetch_all(&self.pool)
-        .await?;
+        let (counts, answers): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.level == 0);
+        let responses = counts
+            .into_iter()
+            .map(|r| ResponseCountRow {
+                unit_id: r.unit_id,
+                survey_id: r.survey_id,
+                responses: r.answers,
+            })
+            .collect();
         Ok((responses, answers))
     }
 

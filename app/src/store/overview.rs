@@ -34,6 +34,8 @@ pub struct FlaggedRow {
     pub flags: String,
     pub excluded: i64,
     pub overall: Option<i64>,
+    /// `qr` (a citizen's phone) or `kiosk` (the desk's tablet).
+    pub channel: String,
 }
 
 impl Store {
@@ -48,26 +50,29 @@ impl Store {
         .await?)
     }
 
-    /// Responses at the commune's desks since `since_ms`, and how many rated overall satisfaction
-    /// 4 or 5 ("Hài lòng", "Rất hài lòng"); responses a reviewer excluded do not count.
+    /// Responses at the commune's desks from the day of `since_ms` (Vietnam time), and how many
+    /// rated overall satisfaction 4 or 5 ("Hài lòng", "Rất hài lòng"); responses a reviewer
+    /// excluded do not count. Read from the per-day counts, so all time costs no more than a week.
     pub async fn commune_satisfaction(
         &self,
         commune_id: i64,
         since_ms: i64,
     ) -> Result<(i64, i64), StoreError> {
         Ok(sqlx::query_as(
-            "select count(*), coalesce(sum(case when a.value_int >= 4 then 1 else 0 end), 0) \
-             from responses r join desks d on d.id = r.desk_id \
-             left join answers a on a.response_id = r.id and a.question_id = 'overall' \
-             where d.commune_id = $1 and r.created_at >= $2 and r.excluded = 0",
+            "select cast(coalesce(sum(case when g.level = 0 then g.answers else 0 end), 0) as bigint), \
+               cast(coalesce(sum(case when g.question_id = 'overall' and g.level >= 4 \
+                 then g.answers else 0 end), 0) as bigint) \
+             from daily_answers g join desks d on d.id = g.desk_id \
+             where d.commune_id = $1 and g.day >= $2",
         )
         .bind(commune_id)
-        .bind(since_ms)
+        .bind(super::aggregates::vn_day(since_ms.max(0)))
         .fetch_one(&self.pool)
         .await?)
     }
 
-    /// The newest comments left at the commune's desks.
+    /// The newest comments left at the commune's desks, by arrival (response id): that order
+    /// walks the comments' own index, so the cost does not grow with the commune's history.
     pub async fn latest_comments(
         &self,
         commune_id: i64,
@@ -76,11 +81,11 @@ impl Store {
         Ok(sqlx::query_as(
             "select r.id as response_id, r.created_at, d.name as desk_name, o.value_int as overall, \
                c.value_text as text \
-             from responses r join desks d on d.id = r.desk_id \
-             join answers c on c.response_id = r.id and c.question_id = 'comment' \
+             from answers c join responses r on r.id = c.response_id \
+             join desks d on d.id = r.desk_id \
              left join answers o on o.response_id = r.id and o.question_id = 'overall' \
-             where d.commune_id = $1 and c.value_text is not null \
-             order by r.created_at desc, r.id desc limit $2",
+             where c.question_id = 'comment' and c.value_text is not null and d.commune_id = $1 \
+             order by c.response_id desc limit $2",
         )
         .bind(commune_id)
         .bind(limit)
@@ -96,7 +101,7 @@ impl Store {
     ) -> Result<Vec<FlaggedRow>, StoreError> {
         Ok(sqlx::query_as(
             "select r.id as response_id, r.created_at, c.name as commune_name, d.name as desk_name, \
-               r.flags, r.excluded, o.value_int as overall \
+               r.flags, r.excluded, o.value_int as overall, r.channel \
              from responses r join desks d on d.id = r.desk_id \
              join admin_units c on c.id = d.commune_id \
              left join answers o on o.response_id = r.id and o.question_id = 'overall' \
@@ -130,13 +135,50 @@ impl Store {
         excluded: bool,
         reviewer_id: i64,
     ) -> Result<bool, StoreError> {
-        Ok(sqlx::query("update responses set excluded = $1, reviewed_by = $2 where id = $3 and flags is not null")
-            .bind(i64::from(excluded))
-            .bind(reviewer_id)
-            .bind(response_id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        let mut tx = self.pool.begin().await?;
+        // The write comes first so SQLite takes its write lock before anything is read.
+        let found = sqlx::query(
+            "update responses set reviewed_by = $1 where id = $2 and flags is not null",
+        )
+        .bind(reviewer_id)
+        .bind(response_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !found {
+            return Ok(false);
+        }
+        let (was, desk_id, created_at, survey_id): (i64, i64, i64, String) = sqlx::query_as(
+            "select excluded, desk_id, created_at, survey_id from responses where id = $1",
+        )
+        .bind(response_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if (was != 0) != excluded {
+            sqlx::query("update responses set excluded = $1 where id = $2")
+                .bind(i64::from(excluded))
+                .bind(response_id)
+                .execute(&mut *tx)
+                .await?;
+            // Excluded responses leave the day's counts, and come back if included again.
+            let answers: Vec<(String, Option<i64>)> =
+                sqlx::query_as("select question_id, value_int from answers where response_id = $1")
+                    .bind(response_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let mut increments = super::aggregates::Increments::new();
+            super::aggregates::count_response(
+                &mut increments,
+                desk_id,
+                &super::aggregates::vn_day(created_at),
+                &survey_id,
+                answers,
+                if excluded { -1 } else { 1 },
+            );
+            super::aggregates::apply(&mut tx, &increments).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 }

@@ -3,7 +3,7 @@
 use futures::Stream;
 use survey_definitions::{Answer, Lang};
 
-use super::{Store, StoreError};
+use super::{aggregates, Backend, Store, StoreError};
 
 /// A validated submission ready to be stored.
 #[derive(Debug)]
@@ -71,10 +71,10 @@ impl Store {
     /// `Store::connect`) before this returns. A key seen before stores nothing and returns the
     /// earlier response's id.
     pub async fn insert_response(&self, new: &NewResponse<'_>) -> Result<Inserted, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let inserted = insert_in(&mut tx, new).await?;
-        tx.commit().await?;
-        Ok(inserted)
+        let mut results = self.insert_responses(std::slice::from_ref(new)).await?;
+        results
+            .pop()
+            .ok_or_else(|| StoreError::Inconsistent("no result for one response".into()))
     }
 
     /// Stores many responses in one transaction: one commit, so one disk flush, for all of them
@@ -86,9 +86,24 @@ impl Store {
     ) -> Result<Vec<Inserted>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut results = Vec::with_capacity(batch.len());
+        let mut increments = aggregates::Increments::new();
         for response in batch {
-            results.push(insert_in(&mut tx, response).await?);
+            let inserted = insert_in(&mut tx, response).await?;
+            if let Inserted::New(_) = inserted {
+                aggregates::count_response(
+                    &mut increments,
+                    response.desk_id,
+                    &aggregates::vn_day(response.created_at),
+                    response.survey_id,
+                    aggregates::answer_values(response.answers),
+                    1,
+                );
+            }
+            results.push(inserted);
         }
+        // The day's counts change in the same transaction as the responses: a dashboard never
+        // shows a response that is not stored, nor misses one that is.
+        aggregates::apply(&mut tx, &increments).await?;
         tx.commit().await?;
         Ok(results)
     }
@@ -233,5 +248,197 @@ impl Store {
             .rows_affected();
         }
         Ok(deleted)
+    }
+}
+
+/// Responses per multi-row statement in bulk loads: 13 placeholders each stays far below
+/// SQLite's 32,766 and PostgreSQL's 65,535.
+const BULK_RESPONSES: usize = 1000;
+/// Answers per multi-row statement in bulk loads (4 placeholders each).
+const BULK_ANSWERS: usize = 4000;
+
+impl Store {
+    /// Stores a large batch of generated responses (demo and benchmark data) in one transaction
+    /// with multi-row statements: far faster than [`Store::insert_responses`], which answers each
+    /// submission individually. Responses whose key (or desk and dossier code) exists are skipped.
+    /// Returns how many were stored.
+    pub async fn bulk_insert_responses(
+        &self,
+        batch: &[NewResponse<'_>],
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut stored = 0;
+        let mut increments = aggregates::Increments::new();
+        for chunk in batch.chunks(BULK_RESPONSES) {
+            let mut sql = String::from(
+                "insert into responses (idempotency_key, desk_id, survey_id, survey_version, lang, \
+                 channel, dossier_code, created_at, device_hash, client_hash, flags, answer_digest) values ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let p = i * 12;
+                sql.push('(');
+                sql.push_str(
+                    &(1..=12)
+                        .map(|k| format!("${}", p + k))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+                sql.push(')');
+            }
+            // The key maps each new id back to its response: a multi-row RETURNING need not
+            // come back in insertion order.
+            sql.push_str(" on conflict do nothing returning id, idempotency_key");
+            let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+            for new in chunk {
+                query = query
+                    .bind(new.key)
+                    .bind(new.desk_id)
+                    .bind(new.survey_id)
+                    .bind(i64::from(new.survey_version))
+                    .bind(new.lang.code())
+                    .bind(new.channel)
+                    .bind(new.dossier_code)
+                    .bind(new.created_at)
+                    .bind(new.device_hash)
+                    .bind(new.client_hash)
+                    .bind(new.flags)
+                    .bind(new.answer_digest);
+            }
+            let ids: std::collections::HashMap<String, i64> = query
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .map(|(id, key)| (key, id))
+                .collect();
+            stored += ids.len();
+            let mut rows: Vec<(i64, &Answer)> = Vec::new();
+            for new in chunk {
+                if let Some(id) = ids.get(new.key) {
+                    rows.extend(new.answers.iter().map(|a| (*id, a)));
+                    aggregates::count_response(
+                        &mut increments,
+                        new.desk_id,
+                        &aggregates::vn_day(new.created_at),
+                        new.survey_id,
+                        aggregates::answer_values(new.answers),
+                        1,
+                    );
+                }
+            }
+            for part in rows.chunks(BULK_ANSWERS) {
+                let mut sql = String::from(
+                    "insert into answers (response_id, question_id, value_int, value_text) values ",
+                );
+                for i in 0..part.len() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    let p = i * 4;
+                    sql.push_str(&format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4));
+                }
+                let mut query = sqlx::query(&sql);
+                for (id, answer) in part {
+                    query = query
+                        .bind(*id)
+                        .bind(answer.question_id.as_str())
+                        .bind(answer.value.value_int())
+                        .bind(answer.value.value_text().map(str::to_owned));
+                }
+                query.execute(&mut *tx).await?;
+            }
+        }
+        aggregates::apply(&mut tx, &increments).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+}
+
+impl Store {
+    /// Generates `total` synthetic responses inside the database (about 80% satisfied, spread
+    /// over the current desks and the last `days` days, five rated answers each and a comment
+    /// in one of twenty), then rebuilds the per-day counts. For load and benchmark data only:
+    /// millions of rows in minutes, where the realistic simulation of `hailong demo` takes hours.
+    /// Rows are marked channel `demo`. Returns how many responses exist afterwards.
+    pub async fn generate_responses(&self, total: u64, days: u32) -> Result<i64, StoreError> {
+        let run = super::now_ms();
+        let span = i64::from(days.max(1)) * 86_400_000;
+        let mut tx = self.pool.begin().await?;
+        let statements: [&str; 3] = match self.backend {
+            Backend::Postgres => [
+                "insert into responses (idempotency_key, desk_id, survey_id, survey_version, lang, channel, created_at) \
+                 select 'gen-' || $1 || '-' || g, ids[1 + (g % cardinality(ids))::int], 'one-stop-desk', 1, 'vi', 'demo', \
+                   $1 - (floor(random() * $2))::bigint \
+                 from generate_series(1, $3) g, \
+                   (select array_agg(id order by id) as ids from desks where valid_to is null) d",
+                "insert into answers (response_id, question_id, value_int, value_text) \
+                 select r.id, q.q, case when random() < 0.8 then 4 + floor(random() * 2)::bigint \
+                   else 1 + floor(random() * 3)::bigint end, null \
+                 from responses r cross join (values ('overall'), ('access'), ('procedures'), \
+                   ('civil_servants'), ('results')) q(q) \
+                 where r.idempotency_key like 'gen-' || $1 || '-%'",
+                "insert into answers (response_id, question_id, value_int, value_text) \
+                 select r.id, 'comment', null, 'Ý kiến thử nghiệm số ' || (r.id % 7) \
+                 from responses r where r.idempotency_key like 'gen-' || $1 || '-%' and r.id % 20 = 0",
+            ],
+            Backend::Sqlite => [
+                "with recursive g(i) as (select 1 union all select i + 1 from g where i < $3), \
+                   d as (select id, row_number() over (order by id) - 1 as k, count(*) over () as n \
+                         from desks where valid_to is null) \
+                 insert into responses (idempotency_key, desk_id, survey_id, survey_version, lang, channel, created_at) \
+                 select 'gen-' || $1 || '-' || g.i, d.id, 'one-stop-desk', 1, 'vi', 'demo', \
+                   $1 - abs(random() % $2) \
+                 from g join d on d.k = g.i % d.n",
+                "insert into answers (response_id, question_id, value_int, value_text) \
+                 select r.id, q.column1, case when abs(random() % 100) < 80 then 4 + abs(random() % 2) \
+                   else 1 + abs(random() % 3) end, null \
+                 from responses r cross join (values ('overall'), ('access'), ('procedures'), \
+                   ('civil_servants'), ('results')) q \
+                 where r.idempotency_key like 'gen-' || $1 || '-%'",
+                "insert into answers (response_id, question_id, value_int, value_text) \
+                 select r.id, 'comment', null, 'Ý kiến thử nghiệm số ' || (r.id % 7) \
+                 from responses r where r.idempotency_key like 'gen-' || $1 || '-%' and r.id % 20 = 0",
+            ],
+        };
+        for (i, sql) in statements.iter().enumerate() {
+            let mut query = sqlx::query(sql).bind(run.to_string());
+            if i == 0 {
+                query = sqlx::query(sql)
+                    .bind(run)
+                    .bind(span)
+                    .bind(i64::try_from(total).unwrap_or(i64::MAX));
+            }
+            query.execute(&mut *tx).await?;
+        }
+        // The counts are rebuilt from scratch, as the migration that introduced them does.
+        sqlx::query("delete from daily_answers")
+            .execute(&mut *tx)
+            .await?;
+        let day = match self.backend {
+            Backend::Postgres => {
+                "to_char(to_timestamp(r.created_at / 1000 + 25200) at time zone 'UTC', 'YYYY-MM-DD')"
+            }
+            Backend::Sqlite => "date(r.created_at / 1000 + 25200, 'unixepoch')",
+        };
+        sqlx::query(&format!(
+            "insert into daily_answers (desk_id, day, survey_id, question_id, level, answers) \
+             select r.desk_id, {day}, r.survey_id, '', 0, count(*) from responses r \
+             where r.excluded = 0 group by r.desk_id, {day}, r.survey_id"
+        ))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&format!(
+            "insert into daily_answers (desk_id, day, survey_id, question_id, level, answers) \
+             select r.desk_id, {day}, r.survey_id, a.question_id, a.value_int, count(*) \
+             from answers a join responses r on r.id = a.response_id \
+             where r.excluded = 0 and a.value_int between 1 and 5 \
+             group by r.desk_id, {day}, r.survey_id, a.question_id, a.value_int"
+        ))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.count_responses().await
     }
 }

@@ -9,7 +9,9 @@ use super::{now_ms, Store, StoreError};
 impl Store {
     /// Upserts a unit list (province, then districts, then communes, so parents exist first) in one
     /// transaction. Keyed by (official code, valid_from): loading the same list again changes nothing,
-    /// and a later list with other dates adds new rows instead of rewriting history.
+    /// and a later list with other dates adds new rows instead of rewriting history. A unit retired
+    /// by `hailong units import` (it has a successor in `unit_history`) keeps its `valid_to`: the
+    /// list predates the import and must not reopen it.
     pub async fn sync_units(&self, list: &UnitList) -> Result<usize, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut ids: HashMap<&str, i64> = HashMap::new();
@@ -60,7 +62,10 @@ async fn upsert_unit(
          values ($1, $2, $3, $4, $5, $6, $7, $8) \
          on conflict (code, valid_from) do update set \
            level = excluded.level, kind = excluded.kind, name = excluded.name, \
-           parent_id = excluded.parent_id, valid_to = excluded.valid_to \
+           parent_id = excluded.parent_id, \
+           valid_to = case when exists \
+             (select 1 from unit_history h where h.predecessor_id = admin_units.id) \
+             then admin_units.valid_to else excluded.valid_to end \
          returning id",
     )
     .bind(&unit.code)

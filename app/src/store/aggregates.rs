@@ -1,0 +1,170 @@
+//! Per-day counts (`daily_answers`), maintained in the same transaction as the responses they
+//! count, and the reads of the dashboards, the province view and score runs built on them.
+//! Their size grows with desks × days, not with responses, which keeps those pages as fast with
+//! ten million responses as with one.
+
+use std::collections::BTreeMap;
+
+use survey_definitions::Answer;
+
+use super::{Store, StoreError};
+
+/// The calendar day in Vietnam (UTC+7) of a time in milliseconds, `YYYY-MM-DD`.
+pub fn vn_day(ms: i64) -> String {
+    let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&vn).format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// The day `days` before `day` (`YYYY-MM-DD`).
+pub fn day_minus(day: &str, days: i64) -> String {
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map(|d| {
+            (d - chrono::Duration::days(days))
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .unwrap_or_else(|_| day.to_string())
+}
+
+/// (desk, day, survey, question, level) → change in count.
+pub type Increments = BTreeMap<(i64, String, String, String, i64), i64>;
+
+/// Adds one response (its count row and its 1–5 answers) to `increments`, with `sign` +1 when
+/// stored and −1 when a reviewer excludes it.
+pub fn count_response(
+    increments: &mut Increments,
+    desk_id: i64,
+    day: &str,
+    survey_id: &str,
+    answers: impl IntoIterator<Item = (String, Option<i64>)>,
+    sign: i64,
+) {
+    *increments
+        .entry((desk_id, day.into(), survey_id.into(), String::new(), 0))
+        .or_default() += sign;
+    for (question, value) in answers {
+        if let Some(level @ 1..=5) = value {
+            *increments
+                .entry((desk_id, day.into(), survey_id.into(), question, level))
+                .or_default() += sign;
+        }
+    }
+}
+
+/// The answers of a new response as (question, value) pairs for [`count_response`].
+pub fn answer_values(answers: &[Answer]) -> impl Iterator<Item = (String, Option<i64>)> + '_ {
+    answers
+        .iter()
+        .map(|a| (a.question_id.clone(), a.value.value_int()))
+}
+
+/// Applies increments inside the caller's transaction, in statements of a bounded size. Keys are
+/// unique within a statement (PostgreSQL refuses to update one row twice in one upsert).
+pub async fn apply(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    increments: &Increments,
+) -> Result<(), StoreError> {
+    let rows: Vec<_> = increments.iter().filter(|(_, n)| **n != 0).collect();
+    for chunk in rows.chunks(200) {
+        let mut sql = String::from(
+            "insert into daily_answers (desk_id, day, survey_id, question_id, level, answers) values ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let p = i * 6;
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6
+            ));
+        }
+        sql.push_str(
+            " on conflict (desk_id, day, survey_id, question_id, level) \
+             do update set answers = daily_answers.answers + excluded.answers",
+        );
+        let mut query = sqlx::query(&sql);
+        for ((desk, day, survey, question, level), n) in chunk {
+            query = query
+                .bind(*desk)
+                .bind(day.as_str())
+                .bind(survey.as_str())
+                .bind(question.as_str())
+                .bind(*level)
+                .bind(**n);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Counts of one desk, day, question and level (question `""`, level 0: responses).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct DailyRow {
+    pub desk_id: i64,
+    pub day: String,
+    pub question_id: String,
+    pub level: i64,
+    pub answers: i64,
+}
+
+/// Counts of one commune, question and level over a range of days.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct CommuneCountRow {
+    pub unit_id: i64,
+    pub question_id: String,
+    pub level: i64,
+    pub answers: i64,
+}
+
+impl Store {
+    /// Every count of a commune's desks for `survey_id` from `from_day` to `to_day` inclusive.
+    pub async fn commune_daily(
+        &self,
+        commune_id: i64,
+        survey_id: &str,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<DailyRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "select g.desk_id, g.day, g.question_id, g.level, g.answers from daily_answers g \
+             join desks d on d.id = g.desk_id \
+             where d.commune_id = $1 and g.survey_id = $2 and g.day >= $3 and g.day <= $4 \
+             order by g.day, g.desk_id",
+        )
+        .bind(commune_id)
+        .bind(survey_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Counts by commune for `survey_id` from `from_day` to `to_day` inclusive, only for the
+    /// questions named (and the response count): the province view and score runs.
+    pub async fn counts_by_commune(
+        &self,
+        survey_id: &str,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<CommuneCountRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "select d.commune_id as unit_id, g.question_id, g.level, cast(sum(g.answers) as bigint) as answers \
+             from daily_answers g join desks d on d.id = g.desk_id \
+             where g.survey_id = $1 and g.day >= $2 and g.day <= $3 \
+             group by d.commune_id, g.question_id, g.level",
+        )
+        .bind(survey_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

@@ -1,0 +1,53 @@
+-- Per-day counts of answers by desk, survey, question and level, kept up to date by the insert of
+-- each batch of responses (and by a reviewer's exclusion), so dashboards and score runs add up a
+-- few thousand rows instead of scanning millions of answers. `day` is the calendar day in Vietnam
+-- (UTC+7). The row with question_id '' and level 0 counts responses. Excluded responses are not
+-- counted here.
+create table daily_answers (
+    desk_id bigint not null references desks (id),
+    day text not null,
+    survey_id text not null,
+    question_id text not null,
+    level bigint not null,
+    answers bigint not null,
+    primary key (desk_id, day, survey_id, question_id, level)
+);
+create index daily_answers_day on daily_answers (day);
+
+insert into daily_answers (desk_id, day, survey_id, question_id, level, answers)
+select r.desk_id, to_char(to_timestamp(r.created_at / 1000 + 25200) at time zone 'UTC', 'YYYY-MM-DD'),
+       r.survey_id, '', 0, count(*)
+from responses r where r.excluded = 0
+group by 1, 2, 3;
+
+insert into daily_answers (desk_id, day, survey_id, question_id, level, answers)
+select r.desk_id, to_char(to_timestamp(r.created_at / 1000 + 25200) at time zone 'UTC', 'YYYY-MM-DD'),
+       r.survey_id, a.question_id, a.value_int, count(*)
+from answers a join responses r on r.id = a.response_id
+where r.excluded = 0 and a.value_int between 1 and 5
+group by 1, 2, 3, 4, 5;
+
+-- Follow-up of unfavourable feedback by the commune: being handled, then resolved, with a note.
+create table followups (
+    response_id bigint primary key references responses (id),
+    state text not null check (state in ('handling', 'resolved')),
+    note text not null,
+    updated_by bigint references users (id),
+    updated_at bigint not null,
+    created_at bigint not null
+);
+
+-- Dossiers a desk handled on a day (entered by the commune or imported), for response rates.
+create table desk_dossiers (
+    desk_id bigint not null references desks (id),
+    day text not null,
+    handled bigint not null,
+    updated_by bigint references users (id),
+    created_at bigint not null,
+    primary key (desk_id, day)
+);
+
+-- The commune page's newest comments and its flagged responses: both are a small part of all
+-- responses, and without these the database reads every response of the commune to find them.
+create index answers_comments on answers (response_id) where question_id = 'comment' and value_text is not null;
+create index responses_flagged on responses (desk_id, created_at) where flags is not null;

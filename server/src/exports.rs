@@ -1,0 +1,1171 @@
+//! Exports of responses and score reports as CSV and XLSX, shared by the HTTP routes
+//! (`routes::exports`) and `hailong export`.
+//!
+//! Responses are streamed: a task reads the database row by row and sends one record per
+//! response through a bounded channel, and the consumer writes CSV chunks to the HTTP body (or a
+//! file), or writes the workbook row by row into a temporary file. Memory stays flat whatever the
+//! number of responses; a slow client slows the query down instead of filling memory.
+//!
+//! CSV is UTF-8 with a byte order mark (Excel otherwise reads Vietnamese as Windows-1252), CRLF
+//! line ends and RFC 4180 quoting. Numbers use a decimal point (`84.75`), whatever the reader's
+//! locale, so the files stay machine-readable; the XLSX cells hold real numbers.
+
+pub mod xlsx;
+
+use std::borrow::Cow;
+use std::io::{Seek, Write};
+
+use app::roles::Role;
+use app::store::exports::{ExportResponseRow, ResponseExportFilter, ResponseExportQuery};
+use app::store::{Store, StoreError};
+use axum::body::Bytes;
+use chrono::{Duration, NaiveDate};
+use futures::{Stream, TryStreamExt};
+use serde::Deserialize;
+use survey_definitions::criteria::CriteriaSet;
+use survey_definitions::Definitions;
+use tokio::sync::mpsc;
+
+use crate::csv;
+
+/// One cell of an exported row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    /// `value / 10^decimals`, written without trailing zeros (`8475, 2` → `84.75`).
+    Decimal {
+        value: i64,
+        decimals: u32,
+    },
+    Empty,
+}
+
+impl Cell {
+    /// The cell as CSV (and XLSX numbers) write it.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Text(s) => Cow::Borrowed(s),
+            Cell::Int(n) => Cow::Owned(n.to_string()),
+            Cell::Decimal { value, decimals } => Cow::Owned(decimal(*value, *decimals)),
+            Cell::Empty => Cow::Borrowed(""),
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+
+/// One row of an export.
+pub type Record = Vec<Cell>;
+
+fn decimal(value: i64, decimals: u32) -> String {
+    let scale = 10i64.pow(decimals);
+    let sign = if value < 0 { "-" } else { "" };
+    let (whole, frac) = (value.abs() / scale, value.abs() % scale);
+    if frac == 0 {
+        return format!("{sign}{whole}");
+    }
+    let frac = format!("{frac:0width$}", width = decimals as usize);
+    format!("{sign}{whole}.{}", frac.trim_end_matches('0'))
+}
+
+/// The file formats of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        }
+    }
+}
+
+/// Why an export was refused or failed; the routes map these to 400, 403, 404 and 500.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// A filter the user can correct (a malformed date, an unknown code).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Data outside the user's commune or district.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nothing to export yet (no score run).
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ExportError {
+    fn from(e: sqlx::Error) -> ExportError {
+        ExportError::Store(e.into())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filters
+
+/// The response filters as typed in a query string or on the command line, not yet checked.
+/// Empty values count as absent (an HTML form sends empty fields).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ResponseQuery {
+    /// First day, `YYYY-MM-DD` in Vietnam time (UTC+7), included.
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD` in Vietnam time, included: `to=2026-11-25` ends at midnight
+    /// after the 25th.
+    pub to: Option<String>,
+    /// The last N days up to today, today included (instead of `from`).
+    pub days: Option<String>,
+    /// District code.
+    pub district: Option<String>,
+    /// Commune code.
+    pub commune: Option<String>,
+    /// `qr`, `kiosk`, `demo`…
+    pub channel: Option<String>,
+    /// `1`: also the responses a reviewer excluded from the scores (default `0`).
+    pub excluded: Option<String>,
+}
+
+/// Checked response filters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponseFilter {
+    pub from: Option<NaiveDate>,
+    /// Last day included.
+    pub to: Option<NaiveDate>,
+    pub district: Option<String>,
+    pub commune: Option<String>,
+    pub channel: Option<String>,
+    pub include_excluded: bool,
+}
+
+/// Days a `days` filter may span (ten years).
+const MAX_DAYS: i64 = 3660;
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn parse_date(field: &str, value: &str) -> Result<NaiveDate, ExportError> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))
+        .ok_or_else(|| {
+            ExportError::BadRequest(format!(
+                "Ngày «{value}» ở tham số {field} không hợp lệ: dùng dạng năm-tháng-ngày, \
+                 ví dụ 2026-11-25."
+            ))
+        })
+}
+
+/// A unit code: digits and letters (official codes are digits), at most 20.
+fn parse_code(field: &str, what: &str, value: &str) -> Result<String, ExportError> {
+    if value.len() <= 20 && value.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(value.to_string())
+    } else {
+        Err(ExportError::BadRequest(format!(
+            "Mã {what} «{value}» ở tham số {field} không hợp lệ: chỉ gồm chữ số, ví dụ 25195."
+        )))
+    }
+}
+
+impl ResponseFilter {
+    /// Checks the raw filters; `today` is today's date in Vietnam (for `days`).
+    pub fn parse(query: &ResponseQuery, today: NaiveDate) -> Result<ResponseFilter, ExportError> {
+        let mut from = present(&query.from)
+            .map(|v| parse_date("from", v))
+            .transpose()?;
+        let to = present(&query.to)
+            .map(|v| parse_date("to", v))
+            .transpose()?;
+        if let Some(days) = present(&query.days) {
+            if from.is_some() {
+                return Err(ExportError::BadRequest(
+                    "Chỉ dùng một trong hai tham số: days (số ngày gần nhất) hoặc from (từ ngày)."
+                        .into(),
+                ));
+            }
+            let days: i64 = days
+                .parse()
+                .ok()
+                .filter(|d| (1..=MAX_DAYS).contains(d))
+                .ok_or_else(|| {
+                    ExportError::BadRequest(format!(
+                        "Số ngày (days) «{days}» không hợp lệ: dùng một số từ 1 đến {MAX_DAYS}."
+                    ))
+                })?;
+            from = Some(today - Duration::days(days - 1));
+        }
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                return Err(ExportError::BadRequest(format!(
+                    "Ngày bắt đầu (from = {f}) sau ngày kết thúc (to = {t})."
+                )));
+            }
+        }
+        let include_excluded = match present(&query.excluded) {
+            None | Some("0" | "false" | "no") => false,
+            Some("1" | "true" | "yes") => true,
+            Some(other) => {
+                return Err(ExportError::BadRequest(format!(
+                    "Giá trị excluded «{other}» không hợp lệ: dùng 1 (gồm cả phiếu đã loại) \
+                     hoặc 0."
+                )))
+            }
+        };
+        let channel = present(&query.channel)
+            .map(|c| {
+                if c.len() <= 20 && c.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                    Ok(c.to_string())
+                } else {
+                    Err(ExportError::BadRequest(format!(
+                        "Kênh (channel) «{c}» không hợp lệ: ví dụ qr, kiosk, demo."
+                    )))
+                }
+            })
+            .transpose()?;
+        Ok(ResponseFilter {
+            from,
+            to,
+            district: present(&query.district)
+                .map(|v| parse_code("district", "huyện", v))
+                .transpose()?,
+            commune: present(&query.commune)
+                .map(|v| parse_code("commune", "xã", v))
+                .transpose()?,
+            channel,
+            include_excluded,
+        })
+    }
+
+    /// `[from, to)` in ms since the epoch: midnight in Vietnam of `from`, and of the day after
+    /// `to`.
+    pub fn time_range(&self) -> (i64, i64) {
+        let midnight = |d: NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc().timestamp_millis() - VN_OFFSET_MS)
+        };
+        let from = self.from.and_then(midnight).unwrap_or(i64::MIN);
+        let to = self
+            .to
+            .and_then(|d| d.succ_opt())
+            .and_then(midnight)
+            .unwrap_or(i64::MAX);
+        (from, to)
+    }
+}
+
+const VN_OFFSET_MS: i64 = 7 * 3600 * 1000;
+
+/// Today in Vietnam.
+pub fn today_vn() -> NaiveDate {
+    (chrono::Utc::now() + Duration::hours(7)).date_naive()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scope
+
+/// Who exports, and so which communes they may see (the rule of `app::auth::can_see_commune`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scope {
+    role: Role,
+    unit: Option<i64>,
+}
+
+impl Scope {
+    /// Everything: the province admin and the command line.
+    pub fn province() -> Scope {
+        Scope {
+            role: Role::ProvinceAdmin,
+            unit: None,
+        }
+    }
+
+    /// The scope of a signed-in user; `None` for a commune or district role without its unit,
+    /// which may see nothing.
+    pub fn of(role: Role, unit: Option<i64>) -> Option<Scope> {
+        match (role, unit) {
+            (Role::ProvinceAdmin, _) => Some(Scope::province()),
+            (_, None) => None,
+            (role, unit) => Some(Scope { role, unit }),
+        }
+    }
+
+    fn commune_id(&self) -> Option<i64> {
+        matches!(self.role, Role::CommuneLeader | Role::CommuneOfficer)
+            .then_some(self.unit)
+            .flatten()
+    }
+
+    fn district_id(&self) -> Option<i64> {
+        (self.role == Role::DistrictReviewer)
+            .then_some(self.unit)
+            .flatten()
+    }
+
+    /// Whether this scope covers the commune `commune_id` of district `district_id`.
+    pub fn allows(&self, commune_id: i64, district_id: Option<i64>) -> bool {
+        app::auth::can_see_commune(self.role, self.unit, commune_id, district_id)
+    }
+}
+
+const NOT_YOUR_COMMUNE: &str = "Tài khoản của ông/bà chỉ được tải dữ liệu của xã mình.";
+const NOT_YOUR_DISTRICT: &str =
+    "Tài khoản của ông/bà chỉ được tải dữ liệu của các xã trong huyện mình.";
+
+/// The unit ids the commune and district filters name (all their historical rows), after
+/// checking the scope may see them: asking for another commune or district is refused, never
+/// silently answered with other data.
+#[derive(Clone, Debug, Default)]
+pub struct UnitFilter {
+    pub communes: Option<Vec<i64>>,
+    pub districts: Option<Vec<i64>>,
+}
+
+impl UnitFilter {
+    pub async fn resolve(
+        store: &Store,
+        scope: &Scope,
+        commune: Option<&str>,
+        district: Option<&str>,
+    ) -> Result<UnitFilter, ExportError> {
+        let mut filter = UnitFilter::default();
+        if let Some(code) = commune {
+            let units = store.units_with_code(code, "commune").await?;
+            if units.is_empty() {
+                return Err(ExportError::BadRequest(format!(
+                    "Không có xã, phường nào mã {code}."
+                )));
+            }
+            if !units.iter().any(|u| scope.allows(u.id, u.parent_id)) {
+                return Err(ExportError::Forbidden(
+                    if scope.role == Role::DistrictReviewer {
+                        NOT_YOUR_DISTRICT
+                    } else {
+                        NOT_YOUR_COMMUNE
+                    }
+                    .into(),
+                ));
+            }
+            filter.communes = Some(units.iter().map(|u| u.id).collect());
+        }
+        if let Some(code) = district {
+            let units = store.units_with_code(code, "district").await?;
+            if units.is_empty() {
+                return Err(ExportError::BadRequest(format!(
+                    "Không có huyện nào mã {code}."
+                )));
+            }
+            let allowed = match (scope.district_id(), scope.commune_id()) {
+                (Some(own), _) => units.iter().any(|u| u.id == own),
+                (None, Some(commune)) => {
+                    let parent = store.unit_parent(commune).await?;
+                    units.iter().any(|u| Some(u.id) == parent)
+                }
+                (None, None) => true,
+            };
+            if !allowed {
+                return Err(ExportError::Forbidden(
+                    if scope.commune_id().is_some() {
+                        NOT_YOUR_COMMUNE
+                    } else {
+                        NOT_YOUR_DISTRICT
+                    }
+                    .into(),
+                ));
+            }
+            filter.districts = Some(units.iter().map(|u| u.id).collect());
+        }
+        Ok(filter)
+    }
+
+    fn allows(&self, commune_id: i64, district_id: Option<i64>) -> bool {
+        self.communes
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&commune_id))
+            && self
+                .districts
+                .as_ref()
+                .is_none_or(|ids| district_id.is_some_and(|d| ids.contains(&d)))
+    }
+}
+
+/// The store query for `filter` as `scope` may see it. The scope's own unit is always part of
+/// the query, whatever the filters say.
+pub async fn response_export_filter(
+    store: &Store,
+    filter: &ResponseFilter,
+    scope: &Scope,
+) -> Result<ResponseExportFilter, ExportError> {
+    // Checked for the refusal and the unknown-code message; the query itself filters by code.
+    UnitFilter::resolve(
+        store,
+        scope,
+        filter.commune.as_deref(),
+        filter.district.as_deref(),
+    )
+    .await?;
+    let (from_ms, to_ms) = filter.time_range();
+    Ok(ResponseExportFilter {
+        from_ms,
+        to_ms,
+        commune_code: filter.commune.clone(),
+        district_code: filter.district.clone(),
+        channel: filter.channel.clone(),
+        include_excluded: filter.include_excluded,
+        commune_id: scope.commune_id(),
+        district_id: scope.district_id(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+/// Fixed columns of the responses export; one column per question follows.
+/// `submitted_at_utc` to `desk_code` keep the order of the first export, which scripts read.
+const RESPONSE_COLUMNS: [&str; 17] = [
+    "response_id",
+    "submitted_at_vn",
+    "submitted_at_utc",
+    "district",
+    "commune_code",
+    "commune",
+    "desk_code",
+    "desk",
+    "survey_id",
+    "survey_version",
+    "lang",
+    "channel",
+    "kiosk",
+    "dossier_code",
+    "excluded",
+    "flags",
+    "district_code",
+];
+
+/// Every question id known to the definitions, first survey version first, in definition
+/// order: the answer columns.
+pub fn question_columns(definitions: &Definitions) -> Vec<String> {
+    let mut questions: Vec<String> = Vec::new();
+    for survey in definitions.surveys() {
+        for q in &survey.questions {
+            if !questions.contains(&q.id) {
+                questions.push(q.id.clone());
+            }
+        }
+    }
+    questions
+}
+
+/// The header of the responses export for these question columns.
+pub fn response_header(questions: &[String]) -> Vec<String> {
+    RESPONSE_COLUMNS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(questions.iter().cloned())
+        .collect()
+}
+
+/// Records waiting in the channel between the query and the writer: enough to keep both busy,
+/// few enough to keep memory flat.
+const CHANNEL_RECORDS: usize = 1024;
+
+/// Starts reading the responses `filter` selects; one record per response arrives on the
+/// receiver, then the channel closes. A database error arrives as the last item. Dropping the
+/// receiver (a client that went away) stops the query.
+pub fn spawn_responses(
+    store: Store,
+    questions: Vec<String>,
+    filter: ResponseExportFilter,
+) -> mpsc::Receiver<anyhow::Result<Record>> {
+    let (tx, rx) = mpsc::channel(CHANNEL_RECORDS);
+    tokio::spawn(async move {
+        if let Err(e) = produce_responses(&store, &questions, &filter, &tx).await {
+            tracing::error!("response export failed: {e:#}");
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    rx
+}
+
+async fn produce_responses(
+    store: &Store,
+    questions: &[String],
+    filter: &ResponseExportFilter,
+    tx: &mpsc::Sender<anyhow::Result<Record>>,
+) -> anyhow::Result<()> {
+    let query = ResponseExportQuery::new(questions);
+    let mut rows = store.export_responses(&query, filter);
+    while let Some(row) = rows.try_next().await? {
+        if tx.send(Ok(response_record(row))).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn response_record(row: ExportResponseRow) -> Record {
+    let mut record = Vec::with_capacity(RESPONSE_COLUMNS.len() + row.answers.len());
+    record.extend([
+        Cell::Int(row.response_id),
+        Cell::Text(app::api::account::local_time(row.created_at)),
+        Cell::Text(format_utc(row.created_at)),
+        Cell::Text(row.district_name),
+        Cell::Text(row.commune_code),
+        Cell::Text(row.commune_name),
+        Cell::Text(row.desk_code),
+        Cell::Text(row.desk_name),
+        Cell::Text(row.survey_id),
+        Cell::Int(row.survey_version),
+        Cell::Text(row.lang),
+        Cell::Text(row.channel),
+        Cell::Text(row.kiosk),
+        Cell::Text(row.dossier_code.unwrap_or_default()),
+        Cell::Int(row.excluded),
+        // Stored comma-separated; spaces keep the column free of the CSV separator.
+        Cell::Text(row.flags.replace(',', " ")),
+        Cell::Text(row.district_code),
+    ]);
+    record.extend(row.answers.into_iter().map(|answer| match answer {
+        (_, Some(text)) => Cell::Text(text),
+        (Some(n), None) => Cell::Int(n),
+        (None, None) => Cell::Empty,
+    }));
+    record
+}
+
+fn format_utc(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scores
+
+/// The score export's options.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ScoreQuery {
+    /// Criteria set id (default: the one in force today).
+    pub criteria: Option<String>,
+    pub district: Option<String>,
+    pub commune: Option<String>,
+    /// A grade id of the criteria set, as on the ranking page.
+    pub grade: Option<String>,
+    /// `sufficient` or `insufficient` citizen sample, as on the ranking page.
+    pub sample: Option<String>,
+}
+
+const SCORE_COLUMNS: [&str; 22] = [
+    "commune_code",
+    "commune",
+    "district",
+    "total",
+    "base_points",
+    "bonus_points",
+    "scale_max",
+    "passed",
+    "grade",
+    "sufficient_sample",
+    "rank",
+    "rank_in_district",
+    "satisfied_percent",
+    "ci95_low_percent",
+    "ci95_high_percent",
+    "sample",
+    "input_hash",
+    "output_hash",
+    "run_id",
+    "run_at",
+    "criteria_id",
+    "criteria_version",
+];
+
+pub fn score_header() -> Vec<String> {
+    SCORE_COLUMNS.iter().map(|s| s.to_string()).collect()
+}
+
+/// What the rank column says of a commune left out of the ranking.
+pub const NOT_RANKED: &str = "chưa xếp hạng: chưa đủ mẫu";
+
+/// One row per commune of the latest run of `set` that `scope` may see and the filters select,
+/// in ranking order. `rank` is the place in the whole province (all communes of the run),
+/// `rank_in_district` among the communes of the same district, both by `scoring::rank`.
+pub async fn score_records(
+    store: &Store,
+    set: &CriteriaSet,
+    query: &ScoreQuery,
+    scope: &Scope,
+) -> Result<(i64, Vec<Record>), ExportError> {
+    let district = present(&query.district)
+        .map(|v| parse_code("district", "huyện", v))
+        .transpose()?;
+    let commune = present(&query.commune)
+        .map(|v| parse_code("commune", "xã", v))
+        .transpose()?;
+    let grade = present(&query.grade)
+        .map(|g| {
+            if g.len() <= 40
+                && g.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
+            {
+                Ok(g.to_string())
+            } else {
+                Err(ExportError::BadRequest(format!(
+                    "Xếp loại (grade) «{g}» không hợp lệ."
+                )))
+            }
+        })
+        .transpose()?;
+    let sufficient = match present(&query.sample) {
+        None => None,
+        Some("sufficient") => Some(true),
+        Some("insufficient") => Some(false),
+        Some(other) => {
+            return Err(ExportError::BadRequest(format!(
+                "Giá trị sample «{other}» không hợp lệ: dùng sufficient (đủ mẫu) hoặc \
+                 insufficient (chưa đủ mẫu)."
+            )))
+        }
+    };
+    let units = UnitFilter::resolve(store, scope, commune.as_deref(), district.as_deref()).await?;
+    let run = store.latest_score_run(&set.id).await?.ok_or_else(|| {
+        ExportError::NotFound(format!(
+            "Chưa có lần chấm điểm nào theo bộ tiêu chí {}.",
+            set.id
+        ))
+    })?;
+    let results = store.score_results(run.id, None).await?;
+    let mut reports = Vec::with_capacity(results.len());
+    for r in &results {
+        let report: scoring::Report = serde_json::from_str(&r.report_json).map_err(|e| {
+            StoreError::Inconsistent(format!(
+                "run {} commune {}: stored report unreadable: {e}",
+                run.id, r.unit_code
+            ))
+        })?;
+        reports.push(report);
+    }
+    let province = scoring::rank(&reports);
+    let mut by_district: std::collections::BTreeMap<Option<i64>, Vec<scoring::Report>> =
+        Default::default();
+    for (r, report) in results.iter().zip(&reports) {
+        by_district
+            .entry(r.district_id)
+            .or_default()
+            .push(report.clone());
+    }
+    let in_district: std::collections::HashMap<String, Option<u32>> = by_district
+        .values()
+        .flat_map(|reports| scoring::rank(reports))
+        .map(|e| (e.unit, e.rank))
+        .collect();
+    let run_at = app::api::account::local_time(run.created_at);
+    let mut records = Vec::new();
+    for entry in &province {
+        let Some(i) = results.iter().position(|r| r.unit_code == entry.unit) else {
+            continue;
+        };
+        let (r, report) = (&results[i], &reports[i]);
+        if !scope.allows(r.unit_id, r.district_id)
+            || !units.allows(r.unit_id, r.district_id)
+            || grade
+                .as_ref()
+                .is_some_and(|g| report.grade.as_ref().map(|rg| &rg.id) != Some(g))
+            || sufficient.is_some_and(|s| s != report.citizen_sample_sufficient())
+        {
+            continue;
+        }
+        let rank_cell = |rank: Option<u32>| match rank {
+            Some(n) => Cell::Int(i64::from(n)),
+            None => Cell::from(NOT_RANKED),
+        };
+        let citizen = overall_citizen(report);
+        let share = |s: Option<scoring::Share>| match s {
+            Some(s) => Cell::Decimal {
+                value: i64::from(s.ten_thousandths()),
+                decimals: 2,
+            },
+            None => Cell::Empty,
+        };
+        let points = |p: scoring::Points| Cell::Decimal {
+            value: i64::try_from(p.hundredths()).unwrap_or(i64::MAX),
+            decimals: 2,
+        };
+        let yes_no = |b: bool| Cell::from(if b { "có" } else { "không" });
+        records.push(vec![
+            Cell::Text(r.unit_code.clone()),
+            Cell::Text(r.unit_name.clone()),
+            Cell::Text(r.district_name.clone().unwrap_or_default()),
+            points(report.total),
+            points(report.base_points),
+            points(report.bonus_points),
+            points(report.scale_max),
+            yes_no(report.passed),
+            Cell::Text(
+                report
+                    .grade
+                    .as_ref()
+                    .map(|g| g.label.vi.clone())
+                    .unwrap_or_default(),
+            ),
+            yes_no(report.citizen_sample_sufficient()),
+            rank_cell(entry.rank),
+            rank_cell(in_district.get(&entry.unit).copied().flatten()),
+            share(citizen.and_then(|c| c.satisfied_share)),
+            share(citizen.and_then(|c| c.wilson_95).map(|ci| ci.low)),
+            share(citizen.and_then(|c| c.wilson_95).map(|ci| ci.high)),
+            citizen.map_or(Cell::Empty, |c| {
+                Cell::Int(i64::try_from(c.sample).unwrap_or(i64::MAX))
+            }),
+            Cell::Text(report.input_hash.clone()),
+            Cell::Text(report.output_hash.clone()),
+            Cell::Int(run.id),
+            Cell::Text(run_at.clone()),
+            Cell::Text(run.criteria_id.clone()),
+            Cell::Int(run.criteria_version),
+        ]);
+    }
+    Ok((run.id, records))
+}
+
+/// The citizen leaf on overall satisfaction (the one asking `overall`), else the first citizen
+/// leaf of the report.
+fn overall_citizen(report: &scoring::Report) -> Option<&scoring::CitizenResult> {
+    fn walk<'a>(node: &'a scoring::NodeResult, out: &mut Vec<&'a scoring::CitizenResult>) {
+        if let Some(c) = node.leaf.as_ref().and_then(|l| l.citizen.as_ref()) {
+            out.push(c);
+        }
+        for child in &node.children {
+            walk(child, out);
+        }
+    }
+    let mut leaves = Vec::new();
+    for group in &report.groups {
+        walk(group, &mut leaves);
+    }
+    leaves
+        .iter()
+        .find(|c| c.questions.iter().any(|q| q == "overall"))
+        .or(leaves.first())
+        .copied()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writers
+
+/// The byte order mark that makes Excel read the CSV as UTF-8.
+pub const BOM: &str = "\u{feff}";
+
+fn write_csv_record(out: &mut Vec<u8>, record: &[Cell]) {
+    let fields: Vec<Cow<'_, str>> = record.iter().map(Cell::text).collect();
+    // Writing into a Vec cannot fail.
+    let _ = csv::write_record(out, &fields);
+}
+
+/// Records per CSV chunk of the HTTP body, when that many are waiting.
+const CHUNK_RECORDS: usize = 256;
+
+/// The CSV body: BOM and header first, then the records as they arrive, a few hundred per chunk.
+/// `first` is a record already taken from the channel (the route waits for it, so a database
+/// that fails at once still gets a proper error page).
+pub fn csv_stream(
+    header: Vec<String>,
+    first: Option<Record>,
+    rx: mpsc::Receiver<anyhow::Result<Record>>,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    let mut head = BOM.as_bytes().to_vec();
+    let _ = csv::write_record(&mut head, &header);
+    if let Some(first) = &first {
+        write_csv_record(&mut head, first);
+    }
+    futures::stream::unfold((rx, Some(head)), |(mut rx, head)| async move {
+        if let Some(head) = head {
+            return Some((Ok(Bytes::from(head)), (rx, None)));
+        }
+        let mut batch = Vec::with_capacity(CHUNK_RECORDS);
+        if rx.recv_many(&mut batch, CHUNK_RECORDS).await == 0 {
+            return None;
+        }
+        let mut out = Vec::with_capacity(batch.len() * 128);
+        for record in batch {
+            match record {
+                Ok(record) => write_csv_record(&mut out, &record),
+                // The status is already sent: breaking the body is how the client learns the
+                // file is incomplete.
+                Err(e) => return Some((Err(std::io::Error::other(e.to_string())), (rx, None))),
+            }
+        }
+        Some((Ok(Bytes::from(out)), (rx, None)))
+    })
+}
+
+/// Writes BOM, header and every record from `rx` as CSV; returns the number of records.
+pub async fn write_csv(
+    out: &mut impl Write,
+    header: &[String],
+    rx: &mut mpsc::Receiver<anyhow::Result<Record>>,
+) -> anyhow::Result<u64> {
+    out.write_all(BOM.as_bytes())?;
+    csv::write_record(out, header)?;
+    let mut rows = 0;
+    let mut line = Vec::new();
+    while let Some(record) = rx.recv().await {
+        line.clear();
+        write_csv_record(&mut line, &record?);
+        out.write_all(&line)?;
+        rows += 1;
+    }
+    Ok(rows)
+}
+
+/// Writes a workbook of one sheet (more beyond Excel's row limit) from records pulled with
+/// `next` until it returns `None`; blocking, so run it off the async threads. Returns the writer
+/// and the number of records.
+pub fn write_xlsx<W: Write + Seek>(
+    out: W,
+    sheet: &str,
+    header: &[String],
+    mut next: impl FnMut() -> Option<anyhow::Result<Record>>,
+) -> anyhow::Result<(W, u64)> {
+    let mut book = xlsx::Workbook::new(out, sheet, header)?;
+    let mut rows = 0;
+    while let Some(record) = next() {
+        book.write_row(&record?)?;
+        rows += 1;
+    }
+    Ok((book.finish()?, rows))
+}
+
+/// `hailong-{what}[-{code}]-{today}.{ext}`: what the file holds and when it was made.
+pub fn file_name(what: &str, codes: &[Option<&str>], format: ExportFormat) -> String {
+    let mut name = format!("hailong-{what}");
+    for code in codes.iter().flatten() {
+        name.push('-');
+        name.push_str(code);
+    }
+    format!(
+        "{name}-{}.{}",
+        today_vn().format("%Y-%m-%d"),
+        format.extension()
+    )
+}
+
+/// Writes every response `filter` selects as CSV (see `hailong export responses`).
+pub async fn write_responses_csv(
+    store: &Store,
+    definitions: &Definitions,
+    filter: &ResponseFilter,
+    scope: &Scope,
+    out: &mut impl Write,
+) -> anyhow::Result<u64> {
+    let questions = question_columns(definitions);
+    let header = response_header(&questions);
+    let query = response_export_filter(store, filter, scope).await?;
+    let mut rx = spawn_responses(store.clone(), questions, query);
+    write_csv(out, &header, &mut rx).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+/// `hailong export …`
+#[derive(clap::Subcommand, Debug)]
+pub enum ExportWhat {
+    /// Responses, one row per response, with the filters of `/exports/responses.csv`. CSV goes
+    /// to standard output unless `--output` names a file; XLSX needs `--output`.
+    Responses {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+        /// First day, YYYY-MM-DD (Vietnam time), included.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (Vietnam time), included.
+        #[arg(long)]
+        to: Option<String>,
+        /// The last N days, today included (instead of --from).
+        #[arg(long)]
+        days: Option<String>,
+        /// District code, e.g. 689.
+        #[arg(long)]
+        district: Option<String>,
+        /// Commune code, e.g. 25195.
+        #[arg(long)]
+        commune: Option<String>,
+        /// qr, kiosk, demo…
+        #[arg(long)]
+        channel: Option<String>,
+        /// Also the responses a reviewer excluded from the scores.
+        #[arg(long)]
+        include_excluded: bool,
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// One row per commune of the latest score run of a criteria set (with `--period` or
+    /// `--criteria`, as `hailong score`).
+    Scores {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+        #[arg(long)]
+        criteria: Option<String>,
+        #[arg(long)]
+        period: Option<String>,
+        #[arg(long)]
+        district: Option<String>,
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+/// Runs `hailong export …`; prints the number of rows to standard error.
+pub async fn run(config: &crate::config::Config, what: ExportWhat) -> anyhow::Result<()> {
+    let (definitions, sets) = crate::startup::load_definitions_and_criteria(config)?;
+    let store = crate::startup::open_store(config).await?;
+    let scope = Scope::province();
+    let (format, output, sheet, header, mut rx) = match what {
+        ExportWhat::Responses {
+            format,
+            from,
+            to,
+            days,
+            district,
+            commune,
+            channel,
+            include_excluded,
+            output,
+        } => {
+            let query = ResponseQuery {
+                from,
+                to,
+                days,
+                district,
+                commune,
+                channel,
+                excluded: Some(if include_excluded { "1" } else { "0" }.into()),
+            };
+            let filter = ResponseFilter::parse(&query, today_vn())?;
+            let store_filter = response_export_filter(&store, &filter, &scope).await?;
+            let questions = question_columns(&definitions);
+            let header = response_header(&questions);
+            let rx = spawn_responses(store.clone(), questions, store_filter);
+            (format, output, "Phiếu khảo sát", header, rx)
+        }
+        ExportWhat::Scores {
+            format,
+            criteria,
+            period,
+            district,
+            output,
+        } => {
+            let set = crate::scores::pick(&sets, criteria.as_deref(), period.as_deref())?;
+            let query = ScoreQuery {
+                criteria: Some(set.id.clone()),
+                district,
+                ..Default::default()
+            };
+            let (_, records) = score_records(&store, set, &query, &scope).await?;
+            let (tx, rx) = mpsc::channel(records.len().max(1));
+            for record in records {
+                let _ = tx.try_send(Ok(record));
+            }
+            (format, output, "Kết quả chấm điểm", score_header(), rx)
+        }
+    };
+    let rows = match (format, output) {
+        (ExportFormat::Csv, None) => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let rows = write_csv(&mut out, &header, &mut rx).await?;
+            out.flush()?;
+            rows
+        }
+        (ExportFormat::Csv, Some(path)) => {
+            let file = std::fs::File::create(&path)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            let rows = write_csv(&mut out, &header, &mut rx).await?;
+            out.flush()?;
+            rows
+        }
+        (ExportFormat::Xlsx, None) => {
+            anyhow::bail!("--format xlsx writes a file: add --output FILE.xlsx")
+        }
+        (ExportFormat::Xlsx, Some(path)) => {
+            let file = std::fs::File::create(&path)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+            let (out, rows) = tokio::task::spawn_blocking(move || {
+                write_xlsx(std::io::BufWriter::new(file), sheet, &header, || {
+                    rx.blocking_recv()
+                })
+            })
+            .await??;
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            rows
+        }
+    };
+    eprintln!("export: {rows} rows");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn decimals_drop_trailing_zeros() {
+        assert_eq!(decimal(8475, 2), "84.75");
+        assert_eq!(decimal(8500, 2), "85");
+        assert_eq!(decimal(8450, 2), "84.5");
+        assert_eq!(decimal(5, 2), "0.05");
+        assert_eq!(decimal(0, 2), "0");
+    }
+
+    #[test]
+    fn the_last_day_is_included_in_vietnam_time() {
+        let filter = ResponseFilter::parse(
+            &ResponseQuery {
+                from: Some("2026-11-01".into()),
+                to: Some("2026-11-25".into()),
+                ..Default::default()
+            },
+            day("2026-12-01"),
+        )
+        .unwrap();
+        let (from, to) = filter.time_range();
+        // 2026-11-01 00:00 UTC+7 is 2026-10-31 17:00 UTC.
+        assert_eq!(from, 1_793_466_000_000);
+        assert_eq!(to - from, 25 * 86_400_000);
+    }
+
+    #[test]
+    fn days_count_back_from_today_included() {
+        let filter = ResponseFilter::parse(
+            &ResponseQuery {
+                days: Some("30".into()),
+                ..Default::default()
+            },
+            day("2026-11-30"),
+        )
+        .unwrap();
+        assert_eq!(filter.from, Some(day("2026-11-01")));
+        assert_eq!(filter.to, None);
+    }
+
+    #[test]
+    fn bad_filters_are_refused_with_a_reason() {
+        let cases = [
+            (
+                "from",
+                ResponseQuery {
+                    from: Some("25/11/2026".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "to",
+                ResponseQuery {
+                    to: Some("2026-02-30".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "from > to",
+                ResponseQuery {
+                    from: Some("2026-11-02".into()),
+                    to: Some("2026-11-01".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "days",
+                ResponseQuery {
+                    days: Some("0".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "days and from",
+                ResponseQuery {
+                    days: Some("3".into()),
+                    from: Some("2026-11-01".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "excluded",
+                ResponseQuery {
+                    excluded: Some("maybe".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "commune",
+                ResponseQuery {
+                    commune: Some("25195' or 1=1".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "channel",
+                ResponseQuery {
+                    channel: Some("QR!".into()),
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (case, query) in cases {
+            match ResponseFilter::parse(&query, day("2026-11-30")) {
+                Err(ExportError::BadRequest(message)) => assert!(!message.is_empty(), "{case}"),
+                other => panic!("{case}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn empty_fields_mean_no_filter() {
+        let filter = ResponseFilter::parse(
+            &ResponseQuery {
+                from: Some(String::new()),
+                commune: Some(" ".into()),
+                excluded: Some("1".into()),
+                ..Default::default()
+            },
+            day("2026-11-30"),
+        )
+        .unwrap();
+        assert_eq!(
+            filter,
+            ResponseFilter {
+                include_excluded: true,
+                ..Default::default()
+            }
+        );
+        assert_eq!(filter.time_range(), (i64::MIN, i64::MAX));
+    }
+}

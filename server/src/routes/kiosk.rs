@@ -1,0 +1,344 @@
+//! Kiosk mode's posts (see `app::kiosk`): staff enrol and revoke tablets; a tablet enrols itself
+//! with a code and sends ratings, as JSON from its offline queue or as a plain form without
+//! JavaScript. Staff forms check session, role and CSRF token like every staff form; the tablet is
+//! recognised by its HttpOnly cookie alone.
+
+use std::sync::Arc;
+
+use app::api::kiosk::{EnrolProblem, KioskRating, KioskRefusal, ENROL_CSRF_COOKIE};
+use app::auth;
+use app::i18n::{with_lang, Lang};
+use app::kiosk::{self as kiosk, KioskLimiter, KioskOutcome};
+use app::roles::Role;
+use app::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Form, OriginalUri, Path, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Extension, Json, Router};
+use leptos::prelude::provide_context;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::account::{authorize, internal, problem};
+use super::survey_form::MAX_FORM_BYTES;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/kiosks", post(create_enrolment))
+        .route("/kiosks/{id}/revoke", post(revoke))
+        .route("/kiosk/enrol", post(enrol))
+        .route("/kiosk/ratings", post(post_rating_json))
+        .route("/kiosk/rate", post(post_rating_form))
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(Extension(Arc::new(KioskLimiter::default())))
+}
+
+const MANAGERS: [Role; 3] = [
+    Role::ProvinceAdmin,
+    Role::CommuneLeader,
+    Role::CommuneOfficer,
+];
+
+#[derive(Deserialize)]
+struct EnrolmentForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    desk: String,
+    #[serde(default)]
+    label: String,
+}
+
+/// Creates a one-time enrolment code and shows it on the staff page (rendered as the POST's
+/// answer, never put in a URL where history and logs would keep it).
+async fn create_enrolment(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(form): Form<EnrolmentForm>,
+) -> Response {
+    let me = match authorize(&state, &headers, &MANAGERS, Some(&form.csrf)).await {
+        Ok(me) => me,
+        Err(refusal) => return refusal,
+    };
+    let label = match kiosk::parse_label(&form.label) {
+        Ok(label) => label,
+        Err(message) => return problem(StatusCode::UNPROCESSABLE_ENTITY, message),
+    };
+    let desk = match state.store.kiosk_desk(form.desk.trim()).await {
+        Ok(Some(desk)) => desk,
+        Ok(None) => {
+            return problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Không tìm thấy quầy tiếp nhận này.",
+            )
+        }
+        Err(e) => return internal(e),
+    };
+    let commune = match kiosk::managed_commune(&state, &me).await {
+        Ok(commune) => commune,
+        Err(e) => return internal(e),
+    };
+    let allowed = match commune {
+        Ok(None) => true,
+        Ok(Some(mine)) => mine == desk.commune_id,
+        Err(()) => false,
+    };
+    if !allowed {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Ông/bà chỉ được đăng ký máy đánh giá cho quầy của xã mình.",
+        );
+    }
+    let desk_label = format!("{} · {}", desk.commune_name, desk.name);
+    let enrolment = match kiosk::create_enrolment(&state, &me, desk.id, &desk_label, &label).await {
+        Ok(enrolment) => enrolment,
+        Err(e) => return internal(e),
+    };
+    super::render_page_as_get(state, uri, headers, move || {
+        provide_context(enrolment.clone())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let me = match authorize(&state, &headers, &MANAGERS, Some(&form.csrf)).await {
+        Ok(me) => me,
+        Err(refusal) => return refusal,
+    };
+    let not_found = || problem(StatusCode::NOT_FOUND, "Không tìm thấy máy đánh giá.");
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found();
+    };
+    let row = match state.store.kiosk_by_id(id).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return not_found(),
+        Err(e) => return internal(e),
+    };
+    let allowed = match kiosk::managed_commune(&state, &me).await {
+        Ok(Ok(None)) => true,
+        Ok(Ok(Some(mine))) => mine == row.commune_id,
+        Ok(Err(())) => false,
+        Err(e) => return internal(e),
+    };
+    // Not found rather than forbidden: other communes' kiosks are none of this user's business.
+    if !allowed {
+        return not_found();
+    }
+    match state
+        .store
+        .revoke_kiosk(id, me.id, app::store::now_ms())
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return Redirect::to("/kiosks").into_response(),
+        Err(e) => return internal(e),
+    }
+    if let Err(e) = state
+        .store
+        .audit(
+            Some(me.id),
+            &me.username,
+            "kiosk_revoked",
+            &format!("kiosk {id}"),
+            &format!(
+                "desk={} · {} label={}",
+                row.commune_name, row.desk_name, row.label
+            ),
+        )
+        .await
+    {
+        return internal(e);
+    }
+    Redirect::to("/kiosks").into_response()
+}
+
+#[derive(Deserialize)]
+struct EnrolForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// The tablet types its code: on success it gets its cookie and its rating screen.
+async fn enrol(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(form): Form<EnrolForm>,
+) -> Response {
+    let lang = page_lang(&uri);
+    let page = page_uri(lang);
+    let expected = auth::cookie(&headers, ENROL_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !auth::same_token(&form.csrf, expected) {
+        return render_enrol(state, page, headers, EnrolProblem::Expired).await;
+    }
+    match kiosk::enrol(&state, &form.code).await {
+        Ok(Some((_, cookie))) => {
+            let mut response = Redirect::to(&with_lang("/kiosk", lang)).into_response();
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+            response
+        }
+        Ok(None) => render_enrol(state, page, headers, EnrolProblem::InvalidCode).await,
+        Err(e) => internal(e),
+    }
+}
+
+/// Renders `/kiosk` again with the enrolment problem (the page sets the status).
+async fn render_enrol(
+    state: AppState,
+    page: Uri,
+    headers: HeaderMap,
+    enrol_problem: EnrolProblem,
+) -> Response {
+    super::render_page_as_get(state, page, headers, move || provide_context(enrol_problem)).await
+}
+
+fn page_lang(uri: &Uri) -> Lang {
+    uri.query()
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .filter_map(|pair| pair.strip_prefix("lang="))
+        .find_map(Lang::parse)
+        .unwrap_or_default()
+}
+
+fn page_uri(lang: Lang) -> Uri {
+    with_lang("/kiosk", lang)
+        .parse()
+        .expect("a static path is a valid URI")
+}
+
+/// A rating from the kiosk's queue. Answers JSON `{"outcome": "stored" | "duplicate"}` with 200,
+/// or `{"error": …, "message": …}` with a 4xx the tablet acts on (see `KioskRefusal`).
+async fn post_rating_json(
+    State(state): State<AppState>,
+    Extension(limiter): Extension<Arc<KioskLimiter>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let rating: KioskRating = match serde_json::from_slice(&body) {
+        Ok(rating) => rating,
+        Err(_) => {
+            return refusal_json(
+                &KioskRefusal::Invalid("dữ liệu gửi lên không đúng định dạng".into()),
+                Lang::Vi,
+            )
+        }
+    };
+    let kiosk = match kiosk::current_kiosk(&state, &headers).await {
+        Ok(kiosk) => kiosk,
+        Err(_) => return server_failure_json(),
+    };
+    match kiosk::submit_rating(&state, &limiter, kiosk, &rating).await {
+        Ok(KioskOutcome::Stored { duplicate }) => (
+            StatusCode::OK,
+            Json(json!({ "outcome": if duplicate { "duplicate" } else { "stored" } })),
+        )
+            .into_response(),
+        Ok(KioskOutcome::Refused(refusal)) => refusal_json(&refusal, rating.lang),
+        Err(_) => server_failure_json(),
+    }
+}
+
+fn refusal_json(refusal: &KioskRefusal, lang: Lang) -> Response {
+    let status = StatusCode::from_u16(refusal.status()).expect("refusal statuses are valid");
+    let body = Json(json!({
+        "error": format!("{refusal:?}"),
+        "message": refusal.message(lang),
+    }));
+    let mut response = (status, body).into_response();
+    if let KioskRefusal::RateLimited { retry_after_secs } = refusal {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(*retry_after_secs),
+        );
+    }
+    response
+}
+
+fn server_failure_json() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({ "error": "Internal", "message": "Máy chủ đang gặp lỗi; đánh giá sẽ được gửi lại sau." })),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct RatingForm {
+    #[serde(rename = "_key", default)]
+    key: String,
+    #[serde(default)]
+    desk: String,
+    #[serde(default)]
+    lang: String,
+    /// The overall question's id and the level of the face button pressed.
+    #[serde(default)]
+    question: String,
+    #[serde(default)]
+    level: String,
+}
+
+/// The rating screen without JavaScript: one face button posts the overall rating; the answer is
+/// 303 → the screen again, thanking the citizen, so reloading it does not post twice.
+async fn post_rating_form(
+    State(state): State<AppState>,
+    Extension(limiter): Extension<Arc<KioskLimiter>>,
+    headers: HeaderMap,
+    Form(form): Form<RatingForm>,
+) -> Response {
+    let lang = Lang::parse(&form.lang).unwrap_or_default();
+    let Ok(level) = form.level.trim().parse::<u8>() else {
+        return rating_problem(
+            &KioskRefusal::Invalid("vui lòng chọn một mặt cười".into()),
+            lang,
+        );
+    };
+    let rating = KioskRating {
+        key: form.key,
+        desk: form.desk,
+        rated_at: app::store::now_ms(),
+        lang,
+        answers: vec![(form.question, level)],
+    };
+    let kiosk = match kiosk::current_kiosk(&state, &headers).await {
+        Ok(kiosk) => kiosk,
+        Err(e) => return internal(e),
+    };
+    match kiosk::submit_rating(&state, &limiter, kiosk, &rating).await {
+        Ok(KioskOutcome::Stored { .. }) => {
+            let url = with_lang("/kiosk", lang);
+            let sep = if url.contains('?') { '&' } else { '?' };
+            Redirect::to(&format!("{url}{sep}done=1")).into_response()
+        }
+        Ok(KioskOutcome::Refused(refusal)) => rating_problem(&refusal, lang),
+        Err(e) => internal(e),
+    }
+}
+
+fn rating_problem(refusal: &KioskRefusal, lang: Lang) -> Response {
+    let status = StatusCode::from_u16(refusal.status()).expect("refusal statuses are valid");
+    let mut response = problem(status, &refusal.message(lang));
+    if let KioskRefusal::RateLimited { retry_after_secs } = refusal {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(*retry_after_secs),
+        );
+    }
+    response
+}

@@ -1,0 +1,128 @@
+//! A commune leader keeps the dashboard open; a citizen answers at the commune's desk in a second
+//! window; the leader's figures change without a reload.
+
+use app::store::Backend;
+use fantoccini::Locator;
+use hailong_tests::browser::{browser_available, Browser, RunningApp};
+
+async fn live_count(browser: &Browser) -> String {
+    browser
+        .client
+        .find(Locator::Css("tr[data-window='0'] .live-n"))
+        .await
+        .expect("today's figures")
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
+    if !browser_available() {
+        return;
+    }
+    let app = RunningApp::start(Backend::Sqlite).await;
+    server::cli::add_user(
+        &app.state,
+        "leader25195",
+        "Lãnh đạo",
+        "commune_leader",
+        "25195",
+        hailong_tests::PASSWORD,
+    )
+    .await
+    .unwrap();
+    let desk = app
+        .state
+        .store
+        .list_current_desks(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.commune_code == "25195")
+        .unwrap()
+        .public_code;
+    let browser = Browser::start(true).await;
+    let c = &browser.client;
+
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("leader25195")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(hailong_tests::PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button.submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_url(|u| u.ends_with("/commune")).await;
+    // The island is connected to the stream once it marks the table.
+    c.wait()
+        .for_element(Locator::Css("table.live[data-live='true']"))
+        .await
+        .expect("the live figures connect");
+    assert_eq!(live_count(&browser).await, "0");
+    let dashboard = c.window().await.unwrap();
+
+    // A citizen answers in a second window.
+    let citizen = c.new_window(true).await.unwrap();
+    c.switch_to_window(citizen.handle).await.unwrap();
+    c.goto(&app.url(&format!("/q/{desk}"))).await.unwrap();
+    for (question, level) in [
+        ("overall", 5),
+        ("access", 4),
+        ("procedures", 4),
+        ("civil_servants", 5),
+        ("results", 4),
+    ] {
+        c.find(Locator::Css(&format!("label[for='q-{question}-{level}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Css("label[for='q-visits-1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("button.submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_url(|u| u.ends_with("/thanks")).await;
+
+    // Back on the dashboard, never reloaded: the counter shows the answer.
+    c.switch_to_window(dashboard).await.unwrap();
+    let mut count = String::new();
+    for _ in 0..30 {
+        count = live_count(&browser).await;
+        if count == "1" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(count, "1", "the live figures moved within 3 seconds");
+    let share = c
+        .find(Locator::Css("tr[data-window='0'] .live-share"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(share, "100%");
+    browser.close().await;
+}

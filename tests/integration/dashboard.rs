@@ -1,0 +1,550 @@
+//! The commune dashboard, its live stream and the follow-up of unfavourable feedback, driven
+//! through HTTP as a commune leader's browser does.
+
+use std::time::Duration;
+
+use app::store::responses::NewResponse;
+use app::store::Backend;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use hailong_tests::{as_pairs, both_backends, device, key, valid_answers, Session, TestApp};
+use http_body_util::BodyExt;
+use survey_definitions::{Answer, AnswerValue, Lang};
+use tower::ServiceExt;
+
+both_backends!(
+    the_dashboard_figures_match_the_stored_responses,
+    the_live_stream_sends_new_figures_after_a_submission,
+    other_communes_cannot_read_the_dashboard_or_its_stream,
+    a_leader_follows_up_unfavourable_feedback_until_resolved,
+    dossiers_handled_give_each_desk_a_response_rate,
+    an_excluded_response_leaves_the_figures,
+    demo_data_and_dashboard_agree,
+);
+
+const COMMUNE: &str = "25195";
+const DAY_MS: i64 = 86_400_000;
+
+async fn staff(app: &TestApp) {
+    app.add_user("leader25195", "commune_leader", COMMUNE).await;
+    app.add_user("leader25216", "commune_leader", "25216").await;
+    app.add_user("reviewer689", "district_reviewer", "689")
+        .await;
+}
+
+async fn desk_of(app: &TestApp, commune: &str) -> (i64, String) {
+    let desk = app
+        .store()
+        .list_current_desks(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.commune_code == commune)
+        .unwrap();
+    (desk.id, desk.public_code)
+}
+
+fn scale(id: &str, level: u8) -> Answer {
+    Answer {
+        question_id: id.into(),
+        value: AnswerValue::Scale(level),
+    }
+}
+
+/// Stores responses with chosen overall ratings at chosen ages (days before now).
+async fn store_responses(app: &TestApp, desk_id: i64, ratings: &[(u8, i64)]) {
+    let now = app::store::now_ms();
+    let answers: Vec<Vec<Answer>> = ratings
+        .iter()
+        .map(|(overall, _)| vec![scale("overall", *overall), scale("access", 5)])
+        .collect();
+    let keys: Vec<String> = (0..ratings.len())
+        .map(|i| format!("seed-{desk_id}-{i}-{now}"))
+        .collect();
+    let batch: Vec<NewResponse<'_>> = ratings
+        .iter()
+        .zip(&answers)
+        .zip(&keys)
+        .map(|(((_, age), answers), key)| NewResponse {
+            key,
+            desk_id,
+            survey_id: "one-stop-desk",
+            survey_version: 1,
+            lang: Lang::Vi,
+            channel: "qr",
+            dossier_code: None,
+            created_at: now - age * DAY_MS,
+            answers,
+            device_hash: None,
+            client_hash: None,
+            flags: None,
+            answer_digest: None,
+        })
+        .collect();
+    app.store().insert_responses(&batch).await.unwrap();
+}
+
+/// The figures row of a window on the page: (responses, satisfied share).
+fn window(html: &str, index: usize) -> (String, String) {
+    let at = html
+        .find(&format!("data-window=\"{index}\""))
+        .unwrap_or_else(|| panic!("window {index} shown"));
+    let row = &html[at..at + html[at..].find("</tr>").unwrap()];
+    let cell = |class: &str| {
+        let start = row.find(&format!("class=\"num {class}\">")).unwrap() + class.len() + 13;
+        row[start..start + row[start..].find('<').unwrap()].to_string()
+    };
+    (cell("live-n"), cell("live-share"))
+}
+
+async fn dashboard(app: &TestApp, session: &Session) -> String {
+    let page = app.get_as("/commune", Some(&session.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    page.text()
+}
+
+async fn the_dashboard_figures_match_the_stored_responses(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let (desk, _) = desk_of(&app, COMMUNE).await;
+    // Today 3 (2 satisfied), 3 days ago 2 (1), 20 days ago 4 (4), 90 days ago 5 (0).
+    store_responses(
+        &app,
+        desk,
+        &[
+            (5, 0),
+            (4, 0),
+            (1, 0),
+            (5, 3),
+            (2, 3),
+            (4, 20),
+            (4, 20),
+            (5, 20),
+            (5, 20),
+            (1, 90),
+            (1, 90),
+            (2, 90),
+            (2, 90),
+            (3, 90),
+        ],
+    )
+    .await;
+    let (other_desk, _) = desk_of(&app, "25216").await;
+    store_responses(&app, other_desk, &[(1, 0), (1, 0)]).await;
+    let leader = app.login("leader25195").await;
+
+    let html = dashboard(&app, &leader).await;
+
+    assert_eq!(window(&html, 0), ("3".into(), "66,67%".into()), "today");
+    assert_eq!(window(&html, 1), ("5".into(), "60%".into()), "7 days");
+    assert_eq!(window(&html, 2), ("9".into(), "77,78%".into()), "30 days");
+    // The period (the criteria set of today's year) holds every response of this year.
+    let this_year_ago = |age: i64| {
+        app::store::aggregates::vn_day(app::store::now_ms() - age * DAY_MS)
+            >= format!("{}-01-01", &app::store::today_vn()[..4])
+    };
+    let in_period: Vec<i64> = [0, 3, 20, 90]
+        .into_iter()
+        .filter(|a| this_year_ago(*a))
+        .collect();
+    let expected = [(0, 3), (3, 2), (20, 4), (90, 5)]
+        .iter()
+        .filter(|(a, _)| in_period.contains(a))
+        .map(|(_, n)| n)
+        .sum::<i64>();
+    assert_eq!(window(&html, 3).0, expected.to_string(), "period");
+    // SIPAS: 9 answers to "access" in 30 days, all satisfied.
+    assert!(html.contains("Tiếp cận dịch vụ"), "{html:.2000}");
+    assert!(html.contains("<td class=\"num\">100%</td>"));
+    // The trend chart is SVG in the page, one bar per day.
+    assert_eq!(html.matches("<rect").count(), 30);
+    assert!(html.contains("class=\"share-line\""));
+    // Unfavourable ratings (1–2) of 30 days: one today, one 3 days ago.
+    assert!(html.contains("2 chưa giải quyết"), "{html:.3000}");
+}
+
+/// Reads the next server-sent event's data from a streaming body, waiting at most `wait`.
+async fn next_event(body: &mut Body, wait: Duration) -> Option<String> {
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .ok()??;
+        if let Ok(data) = frame.ok()?.into_data() {
+            text.push_str(&String::from_utf8_lossy(&data));
+            if let Some(end) = text.find("\n\n") {
+                let event = &text[..end];
+                if let Some(line) = event.lines().find(|l| l.starts_with("data:")) {
+                    return Some(line["data:".len()..].trim().to_string());
+                }
+                text = text[end + 2..].to_string();
+            }
+        }
+    }
+}
+
+async fn the_live_stream_sends_new_figures_after_a_submission(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let (_, code) = desk_of(&app, COMMUNE).await;
+    let leader = app.login("leader25195").await;
+    let response = app
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/commune/live")
+                .header(header::COOKIE, &leader.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+    let mut body = response.into_body();
+    let first = next_event(&mut body, Duration::from_secs(5))
+        .await
+        .expect("the figures now");
+    let figures: Vec<serde_json::Value> = serde_json::from_str(&first).unwrap();
+    assert_eq!(figures[0]["responses"], 0);
+
+    // A citizen answers at the commune's desk; a response elsewhere sends nothing.
+    let (_, elsewhere) = desk_of(&app, "25216").await;
+    let mut fields = valid_answers(&key(1));
+    fields.retain(|(k, _)| *k != "dossier_code");
+    let sent = app
+        .post_form_as(
+            &format!("/q/{elsewhere}"),
+            &as_pairs(&fields),
+            "10.0.0.1",
+            Some(&device(1)),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    assert!(
+        next_event(&mut body, Duration::from_millis(800))
+            .await
+            .is_none(),
+        "another commune's response is not announced here"
+    );
+    let mut fields = valid_answers(&key(2));
+    fields.retain(|(k, _)| *k != "dossier_code");
+    let sent = app
+        .post_form_as(
+            &format!("/q/{code}"),
+            &as_pairs(&fields),
+            "10.0.0.2",
+            Some(&device(2)),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let update = next_event(&mut body, Duration::from_secs(2))
+        .await
+        .expect("new figures within 2 seconds");
+    let figures: Vec<serde_json::Value> = serde_json::from_str(&update).unwrap();
+    assert_eq!(figures[0]["responses"], 1, "{update}");
+    assert_eq!(figures[0]["satisfied"], "100%");
+}
+
+async fn other_communes_cannot_read_the_dashboard_or_its_stream(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let other = app.login("leader25216").await;
+    let page = app
+        .get_as(&format!("/commune?commune={COMMUNE}"), Some(&other.cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(!page.text().contains("data-window"));
+    let stream = app
+        .get_as(
+            &format!("/commune/live?commune={COMMUNE}"),
+            Some(&other.cookie),
+        )
+        .await;
+    assert_eq!(stream.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get_as("/commune/live", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // The district's reviewer may watch the commune.
+    let reviewer = app.login("reviewer689").await;
+    let page = app
+        .get_as(
+            &format!("/commune?commune={COMMUNE}"),
+            Some(&reviewer.cookie),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("data-window=\"0\""));
+    assert!(
+        !page.text().contains("/commune/followups/"),
+        "only the commune follows up its feedback"
+    );
+}
+
+async fn a_leader_follows_up_unfavourable_feedback_until_resolved(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let (_, code) = desk_of(&app, COMMUNE).await;
+    let mut fields = valid_answers(&key(7));
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            "overall" => *v = "1".into(),
+            "comment" => *v = "Chờ quá lâu, không ai hướng dẫn.".into(),
+            "dossier_code" => *v = String::new(),
+            _ => {}
+        }
+    }
+    let sent = app
+        .post_form_as(
+            &format!("/q/{code}"),
+            &as_pairs(&fields),
+            "10.0.0.3",
+            Some(&device(3)),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let response_id: (i64,) = sqlx::query_as("select max(id) from responses")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    let leader = app.login("leader25195").await;
+    let html = dashboard(&app, &leader).await;
+    assert!(html.contains("1 chưa giải quyết"));
+    assert!(html.contains("data-followup=\"open\""));
+    assert!(html.contains("Chờ quá lâu, không ai hướng dẫn."));
+
+    let path = format!("/commune/followups/{}", response_id.0);
+    let handling = app
+        .post_as(
+            &path,
+            &[
+                ("_csrf", &leader.csrf),
+                ("state", "handling"),
+                (
+                    "note",
+                    "Đã gọi điện xin lỗi, bố trí thêm cán bộ giờ cao điểm",
+                ),
+            ],
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(handling.status, StatusCode::SEE_OTHER);
+    let html = dashboard(&app, &leader).await;
+    assert!(html.contains("data-followup=\"handling\""));
+    assert!(html.contains("Ghi chú xử lý: Đã gọi điện xin lỗi"));
+    assert!(html.contains("1 chưa giải quyết"), "handling is still open");
+
+    let resolved = app
+        .post_as(
+            &path,
+            &[
+                ("_csrf", &leader.csrf),
+                ("state", "resolved"),
+                ("note", "Đã bố trí thêm quầy"),
+            ],
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(resolved.status, StatusCode::SEE_OTHER);
+    assert!(dashboard(&app, &leader).await.contains("0 chưa giải quyết"));
+
+    // Another commune's leader, a bad state, a forged token.
+    let other = app.login("leader25216").await;
+    let refused = app
+        .post_as(
+            &path,
+            &[("_csrf", &other.csrf), ("state", "handling"), ("note", "x")],
+            Some(&other.cookie),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    let bad = app
+        .post_as(
+            &path,
+            &[("_csrf", &leader.csrf), ("state", "deleted"), ("note", "")],
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let forged = app
+        .post_as(
+            &path,
+            &[("_csrf", "x"), ("state", "handling"), ("note", "")],
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let audit = app.store().list_audit(50).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "followup"
+        && a.detail.starts_with("handling «Đã gọi điện xin lỗi")
+        && a.detail.contains("→ resolved «Đã bố trí thêm quầy»")));
+}
+
+async fn dossiers_handled_give_each_desk_a_response_rate(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let (desk, code) = desk_of(&app, COMMUNE).await;
+    store_responses(&app, desk, &[(5, 0), (4, 1)]).await;
+    let leader = app.login("leader25195").await;
+    let today = app::store::today_vn();
+    let posted = app
+        .post_as(
+            "/commune/dossiers",
+            &[
+                ("_csrf", &leader.csrf),
+                ("desk", &desk.to_string()),
+                ("day", &today),
+                ("handled", "8"),
+            ],
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text());
+    let html = dashboard(&app, &leader).await;
+    let at = html.find(&format!("data-desk=\"{code}\"")).unwrap();
+    let row = &html[at..at + html[at..].find("</tr>").unwrap()];
+    assert!(row.contains("<td class=\"num rate\">25%</td>"), "{row}");
+
+    for (day, handled) in [
+        ("2026-13-01", "5"),
+        (today.as_str(), "nhiều"),
+        ("2999-01-01", "1"),
+    ] {
+        let refused = app
+            .post_as(
+                "/commune/dossiers",
+                &[
+                    ("_csrf", &leader.csrf),
+                    ("desk", &desk.to_string()),
+                    ("day", day),
+                    ("handled", handled),
+                ],
+                Some(&leader.cookie),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{day} {handled}"
+        );
+    }
+    let (other_desk, _) = desk_of(&app, "25216").await;
+    let refused = app
+        .post_as(
+            "/commune/dossiers",
+            &[
+                ("_csrf", &leader.csrf),
+                ("desk", &other_desk.to_string()),
+                ("day", &today),
+                ("handled", "3"),
+            ],
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::NOT_FOUND,
+        "not a desk of its commune"
+    );
+}
+
+async fn an_excluded_response_leaves_the_figures(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    app.add_user("admin", "province_admin", "").await;
+    let (_, code) = desk_of(&app, COMMUNE).await;
+    // A filled honeypot flags the response; it still counts until a reviewer excludes it.
+    let mut fields = valid_answers(&key(9));
+    fields.retain(|(k, _)| *k != "dossier_code");
+    fields.push(("website", "http://spam.example".into()));
+    let sent = app
+        .post_form_as(
+            &format!("/q/{code}"),
+            &as_pairs(&fields),
+            "10.0.0.9",
+            Some(&device(9)),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let leader = app.login("leader25195").await;
+    assert_eq!(window(&dashboard(&app, &leader).await, 0).0, "1");
+    let (id,): (i64,) = sqlx::query_as("select max(id) from responses")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    let reviewer = app.login("reviewer689").await;
+    let excluded = app
+        .post_as(
+            &format!("/review/responses/{id}"),
+            &[("_csrf", &reviewer.csrf), ("decision", "exclude")],
+            Some(&reviewer.cookie),
+        )
+        .await;
+    assert_eq!(
+        excluded.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        excluded.text()
+    );
+    let html = dashboard(&app, &leader).await;
+    assert_eq!(
+        window(&html, 0).0,
+        "0",
+        "excluded responses leave the figures"
+    );
+    assert!(
+        html.contains("đã loại khỏi kết quả"),
+        "and are listed as excluded"
+    );
+    let included = app
+        .post_as(
+            &format!("/review/responses/{id}"),
+            &[("_csrf", &reviewer.csrf), ("decision", "include")],
+            Some(&reviewer.cookie),
+        )
+        .await;
+    assert_eq!(included.status, StatusCode::SEE_OTHER);
+    assert_eq!(window(&dashboard(&app, &leader).await, 0).0, "1");
+}
+
+async fn demo_data_and_dashboard_agree(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    server::demo::seed(
+        app.store(),
+        &server::demo::DemoOptions {
+            days: 40,
+            per_day: 3.0,
+            seed: 5,
+        },
+    )
+    .await
+    .unwrap();
+    let commune = app.store().commune_by_code(COMMUNE).await.unwrap().unwrap();
+    let from = app::store::aggregates::day_minus(&app::store::today_vn(), 29);
+    let from_ms = app::assessment::vn_midnight_ms(&from).unwrap();
+    let (responses, satisfied): (i64, i64) = sqlx::query_as(
+        "select count(*), coalesce(sum(case when o.value_int >= 4 then 1 else 0 end), 0) \
+         from responses r join desks d on d.id = r.desk_id \
+         left join answers o on o.response_id = r.id and o.question_id = 'overall' \
+         where d.commune_id = $1 and r.created_at >= $2",
+    )
+    .bind(commune.id)
+    .bind(from_ms)
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap();
+    assert!(responses > 20);
+    let leader = app.login("leader25195").await;
+    let (n, share) = window(&dashboard(&app, &leader).await, 2);
+    assert_eq!(n, responses.to_string());
+    let expected = scoring::Share::from_ratio(satisfied as u64, responses as u64)
+        .unwrap()
+        .percent(Lang::Vi);
+    assert_eq!(share, expected);
+}
