@@ -49,3 +49,5 @@ create table desk_dossiers (
 -- responses, and without these the database reads every response of the commune to find them.
 create index answers_comments on answers (response_id) where question_id = 'comment' and value_text is not null;
 create index responses_flagged on responses (desk_id, created_at) where flags is not null;
+-- Unfavourable overall ratings (1–2), which the commune follows up.
+create index answers_unfavourable on answers (response_id) where question_id = 'overall' and value_int <= 2;

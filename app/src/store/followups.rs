@@ -100,7 +100,8 @@ impl Store {
     }
 
     /// Unfavourable ratings (overall 1–2) and comments since `since_ms`: open unfavourable ones
-    /// first, then newest first. Excluded responses are left out.
+    /// first, then newest first. Excluded responses are left out. Both kinds are found through
+    /// their own small indexes (migration 0006), so the cost follows the period, not the history.
     pub async fn feedback_items(
         &self,
         commune_id: i64,
@@ -113,11 +114,14 @@ impl Store {
                c.value_text as comment, f.state, f.note \
              from responses r join desks d on d.id = r.desk_id \
              left join answers o on o.response_id = r.id and o.question_id = $2 \
-             left join answers c on c.response_id = r.id and c.value_text is not null \
-               and c.question_id = 'comment' \
+             left join answers c on c.response_id = r.id and c.question_id = 'comment' \
+               and c.value_text is not null \
              left join followups f on f.response_id = r.id \
              where d.commune_id = $1 and r.created_at >= $3 and r.excluded = 0 \
-               and (o.value_int <= 2 or c.value_text is not null) \
+               and (exists (select 1 from answers u where u.response_id = r.id \
+                      and u.question_id = 'overall' and u.value_int <= 2) \
+                    or exists (select 1 from answers k where k.response_id = r.id \
+                      and k.question_id = 'comment' and k.value_text is not null)) \
              order by case when o.value_int <= 2 and (f.state is null or f.state <> 'resolved') \
                then 0 else 1 end, r.created_at desc, r.id desc limit $4",
         )
@@ -133,18 +137,18 @@ impl Store {
     pub async fn open_followups(
         &self,
         commune_id: i64,
-        overall_question: &str,
+        _overall_question: &str,
         since_ms: i64,
     ) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as(
             "select count(*) from responses r join desks d on d.id = r.desk_id \
-             join answers o on o.response_id = r.id and o.question_id = $2 \
              left join followups f on f.response_id = r.id \
-             where d.commune_id = $1 and r.created_at >= $3 and r.excluded = 0 \
-               and o.value_int <= 2 and (f.state is null or f.state <> 'resolved')",
+             where d.commune_id = $1 and r.created_at >= $2 and r.excluded = 0 \
+               and exists (select 1 from answers u where u.response_id = r.id \
+                 and u.question_id = 'overall' and u.value_int <= 2) \
+               and (f.state is null or f.state <> 'resolved')",
         )
         .bind(commune_id)
-        .bind(overall_question)
         .bind(since_ms)
         .fetch_one(&self.pool)
         .await?;
