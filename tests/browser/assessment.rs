@@ -5,30 +5,6 @@ use app::store::Backend;
 use fantoccini::Locator;
 use hailong_tests::browser::{browser_available, Browser, RunningApp};
 
-async fn sign_in(browser: &Browser, app: &RunningApp, username: &str) {
-    let c = &browser.client;
-    c.goto(&app.url("/login")).await.unwrap();
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys(username)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(hailong_tests::PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("button.submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser.wait_url(|u| u.ends_with("/commune")).await;
-}
-
 async fn click_button(browser: &Browser, value: &str) {
     browser
         .client
@@ -86,7 +62,7 @@ async fn an_officer_enters_the_self_assessment_and_the_leader_submits_it() {
     let c = &browser.client;
 
     // The officer opens the dossier from the menu and fills every criterion the commune enters.
-    sign_in(&browser, &app, "officer25195").await;
+    browser.sign_in(&app, "officer25195").await;
     c.find(Locator::LinkText("Tự đánh giá"))
         .await
         .unwrap()
@@ -140,7 +116,7 @@ async fn an_officer_enters_the_self_assessment_and_the_leader_submits_it() {
         .await
         .unwrap();
     browser.wait_url(|u| u.ends_with("/login")).await;
-    sign_in(&browser, &app, "leader25195").await;
+    browser.sign_in(&app, "leader25195").await;
     c.goto(&app.url("/assessment")).await.unwrap();
     let points = c
         .find(Locator::Css("[id='points.c5.initiatives']"))

@@ -22,16 +22,7 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
         return;
     }
     let app = RunningApp::start(Backend::Sqlite).await;
-    server::cli::add_user(
-        &app.state,
-        "leader25195",
-        "Lãnh đạo",
-        "commune_leader",
-        "25195",
-        hailong_tests::PASSWORD,
-    )
-    .await
-    .unwrap();
+    app.add_user("leader25195", "commune_leader", "25195").await;
     let desk = app
         .state
         .store
@@ -45,25 +36,7 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
     let browser = Browser::start(true).await;
     let c = &browser.client;
 
-    c.goto(&app.url("/login")).await.unwrap();
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("leader25195")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(hailong_tests::PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("button.submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.sign_in(&app, "leader25195").await;
     browser.wait_url(|u| u.ends_with("/commune")).await;
     // The island is connected to the stream once it marks the table.
     c.wait()

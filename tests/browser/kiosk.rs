@@ -116,34 +116,12 @@ async fn kiosk_ratings_wait_offline_and_are_sent_once_when_the_network_returns()
         return;
     }
     let app = RunningApp::start(Backend::Sqlite).await;
-    server::cli::add_user(
-        &app.state,
-        "leader25195",
-        "Nguyễn Văn A",
-        "commune_leader",
-        "25195",
-        hailong_tests::PASSWORD,
-    )
-    .await
-    .unwrap();
+    app.add_user("leader25195", "commune_leader", "25195").await;
     let browser = Browser::start(true).await;
     let c = &browser.client;
 
     // The leader creates an enrolment code on the staff page...
-    c.goto(&app.url("/login")).await.unwrap();
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("leader25195")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(hailong_tests::PASSWORD)
-        .await
-        .unwrap();
-    click(c, "button.submit").await;
+    browser.sign_in(&app, "leader25195").await;
     browser.wait_url(|u| u.ends_with("/commune")).await;
     c.goto(&app.url("/kiosks")).await.unwrap();
     c.find(Locator::Id("kiosk-label"))

@@ -22,6 +22,13 @@ pub struct RunningApp {
 }
 
 impl RunningApp {
+    /// A staff user with the tests' password, created as `hailong user add` does.
+    pub async fn add_user(&self, username: &str, role: &str, unit: &str) {
+        server::cli::add_user(&self.state, username, username, role, unit, crate::PASSWORD)
+            .await
+            .expect("create user");
+    }
+
     pub async fn start(backend: Backend) -> RunningApp {
         let pkg = site_root().join("pkg/hailong_bg.wasm");
         assert!(
@@ -103,6 +110,30 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// Signs `username` in through the sign-in form, as staff do, and waits for their home page.
+    pub async fn sign_in(&self, app: &RunningApp, username: &str) {
+        use fantoccini::Locator;
+        let c = &self.client;
+        c.goto(&app.url("/login"))
+            .await
+            .expect("open the sign-in page");
+        for (id, value) in [("username", username), ("password", crate::PASSWORD)] {
+            c.find(Locator::Id(id))
+                .await
+                .expect("sign-in field")
+                .send_keys(value)
+                .await
+                .expect("type");
+        }
+        c.find(Locator::Css("button.submit"))
+            .await
+            .expect("sign-in button")
+            .click()
+            .await
+            .expect("sign in");
+        self.wait_url(|u| !u.contains("/login")).await;
+    }
+
     /// Starts Chromium as a phone-sized window; `javascript: false` disables scripts entirely,
     /// as on a phone where the WASM never loads.
     pub async fn start(javascript: bool) -> Browser {
