@@ -665,7 +665,11 @@ async fn the_command_line_imports_scores_then_scores_and_verifies_a_period(backe
         .join("target")
         .join("test-files");
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(format!("par-{}.csv", key(u64::from(std::process::id()))));
+    // Both backends' variants run at once in this process: each needs its own file.
+    let file = dir.join(format!(
+        "par-{}-{backend:?}.csv",
+        key(u64::from(std::process::id()))
+    ));
 
     // A bad line refuses the whole file, naming the line.
     std::fs::write(
