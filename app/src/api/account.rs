@@ -116,6 +116,34 @@ pub async fn request_user(state: &AppState) -> Result<Option<Me>, AppError> {
     crate::auth::current_user(state, &headers).await
 }
 
+/// The commune `me` asks for (their own when `code` is absent or empty) if they may see it:
+/// commune users their own, a district reviewer its district's, the province admin any. `None`
+/// for an unknown commune or one that is not theirs, which pages and routes answer with 403.
+#[cfg(feature = "ssr")]
+pub async fn visible_commune(
+    state: &AppState,
+    me: &Me,
+    code: Option<&str>,
+) -> Result<Option<crate::store::overview::CommuneRow>, AppError> {
+    let code = match (code.filter(|c| !c.is_empty()), me.role) {
+        (Some(code), _) => code.to_string(),
+        (None, Role::CommuneLeader | Role::CommuneOfficer) => {
+            me.unit_code.clone().unwrap_or_default()
+        }
+        (None, _) => return Ok(None),
+    };
+    let store = &state.store;
+    let Some(row) = store.commune_by_code(&code).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let unit = store
+        .user_by_id(me.id)
+        .await
+        .map_err(internal)?
+        .and_then(|u| u.unit_id);
+    Ok(crate::auth::can_see_commune(me.role, unit, row.id, row.district_id).then_some(row))
+}
+
 /// The user if signed in with one of `roles`, else the refusal the page should show.
 #[cfg(feature = "ssr")]
 async fn require(state: &AppState, roles: &[Role]) -> Result<Result<Me, Access<()>>, AppError> {
@@ -159,22 +187,10 @@ pub async fn get_commune_overview(
         Ok(me) => me,
         Err(refusal) => return Ok(refuse(refusal)),
     };
-    let code = match (&commune, me.role) {
-        (Some(code), _) => code.clone(),
-        (None, Role::CommuneLeader | Role::CommuneOfficer) => {
-            me.unit_code.clone().unwrap_or_default()
-        }
-        (None, _) => return Ok(Access::Forbidden),
+    let Some(row) = visible_commune(&state, &me, commune.as_deref()).await? else {
+        return Ok(Access::Forbidden);
     };
     let store = &state.store;
-    let Some(row) = store.commune_by_code(&code).await.map_err(internal)? else {
-        return Ok(Access::Forbidden);
-    };
-    let user = store.user_by_id(me.id).await.map_err(internal)?;
-    let my_unit = user.and_then(|u| u.unit_id);
-    if !crate::auth::can_see_commune(me.role, my_unit, row.id, row.district_id) {
-        return Ok(Access::Forbidden);
-    }
     let desks = store
         .list_current_desks(None)
         .await

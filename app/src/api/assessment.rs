@@ -255,23 +255,12 @@ mod ssr {
         commune: Option<&str>,
         criteria: Option<&str>,
     ) -> Result<Result<Dossier<'a>, Access<()>>, AppError> {
-        let code = match (commune.filter(|c| !c.is_empty()), me.role) {
-            (Some(code), _) => code.to_string(),
-            (None, Role::CommuneLeader | Role::CommuneOfficer) => {
-                me.unit_code.clone().unwrap_or_default()
-            }
-            (None, _) => return Ok(Err(Access::Forbidden)),
-        };
         let Some(set) = pick_criteria(state, criteria) else {
             return Ok(Err(Access::Forbidden));
         };
-        let Some(row) = state.store.commune_by_code(&code).await.map_err(internal)? else {
+        let Some(row) = crate::api::account::visible_commune(state, me, commune).await? else {
             return Ok(Err(Access::Forbidden));
         };
-        let unit = my_unit(state, me).await?;
-        if !crate::auth::can_see_commune(me.role, unit, row.id, row.district_id) {
-            return Ok(Err(Access::Forbidden));
-        }
         let assessment = state
             .store
             .ensure_assessment(row.id, &set.id, set.version)

@@ -347,25 +347,14 @@ mod ssr {
 /// The dashboard of a commune: its own for commune users; any they oversee for reviewers.
 #[server]
 pub async fn get_dashboard(commune: Option<String>) -> Result<Access<Dashboard>, AppError> {
-    use crate::roles::Role;
     let state = expect_context::<AppState>();
     let Some(me) = crate::api::account::request_user(&state).await? else {
         return Ok(Access::SignInRequired);
     };
-    let code = match (commune.filter(|c| !c.is_empty()), me.role) {
-        (Some(code), _) => code,
-        (None, Role::CommuneLeader | Role::CommuneOfficer) => {
-            me.unit_code.clone().unwrap_or_default()
-        }
-        (None, _) => return Ok(Access::Forbidden),
-    };
-    let Some(row) = state.store.commune_by_code(&code).await.map_err(internal)? else {
+    let Some(row) = crate::api::account::visible_commune(&state, &me, commune.as_deref()).await?
+    else {
         return Ok(Access::Forbidden);
     };
-    let unit = crate::api::assessment::my_unit(&state, &me).await?;
-    if !crate::auth::can_see_commune(me.role, unit, row.id, row.district_id) {
-        return Ok(Access::Forbidden);
-    }
     Ok(Access::Granted(
         dashboard(&state, me, row.id, row.code).await?,
     ))

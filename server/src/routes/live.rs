@@ -45,20 +45,9 @@ async fn visible_commune(
     me: &Me,
     code: &str,
 ) -> Result<Option<CommuneRow>, Response> {
-    let code = match (code.is_empty(), me.role) {
-        (false, _) => code.to_string(),
-        (true, Role::CommuneLeader | Role::CommuneOfficer) => {
-            me.unit_code.clone().unwrap_or_default()
-        }
-        (true, _) => return Ok(None),
-    };
-    let Some(row) = state.store.commune_by_code(&code).await.map_err(internal)? else {
-        return Ok(None);
-    };
-    let unit = app::api::assessment::my_unit(state, me)
+    app::api::account::visible_commune(state, me, Some(code))
         .await
-        .map_err(internal)?;
-    Ok(auth::can_see_commune(me.role, unit, row.id, row.district_id).then_some(row))
+        .map_err(internal)
 }
 
 /// `GET /commune/live?commune=CODE`: the figures now, then again within a moment of every
