@@ -50,32 +50,8 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
     let citizen = c.new_window(true).await.unwrap();
     c.switch_to_window(citizen.handle).await.unwrap();
     c.goto(&app.url(&format!("/q/{desk}"))).await.unwrap();
-    for (question, level) in [
-        ("overall", 5),
-        ("access", 4),
-        ("procedures", 4),
-        ("civil_servants", 5),
-        ("results", 4),
-    ] {
-        c.find(Locator::Css(&format!("label[for='q-{question}-{level}']")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-    }
-    c.find(Locator::Css("label[for='q-visits-1']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("button.submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    crate::answer_the_survey(&browser).await;
+    crate::submit(&browser).await;
     browser.wait_url(|u| u.ends_with("/thanks")).await;
 
     // Back on the dashboard, never reloaded: the counter shows the answer.
