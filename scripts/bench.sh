@@ -8,19 +8,23 @@
 #   - idle memory and start-up time of `hailong serve`
 # Usage: scripts/bench.sh [--quick]   (--quick: 3 s runs instead of 30 s, for smoke checks)
 # Uses target/release/hailong when it exists (scripts/build.sh); the debug binary is much slower.
+# Both, and the site, are looked for under CARGO_TARGET_DIR when it is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 duration=30s
 [ "${1:-}" = "--quick" ] && duration=3s
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -qq wrk >/dev/null; }
-bin=target/release/hailong
+target=${CARGO_TARGET_DIR:-target}
+bin=$target/release/hailong
 if [ ! -x "$bin" ]; then
-  bin=target/debug/hailong
+  bin=$target/debug/hailong
   [ -x "$bin" ] || cargo build -q -p server --bin hailong
   echo "NOTE: using the debug binary; run scripts/build.sh for representative figures"
 fi
-[ -f target/site/pkg/hailong_bg.wasm ] || scripts/build-site.sh >/dev/null
+site=$target/site
+[ -f "$site/hash.txt" ] || scripts/build-site.sh >/dev/null
+export HAILONG_SITE_ROOT="$site"
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(date -u +%Y-%m-%d), $bin"
 echo
@@ -78,11 +82,11 @@ for backend in sqlite postgres; do
     start_server
     code=$(head -n1 "$tmp/codes")
     curl -s "http://127.0.0.1:$port/q/$code" > "$tmp/page.html"
-    cp "$tmp/page.html" target/site/bench-static.html
+    cp "$tmp/page.html" "$site/bench-static.html"
     echo "== survey page rendering vs a static file of the same size ($(wc -c < "$tmp/page.html") bytes), 50 clients"
     echo "  page:   $(wrk -t2 -c50 -d"$duration" -s scripts/bench/get.lua "http://127.0.0.1:$port/q/$code" | grep '^RESULT')"
     echo "  static: $(wrk -t2 -c50 -d"$duration" -s scripts/bench/get.lua "http://127.0.0.1:$port/bench-static.html" | grep '^RESULT')"
-    rm -f target/site/bench-static.html
+    rm -f "$site/bench-static.html"
     stop_server
   else
     psql -q -h 127.0.0.1 -U postgres -c "drop database $db with (force)" >/dev/null

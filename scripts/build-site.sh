@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the browser side into target/site: the hydration WASM and its JS glue, the CSS and
 # public files, each also precompressed (.br, .gz) for the server to send as is.
+# Every file of pkg/ carries a hash of its content in its name (hailong.<hash>.css), listed in
+# site/hash.txt, which the server reads at start-up (app/src/assets.rs): browsers may keep such a
+# file for a year, since the next build that changes it also renames it.
 #   scripts/build-site.sh           release WASM, optimised with wasm-opt -Oz (what ships)
 #   scripts/build-site.sh --debug   unoptimised, quicker to build
 set -euo pipefail
@@ -17,23 +20,46 @@ cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features \
   --features hydrate --profile "$profile"
 
 rm -rf "$site"
-mkdir -p "$site/pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name hailong \
+pkg=$site/pkg
+mkdir -p "$pkg"
+wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name hailong \
   "$out_dir/app.wasm"
 if [ "$profile" != dev ]; then
   .tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$site/pkg/hailong_bg.wasm" -o "$site/pkg/hailong_bg.wasm"
+    "$pkg/hailong_bg.wasm" -o "$pkg/hailong_bg.wasm"
 fi
-cp app/style/main.css "$site/pkg/hailong.css"
+cp app/style/main.css "$pkg/hailong.css"
 # The kiosk screen's own script and style, loaded by its pages only (see app/src/pages/kiosk.rs).
-cp app/style/kiosk.css "$site/pkg/kiosk.css"
-cp app/script/kiosk.js "$site/pkg/kiosk.js"
+cp app/style/kiosk.css "$pkg/kiosk.css"
+cp app/script/kiosk.js "$pkg/kiosk.js"
 # The commune dashboard's live figures (see app/src/pages/dashboard.rs).
-cp app/script/dashboard.js "$site/pkg/dashboard.js"
+cp app/script/dashboard.js "$pkg/dashboard.js"
 if [ -d app/public ] && [ -n "$(ls -A app/public)" ]; then cp -r app/public/. "$site/"; fi
 
-for f in "$site"/pkg/*.js "$site"/pkg/*.wasm "$site"/pkg/*.css; do
+# Renames pkg/NAME to NAME-without-extension.HASH.EXTENSION (HASH: the first 16 hex digits of the
+# content's SHA-256) and lists it in the manifest as "KEY: HASH"; the new name is left in $hashed.
+manifest=$site/hash.txt
+hash_name() {
+  local key=$1 name=$2 hash
+  hash=$(sha256sum "$pkg/$name" | cut -c1-16)
+  hashed=${name%.*}.$hash.${name##*.}
+  mv "$pkg/$name" "$pkg/$hashed"
+  printf '%s: %s\n' "$key" "$hash" >>"$manifest"
+}
+# The keys js, wasm and css and the names hailong.HASH.{js,wasm} are what Leptos's
+# HydrationScripts expects (cargo-leptos's hash-files layout). The WASM is named first, so that
+# the glue's own reference to it (used when no path is given) names the hashed file and the
+# glue's hash covers that name.
+mv "$pkg/hailong_bg.wasm" "$pkg/hailong.wasm"
+hash_name wasm hailong.wasm
+sed -i "s/hailong_bg\.wasm/$hashed/g" "$pkg/hailong.js"
+hash_name js hailong.js
+hash_name css hailong.css
+for name in kiosk.css kiosk.js dashboard.js; do hash_name "$name" "$name"; done
+
+for f in "$pkg"/*.js "$pkg"/*.wasm "$pkg"/*.css; do
   gzip -9 -k -f "$f"
   brotli -q 11 -f "$f"
 done
-ls -l "$site/pkg"
+cat "$manifest"
+ls -l "$pkg"

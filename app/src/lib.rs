@@ -8,6 +8,7 @@
 pub mod abuse;
 pub mod api;
 pub mod assessment;
+pub mod assets;
 #[cfg(feature = "ssr")]
 pub mod auth;
 pub mod components;
@@ -65,7 +66,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="main-css" href="/pkg/hailong.css" />
+        <Stylesheet id="main-css" href=assets::asset_url("hailong.css") />
         <Title text="Hài Lòng" />
         <Router>
             <Routes fallback=pages::not_found::NotFoundPage>

@@ -57,6 +57,8 @@ pub struct AppState {
     pub writer: crate::writer::ResponseWriter,
     /// Newly stored responses, for the live dashboards.
     pub live: crate::live::LiveHub,
+    /// The names the files of `pkg/` are served under.
+    pub assets: Arc<crate::assets::Assets>,
 }
 
 impl AppState {

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod assessment;
+pub mod assets;
 pub mod exports;
 pub mod health;
 pub mod kiosk;

@@ -5,21 +5,22 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use app::abuse::Limiters;
+use app::assets::Assets;
 use app::state::{AppState, Settings};
 use app::store::Store;
 use app::{shell, App};
-use axum::http::{header, HeaderValue};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use survey_definitions::{load_dir, load_units_dir, CriteriaSet, Definitions};
 use tower_http::compression::CompressionLayer;
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::Config;
 use crate::routes;
+
+/// The stem of the wasm-bindgen output and the main stylesheet in `pkg/` (`scripts/build-site.sh`).
+const OUTPUT_NAME: &str = "hailong";
 
 /// Definitions read from disk and validated; any error names the file, field and line.
 pub fn load_definitions(config: &Config) -> anyhow::Result<Definitions> {
@@ -90,9 +91,10 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 /// Everything a request needs, built from the configuration.
 pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let (definitions, criteria) = load_definitions_and_criteria(config)?;
+    let assets = Assets::load(&config.site_root, OUTPUT_NAME)?;
     let store = open_store(config).await?;
     audit_definition_versions(&store, &definitions).await?;
-    Ok(state_with(config, store, definitions, criteria))
+    Ok(state_with(config, store, definitions, criteria, assets))
 }
 
 /// Records in the audit log when the set of survey versions in force changes.
@@ -128,12 +130,23 @@ pub fn state_with(
     store: Store,
     definitions: Definitions,
     criteria: Vec<CriteriaSet>,
+    assets: Assets,
 ) -> AppState {
+    // With a manifest, Leptos's `HydrationScripts` links the hashed JS and WASM it lists. Leptos
+    // reads the file again for every page; `assets` keeps what it read at start-up, so rebuilding
+    // the site under a running server needs a restart either way.
     let leptos_options = LeptosOptions::builder()
-        .output_name("hailong")
+        .output_name(OUTPUT_NAME)
         .site_root(config.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
+        .hash_files(assets.manifest().is_some())
+        .hash_file(
+            assets
+                .manifest()
+                .map_or(app::assets::MANIFEST.into(), |m| m.display().to_string())
+                .into(),
+        )
         .build();
     let live = app::live::LiveHub::default();
     if store.backend() == app::store::Backend::Postgres {
@@ -155,25 +168,16 @@ pub fn state_with(
         salts: Default::default(),
         writer: app::writer::ResponseWriter::start(store.clone(), live.clone()),
         live,
+        assets: Arc::new(assets),
     }
 }
 
 /// The whole application router.
 pub fn build_router(state: AppState) -> Router {
     let page_routes = generate_route_list(App);
-    let pkg_dir = std::path::Path::new(&*state.leptos_options.site_root).join("pkg");
+    let site_root = std::path::Path::new(&*state.leptos_options.site_root);
+    let pkg = routes::assets::router(site_root, state.assets.clone());
     let options = state.leptos_options.clone();
-    // Built assets keep their names across builds, so browsers revalidate them after a day.
-    let pkg = Router::new()
-        .fallback_service(
-            ServeDir::new(pkg_dir)
-                .precompressed_br()
-                .precompressed_gzip(),
-        )
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=86400"),
-        ));
     Router::new()
         .route("/health", get(routes::health::health))
         .route("/q/{code}/qr.svg", get(routes::qr::qr_svg))
@@ -190,6 +194,10 @@ pub fn build_router(state: AppState) -> Router {
         })
         .nest("/pkg", pkg)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::account::problem_pages,
+        ))
         // Pages are compressed on the fly (a survey page shrinks about 5×); precompressed assets
         // already carry a Content-Encoding and pass through untouched.
         .layer(CompressionLayer::new())

@@ -204,6 +204,10 @@ async fn a_commune_leader_enrols_a_kiosk_for_their_own_communes_desks_only(backe
     assert_eq!(screen.status, StatusCode::OK);
     let html = screen.text();
     assert!(html.contains("kiosk-face") && html.contains(&own), "{html}");
+    for asset in ["kiosk.css", "kiosk.js"] {
+        let url = app.state.assets.url(asset);
+        assert!(html.contains(&url), "the screen links {url}");
+    }
     assert!(
         html.contains("Nhìn chung, ông/bà hài lòng"),
         "the survey's overall question"

@@ -4,6 +4,7 @@
 mod abuse;
 mod accounts;
 mod assessment;
+mod assets;
 mod cli;
 mod dashboard;
 mod definitions;

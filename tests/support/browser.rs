@@ -30,11 +30,11 @@ impl RunningApp {
     }
 
     pub async fn start(backend: Backend) -> RunningApp {
-        let pkg = site_root().join("pkg/hailong_bg.wasm");
+        let manifest = site_root().join(app::assets::MANIFEST);
         assert!(
-            pkg.exists(),
+            manifest.exists(),
             "{} is missing: build the site first (scripts/test.sh does)",
-            pkg.display()
+            manifest.display()
         );
         let db = TestDb::create(backend).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

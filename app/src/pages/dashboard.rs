@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::api::dashboard::{Dashboard, DeskFigure, FeedbackItem, Figures, TrendDay};
+use crate::assets::asset_url;
 
 /// Today / 7 days / 30 days / period figures; `dashboard.js` keeps them current.
 #[component]
@@ -39,7 +40,7 @@ fn LiveFigures(commune: String, initial: Vec<Figures>) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
-        <script src="/pkg/dashboard.js" defer></script>
+        <script src=asset_url("dashboard.js") defer></script>
     }
     .into_any()
 }

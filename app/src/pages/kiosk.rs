@@ -15,6 +15,7 @@ use crate::api::kiosk::{
     get_kiosk_page, get_kiosks_page, EnrolProblem, KioskPageData, KioskRefusal, KioskScreenData,
     KioskStatus, KiosksPageData, NewEnrolment,
 };
+use crate::assets::asset_url;
 use crate::components::{set_status, AccountBar, DocumentLang, LangSwitch, Refusal, ServerFailure};
 use crate::i18n::{use_lang, with_lang};
 use crate::pages::survey::FaceSymbols;
@@ -85,7 +86,7 @@ pub fn KioskPage() -> impl IntoView {
     let page = Resource::new(|| (), |_| get_kiosk_page());
     view! {
         <DocumentLang lang />
-        <Stylesheet id="kiosk-css" href="/pkg/kiosk.css" />
+        <Stylesheet id="kiosk-css" href=asset_url("kiosk.css") />
         <Suspense>
             {move || Suspend::new(async move {
                 let lang = lang.get();
@@ -260,7 +261,7 @@ fn KioskScreen(data: KioskScreenData, lang: Lang, done: bool) -> impl IntoView {
                 </p>
                 <p class="kiosk-queue" data-pending="0" data-waiting=t.waiting></p>
             </div>
-            <script src="/pkg/kiosk.js" defer></script>
+            <script src=asset_url("kiosk.js") defer></script>
         </main>
     }
 }
@@ -270,7 +271,7 @@ fn KioskScreen(data: KioskScreenData, lang: Lang, done: bool) -> impl IntoView {
 pub fn KiosksPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| get_kiosks_page());
     view! {
-        <Stylesheet id="kiosk-css" href="/pkg/kiosk.css" />
+        <Stylesheet id="kiosk-css" href=asset_url("kiosk.css") />
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {

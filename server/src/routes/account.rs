@@ -3,13 +3,16 @@
 //! hiding a link is not authorization.
 
 use app::api::account::local_time;
+use app::assets::Assets;
 use app::auth::{self, LOGIN_CSRF_COOKIE};
 use app::pages::login::LoginProblem;
 use app::roles::{Me, Role};
 use app::state::AppState;
 use app::store::StoreError;
-use axum::extract::{ConnectInfo, Form, OriginalUri, Path, State};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Form, OriginalUri, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -28,23 +31,45 @@ pub fn router() -> Router<AppState> {
         .route("/review/responses/{id}", post(review_response))
 }
 
+/// A refused staff form, waiting for [`problem_pages`] to render it: the page links the hashed
+/// stylesheet, whose name lives in the state that the many callers of [`problem`] do not have.
+#[derive(Clone, Debug)]
+struct Problem(String);
+
 /// A plain error page for staff forms (their pages are in Vietnamese).
 pub(crate) fn problem(status: StatusCode, message: &str) -> Response {
-    let html = format!(
+    let mut response =
+        (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")]).into_response();
+    response
+        .extensions_mut()
+        .insert(Problem(message.to_string()));
+    response
+}
+
+/// Writes the page of every [`problem`] response passing through.
+pub async fn problem_pages(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if let Some(Problem(message)) = response.extensions_mut().remove::<Problem>() {
+        *response.body_mut() = Body::from(problem_html(&state.assets, &message));
+    }
+    response
+}
+
+fn problem_html(assets: &Assets, message: &str) -> String {
+    format!(
         "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Hài Lòng</title><link rel=\"stylesheet\" href=\"/pkg/hailong.css\"></head>\
+         <title>Hài Lòng</title><link rel=\"stylesheet\" href=\"{}\"></head>\
          <body><main class=\"page narrow\"><p class=\"form-error\" role=\"alert\">{}</p>\
          <p><a href=\"javascript:history.back()\">Quay lại</a> · <a href=\"/login\">Đăng nhập</a></p>\
          </main></body></html>",
+        assets.url("hailong.css"),
         escape(message)
-    );
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        html,
     )
-        .into_response()
 }
 
 fn escape(text: &str) -> String {

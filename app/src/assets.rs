@@ -1,0 +1,221 @@
+//! The names the files of `pkg/` are served under.
+//!
+//! `scripts/build-site.sh` puts a hash of each file's content in its name (`hailong.css` becomes
+//! `hailong.3f9a1c2b5d7e0f46.css`) and lists the hashes in `hash.txt` at the site root, in the
+//! format cargo-leptos writes and Leptos's `HydrationScripts` reads: `js`, `wasm` and `css` stand
+//! for the wasm-bindgen output and the main stylesheet, any other key is a file name
+//! (`kiosk.js: …`). A new build gives a changed file a new name, so the server can let browsers
+//! keep hashed files for a year without asking again. Without `hash.txt` (no site built, or a
+//! cargo-leptos build) every file keeps its plain name and nothing breaks.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Where the manifest lives, relative to the site root (Leptos's default `hash_file`).
+pub const MANIFEST: &str = "hash.txt";
+
+/// Where `pkg/` is served, as `LeptosOptions::site_pkg_dir` says.
+const PKG_URL: &str = "/pkg";
+
+/// Why a manifest could not be used; the server refuses to start rather than link missing files.
+#[derive(Debug, thiserror::Error)]
+pub enum AssetsError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+/// The served name of every hashed file, read once at start-up.
+#[derive(Clone, Debug, Default)]
+pub struct Assets {
+    /// Plain file name (`kiosk.css`) → served file name (`kiosk.0123456789abcdef.css`).
+    served: HashMap<String, String>,
+    /// The manifest they come from, absolute: Leptos joins `hash_file` to the directory of the
+    /// running executable, which an absolute path replaces.
+    manifest: Option<PathBuf>,
+}
+
+impl Assets {
+    /// Reads `site_root/hash.txt`; plain names when it does not exist. `output_name` is the
+    /// stem of the wasm-bindgen output and the main stylesheet (`hailong`).
+    pub fn load(site_root: &Path, output_name: &str) -> Result<Assets, AssetsError> {
+        let path = site_root.join(MANIFEST);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Assets::default()),
+            Err(source) => return Err(AssetsError::Read { path, source }),
+        };
+        let served = parse(&text, output_name).map_err(|(line, message)| AssetsError::Invalid {
+            path: path.clone(),
+            line,
+            message,
+        })?;
+        let manifest = std::path::absolute(&path).map_err(|source| AssetsError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Assets {
+            served,
+            manifest: Some(manifest),
+        })
+    }
+
+    /// The URL of `pkg/{name}` as this server ships it, e.g. `/pkg/kiosk.0123456789abcdef.css`.
+    pub fn url(&self, name: &str) -> String {
+        format!("{PKG_URL}/{}", self.served_name(name))
+    }
+
+    /// The file name `name` is served under: hashed when the manifest lists it, else itself.
+    fn served_name<'a>(&'a self, name: &'a str) -> &'a str {
+        self.served.get(name).map_or(name, String::as_str)
+    }
+
+    /// Whether `file_name` (in `pkg/`) carries a content hash, so its content never changes.
+    pub fn is_hashed(&self, file_name: &str) -> bool {
+        self.served.values().any(|served| served == file_name)
+    }
+
+    /// The manifest in use, for `LeptosOptions::hash_file`; `None` means plain names.
+    pub fn manifest(&self) -> Option<&Path> {
+        self.manifest.as_deref()
+    }
+}
+
+/// The URL of `pkg/{name}` for a page: from the `AppState` the server provides while rendering;
+/// plain when there is none (route listing at start-up, or the browser, which never renders the
+/// server-only pages that ask).
+pub fn asset_url(name: &str) -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(url) =
+        leptos::prelude::with_context(|state: &crate::state::AppState| state.assets.url(name))
+    {
+        return url;
+    }
+    format!("{PKG_URL}/{name}")
+}
+
+/// `key: hash` lines → plain name → hashed name; an error is the line number and what is wrong.
+fn parse(text: &str, output_name: &str) -> Result<HashMap<String, String>, (usize, String)> {
+    let mut served = HashMap::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_number = index + 1;
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let Some((key, hash)) = line.split_once(':') else {
+            return Err((
+                line_number,
+                format!("expected `name: hash`, found `{line}`"),
+            ));
+        };
+        let (key, hash) = (key.trim(), hash.trim());
+        // The hash becomes part of a URL and a file name: nothing that could leave `pkg/`.
+        if hash.is_empty() || !hash.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err((line_number, format!("`{hash}` is not a hash")));
+        }
+        // Leptos's own keys name the wasm-bindgen pair and the stylesheet by extension alone.
+        let plain = match key {
+            "js" | "wasm" | "css" => format!("{output_name}.{key}"),
+            _ => key.to_string(),
+        };
+        let Some((stem, extension)) = plain.rsplit_once('.').filter(|(stem, extension)| {
+            !stem.is_empty() && !extension.is_empty() && !plain.contains('/')
+        }) else {
+            return Err((line_number, format!("`{key}` is not a file name")));
+        };
+        let hashed = format!("{stem}.{hash}.{extension}");
+        if served.insert(plain, hashed).is_some() {
+            return Err((line_number, format!("`{key}` is listed twice")));
+        }
+    }
+    Ok(served)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST_TEXT: &str = "js: 1111111111111111\nwasm: 2222222222222222\n\
+        css: 3333333333333333\nkiosk.js: 4444444444444444\n";
+
+    fn assets(text: &str) -> Assets {
+        Assets {
+            served: parse(text, "hailong").expect("a valid manifest"),
+            manifest: Some(PathBuf::from("/site/hash.txt")),
+        }
+    }
+
+    #[test]
+    fn listed_files_are_served_under_their_hashed_names() {
+        let assets = assets(MANIFEST_TEXT);
+        assert_eq!(
+            assets.url("hailong.css"),
+            "/pkg/hailong.3333333333333333.css"
+        );
+        assert_eq!(assets.url("hailong.js"), "/pkg/hailong.1111111111111111.js");
+        assert_eq!(
+            assets.url("hailong.wasm"),
+            "/pkg/hailong.2222222222222222.wasm"
+        );
+        assert_eq!(assets.url("kiosk.js"), "/pkg/kiosk.4444444444444444.js");
+        assert!(assets.is_hashed("kiosk.4444444444444444.js"));
+        assert!(!assets.is_hashed("kiosk.js"));
+    }
+
+    #[test]
+    fn files_missing_from_the_manifest_keep_their_plain_names() {
+        let assets = assets(MANIFEST_TEXT);
+        assert_eq!(assets.url("dashboard.js"), "/pkg/dashboard.js");
+        assert!(!assets.is_hashed("dashboard.js"));
+    }
+
+    #[test]
+    fn without_a_manifest_every_name_is_plain() {
+        let site = std::env::temp_dir().join(format!("hailong-no-site-{}", std::process::id()));
+        let assets = Assets::load(&site, "hailong").expect("a missing manifest is not an error");
+        assert_eq!(assets.url("hailong.css"), "/pkg/hailong.css");
+        assert!(assets.manifest().is_none());
+        assert!(!assets.is_hashed("hailong.css"));
+    }
+
+    #[test]
+    fn a_manifest_on_disk_is_found_by_an_absolute_path() {
+        let site = std::env::temp_dir().join(format!("hailong-site-{}", std::process::id()));
+        std::fs::create_dir_all(&site).expect("create the site");
+        std::fs::write(site.join(MANIFEST), MANIFEST_TEXT).expect("write the manifest");
+        let assets = Assets::load(&site, "hailong");
+        std::fs::remove_dir_all(&site).expect("remove the site");
+
+        let assets = assets.expect("a valid manifest loads");
+        assert_eq!(
+            assets.url("hailong.css"),
+            "/pkg/hailong.3333333333333333.css"
+        );
+        assert!(assets.manifest().is_some_and(Path::is_absolute));
+    }
+
+    #[test]
+    fn broken_lines_are_refused_with_their_line_number() {
+        for (text, line, says) in [
+            ("css: 33\ngarbage\n", 2, "expected `name: hash`"),
+            ("css: ../../etc\n", 1, "is not a hash"),
+            ("css:\n", 1, "is not a hash"),
+            ("noextension: 44\n", 1, "is not a file name"),
+            ("../kiosk.js: 44\n", 1, "is not a file name"),
+            ("css: 33\n\ncss: 34\n", 3, "listed twice"),
+        ] {
+            let (at, message) = parse(text, "hailong").expect_err(text);
+            assert_eq!(at, line, "{text:?}");
+            assert!(message.contains(says), "{text:?}: {message}");
+        }
+    }
+}
