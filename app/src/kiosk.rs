@@ -16,7 +16,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue};
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::Rng;
 use survey_definitions::{Answer, AnswerValue};
@@ -245,7 +245,7 @@ impl KioskLimiter {
     fn check(&self, kiosk_id: i64) -> Result<(), Duration> {
         self.0
             .check_key(&kiosk_id)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+            .map_err(|not_until| not_until.wait_time_from(self.0.clock().now()))
     }
 }
 

@@ -56,11 +56,37 @@ pub enum StoreError {
     Inconsistent(String),
 }
 
+/// Placeholders for a multi-row statement: `rows` groups of `columns`, numbered `$1, $2, …` for
+/// PostgreSQL and plain `?` for SQLite. SQLite reads `$N` as a *named* parameter, and sqlx looks
+/// each name up in a list as long as the statement's, so a 900-parameter insert spent most of
+/// its time binding; `?` is bound by position.
+pub(crate) fn value_rows(backend: Backend, rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 1..=columns {
+            if column > 1 {
+                sql.push_str(", ");
+            }
+            match backend {
+                Backend::Postgres => sql.push_str(&format!("${}", row * columns + column)),
+                Backend::Sqlite => sql.push('?'),
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// Handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    desks: std::sync::Arc<desks::DeskCache>,
 }
 
 impl Store {
@@ -107,7 +133,25 @@ impl Store {
                     .await?
             }
         };
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            desks: Default::default(),
+        })
+    }
+
+    /// Copies committed pages from SQLite's write-ahead log into the database file without
+    /// waiting for or blocking anyone (a passive checkpoint); nothing to do on PostgreSQL.
+    /// Left to SQLite, the checkpoint runs inside whichever commit crosses the log's size
+    /// limit, and under load that commit, and every citizen waiting on it, stalls for tens of
+    /// milliseconds; the server calls this in the background instead (`server::startup`).
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("pragma wal_checkpoint(passive)")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Applies the migrations of this backend that have not run yet.

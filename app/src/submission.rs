@@ -118,9 +118,9 @@ pub async fn thanks_page(
 }
 
 /// Validates and stores a submission for the desk with public code `code`, applying the
-/// anti-abuse rules of `crate::abuse` in this order: an idempotent retry is thanked again; the
-/// client's and device's rate limits; the answers; one rating per device and desk in the window;
-/// then the response is stored with any flags it earned.
+/// anti-abuse rules of `crate::abuse` in this order: the client's and device's rate limits; the
+/// answers; an idempotent retry is thanked again (also when the limits would refuse it); one
+/// rating per device and desk in the window; then the response is stored with any flags it earned.
 pub async fn submit(
     state: &AppState,
     code: &str,
@@ -136,20 +136,17 @@ pub async fn submit(
     let Some(key) = field(fields, KEY_FIELD).filter(|k| is_valid_key(k)) else {
         return Ok(SubmitOutcome::FormExpired);
     };
-    // A phone retrying after a lost "thank you" must be thanked again, not limited or refused.
-    if store
-        .response_by_key(key)
-        .await
-        .map_err(internal)?
-        .is_some()
-    {
-        return Ok(SubmitOutcome::Stored { duplicate: true });
-    }
     let client_key = abuse::client_key(client.ip);
     if let Err(wait) = state
         .limiters
         .check(&client_key, client.device_id.as_deref())
     {
+        // A phone retrying after a lost "thank you" must be thanked again, not limited or
+        // refused. The key is looked up only where a retry would be refused (here, and when the
+        // device has rated the desk already); elsewhere storing it finds the earlier response.
+        if is_retry(state, key).await? {
+            return Ok(SubmitOutcome::Stored { duplicate: true });
+        }
         return Ok(SubmitOutcome::RateLimited {
             retry_after_secs: wait.as_secs().max(1),
         });
@@ -201,6 +198,9 @@ pub async fn submit(
         .await
         .map_err(internal)?;
     if recent.device_rated_desk {
+        if is_retry(state, key).await? {
+            return Ok(SubmitOutcome::Stored { duplicate: true });
+        }
         return Ok(SubmitOutcome::AlreadyRated);
     }
 
@@ -266,6 +266,16 @@ pub async fn submit(
             SubmitOutcome::Invalid { errors }
         }
     })
+}
+
+/// Whether a response is already stored under the form's key.
+async fn is_retry(state: &AppState, key: &str) -> Result<bool, AppError> {
+    Ok(state
+        .store
+        .response_by_key(key)
+        .await
+        .map_err(internal)?
+        .is_some())
 }
 
 fn internal(e: crate::store::StoreError) -> AppError {

@@ -16,6 +16,7 @@ both_backends!(
     no_raw_address_or_user_agent_is_stored,
     a_comment_with_markup_is_shown_escaped,
     retention_deletes_old_comments_but_keeps_ratings,
+    a_retry_is_thanked_again_after_rating_and_when_limited,
 );
 
 fn answers_without_dossier(key: &str) -> Vec<(&'static str, String)> {
@@ -349,6 +350,7 @@ async fn retention_deletes_old_comments_but_keeps_ratings(backend: Backend) {
     let responses = count("select count(*) from responses").await;
     let overall = count("select count(*) from answers where question_id = 'overall'").await;
     assert!(count(old_comments).await > 0, "the demo has old comments");
+    assert_eq!(crate::dashboard::feedback_marks_disagreeing(&pool).await, 0);
 
     let deleted = app
         .store()
@@ -358,9 +360,70 @@ async fn retention_deletes_old_comments_but_keeps_ratings(backend: Backend) {
 
     assert!(deleted > 0);
     assert_eq!(count(old_comments).await, 0);
+    assert_eq!(
+        crate::dashboard::feedback_marks_disagreeing(&pool).await,
+        0,
+        "responses whose comment was deleted are no longer marked as commented"
+    );
     assert_eq!(count("select count(*) from responses").await, responses);
     assert_eq!(
         count("select count(*) from answers where question_id = 'overall'").await,
         overall
     );
+}
+
+/// A phone that lost the "thank you" and sends again must be thanked, not told it already rated
+/// the desk nor to wait, and nothing is stored twice.
+async fn a_retry_is_thanked_again_after_rating_and_when_limited(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let desks = app.store().list_current_desks(None).await.unwrap();
+    let phone = device(7);
+    let post = |n: usize, key: String| {
+        let app = &app;
+        let code = desks[n].public_code.clone();
+        let phone = phone.clone();
+        async move {
+            app.post_form_as(
+                &format!("/q/{code}"),
+                &as_pairs(&answers_without_dossier(&key)),
+                "198.51.100.7",
+                Some(&phone),
+            )
+            .await
+        }
+    };
+    let thanked = |response: &hailong_tests::TestResponse| {
+        response.status == StatusCode::SEE_OTHER
+            && !response.headers["location"]
+                .to_str()
+                .unwrap()
+                .contains("already")
+    };
+
+    let first = post(0, key(70)).await;
+    let retry = post(0, key(70)).await;
+    assert!(thanked(&first));
+    assert!(
+        thanked(&retry),
+        "the retry is thanked, not refused as a repeat"
+    );
+    // The same phone rates other desks until its limit refuses it.
+    let mut limited = false;
+    for n in 1..30 {
+        if post(n, key(70 + n as u64)).await.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "the phone reached its limit");
+    let late_retry = post(0, key(70)).await;
+    assert!(thanked(&late_retry), "a limited retry is still thanked");
+
+    let (stored,): (i64,) =
+        sqlx::query_as("select count(*) from responses where idempotency_key = $1")
+            .bind(key(70))
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(stored, 1);
 }

@@ -20,6 +20,7 @@ both_backends!(
     dossiers_handled_give_each_desk_a_response_rate,
     an_excluded_response_leaves_the_figures,
     demo_data_and_dashboard_agree,
+    generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list,
 );
 
 const COMMUNE: &str = "25195";
@@ -547,4 +548,111 @@ async fn demo_data_and_dashboard_agree(backend: Backend) {
         .unwrap()
         .percent(Lang::Vi);
     assert_eq!(share, expected);
+}
+
+/// Responses whose `overall`/`commented` columns (migration 0007) disagree with their answers.
+pub async fn feedback_marks_disagreeing(pool: &sqlx::AnyPool) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(
+        "select count(*) from responses r \
+         left join answers o on o.response_id = r.id and o.question_id = 'overall' \
+         where coalesce(r.overall, -1) <> coalesce(o.value_int, -1) \
+           or r.commented <> case when exists (select 1 from answers c where c.response_id = r.id \
+             and c.question_id = 'comment' and c.value_text is not null) then 1 else 0 end",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    n
+}
+
+async fn generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    // Submitted through the form as well as generated, so both ways of storing are checked.
+    let (_, code) = desk_of(&app, COMMUNE).await;
+    let mut fields = valid_answers(&key(11));
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            "overall" => *v = "2".into(),
+            "dossier_code" => *v = String::new(),
+            _ => {}
+        }
+    }
+    let posted = app
+        .post_form_as(
+            &format!("/q/{code}"),
+            &as_pairs(&fields),
+            "10.0.0.11",
+            Some(&device(11)),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER);
+    let total = app.store().generate_responses(40_000, 30).await.unwrap();
+    assert_eq!(total, 40_001);
+    assert_eq!(feedback_marks_disagreeing(app.store().pool()).await, 0);
+
+    let commune = app.store().commune_by_code(COMMUNE).await.unwrap().unwrap();
+    let (open,): (i64,) = sqlx::query_as(
+        "select count(*) from responses r join desks d on d.id = r.desk_id \
+         join answers o on o.response_id = r.id and o.question_id = 'overall' \
+         where d.commune_id = $1 and o.value_int <= 2 and r.created_at >= $2",
+    )
+    .bind(commune.id)
+    .bind(
+        app::assessment::vn_midnight_ms(&app::store::aggregates::day_minus(
+            &app::store::today_vn(),
+            29,
+        ))
+        .unwrap(),
+    )
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap();
+    assert!(open > 10, "the generated data has unfavourable ratings");
+    let leader = app.login("leader25195").await;
+    let html = dashboard(&app, &leader).await;
+    assert!(
+        html.contains(&format!("(30 ngày qua) — {open} chưa giải quyết")),
+        "the open count comes from the marks and agrees with the answers"
+    );
+    assert!(
+        html.contains("Ý kiến thử nghiệm số"),
+        "generated comments are listed"
+    );
+
+    // The list, read desk by desk and merged, is the one a single query over the commune gives.
+    let since = app::assessment::vn_midnight_ms(&app::store::aggregates::day_minus(
+        &app::store::today_vn(),
+        29,
+    ))
+    .unwrap();
+    let expected: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "select r.id, c.value_text from responses r join desks d on d.id = r.desk_id \
+         left join answers o on o.response_id = r.id and o.question_id = 'overall' \
+         left join answers c on c.response_id = r.id and c.question_id = 'comment' \
+         left join followups f on f.response_id = r.id \
+         where d.commune_id = $1 and r.created_at >= $2 and r.excluded = 0 \
+           and (o.value_int <= 2 or c.value_text is not null) \
+         order by case when o.value_int <= 2 and (f.state is null or f.state <> 'resolved') \
+           then 0 else 1 end, r.created_at desc, r.id desc limit 30",
+    )
+    .bind(commune.id)
+    .bind(since)
+    .fetch_all(app.store().pool())
+    .await
+    .unwrap();
+    let listed: Vec<(i64, Option<String>)> = app
+        .store()
+        .feedback_items(commune.id, since, 30)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.response_id, f.comment))
+        .collect();
+    assert_eq!(
+        expected.len(),
+        30,
+        "enough items (about 65 expected) to fill the page"
+    );
+    assert_eq!(listed, expected);
 }

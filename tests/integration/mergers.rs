@@ -460,6 +460,9 @@ async fn the_units_import_command_checks_then_applies_the_example_file(backend: 
     assert!(missing
         .unwrap_err()
         .contains("cannot read /no/such/file.csv"));
+    // The command is another process with its own store: a running server sees the new desks
+    // once its desk lookups expire (seconds); the test does not wait for that.
+    app.store().forget_desks();
     let html = app.get(&format!("/q/{long_tan}")).await.text();
     let long_ha = desk_of(&app, "90002").await.unwrap();
     assert!(

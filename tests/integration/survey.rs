@@ -17,6 +17,7 @@ both_backends!(
     an_oversized_body_is_refused,
     the_thank_you_page_thanks_in_the_citizens_language,
     a_retired_desk_gets_a_friendly_404_and_takes_no_answers,
+    one_commit_stores_each_key_once_and_refuses_a_rated_dossier,
 );
 
 async fn a_desk_url_serves_its_survey_form(backend: Backend) {
@@ -324,6 +325,8 @@ async fn a_retired_desk_gets_a_friendly_404_and_takes_no_answers(backend: Backen
         .execute(app.store().pool())
         .await
         .unwrap();
+    // Retired by hand, as no screen does yet: the store has to be told.
+    app.store().forget_desks();
 
     let page = app.get(&format!("/q/{code}")).await;
     let post = app
@@ -367,6 +370,7 @@ async fn a_retired_desk_sends_the_citizen_to_the_desk_that_replaced_it(backend: 
     .execute(app.store().pool())
     .await
     .unwrap();
+    app.store().forget_desks();
 
     let page = app.get(&format!("/q/{old}")).await;
 
@@ -375,4 +379,101 @@ async fn a_retired_desk_sends_the_citizen_to_the_desk_that_replaced_it(backend: 
     assert!(html.contains("Quầy mới thay thế"), "{html:.1500}");
     assert!(html.contains(&format!("href=\"/q/{new}\"")));
     assert!(html.contains("Trung tâm phục vụ hành chính công"));
+}
+
+/// The group commit writes many submissions with one statement: a retry queued behind its first
+/// attempt, a second rating of a dossier and a key stored by an earlier commit must each get
+/// the answer they would get alone.
+async fn one_commit_stores_each_key_once_and_refuses_a_rated_dossier(backend: Backend) {
+    use app::store::responses::{Inserted, NewResponse};
+    use survey_definitions::{Answer, AnswerValue, Lang};
+
+    let app = TestApp::spawn(backend).await;
+    let code = app.any_desk_code().await;
+    let desk = app.store().find_desk(&code).await.unwrap().unwrap();
+    let answers = |overall: u8| {
+        vec![
+            Answer {
+                question_id: "overall".into(),
+                value: AnswerValue::Scale(overall),
+            },
+            Answer {
+                question_id: "comment".into(),
+                value: AnswerValue::Text("Nhanh gọn".into()),
+            },
+        ]
+    };
+    let (two, five) = (answers(2), answers(5));
+    fn response<'a>(
+        desk_id: i64,
+        key: &'a str,
+        dossier_code: Option<&'a str>,
+        answers: &'a [Answer],
+    ) -> NewResponse<'a> {
+        NewResponse {
+            key,
+            desk_id,
+            survey_id: "one-stop-desk",
+            survey_version: 1,
+            lang: Lang::Vi,
+            channel: "qr",
+            dossier_code,
+            created_at: app::store::now_ms(),
+            answers,
+            device_hash: None,
+            client_hash: None,
+            flags: None,
+            answer_digest: None,
+        }
+    }
+    let response = |key, dossier, answers| response(desk.id, key, dossier, answers);
+    let first = app
+        .store()
+        .insert_responses(&[response("key-earlier-commit-01", None, &five)])
+        .await
+        .unwrap();
+    let Inserted::New(earlier) = first[0] else {
+        panic!("{first:?}")
+    };
+
+    let results = app
+        .store()
+        .insert_responses(&[
+            response("key-a-000000000001", Some("HS-1"), &two),
+            response("key-a-000000000001", Some("HS-1"), &two),
+            response("key-b-000000000002", Some("HS-1"), &five),
+            response("key-earlier-commit-01", None, &five),
+            response("key-c-000000000003", None, &five),
+        ])
+        .await
+        .unwrap();
+
+    let Inserted::New(a) = results[0] else {
+        panic!("{results:?}")
+    };
+    assert_eq!(
+        results[1],
+        Inserted::Duplicate(a),
+        "the retry is the same response"
+    );
+    assert_eq!(results[2], Inserted::DossierTaken, "the dossier was rated");
+    assert_eq!(results[3], Inserted::Duplicate(earlier));
+    assert!(matches!(results[4], Inserted::New(c) if c != a));
+    let (responses, answers): (i64, i64) =
+        sqlx::query_as("select (select count(*) from responses), (select count(*) from answers)")
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        (responses, answers),
+        (3, 6),
+        "three responses of two answers each"
+    );
+    let (overall, commented): (Option<i64>, i64) =
+        sqlx::query_as("select overall, commented from responses where id = $1")
+            .bind(a)
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+    assert_eq!((overall, commented), (Some(2), 1));
 }

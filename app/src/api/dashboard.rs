@@ -293,9 +293,11 @@ mod ssr {
             })
             .collect();
 
-        let since = crate::store::now_ms() - 30 * 86_400_000;
+        // The same 30 days as the figures above: from midnight of the first, in Vietnam.
+        let since = crate::assessment::vn_midnight_ms(&from_30)
+            .ok_or_else(|| internal("today's date is not a date"))?;
         let feedback = store
-            .feedback_items(commune_id, overall, since, 30)
+            .feedback_items(commune_id, since, 30)
             .await
             .map_err(internal)?
             .into_iter()
@@ -311,7 +313,7 @@ mod ssr {
             })
             .collect();
         let open_items = store
-            .open_followups(commune_id, overall, since)
+            .open_followups(commune_id, &from_30)
             .await
             .map_err(internal)?;
         let flagged = store

@@ -69,9 +69,10 @@ impl Store {
     /// last. `None` hashes match nothing.
     pub async fn recent_activity(&self, q: &RecentQuery<'_>) -> Result<RecentActivity, StoreError> {
         let (rated, device, client, identical): (i64, i64, i64, i64) = sqlx::query_as(
-            "select \
-               (select count(*) from (select 1 from responses where desk_id = $1 \
-                  and (device_hash = $2 or device_hash = $3) and created_at >= $4 limit 1) a), \
+            "select (select count(*) from (select 1 from responses where device_hash = $2 \
+                  and desk_id = $1 and created_at >= $4 limit 1) a) \
+               + (select count(*) from (select 1 from responses where device_hash = $3 \
+                  and desk_id = $1 and created_at >= $4 limit 1) y), \
                (select count(*) from (select 1 from responses where device_hash = $2 \
                   and created_at >= $5 limit $6) b), \
                (select count(*) from (select 1 from responses where client_hash = $7 and desk_id = $1 \

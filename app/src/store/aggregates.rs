@@ -64,28 +64,16 @@ pub fn answer_values(answers: &[Answer]) -> impl Iterator<Item = (String, Option
 /// unique within a statement (PostgreSQL refuses to update one row twice in one upsert).
 pub async fn apply(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: super::Backend,
     increments: &Increments,
 ) -> Result<(), StoreError> {
     let rows: Vec<_> = increments.iter().filter(|(_, n)| **n != 0).collect();
     for chunk in rows.chunks(200) {
-        let mut sql = String::from(
-            "insert into daily_answers (desk_id, day, survey_id, question_id, level, answers) values ",
+        let mut sql = format!(
+            "insert into daily_answers (desk_id, day, survey_id, question_id, level, answers) \
+             values {}",
+            super::value_rows(backend, chunk.len(), 6)
         );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let p = i * 6;
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6
-            ));
-        }
         sql.push_str(
             " on conflict (desk_id, day, survey_id, question_id, level) \
              do update set answers = daily_answers.answers + excluded.answers",

@@ -1,5 +1,9 @@
 //! One-stop desks and their public QR codes.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
 use rand::Rng;
 use survey_definitions::{Text, DEFAULT_SURVEY_ID};
 
@@ -108,17 +112,69 @@ const DESK_SELECT: &str =
      left join desks r on r.id = d.replaced_by \
      left join admin_units rc on rc.id = r.commune_id";
 
+/// How long a looked-up desk is reused. Every survey page and submission looks up its desk, and
+/// desks change a few times a year (a merger, a rename); this process forgets them at once when
+/// it makes such a change (`Store::forget_desks`), another instance's change shows within this.
+const DESK_CACHE_FOR: Duration = Duration::from_secs(10);
+/// Beyond this many desks the cache starts again; a province has a few hundred.
+const DESK_CACHE_MAX: usize = 10_000;
+
+/// Desks recently looked up by public code. Only desks that exist are kept, so codes made up by
+/// a scanner cannot fill it.
+#[derive(Debug, Default)]
+pub struct DeskCache {
+    entries: RwLock<HashMap<String, (Instant, DeskRow)>>,
+}
+
+impl DeskCache {
+    fn get(&self, code: &str) -> Option<DeskRow> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(code)
+            .filter(|(at, _)| at.elapsed() < DESK_CACHE_FOR)
+            .map(|(_, row)| row.clone())
+    }
+
+    fn put(&self, row: &DeskRow) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= DESK_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(row.public_code.clone(), (Instant::now(), row.clone()));
+    }
+
+    fn clear(&self) {
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
 impl Store {
-    /// The desk with this public code, retired or not.
+    /// The desk with this public code, retired or not (see `DeskCache` for how fresh).
     pub async fn find_desk(&self, public_code: &str) -> Result<Option<DeskRow>, StoreError> {
         if !is_public_code(public_code) {
             return Ok(None);
         }
+        if let Some(row) = self.desks.get(public_code) {
+            return Ok(Some(row));
+        }
         let sql = format!("{DESK_SELECT} where d.public_code = $1");
-        Ok(sqlx::query_as(&sql)
+        let row: Option<DeskRow> = sqlx::query_as(&sql)
             .bind(public_code)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        if let Some(row) = &row {
+            self.desks.put(row);
+        }
+        Ok(row)
+    }
+
+    /// Drops the looked-up desks, after a change to desks or units, or one made behind the
+    /// store's back (a script, another instance) that must show at once.
+    pub fn forget_desks(&self) {
+        self.desks.clear();
     }
 
     /// Desks in force today, of one district (official code) or of every district.

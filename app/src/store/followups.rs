@@ -100,59 +100,95 @@ impl Store {
     }
 
     /// Unfavourable ratings (overall 1–2) and comments since `since_ms`: open unfavourable ones
-    /// first, then newest first. Excluded responses are left out. Both kinds are found through
-    /// their own small indexes (migration 0006), so the cost follows the period, not the history.
+    /// first, then newest first. Excluded responses are left out. The rating and the comment
+    /// mark live on the response (migration 0007) under a partial index, which each desk's
+    /// newest are read from, a page at most, and the commune's few desks merged here: one query
+    /// over the commune would sort every item of the period first, which grows with the volume.
     pub async fn feedback_items(
         &self,
         commune_id: i64,
-        overall_question: &str,
         since_ms: i64,
         limit: i64,
     ) -> Result<Vec<FeedbackRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "select r.id as response_id, r.created_at, d.name as desk_name, o.value_int as overall, \
-               c.value_text as comment, f.state, f.note \
-             from responses r join desks d on d.id = r.desk_id \
-             left join answers o on o.response_id = r.id and o.question_id = $2 \
-             left join answers c on c.response_id = r.id and c.question_id = 'comment' \
-               and c.value_text is not null \
-             left join followups f on f.response_id = r.id \
-             where d.commune_id = $1 and r.created_at >= $3 and r.excluded = 0 \
-               and (exists (select 1 from answers u where u.response_id = r.id \
-                      and u.question_id = 'overall' and u.value_int <= 2) \
-                    or exists (select 1 from answers k where k.response_id = r.id \
-                      and k.question_id = 'comment' and k.value_text is not null)) \
-             order by case when o.value_int <= 2 and (f.state is null or f.state <> 'resolved') \
-               then 0 else 1 end, r.created_at desc, r.id desc limit $4",
-        )
-        .bind(commune_id)
-        .bind(overall_question)
-        .bind(since_ms)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        const ITEMS: &str = "select r.id as response_id, r.created_at, d.name as desk_name, \
+              r.overall, cast(null as text) as comment, f.state, f.note \
+            from responses r join desks d on d.id = r.desk_id \
+            left join followups f on f.response_id = r.id \
+            where r.desk_id = $1 and r.created_at >= $2 and r.excluded = 0 \
+              and (r.overall <= 2 or r.commented = 1)";
+        const ORDER: &str = "order by r.created_at desc, r.id desc limit $3";
+        let open = format!(
+            "{ITEMS} and r.overall <= 2 and (f.state is null or f.state <> 'resolved') {ORDER}"
+        );
+        let others =
+            format!("{ITEMS} and (coalesce(r.overall, 9) > 2 or f.state = 'resolved') {ORDER}");
+        let desks: Vec<(i64,)> = sqlx::query_as("select id from desks where commune_id = $1")
+            .bind(commune_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut items = Vec::new();
+        for sql in [open, others] {
+            let room = limit - items.len() as i64;
+            if room <= 0 {
+                break;
+            }
+            let mut part: Vec<FeedbackRow> = Vec::new();
+            for (desk_id,) in &desks {
+                part.extend(
+                    sqlx::query_as::<_, FeedbackRow>(&sql)
+                        .bind(desk_id)
+                        .bind(since_ms)
+                        .bind(room)
+                        .fetch_all(&self.pool)
+                        .await?,
+                );
+            }
+            part.sort_by_key(|f| std::cmp::Reverse((f.created_at, f.response_id)));
+            part.truncate(usize::try_from(room).unwrap_or(0));
+            items.extend(part);
+        }
+        if !items.is_empty() {
+            let sql = format!(
+                "select response_id, value_text from answers \
+                 where question_id = 'comment' and value_text is not null and response_id in {}",
+                super::value_rows(self.backend, 1, items.len())
+            );
+            let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+            for item in &items {
+                query = query.bind(item.response_id);
+            }
+            let comments: std::collections::HashMap<i64, String> =
+                query.fetch_all(&self.pool).await?.into_iter().collect();
+            for item in &mut items {
+                item.comment = comments.get(&item.response_id).cloned();
+            }
+        }
+        Ok(items)
     }
 
-    /// Unfavourable ratings since `since_ms` not yet resolved.
-    pub async fn open_followups(
-        &self,
-        commune_id: i64,
-        _overall_question: &str,
-        since_ms: i64,
-    ) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "select count(*) from responses r join desks d on d.id = r.desk_id \
-             left join followups f on f.response_id = r.id \
-             where d.commune_id = $1 and r.created_at >= $2 and r.excluded = 0 \
-               and exists (select 1 from answers u where u.response_id = r.id \
-                 and u.question_id = 'overall' and u.value_int <= 2) \
-               and (f.state is null or f.state <> 'resolved')",
+    /// Unfavourable ratings since the start of `from_day` (YYYY-MM-DD, Vietnam's time) not yet
+    /// resolved: the day's counts (migration 0006) less the resolved follow-ups, so the cost
+    /// follows the number of days and of follow-ups, not of responses.
+    pub async fn open_followups(&self, commune_id: i64, from_day: &str) -> Result<i64, StoreError> {
+        let since_ms = crate::assessment::vn_midnight_ms(from_day)
+            .ok_or_else(|| StoreError::Inconsistent(format!("`{from_day}` is not a day")))?;
+        let (unfavourable, resolved): (i64, i64) = sqlx::query_as(
+            "select \
+               (select cast(coalesce(sum(g.answers), 0) as bigint) from daily_answers g \
+                join desks d on d.id = g.desk_id \
+                where d.commune_id = $1 and g.day >= $2 and g.question_id = 'overall' \
+                  and g.level between 1 and 2), \
+               (select count(*) from followups f join responses r on r.id = f.response_id \
+                join desks d on d.id = r.desk_id \
+                where d.commune_id = $1 and f.state = 'resolved' and r.created_at >= $3 \
+                  and r.excluded = 0 and r.overall <= 2)",
         )
         .bind(commune_id)
+        .bind(from_day)
         .bind(since_ms)
         .fetch_one(&self.pool)
         .await?;
-        Ok(n)
+        Ok(unfavourable - resolved)
     }
 
     /// Sets a response's follow-up (`handling` or `resolved`) with a note, audited with the

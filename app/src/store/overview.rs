@@ -71,26 +71,40 @@ impl Store {
         .await?)
     }
 
-    /// The newest comments left at the commune's desks, by arrival (response id): that order
-    /// walks the comments' own index, so the cost does not grow with the commune's history.
+    /// The newest comments left at the commune's desks, by arrival (response id). Each desk's
+    /// newest are read from the end of its own index (migration 0007) and the few desks of the
+    /// commune merged here: one query over all of them would sort every comment of the
+    /// commune's history first.
     pub async fn latest_comments(
         &self,
         commune_id: i64,
         limit: i64,
     ) -> Result<Vec<CommentRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "select r.id as response_id, r.created_at, d.name as desk_name, o.value_int as overall, \
-               c.value_text as text \
-             from answers c join responses r on r.id = c.response_id \
-             join desks d on d.id = r.desk_id \
-             left join answers o on o.response_id = r.id and o.question_id = 'overall' \
-             where c.question_id = 'comment' and c.value_text is not null and d.commune_id = $1 \
-             order by c.response_id desc limit $2",
-        )
-        .bind(commune_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        let desks: Vec<(i64,)> = sqlx::query_as("select id from desks where commune_id = $1")
+            .bind(commune_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut comments: Vec<CommentRow> = Vec::new();
+        for (desk_id,) in desks {
+            comments.extend(
+                sqlx::query_as::<_, CommentRow>(
+                    "select r.id as response_id, r.created_at, d.name as desk_name, r.overall, \
+                       c.value_text as text \
+                     from (select id, created_at, overall, desk_id from responses \
+                           where desk_id = $1 and commented = 1 order by id desc limit $2) r \
+                     join desks d on d.id = r.desk_id \
+                     join answers c on c.response_id = r.id and c.question_id = 'comment' \
+                     where c.value_text is not null order by r.id desc",
+                )
+                .bind(desk_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?,
+            );
+        }
+        comments.sort_by_key(|c| std::cmp::Reverse(c.response_id));
+        comments.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(comments)
     }
 
     /// Flagged responses of one district (by unit id) or of every district, newest first.
@@ -176,7 +190,7 @@ impl Store {
                 answers,
                 if excluded { -1 } else { 1 },
             );
-            super::aggregates::apply(&mut tx, &increments).await?;
+            super::aggregates::apply(&mut tx, self.backend, &increments).await?;
         }
         tx.commit().await?;
         Ok(true)

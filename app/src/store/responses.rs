@@ -1,9 +1,11 @@
 //! Citizens' responses: one `responses` row per submission, one `answers` row per answer.
 
+use std::collections::{HashMap, HashSet};
+
 use futures::Stream;
 use survey_definitions::{Answer, Lang};
 
-use super::{aggregates, Backend, Store, StoreError};
+use super::{aggregates, value_rows, Backend, Store, StoreError};
 
 /// A validated submission ready to be stored.
 #[derive(Debug)]
@@ -78,17 +80,20 @@ impl Store {
     }
 
     /// Stores many responses in one transaction: one commit, so one disk flush, for all of them
-    /// (bulk loads such as demo data, and the group commit of `crate::writer`). Returns what
-    /// happened to each, in order.
+    /// (bulk loads such as demo data, and the group commit of `crate::writer`), written with
+    /// multi-row statements, so a batch costs a few round trips rather than two per response.
+    /// Returns what happened to each, in order.
     pub async fn insert_responses(
         &self,
         batch: &[NewResponse<'_>],
     ) -> Result<Vec<Inserted>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut results = Vec::with_capacity(batch.len());
+        for chunk in batch.chunks(BULK_RESPONSES) {
+            results.extend(insert_chunk(&mut tx, self.backend, chunk).await?);
+        }
         let mut increments = aggregates::Increments::new();
-        for response in batch {
-            let inserted = insert_in(&mut tx, response).await?;
+        for (response, inserted) in batch.iter().zip(&results) {
             if let Inserted::New(_) = inserted {
                 aggregates::count_response(
                     &mut increments,
@@ -99,11 +104,10 @@ impl Store {
                     1,
                 );
             }
-            results.push(inserted);
         }
         // The day's counts change in the same transaction as the responses: a dashboard never
         // shows a response that is not stored, nor misses one that is.
-        aggregates::apply(&mut tx, &increments).await?;
+        aggregates::apply(&mut tx, self.backend, &increments).await?;
         tx.commit().await?;
         Ok(results)
     }
@@ -146,83 +150,148 @@ impl Store {
     }
 }
 
-/// Inserts a response and its answers inside `tx`; a key seen before inserts nothing.
-async fn insert_in(
+/// Responses per multi-row statement: 14 placeholders each stays far below SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+const BULK_RESPONSES: usize = 1000;
+/// Answers per multi-row statement (4 placeholders each).
+const BULK_ANSWERS: usize = 4000;
+
+/// Inserts up to `BULK_RESPONSES` responses and their answers inside `tx`, and says what
+/// happened to each, in order.
+async fn insert_chunk(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    new: &NewResponse<'_>,
-) -> Result<Inserted, StoreError> {
+    backend: Backend,
+    chunk: &[NewResponse<'_>],
+) -> Result<Vec<Inserted>, StoreError> {
     // The insert comes first so SQLite takes its write lock at once (a read first could
     // deadlock two upgrading transactions). Either unique key (idempotency key; desk and
-    // dossier code) makes it insert nothing.
-    let inserted: Option<(i64,)> = sqlx::query_as(
-        "insert into responses \
-           (idempotency_key, desk_id, survey_id, survey_version, lang, channel, dossier_code, created_at, \
-            device_hash, client_hash, flags, answer_digest) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-         on conflict do nothing returning id",
-    )
-    .bind(new.key)
-    .bind(new.desk_id)
-    .bind(new.survey_id)
-    .bind(i64::from(new.survey_version))
-    .bind(new.lang.code())
-    .bind(new.channel)
-    .bind(new.dossier_code)
-    .bind(new.created_at)
-    .bind(new.device_hash)
-    .bind(new.client_hash)
-    .bind(new.flags)
-    .bind(new.answer_digest)
-    .fetch_optional(&mut **tx)
-    .await?;
-    match inserted {
-        Some((id,)) => {
-            insert_answers(tx, id, new.answers).await?;
-            Ok(Inserted::New(id))
+    // dossier code) makes a row insert nothing. The key maps each new id back to its response:
+    // a multi-row RETURNING need not come back in insertion order.
+    let sql = format!(
+        "insert into responses (idempotency_key, desk_id, survey_id, survey_version, lang, \
+         channel, dossier_code, created_at, device_hash, client_hash, flags, answer_digest, \
+         overall, commented) values {} on conflict do nothing returning id, idempotency_key",
+        value_rows(backend, chunk.len(), 14)
+    );
+    let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+    for new in chunk {
+        query = query
+            .bind(new.key)
+            .bind(new.desk_id)
+            .bind(new.survey_id)
+            .bind(i64::from(new.survey_version))
+            .bind(new.lang.code())
+            .bind(new.channel)
+            .bind(new.dossier_code)
+            .bind(new.created_at)
+            .bind(new.device_hash)
+            .bind(new.client_hash)
+            .bind(new.flags)
+            .bind(new.answer_digest)
+            .bind(overall_of(new.answers))
+            .bind(commented(new.answers));
+    }
+    let ids: HashMap<String, i64> = query
+        .fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .map(|(id, key)| (key, id))
+        .collect();
+
+    // A key twice in one chunk (a retry queued behind its first attempt) is stored once.
+    let mut stored = HashSet::new();
+    let mut answers: Vec<(i64, &Answer)> = Vec::new();
+    let mut not_stored = Vec::new();
+    let outcomes: Vec<Option<Inserted>> = chunk
+        .iter()
+        .map(|new| match ids.get(new.key) {
+            Some(&id) if stored.insert(new.key) => {
+                answers.extend(new.answers.iter().map(|a| (id, a)));
+                Some(Inserted::New(id))
+            }
+            Some(&id) => Some(Inserted::Duplicate(id)),
+            None => {
+                not_stored.push(new.key);
+                None
+            }
+        })
+        .collect();
+    insert_answers(tx, backend, &answers).await?;
+
+    // What was not stored collided with an earlier response's key (a retry) or with a dossier
+    // code already rated at the desk.
+    let earlier: HashMap<String, i64> = if not_stored.is_empty() {
+        HashMap::new()
+    } else {
+        let sql = format!(
+            "select id, idempotency_key from responses where idempotency_key in {}",
+            value_rows(backend, 1, not_stored.len())
+        );
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        for key in &not_stored {
+            query = query.bind(*key);
         }
-        None => {
-            let earlier: Option<(i64,)> =
-                sqlx::query_as("select id from responses where idempotency_key = $1")
-                    .bind(new.key)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-            Ok(match earlier {
-                Some((id,)) => Inserted::Duplicate(id),
+        query
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .map(|(id, key)| (key, id))
+            .collect()
+    };
+    Ok(chunk
+        .iter()
+        .zip(outcomes)
+        .map(|(new, outcome)| {
+            outcome.unwrap_or_else(|| match earlier.get(new.key) {
+                Some(&id) => Inserted::Duplicate(id),
                 None => Inserted::DossierTaken,
             })
-        }
-    }
+        })
+        .collect())
 }
 
 async fn insert_answers(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    response_id: i64,
-    answers: &[Answer],
+    backend: Backend,
+    rows: &[(i64, &Answer)],
 ) -> Result<(), StoreError> {
-    if answers.is_empty() {
-        return Ok(());
-    }
-    // One multi-row insert: a survey has about ten answers, far below any placeholder limit.
-    let mut sql = String::from(
-        "insert into answers (response_id, question_id, value_int, value_text) values ",
-    );
-    for i in 0..answers.len() {
-        if i > 0 {
-            sql.push_str(", ");
+    for part in rows.chunks(BULK_ANSWERS) {
+        let sql = format!(
+            "insert into answers (response_id, question_id, value_int, value_text) values {}",
+            value_rows(backend, part.len(), 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, answer) in part {
+            query = query
+                .bind(*id)
+                .bind(answer.question_id.as_str())
+                .bind(answer.value.value_int())
+                .bind(answer.value.value_text().map(str::to_owned));
         }
-        let p = i * 4;
-        sql.push_str(&format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4));
+        query.execute(&mut **tx).await?;
     }
-    let mut query = sqlx::query(&sql);
-    for answer in answers {
-        query = query
-            .bind(response_id)
-            .bind(answer.question_id.as_str())
-            .bind(answer.value.value_int())
-            .bind(answer.value.value_text().map(str::to_owned));
-    }
-    query.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// The question whose rating the follow-up list reads from `responses.overall` (migration 0007),
+/// as the surveys and the storage layer's other queries name it.
+pub const OVERALL_QUESTION: &str = "overall";
+/// The free-text question marked by `responses.commented`.
+pub const COMMENT_QUESTION: &str = "comment";
+
+fn overall_of(answers: &[Answer]) -> Option<i64> {
+    answers
+        .iter()
+        .find(|a| a.question_id == OVERALL_QUESTION)
+        .and_then(|a| a.value.value_int())
+}
+
+fn commented(answers: &[Answer]) -> i64 {
+    i64::from(
+        answers
+            .iter()
+            .any(|a| a.question_id == COMMENT_QUESTION && a.value.value_text().is_some()),
+    )
 }
 
 impl Store {
@@ -235,6 +304,7 @@ impl Store {
         question_ids: &[&str],
     ) -> Result<u64, StoreError> {
         let cutoff = super::now_ms() - i64::from(days) * 86_400_000;
+        let mut tx = self.pool.begin().await?;
         let mut deleted = 0;
         for question in question_ids {
             deleted += sqlx::query(
@@ -243,116 +313,38 @@ impl Store {
             )
             .bind(*question)
             .bind(cutoff)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
         }
+        // The follow-up list must not keep offering a comment that is gone.
+        if question_ids.contains(&COMMENT_QUESTION) {
+            sqlx::query(
+                "update responses set commented = 0 where commented = 1 and created_at < $1",
+            )
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(deleted)
     }
 }
 
-/// Responses per multi-row statement in bulk loads: 13 placeholders each stays far below
-/// SQLite's 32,766 and PostgreSQL's 65,535.
-const BULK_RESPONSES: usize = 1000;
-/// Answers per multi-row statement in bulk loads (4 placeholders each).
-const BULK_ANSWERS: usize = 4000;
-
 impl Store {
-    /// Stores a large batch of generated responses (demo and benchmark data) in one transaction
-    /// with multi-row statements: far faster than [`Store::insert_responses`], which answers each
-    /// submission individually. Responses whose key (or desk and dossier code) exists are skipped.
-    /// Returns how many were stored.
+    /// Stores a large batch of generated responses (demo and benchmark data) in one transaction.
+    /// Responses whose key (or desk and dossier code) exists are skipped. Returns how many were
+    /// stored.
     pub async fn bulk_insert_responses(
         &self,
         batch: &[NewResponse<'_>],
     ) -> Result<usize, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let mut stored = 0;
-        let mut increments = aggregates::Increments::new();
-        for chunk in batch.chunks(BULK_RESPONSES) {
-            let mut sql = String::from(
-                "insert into responses (idempotency_key, desk_id, survey_id, survey_version, lang, \
-                 channel, dossier_code, created_at, device_hash, client_hash, flags, answer_digest) values ",
-            );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                let p = i * 12;
-                sql.push('(');
-                sql.push_str(
-                    &(1..=12)
-                        .map(|k| format!("${}", p + k))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                );
-                sql.push(')');
-            }
-            // The key maps each new id back to its response: a multi-row RETURNING need not
-            // come back in insertion order.
-            sql.push_str(" on conflict do nothing returning id, idempotency_key");
-            let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
-            for new in chunk {
-                query = query
-                    .bind(new.key)
-                    .bind(new.desk_id)
-                    .bind(new.survey_id)
-                    .bind(i64::from(new.survey_version))
-                    .bind(new.lang.code())
-                    .bind(new.channel)
-                    .bind(new.dossier_code)
-                    .bind(new.created_at)
-                    .bind(new.device_hash)
-                    .bind(new.client_hash)
-                    .bind(new.flags)
-                    .bind(new.answer_digest);
-            }
-            let ids: std::collections::HashMap<String, i64> = query
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .map(|(id, key)| (key, id))
-                .collect();
-            stored += ids.len();
-            let mut rows: Vec<(i64, &Answer)> = Vec::new();
-            for new in chunk {
-                if let Some(id) = ids.get(new.key) {
-                    rows.extend(new.answers.iter().map(|a| (*id, a)));
-                    aggregates::count_response(
-                        &mut increments,
-                        new.desk_id,
-                        &aggregates::vn_day(new.created_at),
-                        new.survey_id,
-                        aggregates::answer_values(new.answers),
-                        1,
-                    );
-                }
-            }
-            for part in rows.chunks(BULK_ANSWERS) {
-                let mut sql = String::from(
-                    "insert into answers (response_id, question_id, value_int, value_text) values ",
-                );
-                for i in 0..part.len() {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    let p = i * 4;
-                    sql.push_str(&format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4));
-                }
-                let mut query = sqlx::query(&sql);
-                for (id, answer) in part {
-                    query = query
-                        .bind(*id)
-                        .bind(answer.question_id.as_str())
-                        .bind(answer.value.value_int())
-                        .bind(answer.value.value_text().map(str::to_owned));
-                }
-                query.execute(&mut *tx).await?;
-            }
-        }
-        aggregates::apply(&mut tx, &increments).await?;
-        tx.commit().await?;
-        Ok(stored)
+        Ok(self
+            .insert_responses(batch)
+            .await?
+            .iter()
+            .filter(|r| matches!(r, Inserted::New(_)))
+            .count())
     }
 }
 
@@ -366,40 +358,51 @@ impl Store {
         let run = super::now_ms();
         let span = i64::from(days.max(1)) * 86_400_000;
         let mut tx = self.pool.begin().await?;
+        // The overall rating and the comment mark are drawn with the response and the answers
+        // copy them, so `responses.overall` and `commented` agree with `answers` as they do for
+        // real submissions.
         let statements: [&str; 3] = match self.backend {
             Backend::Postgres => [
-                "insert into responses (idempotency_key, desk_id, survey_id, survey_version, lang, channel, created_at) \
+                "insert into responses (idempotency_key, desk_id, survey_id, survey_version, lang, channel, created_at, \
+                   overall, commented) \
                  select 'gen-' || $1 || '-' || g, ids[1 + (g % cardinality(ids))::int], 'one-stop-desk', 1, 'vi', 'demo', \
-                   $1 - (floor(random() * $2))::bigint \
+                   $1 - (floor(random() * $2))::bigint, \
+                   case when random() < 0.8 then 4 + floor(random() * 2)::bigint else 1 + floor(random() * 3)::bigint end, \
+                   case when random() < 0.05 then 1 else 0 end \
                  from generate_series(1, $3) g, \
                    (select array_agg(id order by id) as ids from desks where valid_to is null) d",
                 "insert into answers (response_id, question_id, value_int, value_text) \
-                 select r.id, q.q, case when random() < 0.8 then 4 + floor(random() * 2)::bigint \
+                 select r.id, q.q, case when q.q = 'overall' then r.overall \
+                   when random() < 0.8 then 4 + floor(random() * 2)::bigint \
                    else 1 + floor(random() * 3)::bigint end, null \
                  from responses r cross join (values ('overall'), ('access'), ('procedures'), \
                    ('civil_servants'), ('results')) q(q) \
                  where r.idempotency_key like 'gen-' || $1 || '-%'",
                 "insert into answers (response_id, question_id, value_int, value_text) \
                  select r.id, 'comment', null, 'Ý kiến thử nghiệm số ' || (r.id % 7) \
-                 from responses r where r.idempotency_key like 'gen-' || $1 || '-%' and r.id % 20 = 0",
+                 from responses r where r.idempotency_key like 'gen-' || $1 || '-%' and r.commented = 1",
             ],
             Backend::Sqlite => [
                 "with recursive g(i) as (select 1 union all select i + 1 from g where i < $3), \
                    d as (select id, row_number() over (order by id) - 1 as k, count(*) over () as n \
                          from desks where valid_to is null) \
-                 insert into responses (idempotency_key, desk_id, survey_id, survey_version, lang, channel, created_at) \
+                 insert into responses (idempotency_key, desk_id, survey_id, survey_version, lang, channel, created_at, \
+                   overall, commented) \
                  select 'gen-' || $1 || '-' || g.i, d.id, 'one-stop-desk', 1, 'vi', 'demo', \
-                   $1 - abs(random() % $2) \
+                   $1 - abs(random() % $2), \
+                   case when abs(random() % 100) < 80 then 4 + abs(random() % 2) else 1 + abs(random() % 3) end, \
+                   case when abs(random() % 100) < 5 then 1 else 0 end \
                  from g join d on d.k = g.i % d.n",
                 "insert into answers (response_id, question_id, value_int, value_text) \
-                 select r.id, q.column1, case when abs(random() % 100) < 80 then 4 + abs(random() % 2) \
+                 select r.id, q.column1, case when q.column1 = 'overall' then r.overall \
+                   when abs(random() % 100) < 80 then 4 + abs(random() % 2) \
                    else 1 + abs(random() % 3) end, null \
                  from responses r cross join (values ('overall'), ('access'), ('procedures'), \
                    ('civil_servants'), ('results')) q \
                  where r.idempotency_key like 'gen-' || $1 || '-%'",
                 "insert into answers (response_id, question_id, value_int, value_text) \
                  select r.id, 'comment', null, 'Ý kiến thử nghiệm số ' || (r.id % 7) \
-                 from responses r where r.idempotency_key like 'gen-' || $1 || '-%' and r.id % 20 = 0",
+                 from responses r where r.idempotency_key like 'gen-' || $1 || '-%' and r.commented = 1",
             ],
         };
         for (i, sql) in statements.iter().enumerate() {

@@ -214,6 +214,7 @@ impl Store {
         let summary = format!("{} changes", changes.len());
         audit(&mut tx, actor, "units_imported", source, &summary, now).await?;
         tx.commit().await?;
+        self.forget_desks();
         Ok(ImportOutcome::Done { changes })
     }
 }

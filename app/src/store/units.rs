@@ -34,6 +34,8 @@ impl Store {
             count += 1;
         }
         tx.commit().await?;
+        // Desk lookups carry their commune's and district's names.
+        self.forget_desks();
         Ok(count)
     }
 
