@@ -174,7 +174,13 @@ pub fn state_with(
 
 /// The whole application router.
 pub fn build_router(state: AppState) -> Router {
-    let page_routes = generate_route_list(App);
+    // Listing the routes runs the app with resource loading switched off for the whole process
+    // (leptos_server's process-global `SuppressResourceLoad`): a page rendering at that moment
+    // in the same process waits forever (leptos-rs/leptos#4773). Listing them once per process
+    // means no router is ever built while another serves, as happened between tests.
+    static PAGE_ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    let page_routes = PAGE_ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let site_root = std::path::Path::new(&*state.leptos_options.site_root);
     let pkg = routes::assets::router(site_root, state.assets.clone());
     let options = state.leptos_options.clone();
