@@ -171,6 +171,16 @@ impl Store {
         Ok(row)
     }
 
+    /// Every desk of a commune, retired ones too (their responses stay the commune's): the
+    /// commune pages read each desk's newest rows from per-desk indexes and merge them.
+    pub async fn desk_ids_of_commune(&self, commune_id: i64) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> = sqlx::query_as("select id from desks where commune_id = $1")
+            .bind(commune_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Drops the looked-up desks, after a change to desks or units, or one made behind the
     /// store's back (a script, another instance) that must show at once.
     pub fn forget_desks(&self) {

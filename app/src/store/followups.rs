@@ -122,10 +122,7 @@ impl Store {
         );
         let others =
             format!("{ITEMS} and (coalesce(r.overall, 9) > 2 or f.state = 'resolved') {ORDER}");
-        let desks: Vec<(i64,)> = sqlx::query_as("select id from desks where commune_id = $1")
-            .bind(commune_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let desks = self.desk_ids_of_commune(commune_id).await?;
         let mut items = Vec::new();
         for sql in [open, others] {
             let room = limit - items.len() as i64;
@@ -133,7 +130,7 @@ impl Store {
                 break;
             }
             let mut part: Vec<FeedbackRow> = Vec::new();
-            for (desk_id,) in &desks {
+            for desk_id in &desks {
                 part.extend(
                     sqlx::query_as::<_, FeedbackRow>(&sql)
                         .bind(desk_id)

@@ -80,12 +80,9 @@ impl Store {
         commune_id: i64,
         limit: i64,
     ) -> Result<Vec<CommentRow>, StoreError> {
-        let desks: Vec<(i64,)> = sqlx::query_as("select id from desks where commune_id = $1")
-            .bind(commune_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let desks = self.desk_ids_of_commune(commune_id).await?;
         let mut comments: Vec<CommentRow> = Vec::new();
-        for (desk_id,) in desks {
+        for desk_id in desks {
             comments.extend(
                 sqlx::query_as::<_, CommentRow>(
                     "select r.id as response_id, r.created_at, d.name as desk_name, r.overall, \
