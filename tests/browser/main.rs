@@ -53,10 +53,24 @@ async fn submit(browser: &Browser) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_to_thanks_with_javascript() {
+    scan_to_thanks_with_javascript_on(Backend::Sqlite).await;
+}
+
+/// The same visit with the app on PostgreSQL: the island's server call and the stored response
+/// go through the other database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_to_thanks_with_javascript_on_postgres() {
+    if !hailong_tests::postgres_available().await {
+        return;
+    }
+    scan_to_thanks_with_javascript_on(Backend::Postgres).await;
+}
+
+async fn scan_to_thanks_with_javascript_on(backend: Backend) {
     if !browser_available() {
         return;
     }
-    let app = RunningApp::start(Backend::Sqlite).await;
+    let app = RunningApp::start(backend).await;
     let code = app.state.store.list_current_desks(None).await.unwrap()[0]
         .public_code
         .clone();
