@@ -85,6 +85,12 @@ pub(crate) fn value_rows(backend: Backend, rows: usize, columns: usize) -> Strin
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// Where responses are written (`Store::insert_responses`). On SQLite, a connection of its
+    /// own: a connection throws its page cache away whenever another one has committed, so
+    /// commits taken from the shared pool started cold and read every index page they touched
+    /// back from the file. Alone, it finds them in its cache from the previous commit.
+    /// On PostgreSQL, the shared pool.
+    response_pool: AnyPool,
     backend: Backend,
     desks: std::sync::Arc<desks::DeskCache>,
 }
@@ -99,42 +105,33 @@ impl Store {
         // really slow statements are worth a warning (and a warning prints the whole statement).
         let options = AnyConnectOptions::from_str(url)?
             .log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(30));
-        let pool = match backend {
+        let (pool, response_pool) = match backend {
             Backend::Sqlite => {
                 if let Some(folder) = sqlite_folder(url) {
                     std::fs::create_dir_all(&folder)
                         .map_err(|e| StoreError::Folder(folder.display().to_string(), e))?;
                 }
-                AnyPoolOptions::new()
-                    // SQLite has one writer at a time; a few connections let readers run beside it.
-                    .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            // WAL lets readers work during a write; FULL makes a commit durable
-                            // before the citizen sees "thank you"; the busy timeout queues
-                            // concurrent writers instead of failing with "database is locked".
-                            conn.execute(sqlx::raw_sql(
-                                "pragma journal_mode = wal; pragma synchronous = full; \
-                                 pragma busy_timeout = 30000; pragma foreign_keys = on;",
-                            ))
-                            .await?;
-                            Ok(())
-                        })
-                    })
+                // SQLite has one writer at a time; a few connections let readers run beside it.
+                let pool = sqlite_pool(8, SHARED_CACHE_KIB)
+                    .connect_with(options.clone())
+                    .await?;
+                let response_pool = sqlite_pool(1, RESPONSE_CACHE_KIB)
                     .connect_with(options)
-                    .await?
+                    .await?;
+                (pool, response_pool)
             }
             Backend::Postgres => {
-                AnyPoolOptions::new()
+                let pool = AnyPoolOptions::new()
                     .max_connections(10)
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(options)
-                    .await?
+                    .await?;
+                (pool.clone(), pool)
             }
         };
         Ok(Store {
             pool,
+            response_pool,
             backend,
             desks: Default::default(),
         })
@@ -188,8 +185,37 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.response_pool.close().await;
         self.pool.close().await;
     }
+}
+
+/// Page cache of each shared SQLite connection, in KiB (SQLite's default).
+const SHARED_CACHE_KIB: u32 = 2_000;
+/// Page cache of the response writer's connection, in KiB: room for the hot pages of every
+/// response index, so a commit reads none of them from the file. It fills only as pages are
+/// used, so an idle server stays small.
+const RESPONSE_CACHE_KIB: u32 = 64 * 1024;
+
+/// Options of an SQLite pool of `connections` connections with a page cache of `cache_kib` each.
+fn sqlite_pool(connections: u32, cache_kib: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                // WAL lets readers work during a write; FULL makes a commit durable before the
+                // citizen sees "thank you"; the busy timeout queues concurrent writers instead
+                // of failing with "database is locked".
+                conn.execute(sqlx::raw_sql(&format!(
+                    "pragma journal_mode = wal; pragma synchronous = full; \
+                     pragma busy_timeout = 30000; pragma foreign_keys = on; \
+                     pragma cache_size = -{cache_kib};"
+                )))
+                .await?;
+                Ok(())
+            })
+        })
 }
 
 /// The folder of an SQLite file URL (`sqlite://data/hailong.db?mode=rwc` → `data`).

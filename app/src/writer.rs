@@ -16,7 +16,7 @@ use crate::store::responses::{Inserted, NewResponse};
 use crate::store::{Backend, Store};
 
 /// Most responses committed together; bounds a transaction's length.
-const MAX_BATCH: usize = 64;
+const MAX_BATCH: usize = 256;
 
 /// A response to store, owned so it can cross to the writer task.
 #[derive(Debug, Clone)]

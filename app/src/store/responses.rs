@@ -87,7 +87,7 @@ impl Store {
         &self,
         batch: &[NewResponse<'_>],
     ) -> Result<Vec<Inserted>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.response_pool.begin().await?;
         let mut results = Vec::with_capacity(batch.len());
         for chunk in batch.chunks(BULK_RESPONSES) {
             results.extend(insert_chunk(&mut tx, self.backend, chunk).await?);
