@@ -5,13 +5,16 @@
 //!   tight. Over a limit the citizen gets 429 with Retry-After; other clients are unaffected.
 //! - One response per device per desk within a window (default 10 minutes): a friendly page.
 //! - Suspicious patterns are *flagged*, never dropped: the response is stored with its reasons and
-//!   counts until a reviewer excludes it.
+//!   counts until a reviewer excludes it. Many answers from one address, or many identical
+//!   answers, at one desk are counted in memory per process, like the rate limits
+//!   (`RecentAtDesk`); a device's answers are looked up in the database, since they also refuse.
 //! - Only salted hashes of addresses and device ids are stored; the salt changes daily and old
 //!   salts are deleted, so the hashes cannot be linked back to an address later.
 
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use governor::clock::Clock;
@@ -106,6 +109,90 @@ impl Limiters {
     pub fn forget_idle(&self) {
         self.by_client.retain_recent();
         self.by_device.retain_recent();
+    }
+}
+
+/// Times of the responses this process stored recently at each desk, by client address (its
+/// salted hash) and by answers (their digest), for the `client_burst` and `identical_answers`
+/// flags. They used to be counted in the database, through two indexes whose random keys cost
+/// every commit a page write each; these flags only mark a response for review, so a count per
+/// process, like the rate limits', is enough. A restart or a second process starts its own count.
+#[derive(Default)]
+pub struct RecentAtDesk {
+    by_client: TimesByKey,
+    by_answers: TimesByKey,
+}
+
+/// What `RecentAtDesk::counts` found: earlier responses at the desk within the window, each count
+/// stopping at its flag threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeskCounts {
+    pub from_client: i64,
+    pub identical: i64,
+}
+
+/// One response at a desk, as `RecentAtDesk` counts it.
+pub struct AtDesk<'a> {
+    pub desk_id: i64,
+    pub client_hash: &'a str,
+    pub answer_digest: &'a str,
+}
+
+impl RecentAtDesk {
+    /// Responses stored since `since_ms` at the desk from the same client and with the same
+    /// answers as `at`.
+    pub fn counts(&self, at: &AtDesk<'_>, since_ms: i64) -> DeskCounts {
+        DeskCounts {
+            from_client: count_since(&self.by_client, (at.desk_id, at.client_hash), since_ms),
+            identical: count_since(&self.by_answers, (at.desk_id, at.answer_digest), since_ms),
+        }
+    }
+
+    /// Remembers a response stored at `at_ms`. Only the newest times up to each threshold are
+    /// kept: past it, the exact number does not change the flag.
+    pub fn record(&self, at: &AtDesk<'_>, at_ms: i64, settings: &AbuseSettings) {
+        remember(
+            &self.by_client,
+            (at.desk_id, at.client_hash),
+            at_ms,
+            settings.client_burst_flag,
+        );
+        remember(
+            &self.by_answers,
+            (at.desk_id, at.answer_digest),
+            at_ms,
+            settings.identical_flag,
+        );
+    }
+
+    /// Forgets what happened before `since_ms`, so memory follows the window, not the traffic.
+    pub fn forget_before(&self, since_ms: i64) {
+        for map in [&self.by_client, &self.by_answers] {
+            map.lock()
+                .expect("recent answers")
+                .retain(|_, times| times.back().is_some_and(|&t| t >= since_ms));
+        }
+    }
+}
+
+/// (desk, key) → times in milliseconds, oldest first.
+type TimesByKey = Mutex<HashMap<(i64, String), VecDeque<i64>>>;
+
+fn count_since(map: &TimesByKey, (desk, key): (i64, &str), since_ms: i64) -> i64 {
+    map.lock()
+        .expect("recent answers")
+        .get(&(desk, key.to_string()))
+        .map_or(0, |times| {
+            times.iter().filter(|&&t| t >= since_ms).count() as i64
+        })
+}
+
+fn remember(map: &TimesByKey, (desk, key): (i64, &str), at_ms: i64, keep: i64) {
+    let mut map = map.lock().expect("recent answers");
+    let times = map.entry((desk, key.to_string())).or_default();
+    times.push_back(at_ms);
+    while times.len() as i64 > keep.max(1) {
+        times.pop_front();
     }
 }
 
@@ -244,6 +331,51 @@ mod tests {
         let wait = limiters.check("1.2.3.4", Some("dev-a")).unwrap_err();
         assert!(wait > Duration::ZERO && wait <= Duration::from_secs(60));
         assert!(limiters.check("1.2.3.4", Some("dev-b")).is_ok());
+    }
+
+    #[test]
+    fn desk_counts_keep_to_the_window_the_desk_and_the_threshold() {
+        let settings = AbuseSettings {
+            client_burst_flag: 3,
+            identical_flag: 2,
+            ..AbuseSettings::default()
+        };
+        let recent = RecentAtDesk::default();
+        let at = |desk_id, client_hash, answer_digest| AtDesk {
+            desk_id,
+            client_hash,
+            answer_digest,
+        };
+        for t in [100, 200, 300, 400] {
+            recent.record(&at(1, "c", "d"), t, &settings);
+        }
+        recent.record(&at(1, "other", "e"), 450, &settings);
+        assert_eq!(
+            recent.counts(&at(1, "c", "d"), 0),
+            DeskCounts {
+                from_client: 3,
+                identical: 2
+            },
+            "each count stops at its threshold"
+        );
+        assert_eq!(
+            recent.counts(&at(1, "c", "d"), 350),
+            DeskCounts {
+                from_client: 1,
+                identical: 1
+            }
+        );
+        assert_eq!(
+            recent.counts(&at(2, "c", "d"), 0),
+            DeskCounts {
+                from_client: 0,
+                identical: 0
+            },
+            "another desk counts on its own"
+        );
+        recent.forget_before(420);
+        assert_eq!(recent.counts(&at(1, "c", "d"), 0).from_client, 0);
+        assert_eq!(recent.counts(&at(1, "other", "e"), 0).from_client, 1);
     }
 
     #[test]

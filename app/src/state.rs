@@ -53,6 +53,7 @@ pub struct AppState {
     pub criteria: Arc<Vec<survey_definitions::CriteriaSet>>,
     pub settings: Arc<Settings>,
     pub limiters: Arc<Limiters>,
+    pub recent: Arc<crate::abuse::RecentAtDesk>,
     pub salts: Arc<SaltCache>,
     pub writer: crate::writer::ResponseWriter,
     /// Newly stored responses, for the live dashboards.

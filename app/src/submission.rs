@@ -4,7 +4,7 @@
 use rand::RngCore;
 use survey_definitions::{Answer, AnswerError, AnswerValue, FieldErrors, Lang, QuestionKind};
 
-use crate::abuse::{self, ClientInfo};
+use crate::abuse::{self, AtDesk, ClientInfo};
 
 use crate::api::desks::DeskLookup;
 use crate::api::survey::{
@@ -182,18 +182,15 @@ pub async fn submit(
         .map(|(d, old)| abuse::salted_hash(old, d));
     let client_hash = abuse::salted_hash(&salt, &client_key);
     let digest = answer_digest(&answers);
+    let flag_since_ms = now - settings.flag_window.as_millis() as i64;
     let recent = store
         .recent_activity(&RecentQuery {
             desk_id: desk.id,
             device_hash: device_hash.as_deref(),
             previous_device_hash: previous_device_hash.as_deref(),
             window_since_ms: now - settings.device_window.as_millis() as i64,
-            flag_since_ms: now - settings.flag_window.as_millis() as i64,
+            flag_since_ms,
             device_cap: settings.device_burst_flag,
-            client_hash: &client_hash,
-            client_cap: settings.client_burst_flag,
-            answer_digest: &digest,
-            identical_cap: settings.identical_flag,
         })
         .await
         .map_err(internal)?;
@@ -204,6 +201,13 @@ pub async fn submit(
         return Ok(SubmitOutcome::AlreadyRated);
     }
 
+    let at_desk = AtDesk {
+        desk_id: desk.id,
+        client_hash: &client_hash,
+        answer_digest: &digest,
+    };
+    let counts = state.recent.counts(&at_desk, flag_since_ms);
+
     // Each count is of earlier responses; this one makes it one more.
     let mut flags = Vec::new();
     if field(fields, abuse::HONEYPOT_FIELD).is_some_and(|v| !v.trim().is_empty()) {
@@ -212,10 +216,10 @@ pub async fn submit(
     if device_hash.is_some() && recent.from_device + 1 >= settings.device_burst_flag {
         flags.push("device_burst");
     }
-    if recent.from_client_at_desk + 1 >= settings.client_burst_flag {
+    if counts.from_client + 1 >= settings.client_burst_flag {
         flags.push("client_burst");
     }
-    if recent.identical_at_desk + 1 >= settings.identical_flag {
+    if counts.identical + 1 >= settings.identical_flag {
         flags.push("identical_answers");
     }
     if !abuse::within_opening_hours(settings, weekday, minute) {
@@ -247,14 +251,17 @@ pub async fn submit(
             created_at: now,
             answers,
             device_hash,
-            client_hash: Some(client_hash),
+            client_hash: Some(client_hash.clone()),
             flags,
-            answer_digest: Some(digest),
+            answer_digest: Some(digest.clone()),
         })
         .await
         .map_err(|e| AppError::internal("submit", e))?;
     Ok(match inserted {
-        Inserted::New(_) => SubmitOutcome::Stored { duplicate: false },
+        Inserted::New(_) => {
+            state.recent.record(&at_desk, now, settings);
+            SubmitOutcome::Stored { duplicate: false }
+        }
         Inserted::Duplicate(_) => SubmitOutcome::Stored { duplicate: true },
         Inserted::DossierTaken => {
             let mut errors = FieldErrors::default();

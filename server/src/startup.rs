@@ -165,6 +165,7 @@ pub fn state_with(
             abuse: config.abuse.clone(),
         }),
         limiters: Limiters::new(&config.abuse),
+        recent: Default::default(),
         salts: Default::default(),
         writer: app::writer::ResponseWriter::start(store.clone(), live.clone()),
         live,
@@ -229,7 +230,7 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Periodic chores: forget idle rate-limit keys; apply the comment retention setting.
+/// Periodic chores: forget idle rate-limit keys and answers older than the flag window; apply the comment retention setting.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -237,6 +238,8 @@ fn spawn_housekeeping(state: AppState) {
         loop {
             tick.tick().await;
             state.limiters.forget_idle();
+            let window = state.settings.abuse.flag_window.as_millis() as i64;
+            state.recent.forget_before(app::store::now_ms() - window);
             if minutes.is_multiple_of(60) {
                 if let Some(days) = state.settings.comment_retention_days {
                     let comments: Vec<&str> = state

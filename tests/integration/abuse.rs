@@ -13,6 +13,7 @@ both_backends!(
     one_rating_per_device_and_desk_within_the_window,
     one_rating_per_dossier_code_and_desk,
     a_filled_honeypot_is_stored_flagged,
+    many_identical_answers_at_a_desk_are_stored_flagged,
     no_raw_address_or_user_agent_is_stored,
     a_comment_with_markup_is_shown_escaped,
     retention_deletes_old_comments_but_keeps_ratings,
@@ -268,6 +269,57 @@ async fn a_filled_honeypot_is_stored_flagged(backend: Backend) {
             .unwrap();
     assert!(flags.unwrap().contains("honeypot"));
     assert_eq!(excluded, 0, "only a reviewer excludes");
+}
+
+async fn many_identical_answers_at_a_desk_are_stored_flagged(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let code = app.any_desk_code().await;
+    let post = |n: u64, overall: &'static str| {
+        let mut fields = answers_without_dossier(&key(n));
+        fields.retain(|(k, _)| *k != "overall");
+        fields.push(("overall", overall.into()));
+        let app = &app;
+        let code = &code;
+        async move {
+            app.post_form_as(
+                &format!("/q/{code}"),
+                &as_pairs(&fields),
+                &format!("192.0.2.{n}"),
+                Some(&device(n)),
+            )
+            .await
+            .status
+        }
+    };
+    // Six citizens on six phones and addresses give the very same answers; a seventh differs.
+    for n in 1..=6 {
+        assert_eq!(post(n, "5").await, StatusCode::SEE_OTHER, "citizen {n}");
+    }
+    assert_eq!(post(7, "3").await, StatusCode::SEE_OTHER);
+
+    let rows: Vec<(Option<String>, i64)> =
+        sqlx::query_as("select flags, excluded from responses order by id")
+            .fetch_all(app.store().pool())
+            .await
+            .unwrap();
+    let identical: Vec<bool> = rows
+        .iter()
+        .map(|(flags, _)| {
+            flags
+                .as_deref()
+                .is_some_and(|f| f.contains("identical_answers"))
+        })
+        .collect();
+    // The default threshold is five identical answers within ten minutes: from the fifth on.
+    assert_eq!(
+        identical,
+        [false, false, false, false, true, true, false],
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().all(|(_, excluded)| *excluded == 0),
+        "all counted"
+    );
 }
 
 async fn no_raw_address_or_user_agent_is_stored(backend: Backend) {

@@ -61,24 +61,19 @@ impl Store {
         )
     }
 
-    /// Everything the anti-abuse rules need to know about recent responses, in one round trip:
-    /// whether the device rated this desk within the window, and the recent responses from the
-    /// device, from the client at this desk, and with identical answers at this desk. The counts
-    /// stop at their cap (the flag thresholds): past it the exact number does not matter, and
-    /// counting every response of a busy NAT address would make each submission slower than the
-    /// last. `None` hashes match nothing.
+    /// What the anti-abuse rules need to know of a device's recent responses, in one round
+    /// trip: whether it rated this desk within the window, and how many it sent anywhere within
+    /// the flag window (stopping at the flag threshold: past it the exact number does not
+    /// matter). `None` hashes match nothing. Counts per address and per answers at a desk are
+    /// kept in memory (`crate::abuse::RecentAtDesk`).
     pub async fn recent_activity(&self, q: &RecentQuery<'_>) -> Result<RecentActivity, StoreError> {
-        let (rated, device, client, identical): (i64, i64, i64, i64) = sqlx::query_as(
+        let (rated, device): (i64, i64) = sqlx::query_as(
             "select (select count(*) from (select 1 from responses where device_hash = $2 \
                   and desk_id = $1 and created_at >= $4 limit 1) a) \
                + (select count(*) from (select 1 from responses where device_hash = $3 \
                   and desk_id = $1 and created_at >= $4 limit 1) y), \
                (select count(*) from (select 1 from responses where device_hash = $2 \
-                  and created_at >= $5 limit $6) b), \
-               (select count(*) from (select 1 from responses where client_hash = $7 and desk_id = $1 \
-                  and created_at >= $5 limit $8) c), \
-               (select count(*) from (select 1 from responses where desk_id = $1 and answer_digest = $9 \
-                  and created_at >= $5 limit $10) d)",
+                  and created_at >= $5 limit $6) b)",
         )
         .bind(q.desk_id)
         .bind(q.device_hash)
@@ -86,17 +81,11 @@ impl Store {
         .bind(q.window_since_ms)
         .bind(q.flag_since_ms)
         .bind(q.device_cap)
-        .bind(q.client_hash)
-        .bind(q.client_cap)
-        .bind(q.answer_digest)
-        .bind(q.identical_cap)
         .fetch_one(&self.pool)
         .await?;
         Ok(RecentActivity {
             device_rated_desk: rated > 0,
             from_device: device,
-            from_client_at_desk: client,
-            identical_at_desk: identical,
         })
     }
 }
@@ -111,10 +100,6 @@ pub struct RecentQuery<'a> {
     pub window_since_ms: i64,
     pub flag_since_ms: i64,
     pub device_cap: i64,
-    pub client_hash: &'a str,
-    pub client_cap: i64,
-    pub answer_digest: &'a str,
-    pub identical_cap: i64,
 }
 
 /// What `Store::recent_activity` found.
@@ -122,6 +107,4 @@ pub struct RecentQuery<'a> {
 pub struct RecentActivity {
     pub device_rated_desk: bool,
     pub from_device: i64,
-    pub from_client_at_desk: i64,
-    pub identical_at_desk: i64,
 }
