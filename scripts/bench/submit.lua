@@ -14,9 +14,19 @@ function init(args)
   codes = {}
   for line in io.lines(args[1]) do table.insert(codes, line) end
   run = tonumber(args[2]) or 0
+  math.randomseed(run * 2 + id)
   n = 0
   acked = 0
   errors = 0
+end
+
+-- A rating from 1 to 5: 5 half the time, 4 for 30%, 3 for 10%, 2 for 6%, 1 for 4%.
+visits = { "1", "2", "3%2B" }
+
+function level()
+  local r = math.random()
+  if r < 0.5 then return 5 elseif r < 0.8 then return 4 elseif r < 0.9 then return 3
+  elseif r < 0.96 then return 2 else return 1 end
 end
 
 function request()
@@ -24,8 +34,11 @@ function request()
   local key = string.format("%08x%08x%016x", run, id, n)
   local device = string.format("%08x%08x%016x", run, id + 1, n)
   local code = codes[(n % #codes) + 1]
-  local body = "_key=" .. key .. "&lang=vi&overall=5&access=4&procedures=4&civil_servants=5"
-    .. "&results=4&visits=1&comment=Nhanh+g%E1%BB%8Dn"
+  -- Answers vary as citizens' do: mostly satisfied, some not, a comment now and then.
+  local body = "_key=" .. key .. "&lang=vi&overall=" .. level() .. "&access=" .. level()
+    .. "&procedures=" .. level() .. "&civil_servants=" .. level() .. "&results=" .. level()
+    .. "&visits=" .. visits[math.random(1, 3)]
+  if math.random() < 0.3 then body = body .. "&comment=Nhanh+g%E1%BB%8Dn" end
   -- Citizens come from many addresses (phones on mobile networks, a commune's Wi-Fi): 4 096
   -- of them here, given to the server as a reverse proxy would (bench.sh trusts the header).
   local client = string.format("10.%d.%d.%d", id, math.floor(n / 256) % 16, n % 256)
