@@ -677,14 +677,17 @@ async fn a_large_export_streams_every_response_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     staff(&app).await;
     let desk = desk_id(&app, TAN_PHU).await;
+    let other_desk = desk_id(&app, THAC_MO).await;
     let answers = answers(5, Some("Ổn"));
-    let keys: Vec<String> = (0..1500).map(|i| format!("bulk-{i}")).collect();
+    // Every third response at another commune's desk: a filtered export skips them on every
+    // page of the read.
+    let keys: Vec<String> = (0..2250).map(|i| format!("bulk-{i}")).collect();
     let batch: Vec<NewResponse> = keys
         .iter()
         .enumerate()
         .map(|(i, key)| NewResponse {
             key,
-            desk_id: desk,
+            desk_id: if i % 3 == 2 { other_desk } else { desk },
             survey_id: survey_definitions::DEFAULT_SURVEY_ID,
             survey_version: 1,
             lang: Lang::Vi,
@@ -706,9 +709,28 @@ async fn a_large_export_streams_every_response_once(backend: Backend) {
         .get_as("/exports/responses.xlsx", Some(&admin.cookie))
         .await;
 
-    assert_eq!(csv.rows.len(), 1500);
-    let ids: std::collections::BTreeSet<&str> = csv.values("response_id").into_iter().collect();
-    assert_eq!(ids.len(), 1500, "each response once");
+    assert_eq!(csv.rows.len(), 2250);
+    let ids: Vec<i64> = csv
+        .values("response_id")
+        .iter()
+        .map(|id| id.parse().unwrap())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "each response once, in id order"
+    );
     assert!(csv.values("overall").iter().all(|v| *v == "5"));
-    assert_eq!(read_xlsx(&xlsx, "Phiếu khảo sát").rows().count(), 1501);
+    assert_eq!(read_xlsx(&xlsx, "Phiếu khảo sát").rows().count(), 2251);
+
+    let tan_phu = csv_as(
+        &app,
+        &admin,
+        &format!("/exports/responses.csv?commune={TAN_PHU}"),
+    )
+    .await;
+    assert_eq!(tan_phu.rows.len(), 1500);
+    assert!(tan_phu.values("commune_code").iter().all(|c| *c == TAN_PHU));
+    let tan_phu_ids: std::collections::BTreeSet<&str> =
+        tan_phu.values("response_id").into_iter().collect();
+    assert_eq!(tan_phu_ids.len(), 1500, "each response once");
 }
