@@ -158,48 +158,24 @@ fn export_row(row: &AnyRow, questions: usize) -> Result<ExportResponseRow, sqlx:
 
 /// Binds the filter and the question ids: `$n = ''` / `$n = 0` switch a condition off, so one
 /// statement serves every filter and both databases.
-fn bind_filter<'q, Q: BindExport<'q>>(
-    statement: Q,
+fn bind_filter<'q>(
+    statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     filter: &ResponseExportFilter,
     query: &'q ResponseExportQuery,
-) -> Q {
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     let mut statement = statement
-        .bind_i64(filter.from_ms)
-        .bind_i64(filter.to_ms)
-        .bind_text(filter.commune_code.clone().unwrap_or_default())
-        .bind_text(filter.district_code.clone().unwrap_or_default())
-        .bind_text(filter.channel.clone().unwrap_or_default())
-        .bind_i64(i64::from(filter.include_excluded))
-        .bind_i64(filter.commune_id.unwrap_or(0))
-        .bind_i64(filter.district_id.unwrap_or(0));
+        .bind(filter.from_ms)
+        .bind(filter.to_ms)
+        .bind(filter.commune_code.clone().unwrap_or_default())
+        .bind(filter.district_code.clone().unwrap_or_default())
+        .bind(filter.channel.clone().unwrap_or_default())
+        .bind(i64::from(filter.include_excluded))
+        .bind(filter.commune_id.unwrap_or(0))
+        .bind(filter.district_id.unwrap_or(0));
     for question in &query.questions {
-        statement = statement.bind_text(question.clone());
+        statement = statement.bind(question.as_str());
     }
     statement
-}
-
-/// The two kinds of statement the export binds its filter to.
-trait BindExport<'q>: Sized {
-    fn bind_i64(self, value: i64) -> Self;
-    fn bind_text(self, value: String) -> Self;
-}
-
-impl<'q> BindExport<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    fn bind_i64(self, value: i64) -> Self {
-        self.bind(value)
-    }
-    fn bind_text(self, value: String) -> Self {
-        self.bind(value)
-    }
-}
-
-impl<'q, O> BindExport<'q> for sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-    fn bind_i64(self, value: i64) -> Self {
-        self.bind(value)
-    }
-    fn bind_text(self, value: String) -> Self {
-        self.bind(value)
-    }
 }
 
 /// The rows of one page of the SQLite export: a JSON array of arrays, in the columns' order.
@@ -290,12 +266,13 @@ impl Store {
                 let Some(after) = after else {
                     return Ok::<_, sqlx::Error>(None);
                 };
+                let row = bind_filter(sqlx::query(&query.page_sql), &filter, query)
+                    .bind(after)
+                    .bind(EXPORT_PAGE)
+                    .fetch_one(&self.pool)
+                    .await?;
                 let (page, last): (Option<String>, Option<i64>) =
-                    bind_filter(sqlx::query_as(&query.page_sql), &filter, query)
-                        .bind(after)
-                        .bind(EXPORT_PAGE)
-                        .fetch_one(&self.pool)
-                        .await?;
+                    (row.try_get(0)?, row.try_get(1)?);
                 let (Some(page), Some(last)) = (page, last) else {
                     return Ok(None);
                 };
