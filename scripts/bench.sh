@@ -6,7 +6,11 @@
 #     of inserts through the storage layer without HTTP
 #   - survey page rendering vs a static file of the same size from the same server
 #   - idle memory and start-up time of `hailong serve`
-# Usage: scripts/bench.sh [--quick]   (--quick: 3 s runs instead of 30 s, for smoke checks)
+#   - commune dashboard and province view p50/p95, full score runs and the CSV/XLSX export, on a
+#     generated SQLite database of 1M responses
+#   - the pure scoring engine for one commune (criterion)
+# Usage: scripts/bench.sh [--quick]   (--quick: 3 s runs instead of 30 s, 20 000 generated
+# responses instead of 1M, a short criterion run: a smoke check)
 # Uses target/release/hailong when it exists (scripts/build.sh); the debug binary is much slower.
 # Both, and the site, are looked for under CARGO_TARGET_DIR when it is set.
 set -euo pipefail
@@ -109,8 +113,21 @@ echo "  start-up to first served request: $(( (t1 - t0) / 1000000 )) ms"
 sleep 5
 echo "  idle RSS after 5 s: $(awk '/VmRSS/ {print $2 " " $3}' /proc/$pid/status)"
 
+stop_server
+
+# Dashboards, score runs and the export read a generated database of 1M responses (20 000 in
+# quick mode); 10M is a separate, longer run (BENCHMARKS.md gives the commands).
+demo_responses=1000000
+[ "$duration" = 3s ] && demo_responses=20000
+export DATABASE_URL="sqlite://$tmp/demo.db?mode=rwc"
 echo
-echo "== export of every stored response (SQLite, streamed; \`hailong export responses\`)"
+echo "== dashboards and score runs (SQLite, $demo_responses generated responses)"
+"$bin" demo --responses "$demo_responses" >/dev/null 2>&1
+"$bin" bench pages --iterations 40 2>/dev/null | sed 's/^/  /'
+"$bin" bench scoring --runs 3 2>/dev/null | sed 's/^/  /'
+
+echo
+echo "== export of every response of that database (\`hailong export responses\`)"
 if [ -x /usr/bin/time ]; then
   for format in csv xlsx; do
     /usr/bin/time -f "%e %M" -o "$tmp/time" "$bin" export responses --format "$format" \
@@ -123,3 +140,9 @@ if [ -x /usr/bin/time ]; then
 else
   echo "  skipped: /usr/bin/time not installed (apt-get install time)"
 fi
+
+echo
+echo "== the scoring engine alone (criterion)"
+quick_engine=()
+[ "$duration" = 3s ] && quick_engine=(-- --quick)
+cargo bench -q -p scoring --bench engine "${quick_engine[@]}" 2>/dev/null | grep -A1 '^score one commune' | sed 's/^/  /'
