@@ -19,6 +19,18 @@ site=$target/site
 cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features \
   --features hydrate --profile "$profile"
 
+# The previous build's hashed files are kept beside the new ones (one build back, no further): a
+# page loaded just before a deploy still fetches its own script and style after it.
+previous=$(mktemp -d)
+if [ -f "$site/hash.txt" ]; then
+  while IFS=: read -r _ hash; do
+    hash=${hash// /}
+    [[ "$hash" =~ ^[0-9a-f]{16}$ ]] || continue
+    for f in "$site/pkg/"*".$hash."*; do
+      if [ -e "$f" ]; then mv "$f" "$previous/"; fi
+    done
+  done < "$site/hash.txt"
+fi
 rm -rf "$site"
 pkg=$site/pkg
 mkdir -p "$pkg"
@@ -61,5 +73,8 @@ for f in "$pkg"/*.js "$pkg"/*.wasm "$pkg"/*.css; do
   gzip -9 -k -f "$f"
   brotli -q 11 -f "$f"
 done
+# Unchanged files have the same names in both builds: the new copy stays.
+cp -n "$previous"/* "$pkg/" 2>/dev/null || true
+rm -rf "$previous"
 cat "$manifest"
 ls -l "$pkg"

@@ -78,9 +78,12 @@ impl Assets {
         self.served.get(name).map_or(name, String::as_str)
     }
 
-    /// Whether `file_name` (in `pkg/`) carries a content hash, so its content never changes.
+    /// Whether `file_name` (in `pkg/`) carries a content hash, so its content never changes:
+    /// a file of this build, or of the build before it, which `scripts/build-site.sh` keeps so
+    /// that a page loaded just before a deploy still gets its own script afterwards.
     pub fn is_hashed(&self, file_name: &str) -> bool {
         self.served.values().any(|served| served == file_name)
+            || (self.manifest.is_some() && carries_hash(file_name))
     }
 
     /// The manifest in use, for `LeptosOptions::hash_file`; `None` means plain names.
@@ -100,6 +103,21 @@ pub fn asset_url(name: &str) -> String {
         return url;
     }
     format!("{PKG_URL}/{name}")
+}
+
+/// Whether a file name has the shape `scripts/build-site.sh` gives: `{stem}.{16 hex}.{extension}`.
+fn carries_hash(file_name: &str) -> bool {
+    let mut parts = file_name.rsplitn(3, '.');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(extension), Some(hash), Some(stem)) => {
+            !extension.is_empty()
+                && !stem.is_empty()
+                && !file_name.contains('/')
+                && hash.len() == 16
+                && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        }
+        _ => false,
+    }
 }
 
 /// `key: hash` lines → plain name → hashed name; an error is the line number and what is wrong.
@@ -152,6 +170,25 @@ mod tests {
             served: parse(text, "hailong").expect("a valid manifest"),
             manifest: Some(PathBuf::from("/site/hash.txt")),
         }
+    }
+
+    #[test]
+    fn the_previous_builds_files_count_as_hashed_only_with_a_manifest() {
+        let built = assets(MANIFEST_TEXT);
+        assert!(
+            built.is_hashed("hailong.aaaaaaaaaaaaaaaa.js"),
+            "kept from the last build"
+        );
+        assert!(built.is_hashed("kiosk.0123456789abcdef.css"));
+        assert!(!built.is_hashed("hailong.js"));
+        assert!(!built.is_hashed("hailong.123.js"));
+        assert!(!built.is_hashed(".aaaaaaaaaaaaaaaa.js"));
+        assert!(!built.is_hashed("hailong.aaaaaaaaaaaaaaaz.js"));
+        let plain = Assets {
+            served: HashMap::new(),
+            manifest: None,
+        };
+        assert!(!plain.is_hashed("hailong.aaaaaaaaaaaaaaaa.js"));
     }
 
     #[test]

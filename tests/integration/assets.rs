@@ -169,3 +169,42 @@ async fn plain_names_are_not_shipped_and_misses_are_not_kept() {
         assert_eq!(response.headers[header::CACHE_CONTROL], "no-cache", "{url}");
     }
 }
+
+/// Copies the files of `from` into `to`, folders included.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read the site") {
+        let entry = entry.expect("a site entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("its type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a file");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_previous_builds_files_are_still_served_after_a_deploy() {
+    app_on_the_built_site().await;
+    // A site as scripts/build-site.sh leaves it after a deploy: this build's files, plus the
+    // style of the build before, which a page loaded before the deploy still links.
+    let site = std::env::temp_dir().join(format!("hailong-site-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&site);
+    copy_tree(&site_root(), &site);
+    let old_style = "body { color: black }\n";
+    std::fs::write(site.join("pkg/hailong.0123456789abcdef.css"), old_style).unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.site_root = site.clone()).await;
+
+    let response = fetch(&app, "/pkg/hailong.0123456789abcdef.css", "identity").await;
+    let page = app.get("/login").await;
+    let _ = std::fs::remove_dir_all(&site);
+
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.headers[header::CACHE_CONTROL], IMMUTABLE);
+    assert_eq!(response.text(), old_style);
+    assert!(
+        !page.text().contains("0123456789abcdef"),
+        "new pages link this build's files"
+    );
+}
