@@ -230,7 +230,8 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Periodic chores: forget idle rate-limit keys and answers older than the flag window; apply the comment retention setting.
+/// Periodic chores: forget idle rate-limit keys and answers older than the flag window; apply
+/// the comment retention setting.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));

@@ -7,7 +7,9 @@ use app::store::responses::NewResponse;
 use app::store::Backend;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use hailong_tests::{as_pairs, both_backends, device, key, valid_answers, Session, TestApp};
+use hailong_tests::{
+    as_pairs, both_backends, device, key, qr_response, valid_answers, Session, TestApp,
+};
 use http_body_util::BodyExt;
 use survey_definitions::{Answer, AnswerValue, Lang};
 use tower::ServiceExt;
@@ -66,21 +68,7 @@ async fn store_responses(app: &TestApp, desk_id: i64, ratings: &[(u8, i64)]) {
         .iter()
         .zip(&answers)
         .zip(&keys)
-        .map(|(((_, age), answers), key)| NewResponse {
-            key,
-            desk_id,
-            survey_id: "one-stop-desk",
-            survey_version: 1,
-            lang: Lang::Vi,
-            channel: "qr",
-            dossier_code: None,
-            created_at: now - age * DAY_MS,
-            answers,
-            device_hash: None,
-            client_hash: None,
-            flags: None,
-            answer_digest: None,
-        })
+        .map(|(((_, age), answers), key)| qr_response(desk_id, key, now - age * DAY_MS, answers))
         .collect();
     app.store().insert_responses(&batch).await.unwrap();
 }

@@ -7,8 +7,8 @@ use app::store::responses::NewResponse;
 use app::store::Backend;
 use axum::http::{header, StatusCode};
 use calamine::{Data, Reader};
-use hailong_tests::{both_backends, Session, TestApp, TestResponse};
-use survey_definitions::{Answer, AnswerValue, Lang};
+use hailong_tests::{both_backends, qr_response, Session, TestApp, TestResponse};
+use survey_definitions::{Answer, AnswerValue};
 
 both_backends!(
     the_csv_has_a_bom_and_one_row_per_response_the_filters_select,
@@ -136,36 +136,19 @@ async fn seed(app: &TestApp) {
         .iter()
         .enumerate()
         .map(|(i, s)| NewResponse {
-            key: &keys[i],
-            desk_id: desks[s.commune],
-            survey_id: survey_definitions::DEFAULT_SURVEY_ID,
-            survey_version: 1,
-            lang: Lang::Vi,
             channel: s.channel,
-            dossier_code: None,
-            created_at: s.at,
-            answers: &answer_sets[i],
-            device_hash: None,
-            client_hash: None,
-            flags: None,
-            answer_digest: None,
+            ..qr_response(desks[s.commune], &keys[i], s.at, &answer_sets[i])
         })
         .collect();
     let excluded = seeds.len();
     batch.push(NewResponse {
-        key: &keys[excluded],
-        desk_id: desks[TAN_PHU],
-        survey_id: survey_definitions::DEFAULT_SURVEY_ID,
-        survey_version: 1,
-        lang: Lang::Vi,
-        channel: "qr",
-        dossier_code: None,
-        created_at: vn("2026-03-15", 9, 0),
-        answers: &answer_sets[excluded],
-        device_hash: None,
-        client_hash: None,
         flags: Some("device_burst,outside_hours"),
-        answer_digest: None,
+        ..qr_response(
+            desks[TAN_PHU],
+            &keys[excluded],
+            vn("2026-03-15", 9, 0),
+            &answer_sets[excluded],
+        )
     });
     let inserted = app.store().insert_responses(&batch).await.unwrap();
     let Some(app::store::responses::Inserted::New(flagged)) = inserted.last().copied() else {
@@ -685,20 +668,14 @@ async fn a_large_export_streams_every_response_once(backend: Backend) {
     let batch: Vec<NewResponse> = keys
         .iter()
         .enumerate()
-        .map(|(i, key)| NewResponse {
-            key,
-            desk_id: if i % 3 == 2 { other_desk } else { desk },
-            survey_id: survey_definitions::DEFAULT_SURVEY_ID,
-            survey_version: 1,
-            lang: Lang::Vi,
-            channel: "qr",
-            dossier_code: None,
-            created_at: vn("2026-05-01", 8, 0) + i as i64 * 1000,
-            answers: &answers,
-            device_hash: None,
-            client_hash: None,
-            flags: None,
-            answer_digest: None,
+        .map(|(i, key)| {
+            let desk = if i % 3 == 2 { other_desk } else { desk };
+            qr_response(
+                desk,
+                key,
+                vn("2026-05-01", 8, 0) + i as i64 * 1000,
+                &answers,
+            )
         })
         .collect();
     app.store().insert_responses(&batch).await.unwrap();

@@ -2,7 +2,7 @@
 
 use app::store::Backend;
 use axum::http::StatusCode;
-use hailong_tests::{as_pairs, both_backends, valid_answers, TestApp};
+use hailong_tests::{as_pairs, both_backends, qr_response, valid_answers, TestApp};
 
 both_backends!(
     a_desk_url_serves_its_survey_form,
@@ -386,7 +386,7 @@ async fn a_retired_desk_sends_the_citizen_to_the_desk_that_replaced_it(backend: 
 /// the answer they would get alone.
 async fn one_commit_stores_each_key_once_and_refuses_a_rated_dossier(backend: Backend) {
     use app::store::responses::{Inserted, NewResponse};
-    use survey_definitions::{Answer, AnswerValue, Lang};
+    use survey_definitions::{Answer, AnswerValue};
 
     let app = TestApp::spawn(backend).await;
     let code = app.any_desk_code().await;
@@ -404,29 +404,10 @@ async fn one_commit_stores_each_key_once_and_refuses_a_rated_dossier(backend: Ba
         ]
     };
     let (two, five) = (answers(2), answers(5));
-    fn response<'a>(
-        desk_id: i64,
-        key: &'a str,
-        dossier_code: Option<&'a str>,
-        answers: &'a [Answer],
-    ) -> NewResponse<'a> {
-        NewResponse {
-            key,
-            desk_id,
-            survey_id: "one-stop-desk",
-            survey_version: 1,
-            lang: Lang::Vi,
-            channel: "qr",
-            dossier_code,
-            created_at: app::store::now_ms(),
-            answers,
-            device_hash: None,
-            client_hash: None,
-            flags: None,
-            answer_digest: None,
-        }
-    }
-    let response = |key, dossier, answers| response(desk.id, key, dossier, answers);
+    let response = |key, dossier_code, answers| NewResponse {
+        dossier_code,
+        ..qr_response(desk.id, key, app::store::now_ms(), answers)
+    };
     let first = app
         .store()
         .insert_responses(&[response("key-earlier-commit-01", None, &five)])

@@ -22,6 +22,32 @@ use tower::ServiceExt;
 
 pub mod browser;
 
+/// A response as a phone's QR visit stores it, on `desk_id` at `created_at`, in Vietnamese, with
+/// no dossier code, hashes or flags: tests that fill the database directly change what they need
+/// with `NewResponse { field, ..qr_response(…) }`.
+pub fn qr_response<'a>(
+    desk_id: i64,
+    key: &'a str,
+    created_at: i64,
+    answers: &'a [survey_definitions::Answer],
+) -> app::store::responses::NewResponse<'a> {
+    app::store::responses::NewResponse {
+        key,
+        desk_id,
+        survey_id: survey_definitions::DEFAULT_SURVEY_ID,
+        survey_version: 1,
+        lang: survey_definitions::Lang::Vi,
+        channel: "qr",
+        dossier_code: None,
+        created_at,
+        answers,
+        device_hash: None,
+        client_hash: None,
+        flags: None,
+        answer_digest: None,
+    }
+}
+
 /// The public URL tests configure, to check that QR codes carry it rather than the listen address.
 pub const PUBLIC_URL: &str = "https://hailong.test";
 
