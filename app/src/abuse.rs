@@ -21,6 +21,8 @@ use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
+use crate::flags::CountFlagged;
+
 /// Name of the device cookie: a random id, set on the first survey visit.
 pub const DEVICE_COOKIE: &str = "hl_dev";
 /// Name of the hidden honeypot field: people never see it, form-filling robots fill it in.
@@ -47,6 +49,13 @@ pub struct AbuseSettings {
     pub device_burst_flag: i64,
     pub client_burst_flag: i64,
     pub identical_flag: i64,
+    /// Answers a desk may receive in a minute, from every source together, before the next ones
+    /// are flagged `desk_rate`: a desk serves a few hundred citizens a day at most.
+    pub desk_per_minute_flag: i64,
+    /// A dossier code rated again at the same desk within this many days is a repeat.
+    pub dossier_window_days: u32,
+    /// Whether answers flagged by a stuffing rule count before review.
+    pub count_flagged: CountFlagged,
 }
 
 impl Default for AbuseSettings {
@@ -65,6 +74,9 @@ impl Default for AbuseSettings {
             device_burst_flag: 3,
             client_burst_flag: 30,
             identical_flag: 5,
+            desk_per_minute_flag: 15,
+            dossier_window_days: 90,
+            count_flagged: CountFlagged::default(),
         }
     }
 }
@@ -112,23 +124,26 @@ impl Limiters {
     }
 }
 
-/// Times of the responses this process stored recently at each desk, by client address (its
-/// salted hash) and by answers (their digest), for the `client_burst` and `identical_answers`
-/// flags. They used to be counted in the database, through two indexes whose random keys cost
-/// every commit a page write each; these flags only mark a response for review, so a count per
-/// process, like the rate limits', is enough. A restart or a second process starts its own count.
+/// Times of the responses this process stored recently at each desk: by client address (its
+/// salted hash), by answers (their digest), and all of them, for the `client_burst`,
+/// `identical_answers` and `desk_rate` flags. These flags only mark a response, so a count per
+/// process, like the rate limits', is enough, and it keeps two indexes with random keys off
+/// every commit. A restart or a second process starts its own count.
 #[derive(Default)]
 pub struct RecentAtDesk {
     by_client: TimesByKey,
     by_answers: TimesByKey,
+    all: TimesByKey,
 }
 
-/// What `RecentAtDesk::counts` found: earlier responses at the desk within the window, each count
-/// stopping at its flag threshold.
+/// What `RecentAtDesk::counts` found: earlier responses at the desk, each count stopping at its
+/// flag threshold: from the client and identical ones within the flag window, any within the
+/// last minute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeskCounts {
     pub from_client: i64,
     pub identical: i64,
+    pub last_minute: i64,
 }
 
 /// One response at a desk, as `RecentAtDesk` counts it.
@@ -141,10 +156,11 @@ pub struct AtDesk<'a> {
 impl RecentAtDesk {
     /// Responses stored since `since_ms` at the desk from the same client and with the same
     /// answers as `at`.
-    pub fn counts(&self, at: &AtDesk<'_>, since_ms: i64) -> DeskCounts {
+    pub fn counts(&self, at: &AtDesk<'_>, since_ms: i64, now_ms: i64) -> DeskCounts {
         DeskCounts {
             from_client: count_since(&self.by_client, (at.desk_id, at.client_hash), since_ms),
             identical: count_since(&self.by_answers, (at.desk_id, at.answer_digest), since_ms),
+            last_minute: count_since(&self.all, (at.desk_id, ""), now_ms - 60_000),
         }
     }
 
@@ -163,11 +179,17 @@ impl RecentAtDesk {
             at_ms,
             settings.identical_flag,
         );
+        remember(
+            &self.all,
+            (at.desk_id, ""),
+            at_ms,
+            settings.desk_per_minute_flag,
+        );
     }
 
     /// Forgets what happened before `since_ms`, so memory follows the window, not the traffic.
     pub fn forget_before(&self, since_ms: i64) {
-        for map in [&self.by_client, &self.by_answers] {
+        for map in [&self.by_client, &self.by_answers, &self.all] {
             map.lock()
                 .expect("recent answers")
                 .retain(|_, times| times.back().is_some_and(|&t| t >= since_ms));
@@ -351,31 +373,39 @@ mod tests {
         }
         recent.record(&at(1, "other", "e"), 450, &settings);
         assert_eq!(
-            recent.counts(&at(1, "c", "d"), 0),
+            recent.counts(&at(1, "c", "d"), 0, 500),
             DeskCounts {
                 from_client: 3,
-                identical: 2
+                identical: 2,
+                last_minute: 5,
             },
             "each count stops at its threshold"
         );
         assert_eq!(
-            recent.counts(&at(1, "c", "d"), 350),
+            recent.counts(&at(1, "c", "d"), 350, 500),
             DeskCounts {
                 from_client: 1,
-                identical: 1
+                identical: 1,
+                last_minute: 5,
             }
         );
         assert_eq!(
-            recent.counts(&at(2, "c", "d"), 0),
+            recent.counts(&at(1, "c", "d"), 0, 60_420).last_minute,
+            1,
+            "the desk's rate counts the last minute only"
+        );
+        assert_eq!(
+            recent.counts(&at(2, "c", "d"), 0, 500),
             DeskCounts {
                 from_client: 0,
-                identical: 0
+                identical: 0,
+                last_minute: 0,
             },
             "another desk counts on its own"
         );
         recent.forget_before(420);
-        assert_eq!(recent.counts(&at(1, "c", "d"), 0).from_client, 0);
-        assert_eq!(recent.counts(&at(1, "other", "e"), 0).from_client, 1);
+        assert_eq!(recent.counts(&at(1, "c", "d"), 0, 500).from_client, 0);
+        assert_eq!(recent.counts(&at(1, "other", "e"), 0, 500).from_client, 1);
     }
 
     #[test]

@@ -89,17 +89,20 @@ pub fn AccountBar(me: crate::roles::Me) -> impl IntoView {
             ("/review", "Phiếu bị đánh dấu"),
             ("/assessments", "Thẩm định"),
             ("/ranking", "Xếp hạng"),
+            ("/desks", "Quầy và áp phích"),
             ("/kiosks", "Máy đánh giá"),
         ],
         Role::DistrictReviewer => vec![
             ("/review", "Phiếu bị đánh dấu"),
             ("/assessments", "Thẩm định"),
             ("/ranking", "Xếp hạng"),
+            ("/desks", "Quầy và áp phích"),
         ],
         Role::CommuneLeader | Role::CommuneOfficer => vec![
             ("/commune", "Xã của tôi"),
             ("/assessment", "Tự đánh giá"),
             ("/report", "Kết quả chấm điểm"),
+            ("/desks", "Quầy và áp phích"),
             ("/kiosks", "Máy đánh giá"),
         ],
     };

@@ -29,6 +29,8 @@ pub struct Ui {
     pub chars_max: &'static str,
     pub home_intro: &'static str,
     pub home_desks: &'static str,
+    pub home_how_title: &'static str,
+    pub home_how: &'static str,
     pub survey_link: &'static str,
     pub poster_link: &'static str,
     pub print_all_district: &'static str,
@@ -37,6 +39,7 @@ pub struct Ui {
     pub no: &'static str,
     pub expired_form: &'static str,
     pub rate_limited: &'static str,
+    pub not_stored: &'static str,
     pub already_rated: &'static str,
 }
 
@@ -63,6 +66,8 @@ pub const VI: Ui = Ui {
     chars_max: "ký tự tối đa",
     home_intro: "Người dân quét mã QR tại Bộ phận tiếp nhận và trả kết quả để đánh giá mức độ hài lòng; kết quả góp phần chấm điểm xã, phường đạt chuẩn “Chính quyền thân thiện”.",
     home_desks: "Quầy tiếp nhận theo đơn vị hành chính",
+    home_how_title: "Người dân đánh giá thế nào?",
+    home_how: "Mỗi quầy tiếp nhận hồ sơ có một áp phích mã QR. Sau khi được phục vụ, Ông/Bà dùng điện thoại quét mã QR tại quầy (hoặc trên phiếu hẹn trả kết quả) để mở phiếu khảo sát của đúng quầy đó, trả lời trong khoảng một phút và bấm Gửi. Không cần đăng nhập, không cần cài ứng dụng.",
     survey_link: "Phiếu khảo sát",
     poster_link: "Áp phích QR",
     print_all_district: "In áp phích cả huyện",
@@ -71,6 +76,8 @@ pub const VI: Ui = Ui {
     no: "Không",
     expired_form: "Phiếu đã hết hạn. Vui lòng tải lại trang và gửi lại.",
     rate_limited: "Có quá nhiều lượt gửi đánh giá từ thiết bị hoặc mạng này. Vui lòng thử lại sau ít phút.",
+    not_stored: "Hệ thống tạm thời chưa lưu được đánh giá của Ông/Bà; đánh giá chưa được ghi nhận. \
+                 Các câu trả lời vẫn còn trên trang này: vui lòng bấm Gửi lại sau ít phút.",
     already_rated: "Ông/bà vừa đánh giá quầy này cách đây ít phút, nên lần gửi này không được tính thêm.",
 };
 
@@ -97,6 +104,8 @@ pub const EN: Ui = Ui {
     chars_max: "characters at most",
     home_intro: "Citizens scan the QR code at the one-stop desk to rate their satisfaction; the results feed the commune's “Friendly government” score.",
     home_desks: "Desks by administrative unit",
+    home_how_title: "How do citizens rate?",
+    home_how: "Every one-stop desk has a QR code poster. After being served, scan the code at the desk (or on the appointment slip) with your phone: it opens that desk's survey. Answer in about a minute and press Send. No sign-in, no app to install.",
     survey_link: "Survey",
     poster_link: "QR poster",
     print_all_district: "Print the district's posters",
@@ -105,6 +114,8 @@ pub const EN: Ui = Ui {
     no: "No",
     expired_form: "This form has expired. Please reload the page and send it again.",
     rate_limited: "Too many ratings were sent from this device or network. Please try again in a few minutes.",
+    not_stored: "Your rating could not be saved just now and has not been recorded. \
+                 Your answers are still on this page: please press Send again in a few minutes.",
     already_rated: "You rated this desk a few minutes ago, so this one was not counted again.",
 };
 

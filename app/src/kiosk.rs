@@ -28,6 +28,7 @@ use crate::api::kiosk::{
 };
 use crate::auth::{cookie, new_token};
 use crate::error::AppError;
+use crate::flags::{Flag, Flags};
 use crate::roles::{Access, Me, Role};
 use crate::state::AppState;
 use crate::store::kiosks::{KioskRow, TokenKiosk};
@@ -308,18 +309,18 @@ pub async fn submit_rating(
     };
 
     let now = now_ms();
-    let mut flags = Vec::new();
+    let mut flags = Flags::new();
     let created_at = if rating.rated_at < now - MAX_RATING_AGE_MS
         || rating.rated_at > now + MAX_CLOCK_AHEAD_MS
     {
-        flags.push("kiosk_clock");
+        flags.add(Flag::KioskClock);
         now
     } else {
         rating.rated_at.min(now)
     };
     let (weekday, minute) = local_weekday_minute(created_at);
     if !within_opening_hours(&state.settings.abuse, weekday, minute) {
-        flags.push("outside_hours");
+        flags.add(Flag::OutsideHours);
     }
     let inserted = state
         .writer
@@ -337,24 +338,31 @@ pub async fn submit_rating(
             // are judged by the citizens' device and address rules.
             device_hash: None,
             client_hash: None,
-            flags: (!flags.is_empty()).then(|| flags.join(",")),
+            flags,
             answer_digest: None,
+            kiosk_id: Some(kiosk.id),
+            count_flagged: state.settings.abuse.count_flagged,
+            device_rule: None,
+            dossier_since_ms: None,
         })
-        .await
-        .map_err(|e| AppError::internal("kiosk rating", e))?;
+        .await;
     match inserted {
-        Inserted::New(id) => {
+        Ok(Inserted::New(_)) => {
             store
-                .mark_kiosk_rating(kiosk.id, id, now)
+                .mark_kiosk_seen(kiosk.id, now)
                 .await
                 .map_err(internal)?;
             Ok(KioskOutcome::Stored { duplicate: false })
         }
-        Inserted::Duplicate(_) => Ok(KioskOutcome::Stored { duplicate: true }),
-        Inserted::DossierTaken => Err(AppError::internal(
+        Ok(Inserted::Duplicate(_)) => Ok(KioskOutcome::Stored { duplicate: true }),
+        Ok(Inserted::DeviceAlreadyRated) => Err(AppError::internal(
             "kiosk rating",
-            "a rating without dossier code collided on one",
+            "a rating without a device was refused by the device rule",
         )),
+        // The tablet keeps the rating queued and sends it again later.
+        Err(e) => Ok(KioskOutcome::Refused(KioskRefusal::Unavailable(
+            e.to_string(),
+        ))),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod assets;
 pub mod auth;
 pub mod components;
 pub mod error;
+pub mod flags;
 pub mod i18n;
 #[cfg(feature = "ssr")]
 pub mod kiosk;
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/posters") view=pages::poster::PostersPage ssr=SsrMode::Async />
+                <Route path=path!("/desks") view=pages::desks::DesksPage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/commune") view=pages::commune::CommunePage ssr=SsrMode::Async />
                 <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async />

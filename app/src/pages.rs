@@ -4,6 +4,7 @@ pub mod admin;
 pub mod assessment;
 pub mod commune;
 pub mod dashboard;
+pub mod desks;
 pub mod home;
 pub mod kiosk;
 pub mod login;

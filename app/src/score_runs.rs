@@ -130,6 +130,13 @@ pub async fn run_all(
         imported.entry(row.unit_id).or_default().push(row);
     }
     let (responses, tallies) = store.tallies(from, to, None).await?;
+    let flags = store
+        .flag_counts(
+            None,
+            &crate::store::aggregates::vn_day(from),
+            &crate::store::aggregates::vn_day(to - 1),
+        )
+        .await?;
     let mut responses_by: HashMap<i64, Vec<_>> = HashMap::new();
     for row in responses {
         responses_by.entry(row.unit_id).or_default().push(row);
@@ -165,6 +172,7 @@ pub async fn run_all(
             output_hash: report.output_hash.clone(),
             input_json: scoring::canonical_json(&input),
             report_json: serde_json::to_string(&report).unwrap_or_default(),
+            flags: flags.get(unit_id).copied().unwrap_or_default(),
         });
     }
     // The run's hash covers every commune's input and output hash in code order: one line to

@@ -16,8 +16,9 @@ use crate::store::Store;
 pub struct Settings {
     /// Public base URL printed in QR codes (no trailing slash), e.g. `https://hailong.example.vn`.
     pub public_url: String,
-    /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy you run).
-    pub trust_proxy: bool,
+    /// How many reverse proxies of ours stand in front of the server, each adding the address
+    /// it received the request from to `X-Forwarded-For`; 0 ignores the header.
+    pub trusted_proxies: usize,
     /// Delete free-text comments older than this many days; `None` keeps them.
     pub comment_retention_days: Option<u32>,
     /// How long a sign-in lasts.
@@ -36,7 +37,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             public_url: "http://127.0.0.1:3000".into(),
-            trust_proxy: false,
+            trusted_proxies: 0,
             comment_retention_days: None,
             session_hours: 8,
             abuse: AbuseSettings::default(),
@@ -68,17 +69,12 @@ impl AppState {
         format!("{}/q/{public_code}", self.settings.public_url)
     }
 
-    /// The client of a request: its address (the proxy's `X-Forwarded-For` when trusted) and
-    /// its device cookie.
+    /// The client of a request: its address and its device cookie. Behind `trusted_proxies`
+    /// proxies the address is the entry the outermost of them added to `X-Forwarded-For`, counted
+    /// from the right: whatever a client writes into the header itself stands further left, so it
+    /// is never believed. Without that many entries the connection's own address is used.
     pub fn client_info(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> ClientInfo {
-        let forwarded = self
-            .settings
-            .trust_proxy
-            .then(|| headers.get("x-forwarded-for"))
-            .flatten()
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok());
+        let forwarded = client_from_forwarded(headers, self.settings.trusted_proxies);
         let ip = forwarded
             .or(peer.map(|p| p.ip()))
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
@@ -88,5 +84,64 @@ impl AppState {
             .filter_map(|v| v.to_str().ok())
             .find_map(device_from_cookie_header);
         ClientInfo { ip, device_id }
+    }
+}
+
+/// The address that the outermost of `proxies` trusted proxies saw, from every
+/// `X-Forwarded-For` header of the request (a proxy may add a header rather than extend one).
+fn client_from_forwarded(headers: &HeaderMap, proxies: usize) -> Option<IpAddr> {
+    if proxies == 0 {
+        return None;
+    }
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let at = entries.len().checked_sub(proxies)?;
+    entries[at].parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append("x-forwarded-for", v.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn only_the_entry_added_by_the_trusted_proxy_is_believed() {
+        let spoofed = headers(&["6.6.6.6, 203.0.113.7"]);
+        assert_eq!(
+            client_from_forwarded(&spoofed, 1),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        assert_eq!(
+            client_from_forwarded(&headers(&["6.6.6.6", "203.0.113.7"]), 1),
+            Some("203.0.113.7".parse().unwrap()),
+            "entries of several headers are read in order"
+        );
+        assert_eq!(
+            client_from_forwarded(&headers(&["6.6.6.6, 203.0.113.7, 10.0.0.2"]), 2),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        assert_eq!(
+            client_from_forwarded(&spoofed, 0),
+            None,
+            "no proxy: ignored"
+        );
+        assert_eq!(client_from_forwarded(&headers(&["203.0.113.7"]), 2), None);
+        assert_eq!(
+            client_from_forwarded(&headers(&["not an address"]), 1),
+            None
+        );
+        assert_eq!(client_from_forwarded(&HeaderMap::new(), 1), None);
     }
 }

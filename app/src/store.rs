@@ -56,6 +56,78 @@ pub enum StoreError {
     Inconsistent(String),
 }
 
+impl StoreError {
+    /// Whether the database could not take the work for a reason of its own (a full disk, a
+    /// read-only or unreadable file, a lost or refused connection, a server shutting down), as
+    /// opposed to something wrong with what was asked: the same work may succeed later.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Sqlx(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::BeginFailed => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| unavailable_code(&code)),
+            _ => false,
+        }
+    }
+
+    /// Whether trying the same work again at once may succeed: the connection was lost (a
+    /// restart of PostgreSQL), the database was busy, or a concurrent transaction won a race.
+    pub fn is_transient(&self) -> bool {
+        let StoreError::Sqlx(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| transient_code(&code)),
+            _ => false,
+        }
+    }
+}
+
+/// SQLite result codes (primary code in the low byte of the extended one) and PostgreSQL
+/// SQLSTATEs of a database that cannot work now.
+fn unavailable_code(code: &str) -> bool {
+    match code.parse::<i64>() {
+        // SQLite: busy, locked, no memory, read-only, I/O error, corrupt, full, cannot open,
+        // locking protocol.
+        Ok(n) => matches!(n & 0xff, 5 | 6 | 7 | 8 | 10 | 11 | 13 | 14 | 15),
+        // PostgreSQL: connection exceptions (08), insufficient resources such as a full disk
+        // (53), operator intervention such as a shutdown (57), system errors such as I/O (58),
+        // and a read-only transaction (25006).
+        Err(_) => {
+            transient_code(code)
+                || code.starts_with("53")
+                || code.starts_with("57")
+                || code.starts_with("58")
+                || code == "25006"
+        }
+    }
+}
+
+/// Codes after which the same transaction may well succeed at the next try.
+fn transient_code(code: &str) -> bool {
+    match code.parse::<i64>() {
+        // SQLite: busy, locked.
+        Ok(n) => matches!(n & 0xff, 5 | 6),
+        // PostgreSQL: connection exceptions, serialization failure, deadlock, and the server
+        // shutting down or starting up (57P01–57P03).
+        Err(_) => {
+            code.starts_with("08")
+                || matches!(code, "40001" | "40P01" | "57P01" | "57P02" | "57P03")
+        }
+    }
+}
+
 /// Placeholders for a multi-row statement: `rows` groups of `columns`, numbered `$1, $2, …` for
 /// PostgreSQL and plain `?` for SQLite. SQLite reads `$N` as a *named* parameter, and sqlx looks
 /// each name up in a list as long as the statement's, so a 900-parameter insert spent most of
@@ -121,9 +193,12 @@ impl Store {
                 (pool, response_pool)
             }
             Backend::Postgres => {
+                // A short acquire timeout: while the server restarts, a citizen waiting for their
+                // answer's commit is better served by an honest error after seconds than by
+                // half a minute of silence.
                 let pool = AnyPoolOptions::new()
                     .max_connections(10)
-                    .acquire_timeout(Duration::from_secs(30))
+                    .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await?;
                 (pool.clone(), pool)
@@ -165,6 +240,12 @@ impl Store {
                     .await?
             }
         }
+        Ok(())
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("select 1").execute(&self.pool).await?;
         Ok(())
     }
 
@@ -214,6 +295,18 @@ fn sqlite_pool(connections: u32, cache_kib: u32) -> AnyPoolOptions {
                 )))
                 .await?;
                 Ok(())
+            })
+        })
+        .after_release(|conn, _meta| {
+            Box::pin(async move {
+                use sqlx::Connection;
+                // After a full disk SQLite rolls a transaction back by itself, so the COMMIT and
+                // ROLLBACK that follow fail and the driver still counts a transaction open: such
+                // a connection would turn the next transaction into a savepoint of a dead one
+                // and end up holding the write lock for good. It is closed instead of reused.
+                // The ping first lets a rollback queued by a dropped transaction finish.
+                conn.ping().await?;
+                Ok(!conn.is_in_transaction())
             })
         })
 }

@@ -2,7 +2,7 @@
 //! function the enhanced form calls, so both paths validate and store alike.
 
 use rand::RngCore;
-use survey_definitions::{Answer, AnswerError, AnswerValue, FieldErrors, Lang, QuestionKind};
+use survey_definitions::{Answer, AnswerValue, Lang, QuestionKind};
 
 use crate::abuse::{self, AtDesk, ClientInfo};
 
@@ -11,12 +11,13 @@ use crate::api::survey::{
     Prefill, SubmitOutcome, SurveyPageData, ThanksPageData, KEY_FIELD, LANG_FIELD,
 };
 use crate::error::AppError;
+use crate::flags::{Flag, Flags};
 use crate::state::AppState;
 use crate::store::abuse::RecentQuery;
 use crate::store::desks::DeskRow;
 use crate::store::now_ms;
 use crate::store::responses::Inserted;
-use crate::writer::PendingResponse;
+use crate::writer::{PendingResponse, WriteError};
 
 /// A fresh idempotency key: 128 random bits, hex.
 pub fn new_key() -> String {
@@ -120,7 +121,8 @@ pub async fn thanks_page(
 /// Validates and stores a submission for the desk with public code `code`, applying the
 /// anti-abuse rules of `crate::abuse` in this order: the client's and device's rate limits; the
 /// answers; an idempotent retry is thanked again (also when the limits would refuse it); one
-/// rating per device and desk in the window; then the response is stored with any flags it earned.
+/// rating per device and desk in the window; then the response is stored with any flags it
+/// earned (`crate::flags`), held back from the figures where a stuffing rule flagged it.
 pub async fn submit(
     state: &AppState,
     code: &str,
@@ -183,12 +185,16 @@ pub async fn submit(
     let client_hash = abuse::salted_hash(&salt, &client_key);
     let digest = answer_digest(&answers);
     let flag_since_ms = now - settings.flag_window.as_millis() as i64;
+    let device_since_ms = now - settings.device_window.as_millis() as i64;
+    // A quick look before queueing: most second ratings are told here without waiting for a
+    // commit. The rule itself is decided again inside the commit (`Store::insert_responses`),
+    // where concurrent posts of one device cannot both pass.
     let recent = store
         .recent_activity(&RecentQuery {
             desk_id: desk.id,
             device_hash: device_hash.as_deref(),
             previous_device_hash: previous_device_hash.as_deref(),
-            window_since_ms: now - settings.device_window.as_millis() as i64,
+            window_since_ms: device_since_ms,
             flag_since_ms,
             device_cap: settings.device_burst_flag,
         })
@@ -206,26 +212,31 @@ pub async fn submit(
         client_hash: &client_hash,
         answer_digest: &digest,
     };
-    let counts = state.recent.counts(&at_desk, flag_since_ms);
+    let counts = state.recent.counts(&at_desk, flag_since_ms, now);
 
     // Each count is of earlier responses; this one makes it one more.
-    let mut flags = Vec::new();
+    let mut flags = Flags::new();
     if field(fields, abuse::HONEYPOT_FIELD).is_some_and(|v| !v.trim().is_empty()) {
-        flags.push("honeypot");
+        flags.add(Flag::Honeypot);
+    }
+    if device_hash.is_none() {
+        flags.add(Flag::NoDeviceCookie);
     }
     if device_hash.is_some() && recent.from_device + 1 >= settings.device_burst_flag {
-        flags.push("device_burst");
+        flags.add(Flag::DeviceBurst);
     }
     if counts.from_client + 1 >= settings.client_burst_flag {
-        flags.push("client_burst");
+        flags.add(Flag::ClientBurst);
     }
     if counts.identical + 1 >= settings.identical_flag {
-        flags.push("identical_answers");
+        flags.add(Flag::IdenticalAnswers);
+    }
+    if counts.last_minute + 1 > settings.desk_per_minute_flag {
+        flags.add(Flag::DeskRate);
     }
     if !abuse::within_opening_hours(settings, weekday, minute) {
-        flags.push("outside_hours");
+        flags.add(Flag::OutsideHours);
     }
-    let flags = (!flags.is_empty()).then(|| flags.join(","));
 
     let dossier_question = survey
         .questions
@@ -234,11 +245,11 @@ pub async fn submit(
         .map(|q| q.id.as_str());
     let dossier_code = answers.iter().find_map(|a| match &a.value {
         AnswerValue::Text(code) if Some(a.question_id.as_str()) == dossier_question => {
-            Some(code.as_str())
+            Some(code.clone())
         }
         _ => None,
     });
-    let inserted = state
+    let written = state
         .writer
         .write(PendingResponse {
             key: key.to_string(),
@@ -247,30 +258,30 @@ pub async fn submit(
             survey_version: survey.version,
             lang,
             channel: "qr".into(),
-            dossier_code: dossier_code.map(str::to_owned),
+            dossier_code,
             created_at: now,
             answers,
             device_hash,
             client_hash: Some(client_hash.clone()),
             flags,
             answer_digest: Some(digest.clone()),
+            kiosk_id: None,
+            count_flagged: settings.count_flagged,
+            device_rule: Some((device_since_ms, previous_device_hash)),
+            dossier_since_ms: Some(now - i64::from(settings.dossier_window_days) * 86_400_000),
         })
-        .await
-        .map_err(|e| AppError::internal("submit", e))?;
-    Ok(match inserted {
-        Inserted::New(_) => {
+        .await;
+    Ok(match written {
+        Ok(Inserted::New(_)) => {
             state.recent.record(&at_desk, now, settings);
             SubmitOutcome::Stored { duplicate: false }
         }
-        Inserted::Duplicate(_) => SubmitOutcome::Stored { duplicate: true },
-        Inserted::DossierTaken => {
-            let mut errors = FieldErrors::default();
-            if let Some(q) = dossier_question {
-                errors
-                    .0
-                    .insert(q.to_string(), AnswerError::DossierAlreadyRated);
-            }
-            SubmitOutcome::Invalid { errors }
+        Ok(Inserted::Duplicate(_)) => SubmitOutcome::Stored { duplicate: true },
+        Ok(Inserted::DeviceAlreadyRated) => SubmitOutcome::AlreadyRated,
+        // Nothing was stored: the citizen is told so and keeps the answers to send again.
+        Err(e @ (WriteError::Unavailable(_) | WriteError::Refused(_))) => {
+            tracing::warn!("submission at desk {} not stored: {e}", desk.id);
+            SubmitOutcome::Unavailable
         }
     })
 }

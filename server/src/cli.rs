@@ -434,8 +434,12 @@ async fn bench_inserts(
                         answers: &answers,
                         device_hash: None,
                         client_hash: None,
-                        flags: None,
+                        flags: Default::default(),
                         answer_digest: None,
+                        kiosk_id: None,
+                        count_flagged: Default::default(),
+                        device_rule: None,
+                        dossier_since_ms: None,
                     })
                     .await?;
                 if matches!(inserted, app::store::responses::Inserted::New(_)) {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use app::abuse::AbuseSettings;
+use app::flags::CountFlagged;
 
 /// The embedded default: an SQLite file under ./data, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/hailong.db?mode=rwc";
@@ -24,8 +25,9 @@ pub struct Config {
     pub site_root: PathBuf,
     /// `HAILONG_DEFINITIONS`: folder with `surveys/` and `units/`.
     pub definitions_dir: PathBuf,
-    /// `HAILONG_TRUST_PROXY=1`: take client addresses from `X-Forwarded-For`.
-    pub trust_proxy: bool,
+    /// `HAILONG_TRUST_PROXY=N`: N reverse proxies of ours stand in front (0: none); the client
+    /// address is the entry the outermost one added to `X-Forwarded-For`.
+    pub trusted_proxies: usize,
     /// `HAILONG_COMMENT_RETENTION_DAYS`: delete comments older than this; unset keeps them.
     pub comment_retention_days: Option<u32>,
     /// `HAILONG_SESSION_HOURS`: how long a sign-in lasts (default 8).
@@ -88,6 +90,19 @@ fn open_days(value: &str) -> anyhow::Result<Vec<u32>> {
     Ok(days.into_iter().map(|d| d - 1).collect())
 }
 
+/// `HAILONG_TRUST_PROXY`: a number of proxies; `true` and `false` read as 1 and 0.
+fn trusted_proxies(value: Option<&str>) -> anyhow::Result<usize> {
+    match value.map(str::trim) {
+        None | Some("false") => Ok(0),
+        Some("true") => Ok(1),
+        Some(n) => n.parse().ok().filter(|&n| n <= 10).with_context(|| {
+            format!(
+                "HAILONG_TRUST_PROXY must be the number of proxies in front, 0 to 10 (got `{n}`)"
+            )
+        }),
+    }
+}
+
 fn abuse_from_env() -> anyhow::Result<AbuseSettings> {
     let d = AbuseSettings::default();
     let (open_minute, close_minute) = match var("HAILONG_OPENING_HOURS") {
@@ -110,6 +125,14 @@ fn abuse_from_env() -> anyhow::Result<AbuseSettings> {
         open_days: match var("HAILONG_OPEN_DAYS") {
             Some(v) => open_days(&v)?,
             None => d.open_days.clone(),
+        },
+        desk_per_minute_flag: number("HAILONG_DESK_PER_MINUTE_FLAG", d.desk_per_minute_flag)?,
+        dossier_window_days: number("HAILONG_DOSSIER_WINDOW_DAYS", d.dossier_window_days)?,
+        count_flagged: match var("HAILONG_COUNT_FLAGGED") {
+            None => d.count_flagged,
+            Some(v) => CountFlagged::parse(v.trim()).with_context(|| {
+                format!("HAILONG_COUNT_FLAGGED must be after_review or at_once (got `{v}`)")
+            })?,
         },
         ..d
     })
@@ -162,7 +185,7 @@ impl Config {
             definitions_dir: var("HAILONG_DEFINITIONS")
                 .unwrap_or_else(|| "survey-definitions".into())
                 .into(),
-            trust_proxy: matches!(var("HAILONG_TRUST_PROXY").as_deref(), Some("1" | "true")),
+            trusted_proxies: trusted_proxies(var("HAILONG_TRUST_PROXY").as_deref())?,
             comment_retention_days: match var("HAILONG_COMMENT_RETENTION_DAYS") {
                 None => None,
                 Some(_) => Some(number("HAILONG_COMMENT_RETENTION_DAYS", 0)?),
@@ -186,5 +209,14 @@ mod tests {
         assert_eq!(open_days("1-6").unwrap(), vec![0, 1, 2, 3, 4, 5]);
         assert_eq!(open_days("1,3").unwrap(), vec![0, 2]);
         assert!(open_days("0-8").is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_count() {
+        assert_eq!(trusted_proxies(None).unwrap(), 0);
+        assert_eq!(trusted_proxies(Some("1")).unwrap(), 1);
+        assert_eq!(trusted_proxies(Some("true")).unwrap(), 1);
+        assert_eq!(trusted_proxies(Some("2")).unwrap(), 2);
+        assert!(trusted_proxies(Some("yes")).is_err());
     }
 }

@@ -143,8 +143,12 @@ pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize>
                 answers,
                 device_hash: None,
                 client_hash: None,
-                flags: None,
+                flags: Default::default(),
                 answer_digest: None,
+                kiosk_id: None,
+                count_flagged: Default::default(),
+                device_rule: None,
+                dossier_since_ms: None,
             })
             .collect();
         // A few thousand per transaction keeps memory and lock time bounded for large runs.

@@ -159,7 +159,7 @@ pub fn state_with(
         criteria: Arc::new(criteria),
         settings: Arc::new(Settings {
             public_url: config.public_url.clone(),
-            trust_proxy: config.trust_proxy,
+            trusted_proxies: config.trusted_proxies,
             comment_retention_days: config.comment_retention_days,
             session_hours: config.session_hours,
             abuse: config.abuse.clone(),

@@ -86,10 +86,6 @@ pub enum AnswerError {
     /// The dossier code has characters a code cannot contain, or is too long to be one.
     #[error("not a valid dossier code")]
     InvalidDossierCode,
-    /// This dossier code was already rated at this desk (found when storing, not by `validate`):
-    /// one rating per dossier.
-    #[error("this dossier was already rated")]
-    DossierAlreadyRated,
 }
 
 impl AnswerError {
@@ -119,16 +115,6 @@ impl AnswerError {
             (AnswerError::InvalidDossierCode, Lang::En) => {
                 "A dossier code has only letters, digits and . - / _ \
                  (e.g. H12.22-230515-0001). Please check it."
-                    .to_owned()
-            }
-            (AnswerError::DossierAlreadyRated, Lang::Vi) => {
-                "Hồ sơ này đã được đánh giá tại quầy. Mỗi hồ sơ chỉ đánh giá một lần; \
-                 ông/bà có thể để trống ô này và gửi đánh giá."
-                    .to_owned()
-            }
-            (AnswerError::DossierAlreadyRated, Lang::En) => {
-                "This dossier has already been rated at this desk. Each dossier is rated once; \
-                 you can leave this box empty and send your rating."
                     .to_owned()
             }
         }
@@ -172,6 +158,29 @@ impl Survey {
     }
 }
 
+/// Free text as it is stored: control characters removed (a NUL byte, which PostgreSQL cannot
+/// store in text and SQLite cuts text at, and the other C0/C1 controls that no keyboard types),
+/// line breaks kept as `\n` and tabs as spaces, then trimmed. Every channel and both databases
+/// then keep the same text.
+pub fn clean_text(raw: &str) -> String {
+    let mut text = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                // CRLF and a lone CR are both one line break.
+                chars.next_if_eq(&'\n');
+                text.push('\n');
+            }
+            '\n' => text.push('\n'),
+            '\t' => text.push(' '),
+            c if c.is_control() => {}
+            c => text.push(c),
+        }
+    }
+    text.trim().to_owned()
+}
+
 impl Question {
     /// Checks one raw answer, e.g. as the citizen types, before the whole form is sent.
     /// `Ok(None)` means "not answered" and is only possible for optional questions.
@@ -204,13 +213,21 @@ impl Question {
                 _ => return Err(AnswerError::NotAChoice),
             },
             QuestionKind::Comment { max_chars } => {
+                let text = clean_text(raw);
                 // Counted in characters: "hài lòng" is 8 to a citizen, 11 bytes to UTF-8.
-                if raw.chars().count() > *max_chars as usize {
+                if text.chars().count() > *max_chars as usize {
                     return Err(AnswerError::TooLong {
                         max_chars: *max_chars,
                     });
                 }
-                AnswerValue::Text(raw.to_owned())
+                if text.is_empty() {
+                    return if self.required {
+                        Err(AnswerError::Required)
+                    } else {
+                        Ok(None)
+                    };
+                }
+                AnswerValue::Text(text)
             }
             QuestionKind::DossierCode { max_chars } => {
                 // Codes are ASCII (agency id, date, sequence: H12.22-230515-0001); anything else
@@ -271,6 +288,39 @@ mod tests {
                 ("guided", AnswerValue::YesNo(true)),
             ]
         );
+    }
+
+    #[test]
+    fn control_characters_are_removed_from_comments_and_line_breaks_kept() {
+        assert_eq!(clean_text("a\u{0}b"), "ab");
+        assert_eq!(
+            clean_text(" x\r\ny\rz\u{7}\u{1b}[31m\u{85}\tw "),
+            "x\ny\nz[31m w"
+        );
+        assert_eq!(clean_text("Hài lòng 😀"), "Hài lòng 😀");
+        let answers = valid_survey()
+            .validate(&fields(&[
+                ("overall", "4"),
+                ("visits", "1"),
+                ("comment", "a\u{0}b"),
+            ]))
+            .unwrap();
+        assert_eq!(
+            answers.last().map(|a| a.value.clone()),
+            Some(AnswerValue::Text("ab".into()))
+        );
+    }
+
+    #[test]
+    fn a_comment_of_control_characters_only_is_not_an_answer() {
+        let answers = valid_survey()
+            .validate(&fields(&[
+                ("overall", "4"),
+                ("visits", "1"),
+                ("comment", "\u{0}\u{0}"),
+            ]))
+            .unwrap();
+        assert!(answers.iter().all(|a| a.question_id != "comment"));
     }
 
     #[test]

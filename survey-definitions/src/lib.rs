@@ -17,7 +17,7 @@ mod test_support;
 mod toml_tree;
 mod units;
 
-pub use answer::{Answer, AnswerError, AnswerValue, FieldErrors};
+pub use answer::{clean_text, Answer, AnswerError, AnswerValue, FieldErrors};
 pub use criteria::{load_criteria_dir, parse_criteria, CriteriaSet};
 pub use definitions::{load_dir, Definitions};
 pub use error::DefinitionError;

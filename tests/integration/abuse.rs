@@ -11,7 +11,7 @@ both_backends!(
     a_flooding_device_gets_429_while_others_are_served,
     ipv6_clients_are_limited_by_their_64,
     one_rating_per_device_and_desk_within_the_window,
-    one_rating_per_dossier_code_and_desk,
+    a_second_rating_of_a_dossier_at_a_desk_waits_for_review,
     a_filled_honeypot_is_stored_flagged,
     many_identical_answers_at_a_desk_are_stored_flagged,
     no_raw_address_or_user_agent_is_stored,
@@ -207,7 +207,7 @@ async fn one_rating_per_device_and_desk_within_the_window(backend: Backend) {
     assert_eq!(app.store().count_responses().await.unwrap(), 2);
 }
 
-async fn one_rating_per_dossier_code_and_desk(backend: Backend) {
+async fn a_second_rating_of_a_dossier_at_a_desk_waits_for_review(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let desks = app.store().list_current_desks(None).await.unwrap();
     let at = |i: usize| format!("/q/{}", desks[i].public_code);
@@ -238,12 +238,27 @@ async fn one_rating_per_dossier_code_and_desk(backend: Backend) {
         .await;
 
     assert_eq!(first.status, StatusCode::SEE_OTHER);
-    assert_eq!(same_dossier.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let html = same_dossier.text();
-    assert!(html.contains("id=\"err-dossier_code\""));
-    assert!(html.contains("Hồ sơ này đã được đánh giá"));
+    // The second rating is not refused (the first may be a squatter's): both wait for review.
+    assert_eq!(same_dossier.status, StatusCode::SEE_OTHER);
     assert_eq!(other_desk.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.store().count_responses().await.unwrap(), 2);
+    let rows: Vec<(String, i64, Option<String>)> =
+        sqlx::query_as("select idempotency_key, held, flags from responses order by id")
+            .fetch_all(app.store().pool())
+            .await
+            .unwrap();
+    let repeat = |i: usize| {
+        rows[i].1 == 1
+            && rows[i]
+                .2
+                .as_deref()
+                .unwrap_or("")
+                .contains("dossier_repeat")
+    };
+    assert!(repeat(0) && repeat(1), "{rows:?}");
+    assert!(
+        !repeat(2),
+        "another desk's dossier of the same code is not a repeat"
+    );
 }
 
 async fn a_filled_honeypot_is_stored_flagged(backend: Backend) {

@@ -447,7 +447,7 @@ async fn an_excluded_response_leaves_the_figures(backend: Backend) {
     staff(&app).await;
     app.add_user("admin", "province_admin", "").await;
     let (_, code) = desk_of(&app, COMMUNE).await;
-    // A filled honeypot flags the response; it still counts until a reviewer excludes it.
+    // A filled honeypot flags the response under a stuffing rule: it waits for a reviewer.
     let mut fields = valid_answers(&key(9));
     fields.retain(|(k, _)| *k != "dossier_code");
     fields.push(("website", "http://spam.example".into()));
@@ -461,25 +461,42 @@ async fn an_excluded_response_leaves_the_figures(backend: Backend) {
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER);
     let leader = app.login("leader25195").await;
-    assert_eq!(window(&dashboard(&app, &leader).await, 0).0, "1");
+    let html = dashboard(&app, &leader).await;
+    assert_eq!(window(&html, 0).0, "0", "held back until reviewed");
+    assert!(
+        html.contains("chờ duyệt, chưa tính"),
+        "and listed as waiting"
+    );
     let (id,): (i64,) = sqlx::query_as("select max(id) from responses")
         .fetch_one(app.store().pool())
         .await
         .unwrap();
     let reviewer = app.login("reviewer689").await;
-    let excluded = app
-        .post_as(
-            &format!("/review/responses/{id}"),
-            &[("_csrf", &reviewer.csrf), ("decision", "exclude")],
-            Some(&reviewer.cookie),
-        )
-        .await;
+    let decide = |decision: &'static str| {
+        let (app, reviewer) = (&app, &reviewer);
+        async move {
+            let response = app
+                .post_as(
+                    &format!("/review/responses/{id}"),
+                    &[("_csrf", &reviewer.csrf), ("decision", decision)],
+                    Some(&reviewer.cookie),
+                )
+                .await;
+            assert_eq!(
+                response.status,
+                StatusCode::SEE_OTHER,
+                "{}",
+                response.text()
+            );
+        }
+    };
+    decide("include").await;
     assert_eq!(
-        excluded.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        excluded.text()
+        window(&dashboard(&app, &leader).await, 0).0,
+        "1",
+        "accepted"
     );
+    decide("exclude").await;
     let html = dashboard(&app, &leader).await;
     assert_eq!(
         window(&html, 0).0,
@@ -490,14 +507,7 @@ async fn an_excluded_response_leaves_the_figures(backend: Backend) {
         html.contains("đã loại khỏi kết quả"),
         "and are listed as excluded"
     );
-    let included = app
-        .post_as(
-            &format!("/review/responses/{id}"),
-            &[("_csrf", &reviewer.csrf), ("decision", "include")],
-            Some(&reviewer.cookie),
-        )
-        .await;
-    assert_eq!(included.status, StatusCode::SEE_OTHER);
+    decide("include").await;
     assert_eq!(window(&dashboard(&app, &leader).await, 0).0, "1");
 }
 

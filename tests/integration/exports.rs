@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use app::flags::Flag;
 use app::store::responses::NewResponse;
 use app::store::Backend;
 use axum::http::{header, StatusCode};
@@ -142,7 +143,9 @@ async fn seed(app: &TestApp) {
         .collect();
     let excluded = seeds.len();
     batch.push(NewResponse {
-        flags: Some("device_burst,outside_hours"),
+        flags: [Flag::DeviceBurst, Flag::OutsideHours]
+            .into_iter()
+            .collect(),
         ..qr_response(
             desks[TAN_PHU],
             &keys[excluded],

@@ -190,13 +190,14 @@ async fn a_response_on_one_instance_updates_the_dashboard_of_the_other() {
         .expect("figures now");
     assert!(first.contains("\"responses\":0"), "{first}");
 
-    // A citizen answers at the commune's desk through instance one.
-    let form = text(
-        http.request(get(one.port, &format!("/q/{desk}"), None))
-            .await
-            .unwrap(),
-    )
-    .await;
+    // A citizen answers at the commune's desk through instance one, with the phone's cookie
+    // that the survey page gives.
+    let form = http
+        .request(get(one.port, &format!("/q/{desk}"), None))
+        .await
+        .unwrap();
+    let phone = format!("hl_dev={}", cookie_value(&form, "hl_dev"));
+    let form = text(form).await;
     let key = hidden_value(&form, "_key").unwrap();
     let sent = http
         .request(post(
@@ -212,7 +213,7 @@ async fn a_response_on_one_instance_updates_the_dashboard_of_the_other() {
                 ("results", "4"),
                 ("visits", "1"),
             ],
-            None,
+            Some(&phone),
         ))
         .await
         .unwrap();

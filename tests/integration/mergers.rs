@@ -119,7 +119,7 @@ async fn a_merger_retires_the_old_desks_and_sends_their_citizens_to_the_new_desk
         assert!(en.contains(&format!("href=\"/q/{new}?lang=en\"")));
     }
     assert_eq!(app.get(&format!("/q/{new}")).await.status, StatusCode::OK);
-    let home = app.get("/").await.text();
+    let home = app.get_as_admin("/desks").await.text();
     assert!(
         home.contains(&format!("/q/{new}")),
         "the new desk is listed"
@@ -250,7 +250,7 @@ async fn a_rename_may_keep_the_code(backend: Backend) {
 async fn an_invalid_file_is_refused_by_line_and_changes_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let bu_nho = desk_of(&app, "25252").await.unwrap();
-    let home_before = desk_links(&app.get("/").await.text());
+    let home_before = desk_links(&app.get_as_admin("/desks").await.text());
     assert!(home_before.contains(&bu_nho));
     let cases: [(&str, &[&str]); 4] = [
         (
@@ -298,7 +298,7 @@ async fn an_invalid_file_is_refused_by_line_and_changes_nothing(backend: Backend
         StatusCode::OK
     );
     assert_eq!(
-        desk_links(&app.get("/").await.text()),
+        desk_links(&app.get_as_admin("/desks").await.text()),
         home_before,
         "no desk changed"
     );
@@ -317,7 +317,7 @@ async fn importing_the_same_file_twice_changes_nothing_and_restarts_keep_it(back
     let app = TestApp::spawn(backend).await;
     let bu_nho = desk_of(&app, "25252").await.unwrap();
     let first = import(&app, MERGER, false).await.unwrap();
-    let home = desk_links(&app.get("/").await.text());
+    let home = desk_links(&app.get_as_admin("/desks").await.text());
     let audit_count = || async {
         let (n,): (i64,) = sqlx::query_as("select count(*) from audit_log")
             .fetch_one(app.store().pool())
@@ -353,7 +353,7 @@ async fn importing_the_same_file_twice_changes_nothing_and_restarts_keep_it(back
     );
     assert_eq!(audit_count().await, audit_before, "nothing more audited");
     assert_eq!(
-        desk_links(&app.get("/").await.text()),
+        desk_links(&app.get_as_admin("/desks").await.text()),
         home,
         "the same desks"
     );

@@ -9,7 +9,7 @@ both_backends!(
     a_desk_poster_shows_commune_desk_qr_and_instruction,
     the_district_batch_has_one_poster_per_desk,
     the_province_batch_has_every_desk,
-    the_home_page_lists_every_desk,
+    the_desks_page_lists_every_desk_for_the_province,
     an_extra_desk_gets_its_own_code,
 );
 
@@ -60,12 +60,12 @@ async fn the_district_batch_has_one_poster_per_desk(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
     // Thành phố Đồng Xoài (689) has 8 communes.
-    let page = app.get("/posters?district=689").await;
+    let page = app.get_as_admin("/posters?district=689").await;
 
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.text().matches("class=\"poster\"").count(), 8);
     assert_eq!(
-        app.get("/posters?district=000").await.status,
+        app.get_as_admin("/posters?district=000").await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -73,21 +73,24 @@ async fn the_district_batch_has_one_poster_per_desk(backend: Backend) {
 async fn the_province_batch_has_every_desk(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
-    let page = app.get("/posters").await;
+    let page = app.get_as_admin("/posters").await;
 
     assert_eq!(page.text().matches("class=\"poster\"").count(), 111);
 }
 
-async fn the_home_page_lists_every_desk(backend: Backend) {
+async fn the_desks_page_lists_every_desk_for_the_province(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
-    let page = app.get("/").await;
+    let page = app.get_as_admin("/desks").await;
 
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
     assert_eq!(html.matches("/poster\"").count(), 111);
     assert!(html.contains("Huyện Bù Đăng"));
-    assert!(html.contains("Bắt đầu từ đâu"), "the tour for newcomers");
+    assert!(
+        app.get("/").await.text().contains("Bắt đầu từ đâu"),
+        "the tour for newcomers"
+    );
 }
 
 async fn an_extra_desk_gets_its_own_code(backend: Backend) {

@@ -17,7 +17,7 @@ both_backends!(
     an_oversized_body_is_refused,
     the_thank_you_page_thanks_in_the_citizens_language,
     a_retired_desk_gets_a_friendly_404_and_takes_no_answers,
-    one_commit_stores_each_key_once_and_refuses_a_rated_dossier,
+    one_commit_stores_each_key_once_and_holds_a_repeated_dossier,
 );
 
 async fn a_desk_url_serves_its_survey_form(backend: Backend) {
@@ -384,7 +384,7 @@ async fn a_retired_desk_sends_the_citizen_to_the_desk_that_replaced_it(backend: 
 /// The group commit writes many submissions with one statement: a retry queued behind its first
 /// attempt, a second rating of a dossier and a key stored by an earlier commit must each get
 /// the answer they would get alone.
-async fn one_commit_stores_each_key_once_and_refuses_a_rated_dossier(backend: Backend) {
+async fn one_commit_stores_each_key_once_and_holds_a_repeated_dossier(backend: Backend) {
     use app::store::responses::{Inserted, NewResponse};
     use survey_definitions::{Answer, AnswerValue};
 
@@ -406,6 +406,7 @@ async fn one_commit_stores_each_key_once_and_refuses_a_rated_dossier(backend: Ba
     let (two, five) = (answers(2), answers(5));
     let response = |key, dossier_code, answers| NewResponse {
         dossier_code,
+        dossier_since_ms: Some(0),
         ..qr_response(desk.id, key, app::store::now_ms(), answers)
     };
     let first = app
@@ -437,9 +438,11 @@ async fn one_commit_stores_each_key_once_and_refuses_a_rated_dossier(backend: Ba
         Inserted::Duplicate(a),
         "the retry is the same response"
     );
-    assert_eq!(results[2], Inserted::DossierTaken, "the dossier was rated");
+    let Inserted::New(b) = results[2] else {
+        panic!("a second rating of the dossier is stored: {results:?}")
+    };
     assert_eq!(results[3], Inserted::Duplicate(earlier));
-    assert!(matches!(results[4], Inserted::New(c) if c != a));
+    assert!(matches!(results[4], Inserted::New(c) if c != a && c != b));
     let (responses, answers): (i64, i64) =
         sqlx::query_as("select (select count(*) from responses), (select count(*) from answers)")
             .fetch_one(app.store().pool())
@@ -447,9 +450,16 @@ async fn one_commit_stores_each_key_once_and_refuses_a_rated_dossier(backend: Ba
             .unwrap();
     assert_eq!(
         (responses, answers),
-        (3, 6),
-        "three responses of two answers each"
+        (4, 8),
+        "four responses of two answers each"
     );
+    let (repeats,): (i64,) = sqlx::query_as(
+        "select count(*) from responses where flags = 'dossier_repeat' and held = 1",
+    )
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(repeats, 2, "both ratings of the dossier wait for review");
     let (overall, commented): (Option<i64>, i64) =
         sqlx::query_as("select overall, commented from responses where id = $1")
             .bind(a)

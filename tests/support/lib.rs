@@ -21,6 +21,7 @@ use server::config::Config;
 use tower::ServiceExt;
 
 pub mod browser;
+pub mod process;
 
 /// A response as a phone's QR visit stores it, on `desk_id` at `created_at`, in Vietnamese, with
 /// no dossier code, hashes or flags: tests that fill the database directly change what they need
@@ -43,8 +44,12 @@ pub fn qr_response<'a>(
         answers,
         device_hash: None,
         client_hash: None,
-        flags: None,
+        flags: Default::default(),
         answer_digest: None,
+        kiosk_id: None,
+        count_flagged: Default::default(),
+        device_rule: None,
+        dossier_since_ms: None,
     }
 }
 
@@ -98,7 +103,7 @@ fn admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-fn in_ci() -> bool {
+pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
@@ -187,6 +192,29 @@ impl TestDb {
     pub fn backend(&self) -> Backend {
         self.backend
     }
+
+    /// An SQLite database in a file of the caller's choosing (a small file system the test
+    /// mounted, say), removed when dropped.
+    pub fn sqlite_at(path: PathBuf) -> TestDb {
+        sqlx::any::install_default_drivers();
+        TestDb {
+            url: format!("sqlite://{}?mode=rwc", path.display()),
+            backend: Backend::Sqlite,
+            pg_name: None,
+            sqlite_path: Some(path),
+        }
+    }
+
+    /// A PostgreSQL database at `url` on a server the test runs itself; nothing to drop.
+    pub fn postgres_at(url: String) -> TestDb {
+        sqlx::any::install_default_drivers();
+        TestDb {
+            url,
+            backend: Backend::Postgres,
+            pg_name: None,
+            sqlite_path: None,
+        }
+    }
 }
 
 impl Drop for TestDb {
@@ -227,7 +255,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         public_url: PUBLIC_URL.to_string(),
         site_root: site_root(),
         definitions_dir: workspace_root().join("survey-definitions"),
-        trust_proxy: false,
+        trusted_proxies: 0,
         comment_retention_days: None,
         session_hours: 8,
         criteria: server::config::criteria_ids(None).expect("the default criteria ids parse"),
@@ -269,7 +297,11 @@ impl TestApp {
 
     /// Like `spawn`, with configuration changes (e.g. tighter limits).
     pub async fn spawn_with(backend: Backend, change: impl FnOnce(&mut Config)) -> TestApp {
-        let db = TestDb::create(backend).await;
+        Self::spawn_on(TestDb::create(backend).await, change).await
+    }
+
+    /// The application on a given database.
+    pub async fn spawn_on(db: TestDb, change: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = test_config(&db.url, "127.0.0.1:3000".parse().expect("addr"));
         change(&mut config);
         let state = server::startup::build_state(&config)
@@ -437,6 +469,22 @@ impl TestApp {
         let page = self.get_as(&home, Some(&cookie)).await;
         let csrf = hidden_value(&page.text(), "_csrf").expect("signed-in pages carry a CSRF token");
         Session { cookie, csrf }
+    }
+
+    /// GETs `path` as a province admin sees it (the account is made on first use).
+    pub async fn get_as_admin(&self, path: &str) -> TestResponse {
+        const NAME: &str = "province-admin-of-tests";
+        let exists = self
+            .store()
+            .user_by_username(NAME)
+            .await
+            .expect("look the admin up")
+            .is_some();
+        if !exists {
+            self.add_user(NAME, "province_admin", "").await;
+        }
+        let session = self.login(NAME).await;
+        self.get_as(path, Some(&session.cookie)).await
     }
 
     pub async fn get_as(&self, path: &str, cookie: Option<&str>) -> TestResponse {

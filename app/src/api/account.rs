@@ -83,8 +83,11 @@ pub struct FlaggedView {
     pub when: String,
     pub commune: String,
     pub desk: String,
-    pub flags: String,
+    /// Why it was flagged, as a reviewer reads it.
+    pub reasons: String,
     pub excluded: bool,
+    /// Waiting for this review before it counts.
+    pub held: bool,
     pub overall: Option<i64>,
     pub channel: String,
 }
@@ -319,16 +322,21 @@ pub async fn get_review_page() -> Result<Access<ReviewPageData>, AppError> {
         .await
         .map_err(internal)?
         .into_iter()
-        .map(|f| FlaggedView {
-            id: f.response_id,
-            when: local_time(f.created_at),
-            commune: f.commune_name,
-            desk: f.desk_name,
-            flags: f.flags,
-            excluded: f.excluded != 0,
-            overall: f.overall,
-            channel: f.channel,
+        .map(|f| {
+            let flags = crate::flags::Flags::parse_stored(Some(&f.flags))
+                .map_err(|e| internal(format!("response {}: {e}", f.response_id)))?;
+            Ok(FlaggedView {
+                id: f.response_id,
+                when: local_time(f.created_at),
+                commune: f.commune_name,
+                desk: f.desk_name,
+                reasons: flags.labels_vi(),
+                excluded: f.excluded != 0,
+                held: f.held != 0,
+                overall: f.overall,
+                channel: f.channel,
+            })
         })
-        .collect();
+        .collect::<Result<_, AppError>>()?;
     Ok(Access::Granted(ReviewPageData { me, flagged }))
 }

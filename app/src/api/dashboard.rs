@@ -75,8 +75,11 @@ pub struct FeedbackItem {
 pub struct FlaggedItem {
     pub when: String,
     pub desk: String,
-    pub flags: String,
+    /// Why it was flagged, as a reviewer reads it.
+    pub reasons: String,
     pub excluded: bool,
+    /// Waiting for a reviewer before it counts.
+    pub held: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,6 +95,10 @@ pub struct Dashboard {
     /// Unfavourable feedback of the last 30 days not yet resolved.
     pub open_items: i64,
     pub flagged: Vec<FlaggedItem>,
+    /// Over the last 30 days: flagged answers the figures include, and those waiting for a
+    /// reviewer (not included).
+    pub flagged_counted: i64,
+    pub flagged_held: i64,
     pub can_follow_up: bool,
 }
 
@@ -321,13 +328,24 @@ mod ssr {
             .await
             .map_err(internal)?
             .into_iter()
-            .map(|f| FlaggedItem {
-                when: crate::api::account::local_time(f.created_at),
-                desk: f.desk_name,
-                flags: f.flags,
-                excluded: f.excluded != 0,
+            .map(|f| {
+                let flags = crate::flags::Flags::parse_stored(Some(&f.flags))
+                    .map_err(|e| internal(format!("a flagged response: {e}")))?;
+                Ok(FlaggedItem {
+                    when: crate::api::account::local_time(f.created_at),
+                    desk: f.desk_name,
+                    reasons: flags.labels_vi(),
+                    excluded: f.excluded != 0,
+                    held: f.held != 0,
+                })
             })
-            .collect();
+            .collect::<Result<_, AppError>>()?;
+        let flag_counts = store
+            .flag_counts(Some(commune_id), &from_30, &today)
+            .await
+            .map_err(internal)?
+            .remove(&commune_id)
+            .unwrap_or_default();
         Ok(Dashboard {
             can_follow_up: matches!(
                 me.role,
@@ -342,6 +360,8 @@ mod ssr {
             feedback,
             open_items,
             flagged,
+            flagged_counted: flag_counts.counted,
+            flagged_held: flag_counts.held,
         })
     }
 }

@@ -55,21 +55,43 @@ pub async fn get_desk(code: String) -> Result<DeskLookup<DeskInfo>, AppError> {
         .map_err(|e| AppError::internal("get_desk", e))
 }
 
-/// Current desks, optionally of one district (by its official code), ordered for printing.
+/// Current desks a signed-in user may print posters for, optionally of one district (by its
+/// official code), ordered for printing: every desk for the province, the district's for its
+/// reviewer, the commune's for its staff. The list is not public: a desk's survey link belongs
+/// on the poster at that desk, not in a directory anyone could rate from.
 #[server]
-pub async fn list_desks(district: Option<String>) -> Result<Vec<DeskInfo>, AppError> {
+pub async fn list_desks(
+    district: Option<String>,
+) -> Result<crate::roles::Access<DesksPageData>, AppError> {
+    use crate::roles::{Access, Role};
     let state = expect_context::<crate::state::AppState>();
-    state
+    let Some(me) = crate::api::account::request_user(&state).await? else {
+        return Ok(Access::SignInRequired);
+    };
+    let rows = state
         .store
         .list_current_desks(district.as_deref())
         .await
-        .map(|rows| {
-            rows.into_iter()
-                .map(|d| {
-                    let url = state.survey_url(&d.public_code);
-                    d.info(url)
-                })
-                .collect()
+        .map_err(|e| AppError::internal("list_desks", e))?;
+    let mine = |commune: &str, district: &str| match me.role {
+        Role::ProvinceAdmin => true,
+        Role::DistrictReviewer => me.unit_code.as_deref() == Some(district),
+        Role::CommuneLeader | Role::CommuneOfficer => me.unit_code.as_deref() == Some(commune),
+    };
+    let desks = rows
+        .into_iter()
+        .map(|d| {
+            let url = state.survey_url(&d.public_code);
+            d.info(url)
         })
-        .map_err(|e| AppError::internal("list_desks", e))
+        .filter(|d| mine(&d.commune_code, &d.district_code))
+        .collect();
+    Ok(Access::Granted(DesksPageData { me, desks }))
+}
+
+/// The desks a user looks after, and who they are (for the page's account bar).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesksPageData {
+    pub me: crate::roles::Me,
+    pub desks: Vec<DeskInfo>,
 }

@@ -69,6 +69,8 @@ pub enum KioskRefusal {
     Invalid(String),
     /// Too many ratings from this kiosk lately (429): retry after this many seconds.
     RateLimited { retry_after_secs: u64 },
+    /// The database cannot store ratings now (503): keep the queue and send it again later.
+    Unavailable(String),
 }
 
 impl KioskRefusal {
@@ -80,6 +82,7 @@ impl KioskRefusal {
             KioskRefusal::DeskClosed => 410,
             KioskRefusal::Invalid(_) => 422,
             KioskRefusal::RateLimited { .. } => 429,
+            KioskRefusal::Unavailable(_) => 503,
         }
     }
 
@@ -112,6 +115,13 @@ impl KioskRefusal {
             KioskRefusal::RateLimited { retry_after_secs } => format!(
                 "Máy gửi quá nhiều đánh giá trong thời gian ngắn. Sẽ gửi lại sau {retry_after_secs} giây."
             ),
+            KioskRefusal::Unavailable(_) if en => {
+                "The rating could not be saved just now; the kiosk keeps it and sends it again."
+                    .into()
+            }
+            KioskRefusal::Unavailable(_) => {
+                "Hệ thống tạm thời chưa lưu được đánh giá; máy giữ lại và sẽ gửi lại sau.".into()
+            }
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct Prefill {
     pub values: Vec<(String, String)>,
     pub errors: FieldErrors,
     pub expired: bool,
+    /// Nothing was stored because the database could not write: the page says so (503).
+    pub unavailable: bool,
 }
 
 impl Prefill {
@@ -65,6 +67,9 @@ pub enum SubmitOutcome {
     RateLimited {
         retry_after_secs: u64,
     },
+    /// The database cannot store answers now: nothing was stored, and the form keeps the
+    /// answers to send again.
+    Unavailable,
 }
 
 /// The form of the desk with public code `code`.

@@ -238,13 +238,19 @@ pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
         .iter()
         .map(|f| {
             view! {
-                <li class:excluded=f.excluded>
+                <li class:excluded=f.excluded class:held=f.held>
                     {format!(
                         "{} · {} · {}{}",
                         f.when,
                         f.desk,
-                        f.flags,
-                        if f.excluded { " · đã loại khỏi kết quả" } else { "" },
+                        f.reasons,
+                        if f.excluded {
+                            " · đã loại khỏi kết quả"
+                        } else if f.held {
+                            " · chờ duyệt, chưa tính"
+                        } else {
+                            ""
+                        },
                     )}
                 </li>
             }
@@ -287,6 +293,13 @@ pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
                 />
             </ul>
             <h2>"Phiếu bị đánh dấu"</h2>
+            <p class="flag-counts">
+                {format!(
+                    "30 ngày qua: các số liệu trên gồm {} phiếu bị đánh dấu; {} phiếu có dấu hiệu gian lận đang chờ thẩm định và chưa được tính.",
+                    data.flagged_counted,
+                    data.flagged_held,
+                )}
+            </p>
             <ul class="flagged">{flagged}</ul>
         </section>
     }

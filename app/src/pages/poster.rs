@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::desks::{get_desk, list_desks, DeskInfo, DeskLookup};
-use crate::components::{set_status, DeskUnavailable, DocumentLang, ServerFailure};
+use crate::components::{set_status, DeskUnavailable, DocumentLang, Refusal, ServerFailure};
 use crate::i18n::{ui, use_lang, Lang};
+use crate::roles::Access;
 
 /// The poster of one desk.
 #[component]
@@ -41,7 +42,8 @@ pub fn PosterPage() -> impl IntoView {
     }
 }
 
-/// Every current desk of `?district=CODE`, or of the whole province without it.
+/// Every current desk of `?district=CODE`, or of the whole province without it, that the
+/// signed-in user looks after.
 #[component]
 pub fn PostersPage() -> impl IntoView {
     let query = use_query_map();
@@ -53,14 +55,16 @@ pub fn PostersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let lang = lang.get();
                 match desks.await {
-                    Ok(desks) if desks.is_empty() => {
+                    Ok(Access::SignInRequired) => view! { <Refusal sign_in=true /> }.into_any(),
+                    Ok(Access::Forbidden) => view! { <Refusal sign_in=false /> }.into_any(),
+                    Ok(Access::Granted(data)) if data.desks.is_empty() => {
                         set_status(404);
                         view! { <DeskUnavailable lang retired=false replacement=None /> }.into_any()
                     }
-                    Ok(desks) => {
+                    Ok(Access::Granted(data)) => {
                         view! {
                             <PrintButton lang />
-                            {desks.into_iter().map(|desk| view! { <Poster desk /> }).collect_view()}
+                            {data.desks.into_iter().map(|desk| view! { <Poster desk /> }).collect_view()}
                         }
                             .into_any()
                     }

@@ -1,5 +1,6 @@
-//! Flagged survey responses, for the district reviewer (own district) and the province admin.
-//! Flagged responses count in scores until a reviewer excludes them here.
+//! Flagged survey responses, for the district reviewer (own district) and the province admin:
+//! those a stuffing rule flagged wait here before they count; the others count until a reviewer
+//! excludes them (`crate::flags`).
 
 use leptos::prelude::*;
 
@@ -25,18 +26,6 @@ pub fn ReviewPage() -> impl IntoView {
     }
 }
 
-fn flag_label(flag: &str) -> &str {
-    match flag {
-        "honeypot" => "gửi tự động (ô ẩn bị điền)",
-        "device_burst" => "nhiều phiếu từ một thiết bị",
-        "client_burst" => "nhiều phiếu từ một địa chỉ mạng",
-        "identical_answers" => "nhiều phiếu giống hệt nhau",
-        "outside_hours" => "ngoài giờ làm việc",
-        "kiosk_clock" => "đồng hồ máy đánh giá sai, tính theo giờ nhận",
-        other => other,
-    }
-}
-
 #[component]
 fn Review(data: ReviewPageData) -> impl IntoView {
     let csrf = data.me.csrf.clone();
@@ -44,14 +33,36 @@ fn Review(data: ReviewPageData) -> impl IntoView {
         .flagged
         .into_iter()
         .map(|f| {
-            let reasons = f.flags.split(',').map(flag_label).collect::<Vec<_>>().join("; ");
-            let (next, label) = if f.excluded {
-                ("include", "Tính lại vào kết quả")
+            let reasons = f.reasons.clone();
+            let status = if f.excluded {
+                "Đã loại"
+            } else if f.held {
+                "Chờ duyệt (chưa tính)"
             } else {
-                ("exclude", "Loại khỏi kết quả")
+                "Đang tính"
             };
+            // A held response gets both decisions; the others the one that changes them.
+            let decisions: Vec<(&str, &str)> = if f.held {
+                vec![("include", "Chấp nhận, tính vào kết quả"), ("exclude", "Loại khỏi kết quả")]
+            } else if f.excluded {
+                vec![("include", "Tính lại vào kết quả")]
+            } else {
+                vec![("exclude", "Loại khỏi kết quả")]
+            };
+            let forms = decisions
+                .into_iter()
+                .map(|(next, label)| {
+                    view! {
+                        <form method="post" action=format!("/review/responses/{}", f.id) class="inline">
+                            <input type="hidden" name="_csrf" value=csrf.clone() />
+                            <input type="hidden" name="decision" value=next />
+                            <button type="submit">{label}</button>
+                        </form>
+                    }
+                })
+                .collect_view();
             view! {
-                <tr class:excluded=f.excluded>
+                <tr class:excluded=f.excluded class:held=f.held>
                     <td>{f.when}</td>
                     <td>{f.commune}</td>
                     <td>
@@ -60,14 +71,8 @@ fn Review(data: ReviewPageData) -> impl IntoView {
                     </td>
                     <td>{f.overall.map(|o| format!("{o}/5")).unwrap_or_default()}</td>
                     <td>{reasons}</td>
-                    <td>{if f.excluded { "Đã loại" } else { "Đang tính" }}</td>
-                    <td>
-                        <form method="post" action=format!("/review/responses/{}", f.id) class="inline">
-                            <input type="hidden" name="_csrf" value=csrf.clone() />
-                            <input type="hidden" name="decision" value=next />
-                            <button type="submit">{label}</button>
-                        </form>
-                    </td>
+                    <td>{status}</td>
+                    <td>{forms}</td>
                 </tr>
             }
         })
@@ -77,7 +82,7 @@ fn Review(data: ReviewPageData) -> impl IntoView {
         <main class="page">
             <h1>"Phiếu bị đánh dấu"</h1>
             <p>
-                "Các phiếu dưới đây có dấu hiệu bất thường. Phiếu vẫn được tính cho đến khi người thẩm định quyết định loại."
+                "Các phiếu dưới đây có dấu hiệu bất thường. Phiếu bị đánh dấu theo quy tắc chống gian lận chờ duyệt và chưa được tính; các phiếu khác vẫn được tính cho đến khi người thẩm định quyết định loại."
             </p>
             <table>
                 <thead>

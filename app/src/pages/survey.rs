@@ -55,10 +55,14 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
         prefill,
     } = data;
     let prefill = prefill.unwrap_or_default();
-    if !prefill.errors.is_empty() || prefill.expired {
+    if prefill.unavailable {
+        set_status(503);
+    } else if !prefill.errors.is_empty() || prefill.expired {
         set_status(422);
     }
-    let first_message = if prefill.expired {
+    let first_message = if prefill.unavailable {
+        Some(t.not_stored)
+    } else if prefill.expired {
         Some(t.expired_form)
     } else if !prefill.errors.is_empty() {
         Some(t.fix_errors)
@@ -92,6 +96,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
                 navigate(&format!("{thanks_url}{sep}already=1"), ())
             }
             Ok(SubmitOutcome::RateLimited { .. }) => form_message.set(Some(t.rate_limited)),
+            Ok(SubmitOutcome::Unavailable) => form_message.set(Some(t.not_stored)),
             Ok(SubmitOutcome::Invalid { errors: rejected }) => {
                 errors.set(rejected);
                 form_message.set(Some(t.fix_errors));

@@ -53,6 +53,119 @@ pub fn count_response(
     }
 }
 
+/// How a response stands in the figures: counted or not, and whether a rule flagged it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// In the figures: neither excluded by a reviewer nor held back for one.
+    pub counted: bool,
+    /// A rule flagged it.
+    pub flagged: bool,
+    /// Waiting for a reviewer before it counts (a stuffing rule flagged it).
+    pub held: bool,
+}
+
+impl Standing {
+    /// The standing of a stored response from its columns.
+    pub fn of(excluded: bool, held: bool, flagged: bool) -> Standing {
+        Standing {
+            counted: !excluded && !held,
+            flagged,
+            held: held && !excluded,
+        }
+    }
+}
+
+/// (desk, day, survey, kind) → change in the number of flagged responses: `counted` are in the
+/// figures, `held` wait for a reviewer (`daily_flags`, migration 0009).
+pub type FlagIncrements = BTreeMap<(i64, String, String, &'static str), i64>;
+
+/// Where a response is counted: its desk, its day in Vietnam and its survey.
+#[derive(Clone, Copy, Debug)]
+pub struct Place<'a> {
+    pub desk_id: i64,
+    pub day: &'a str,
+    pub survey_id: &'a str,
+}
+
+/// Changes to both kinds of per-day counts, applied in one transaction with what caused them.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub answers: Increments,
+    pub flags: FlagIncrements,
+}
+
+impl Changes {
+    /// Moves one response from standing `from` (`None`: not stored before) to `to`: its answers
+    /// leave or enter `daily_answers`, and its flag counts follow. Every change of a response's
+    /// standing (storing it, a reviewer's decision, a later flag) goes through here, so the
+    /// counts always equal what the responses say.
+    pub fn restate(
+        &mut self,
+        place: Place<'_>,
+        answers: impl IntoIterator<Item = (String, Option<i64>)>,
+        from: Option<Standing>,
+        to: Standing,
+    ) {
+        let Place {
+            desk_id,
+            day,
+            survey_id,
+        } = place;
+        if from.is_some_and(|s| s.counted) != to.counted {
+            count_response(
+                &mut self.answers,
+                desk_id,
+                day,
+                survey_id,
+                answers,
+                if to.counted { 1 } else { -1 },
+            );
+        }
+        let counted_flagged = |s: Option<Standing>| s.is_some_and(|s| s.counted && s.flagged);
+        let held = |s: Option<Standing>| s.is_some_and(|s| s.held);
+        for (kind, before, after) in [
+            ("counted", counted_flagged(from), counted_flagged(Some(to))),
+            ("held", held(from), held(Some(to))),
+        ] {
+            if before != after {
+                *self
+                    .flags
+                    .entry((desk_id, day.into(), survey_id.into(), kind))
+                    .or_default() += if after { 1 } else { -1 };
+            }
+        }
+    }
+
+    /// Writes the changes inside the caller's transaction.
+    pub async fn apply(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        backend: super::Backend,
+    ) -> Result<(), StoreError> {
+        apply(tx, backend, &self.answers).await?;
+        let rows: Vec<_> = self.flags.iter().filter(|(_, n)| **n != 0).collect();
+        for chunk in rows.chunks(200) {
+            let sql = format!(
+                "insert into daily_flags (desk_id, day, survey_id, kind, responses) values {} \
+                 on conflict (desk_id, day, survey_id, kind) \
+                 do update set responses = daily_flags.responses + excluded.responses",
+                super::value_rows(backend, chunk.len(), 5)
+            );
+            let mut query = sqlx::query(&sql);
+            for ((desk, day, survey, kind), n) in chunk {
+                query = query
+                    .bind(*desk)
+                    .bind(day.as_str())
+                    .bind(survey.as_str())
+                    .bind(*kind)
+                    .bind(**n);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
+
 /// The answers of a new response as (question, value) pairs for [`count_response`].
 pub fn answer_values(answers: &[Answer]) -> impl Iterator<Item = (String, Option<i64>)> + '_ {
     answers
@@ -154,5 +267,50 @@ impl Store {
         .bind(to_day)
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+/// Flagged responses over a range of days: those in the figures, and those waiting for a
+/// reviewer (and so not in them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FlagCounts {
+    pub counted: i64,
+    pub held: i64,
+}
+
+impl Store {
+    /// Flag counts by commune (all communes, or one) from `from_day` to `to_day` inclusive.
+    pub async fn flag_counts(
+        &self,
+        commune_id: Option<i64>,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<BTreeMap<i64, FlagCounts>, StoreError> {
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            "select d.commune_id, f.kind, cast(sum(f.responses) as bigint) \
+             from daily_flags f join desks d on d.id = f.desk_id \
+             where f.day >= $1 and f.day <= $2 and ($3 = 0 or d.commune_id = $4) \
+             group by d.commune_id, f.kind",
+        )
+        .bind(from_day)
+        .bind(to_day)
+        .bind(i64::from(commune_id.is_some()))
+        .bind(commune_id.unwrap_or(0))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts: BTreeMap<i64, FlagCounts> = BTreeMap::new();
+        for (commune, kind, n) in rows {
+            let entry = counts.entry(commune).or_default();
+            match kind.as_str() {
+                "counted" => entry.counted += n,
+                "held" => entry.held += n,
+                other => {
+                    return Err(StoreError::Inconsistent(format!(
+                        "daily_flags of commune {commune} has the unknown kind `{other}`"
+                    )))
+                }
+            }
+        }
+        Ok(counts)
     }
 }

@@ -147,6 +147,8 @@ pub struct NewScoreResult {
     pub output_hash: String,
     pub input_json: String,
     pub report_json: String,
+    /// Flagged answers the score includes, and those left waiting for a reviewer.
+    pub flags: super::aggregates::FlagCounts,
 }
 
 /// Why a workflow step did not happen.
@@ -611,8 +613,8 @@ impl Store {
         for result in &run.results {
             sqlx::query(
                 "insert into score_results (run_id, unit_id, total, passed, grade, sufficient, \
-                 input_hash, output_hash, input_json, report_json, created_at) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 input_hash, output_hash, input_json, report_json, created_at, flagged_counted, \
+                 flagged_held) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(id)
             .bind(result.unit_id)
@@ -625,6 +627,8 @@ impl Store {
             .bind(&result.input_json)
             .bind(&result.report_json)
             .bind(now)
+            .bind(result.flags.counted)
+            .bind(result.flags.held)
             .execute(&mut *tx)
             .await?;
         }

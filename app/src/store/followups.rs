@@ -21,6 +21,7 @@ pub struct CommuneFlaggedRow {
     pub desk_name: String,
     pub flags: String,
     pub excluded: i64,
+    pub held: i64,
 }
 
 /// Follow-up states a leader can set.
@@ -100,7 +101,7 @@ impl Store {
     }
 
     /// Unfavourable ratings (overall 1–2) and comments since `since_ms`: open unfavourable ones
-    /// first, then newest first. Excluded responses are left out. The rating and the comment
+    /// first, then newest first. Excluded responses, and those held for review, are left out. The rating and the comment
     /// mark live on the response (migration 0007) under a partial index, which each desk's
     /// newest are read from, a page at most, and the commune's few desks merged here: one query
     /// over the commune would sort every item of the period first, which grows with the volume.
@@ -114,7 +115,7 @@ impl Store {
               r.overall, cast(null as text) as comment, f.state, f.note \
             from responses r join desks d on d.id = r.desk_id \
             left join followups f on f.response_id = r.id \
-            where r.desk_id = $1 and r.created_at >= $2 and r.excluded = 0 \
+            where r.desk_id = $1 and r.created_at >= $2 and r.excluded = 0 and r.held = 0 \
               and (r.overall <= 2 or r.commented = 1)";
         const ORDER: &str = "order by r.created_at desc, r.id desc limit $3";
         let open = format!(
@@ -178,7 +179,7 @@ impl Store {
                (select count(*) from followups f join responses r on r.id = f.response_id \
                 join desks d on d.id = r.desk_id \
                 where d.commune_id = $1 and f.state = 'resolved' and r.created_at >= $3 \
-                  and r.excluded = 0 and r.overall <= 2)",
+                  and r.excluded = 0 and r.held = 0 and r.overall <= 2)",
         )
         .bind(commune_id)
         .bind(from_day)
@@ -244,7 +245,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<CommuneFlaggedRow>, StoreError> {
         Ok(sqlx::query_as(
-            "select r.created_at, d.name as desk_name, r.flags, r.excluded \
+            "select r.created_at, d.name as desk_name, r.flags, r.excluded, r.held \
              from responses r join desks d on d.id = r.desk_id \
              where d.commune_id = $1 and r.flags is not null \
              order by r.created_at desc, r.id desc limit $2",

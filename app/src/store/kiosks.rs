@@ -183,27 +183,13 @@ impl Store {
             == 1)
     }
 
-    /// Links a stored rating to the kiosk that sent it and notes when the kiosk was last heard of.
-    /// Separate from storing the rating (which goes through the group-commit writer): losing
-    /// this link in a crash loses a statistic, never a rating.
-    pub async fn mark_kiosk_rating(
-        &self,
-        kiosk_id: i64,
-        response_id: i64,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("update responses set kiosk_id = $1 where id = $2")
-            .bind(kiosk_id)
-            .bind(response_id)
-            .execute(&mut *tx)
-            .await?;
+    /// Notes when a kiosk last delivered a rating (the rating carries its kiosk itself).
+    pub async fn mark_kiosk_seen(&self, kiosk_id: i64, now: i64) -> Result<(), StoreError> {
         sqlx::query("update kiosks set last_seen_at = $1 where id = $2")
             .bind(now)
             .bind(kiosk_id)
-            .execute(&mut *tx)
+            .execute(&self.pool)
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 

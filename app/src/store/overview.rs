@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::aggregates::{Changes, Place, Standing};
 use super::{Store, StoreError};
 
 /// A commune with its district, for authorization and headings.
@@ -33,6 +34,8 @@ pub struct FlaggedRow {
     pub desk_name: String,
     pub flags: String,
     pub excluded: i64,
+    /// Waiting for this decision before it counts (a stuffing rule flagged it).
+    pub held: i64,
     pub overall: Option<i64>,
     /// `qr` (a citizen's phone) or `kiosk` (the desk's tablet).
     pub channel: String,
@@ -112,12 +115,12 @@ impl Store {
     ) -> Result<Vec<FlaggedRow>, StoreError> {
         Ok(sqlx::query_as(
             "select r.id as response_id, r.created_at, c.name as commune_name, d.name as desk_name, \
-               r.flags, r.excluded, o.value_int as overall, r.channel \
+               r.flags, r.excluded, r.held, o.value_int as overall, r.channel \
              from responses r join desks d on d.id = r.desk_id \
              join admin_units c on c.id = d.commune_id \
              left join answers o on o.response_id = r.id and o.question_id = 'overall' \
              where r.flags is not null and ($1 = 0 or c.parent_id = $1) \
-             order by r.created_at desc, r.id desc limit $2",
+             order by r.held desc, r.created_at desc, r.id desc limit $2",
         )
         .bind(district_id.unwrap_or(0))
         .bind(limit)
@@ -139,7 +142,9 @@ impl Store {
         .await?)
     }
 
-    /// Records a reviewer's decision on a flagged response.
+    /// A reviewer's decision on a flagged response: `excluded` leaves it out of every figure;
+    /// otherwise it counts, which also releases a response held for review. Returns `false` when
+    /// the response is not flagged. The per-day counts follow in the same transaction.
     pub async fn set_excluded(
         &self,
         response_id: i64,
@@ -160,34 +165,39 @@ impl Store {
         if !found {
             return Ok(false);
         }
-        let (was, desk_id, created_at, survey_id): (i64, i64, i64, String) = sqlx::query_as(
-            "select excluded, desk_id, created_at, survey_id from responses where id = $1",
-        )
-        .bind(response_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if (was != 0) != excluded {
-            sqlx::query("update responses set excluded = $1 where id = $2")
+        let (was_excluded, was_held, desk_id, created_at, survey_id): (i64, i64, i64, i64, String) =
+            sqlx::query_as(
+                "select excluded, held, desk_id, created_at, survey_id from responses where id = $1",
+            )
+            .bind(response_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let before = Standing::of(was_excluded != 0, was_held != 0, true);
+        let after = Standing::of(excluded, false, true);
+        if before != after {
+            sqlx::query("update responses set excluded = $1, held = 0 where id = $2")
                 .bind(i64::from(excluded))
                 .bind(response_id)
                 .execute(&mut *tx)
                 .await?;
-            // Excluded responses leave the day's counts, and come back if included again.
             let answers: Vec<(String, Option<i64>)> =
                 sqlx::query_as("select question_id, value_int from answers where response_id = $1")
                     .bind(response_id)
                     .fetch_all(&mut *tx)
                     .await?;
-            let mut increments = super::aggregates::Increments::new();
-            super::aggregates::count_response(
-                &mut increments,
-                desk_id,
-                &super::aggregates::vn_day(created_at),
-                &survey_id,
+            let day = super::aggregates::vn_day(created_at);
+            let mut changes = Changes::default();
+            changes.restate(
+                Place {
+                    desk_id,
+                    day: &day,
+                    survey_id: &survey_id,
+                },
                 answers,
-                if excluded { -1 } else { 1 },
+                Some(before),
+                after,
             );
-            super::aggregates::apply(&mut tx, self.backend, &increments).await?;
+            changes.apply(&mut tx, self.backend).await?;
         }
         tx.commit().await?;
         Ok(true)

@@ -1,15 +1,35 @@
-//! Liveness and database reachability, for load balancers and the test harness.
+//! Liveness, database reachability and whether answers can be stored, for load balancers,
+//! monitoring and the test harness.
 
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 
-pub async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query("select 1").execute(state.store.pool()).await {
-        Ok(_) => (StatusCode::OK, "ok"),
+/// 200 `ok` when the database answers and takes writes; 503 with the reason otherwise. While
+/// the response writer is failing (a full disk, say), the check tries a write itself, so it
+/// turns healthy as soon as the database takes writes again.
+pub async fn health(State(state): State<AppState>) -> (StatusCode, String) {
+    if let Some(failure) = state.writer.health().failure() {
+        if let Err(e) = state.store.probe_write().await {
+            tracing::error!("health check: {e}");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "answers cannot be stored (since {}): {}",
+                    app::api::account::local_time(failure.since_ms),
+                    failure.reason
+                ),
+            );
+        }
+    }
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok".into()),
         Err(e) => {
             tracing::error!("health check: {e}");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable".into(),
+            )
         }
     }
 }

@@ -56,22 +56,22 @@ async fn post_survey(
         Ok(SubmitOutcome::Invalid { errors }) => Prefill {
             values: fields,
             errors,
-            expired: false,
+            ..Prefill::default()
         },
         Ok(SubmitOutcome::FormExpired) => Prefill {
             values: fields,
-            errors: Default::default(),
             expired: true,
+            ..Prefill::default()
+        },
+        // Nothing was stored: the page says so with status 503 and keeps every answer, so the
+        // citizen can send the same form again (its key makes a later success count once).
+        Ok(SubmitOutcome::Unavailable) | Err(_) => Prefill {
+            values: fields,
+            unavailable: true,
+            ..Prefill::default()
         },
         // The page itself explains an unknown or retired desk, with the right status.
         Ok(SubmitOutcome::DeskNotFound | SubmitOutcome::DeskRetired) => Prefill::default(),
-        Err(_) => {
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Chưa gửi được đánh giá. Vui lòng thử lại. / Your rating could not be sent.",
-            )
-                .into_response()
-        }
     };
     super::render_page_as_get(state, uri, headers, move || {
         provide_context(prefill.clone())
