@@ -14,4 +14,5 @@ mod kiosk;
 mod mergers;
 mod posters;
 mod qr;
+mod signin_attacks;
 mod survey;
