@@ -230,8 +230,8 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Periodic chores: forget idle rate-limit keys and answers older than the flag window; apply
-/// the comment retention setting.
+/// Periodic chores: forget idle rate-limit keys and answers older than the flag window; delete
+/// sign-in counts with their salt; apply the comment retention setting.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -242,6 +242,9 @@ fn spawn_housekeeping(state: AppState) {
             let window = state.settings.abuse.flag_window.as_millis() as i64;
             state.recent.forget_before(app::store::now_ms() - window);
             if minutes.is_multiple_of(60) {
+                if let Err(e) = app::auth::forget_old_sign_in_failures(&state.store).await {
+                    tracing::error!("sign-in counts: {e}");
+                }
                 if let Some(days) = state.settings.comment_retention_days {
                     let comments: Vec<&str> = state
                         .definitions

@@ -15,5 +15,6 @@ mod kiosk;
 mod mergers;
 mod posters;
 mod qr;
+mod signin_attacks;
 mod stuffing;
 mod survey;

@@ -60,6 +60,23 @@ pub struct UserView {
 pub struct UsersPageData {
     pub me: Me,
     pub users: Vec<UserView>,
+    /// Sign-in limits holding attempts back now, newest first.
+    pub limits: Vec<SignInLimitView>,
+}
+
+/// A sign-in limit as the province admin sees it (see `crate::auth`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInLimitView {
+    /// Empty for the limit of a whole address.
+    pub username: String,
+    /// The start of the address's salted hash, as the audit log shows it.
+    pub address: String,
+    /// The whole hash, which the lift form posts back.
+    pub client_hash: String,
+    pub failures: i64,
+    pub refused: i64,
+    /// When the next attempt is allowed (a pair) or the address's window ends (an address).
+    pub until: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,12 +86,147 @@ pub struct AuditEntryView {
     pub action: String,
     pub target: String,
     pub detail: String,
+    /// How many times a grouped event happened, and the time of the latest.
+    pub repeats: i64,
+    pub last: Option<String>,
+}
+
+/// Entries shown per page of the audit log.
+pub const AUDIT_PAGE_SIZE: i64 = 100;
+
+/// The audit page's filters and position as the URL carries them; empty values do not filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub actor: Option<String>,
+    #[serde(default)]
+    pub action: Option<String>,
+    /// A commune's code.
+    #[serde(default)]
+    pub commune: Option<String>,
+    /// Days `YYYY-MM-DD` in Vietnam time, both included.
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Entries older (`before`) or newer (`after`) than this id.
+    #[serde(default)]
+    pub before: Option<String>,
+    #[serde(default)]
+    pub after: Option<String>,
+}
+
+/// A filter value, or `None` when empty.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl AuditQuery {
+    /// The filters without the position, as `name=value` pairs in a fixed order.
+    fn filter_pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("commune", &self.commune),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| given(value).map(|v| (name, v)))
+        .collect()
+    }
+
+    /// `path` with the filters and `extra` as its query string.
+    #[cfg(feature = "ssr")]
+    pub fn link(&self, path: &str, extra: Option<(&str, String)>) -> String {
+        use leptos_router::location::Url;
+        let mut pairs: Vec<(&str, String)> = self
+            .filter_pairs()
+            .into_iter()
+            .map(|(n, v)| (n, v.to_string()))
+            .collect();
+        pairs.extend(extra);
+        if pairs.is_empty() {
+            return path.to_string();
+        }
+        let query: Vec<String> = pairs
+            .iter()
+            .map(|(n, v)| format!("{n}={}", Url::escape(v)))
+            .collect();
+        format!("{path}?{}", query.join("&"))
+    }
+
+    /// The store's filter, or what is wrong with the query (in Vietnamese).
+    #[cfg(feature = "ssr")]
+    pub fn filter(&self) -> Result<crate::store::users::AuditFilter, &'static str> {
+        let day = |value: &Option<String>, next: bool| -> Result<Option<i64>, &'static str> {
+            let Some(value) = given(value) else {
+                return Ok(None);
+            };
+            let day = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .map_err(|_| "Ngày không hợp lệ: hãy chọn ngày hoặc viết dạng 2026-01-31.")?;
+            let day = if next {
+                day.succ_opt().unwrap_or(day)
+            } else {
+                day
+            };
+            let midnight = day.and_hms_opt(0, 0, 0).ok_or("Ngày không hợp lệ.")?;
+            Ok(Some(midnight.and_utc().timestamp_millis() - 7 * 3_600_000))
+        };
+        let text = |value: &Option<String>, max: usize| -> Result<Option<String>, &'static str> {
+            match given(value) {
+                Some(v) if v.chars().count() > max => Err("Bộ lọc quá dài."),
+                other => Ok(other.map(str::to_string)),
+            }
+        };
+        let commune = text(&self.commune, 10)?;
+        if commune
+            .as_deref()
+            .is_some_and(|c| !c.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err("Mã xã gồm các chữ số, ví dụ 25195.");
+        }
+        Ok(crate::store::users::AuditFilter {
+            actor: text(&self.actor, 100)?,
+            action: text(&self.action, 100)?,
+            commune,
+            from_ms: day(&self.from, false)?,
+            until_ms: day(&self.to, true)?,
+        })
+    }
+
+    /// Where the page starts, or what is wrong with it.
+    #[cfg(feature = "ssr")]
+    pub fn cursor(&self) -> Result<crate::store::users::AuditCursor, &'static str> {
+        use crate::store::users::AuditCursor;
+        let id = |value: &Option<String>| -> Result<Option<i64>, &'static str> {
+            given(value)
+                .map(|v| v.parse::<i64>().map_err(|_| "Trang không hợp lệ."))
+                .transpose()
+        };
+        Ok(match (id(&self.before)?, id(&self.after)?) {
+            (Some(before), _) => AuditCursor::Before(before),
+            (None, Some(after)) => AuditCursor::After(after),
+            (None, None) => AuditCursor::Newest,
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPageData {
     pub me: Me,
     pub entries: Vec<AuditEntryView>,
+    /// The filters as asked, to fill the filter form again.
+    pub query: AuditQuery,
+    /// Every action in the log, for the filter's choices.
+    pub actions: Vec<String>,
+    /// Links to the newer and older pages with the same filters, when there are any.
+    pub newer: Option<String>,
+    pub older: Option<String>,
+    /// The CSV export with the same filters.
+    pub csv: String,
+    /// What is wrong with the filters (the page then shows no entries and answers 400).
+    pub error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -271,31 +423,110 @@ pub async fn get_users_page() -> Result<Access<UsersPageData>, AppError> {
             })
         })
         .collect();
-    Ok(Access::Granted(UsersPageData { me, users }))
+    let now = crate::store::now_ms();
+    let window_since = now - crate::auth::ADDRESS_WINDOW_MS;
+    let limits = state
+        .store
+        .sign_in_limits(
+            crate::auth::FREE_FAILURES,
+            crate::auth::ADDRESS_FAILURES,
+            window_since,
+        )
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|row| SignInLimitView {
+            until: local_time(if row.username.is_empty() {
+                row.window_start + crate::auth::ADDRESS_WINDOW_MS
+            } else {
+                row.next_at
+            }),
+            address: row.client_hash[..row.client_hash.len().min(crate::auth::ADDRESS_SHOWN)]
+                .to_string(),
+            username: row.username,
+            client_hash: row.client_hash,
+            failures: row.failures,
+            refused: row.refused,
+        })
+        .collect();
+    Ok(Access::Granted(UsersPageData { me, users, limits }))
 }
 
+/// A page of the audit log, newest first, with the filters of `AuditQuery`.
 #[server]
-pub async fn get_audit_page() -> Result<Access<AuditPageData>, AppError> {
+pub async fn get_audit_page(
+    actor: Option<String>,
+    action: Option<String>,
+    commune: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<String>,
+    after: Option<String>,
+) -> Result<Access<AuditPageData>, AppError> {
     let state = expect_context::<AppState>();
     let me = match require(&state, &[Role::ProvinceAdmin]).await? {
         Ok(me) => me,
         Err(refusal) => return Ok(refuse(refusal)),
     };
-    let entries = state
+    let query = AuditQuery {
+        actor,
+        action,
+        commune,
+        from,
+        to,
+        before,
+        after,
+    };
+    let actions = state.store.audit_actions().await.map_err(internal)?;
+    let csv = query.link("/admin/audit.csv", None);
+    let mut data = AuditPageData {
+        me,
+        entries: Vec::new(),
+        query: query.clone(),
+        actions,
+        newer: None,
+        older: None,
+        csv,
+        error: None,
+    };
+    let (filter, cursor) = match query.filter().and_then(|f| Ok((f, query.cursor()?))) {
+        Ok(valid) => valid,
+        Err(message) => {
+            data.error = Some(message.to_string());
+            return Ok(Access::Granted(data));
+        }
+    };
+    let page = state
         .store
-        .list_audit(200)
+        .audit_page(&filter, cursor, AUDIT_PAGE_SIZE)
         .await
-        .map_err(internal)?
+        .map_err(internal)?;
+    if page.has_newer {
+        data.newer = page
+            .rows
+            .first()
+            .map(|row| query.link("/admin/audit", Some(("after", row.id.to_string()))));
+    }
+    if page.has_older {
+        data.older = page
+            .rows
+            .last()
+            .map(|row| query.link("/admin/audit", Some(("before", row.id.to_string()))));
+    }
+    data.entries = page
+        .rows
         .into_iter()
         .map(|e| AuditEntryView {
             when: local_time(e.created_at),
+            last: e.last_at.filter(|_| e.repeats > 1).map(local_time),
+            repeats: e.repeats,
             actor: e.actor,
             action: e.action,
             target: e.target,
             detail: e.detail,
         })
         .collect();
-    Ok(Access::Granted(AuditPageData { me, entries }))
+    Ok(Access::Granted(data))
 }
 
 /// Flagged responses: the district reviewer sees its district, the province admin all.

@@ -1,4 +1,4 @@
-//! Users, sessions, failed sign-ins and the audit log.
+//! Users, sessions, sign-in limits and the audit log.
 
 use crate::roles::Role;
 
@@ -42,6 +42,9 @@ pub struct AuditRow {
     pub target: String,
     pub detail: String,
     pub created_at: i64,
+    /// How many times a grouped event happened (1 for other entries), the latest at `last_at`.
+    pub repeats: i64,
+    pub last_at: Option<i64>,
 }
 
 const USER_SELECT: &str =
@@ -175,46 +178,189 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_login_failure(
+    /// Counts an attempt to sign in as `username` from `client_hash` before its password is
+    /// checked. In one transaction it locks the row of the (name, address) pair and the row of
+    /// the address (user name `''`, whose count restarts when its window began before
+    /// `window_since`) and asks `decide` whether the password may be checked: `Some(next_at)`
+    /// counts a failure on both rows now, to be taken back by [`Store::clear_sign_in`] or
+    /// [`Store::refund_sign_in`], and keeps the pair waiting until `next_at`; `None` changes
+    /// nothing (see [`Store::count_refused`]). Concurrent attempts on the same rows wait for
+    /// the lock (a row lock on PostgreSQL, the write lock on SQLite, taken by the first
+    /// statement), so each one decides on the counts of all those before it.
+    pub async fn reserve_sign_in(
         &self,
         username: &str,
         client_hash: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "insert into login_failures (username, client_hash, created_at) values ($1, $2, $3)",
+        now: i64,
+        window_since: i64,
+        decide: impl FnOnce(&LimitCounters, &LimitCounters) -> Option<i64>,
+    ) -> Result<Reservation, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let pair: LimitCounters = sqlx::query_as(
+            "insert into login_failures \
+               (username, client_hash, failures, refused, next_at, window_start, last_at, created_at) \
+             values ($1, $2, 0, 0, 0, $3, $3, $3) \
+             on conflict (username, client_hash) do update set last_at = $3 \
+             returning failures, next_at, window_start",
         )
         .bind(username)
         .bind(client_hash)
-        .bind(now_ms())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let address: LimitCounters = sqlx::query_as(
+            "insert into login_failures \
+               (username, client_hash, failures, refused, next_at, window_start, last_at, created_at) \
+             values ('', $1, 0, 0, 0, $2, $2, $2) \
+             on conflict (username, client_hash) do update set \
+               failures = case when login_failures.window_start <= $3 then 0 \
+                          else login_failures.failures end, \
+               window_start = case when login_failures.window_start <= $3 then $2 \
+                              else login_failures.window_start end, \
+               last_at = $2 \
+             returning failures, next_at, window_start",
+        )
+        .bind(client_hash)
+        .bind(now)
+        .bind(window_since)
+        .fetch_one(&mut *tx)
+        .await?;
+        let next_at = decide(&pair, &address);
+        match next_at {
+            Some(next_at) => {
+                sqlx::query(
+                    "update login_failures set failures = failures + 1, next_at = $3 \
+                     where username = $1 and client_hash = $2",
+                )
+                .bind(username)
+                .bind(client_hash)
+                .bind(next_at)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "update login_failures set failures = failures + 1 \
+                     where username = '' and client_hash = $1",
+                )
+                .bind(client_hash)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
+            // Nothing is kept of an attempt that is not checked: made-up names leave no rows.
+            None => tx.rollback().await?,
+        }
+        Ok(Reservation {
+            pair,
+            address,
+            checked: next_at.is_some(),
+        })
+    }
+
+    /// Counts an attempt refused without checking on the row of the pair (or of the address,
+    /// when `username` is empty), if it exists.
+    pub async fn count_refused(&self, username: &str, client_hash: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "update login_failures set refused = refused + 1 \
+             where username = $1 and client_hash = $2",
+        )
+        .bind(username)
+        .bind(client_hash)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// Failed sign-ins for this user name, or from this client, since `since_ms`.
-    pub async fn count_login_failures_since(
+    /// After a successful sign-in: forgets the pair's failures and takes the attempt back from
+    /// the address's count.
+    pub async fn clear_sign_in(&self, username: &str, client_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("delete from login_failures where username = $1 and client_hash = $2")
+            .bind(username)
+            .bind(client_hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "update login_failures set failures = failures - 1 \
+             where username = '' and client_hash = $1 and failures > 0",
+        )
+        .bind(client_hash)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Takes back an attempt counted by [`Store::reserve_sign_in`] whose password was never
+    /// checked (the server was too busy).
+    pub async fn refund_sign_in(
         &self,
         username: &str,
         client_hash: &str,
-        since_ms: i64,
-    ) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "select count(*) from login_failures where (username = $1 or client_hash = $2) and created_at >= $3",
+    ) -> Result<(), StoreError> {
+        // The pair's row first, then the address's, as `reserve_sign_in` locks them.
+        let mut tx = self.pool.begin().await?;
+        for name in [username, ""] {
+            sqlx::query(
+                "update login_failures set failures = failures - 1 \
+                 where username = $1 and client_hash = $2 and failures > 0",
+            )
+            .bind(name)
+            .bind(client_hash)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Rows that hold sign-ins back now: pairs with at least `pair_failures` failures, and
+    /// addresses with at least `address_failures` in a window that began after `window_since`.
+    pub async fn sign_in_limits(
+        &self,
+        pair_failures: i64,
+        address_failures: i64,
+        window_since: i64,
+    ) -> Result<Vec<SignInLimitRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "select username, client_hash, failures, refused, next_at, window_start, last_at \
+             from login_failures \
+             where (username <> '' and failures >= $1) \
+                or (username = '' and failures >= $2 and window_start > $3) \
+             order by last_at desc limit 500",
+        )
+        .bind(pair_failures)
+        .bind(address_failures)
+        .bind(window_since)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Deletes one row of sign-in counts (a pair, or an address when `username` is empty);
+    /// the row as it was, if there was one.
+    pub async fn lift_sign_in_limit(
+        &self,
+        username: &str,
+        client_hash: &str,
+    ) -> Result<Option<SignInLimitRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "delete from login_failures where username = $1 and client_hash = $2 \
+             returning username, client_hash, failures, refused, next_at, window_start, last_at",
         )
         .bind(username)
         .bind(client_hash)
-        .bind(since_ms)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(n)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
-    pub async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
-        sqlx::query("delete from login_failures where username = $1")
-            .bind(username)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Deletes sign-in counts created before `before_ms`; how many.
+    pub async fn delete_sign_in_counts_before(&self, before_ms: i64) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("delete from login_failures where created_at < $1")
+                .bind(before_ms)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 
     /// Appends to the audit log. `actor_user_id` is `None` for the command line and anonymous
@@ -242,13 +388,280 @@ impl Store {
         Ok(())
     }
 
+    /// Appends an anonymous event that may repeat: the first with `repeat_key` in the log makes
+    /// a row, the next ones count on it (`repeats`, `last_at`).
+    pub async fn audit_repeated(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: &str,
+        repeat_key: &str,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        sqlx::query(
+            "insert into audit_log \
+               (actor_user_id, actor, action, target, detail, created_at, repeats, last_at, repeat_key) \
+             values (null, $1, $2, $3, $4, $5, 1, $5, $6) \
+             on conflict (repeat_key) where repeat_key is not null \
+             do update set repeats = audit_log.repeats + 1, last_at = $5",
+        )
+        .bind(actor)
+        .bind(action)
+        .bind(target)
+        .bind(detail)
+        .bind(now)
+        .bind(repeat_key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// The newest audit entries first.
     pub async fn list_audit(&self, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "select id, actor, action, target, detail, created_at from audit_log order by id desc limit $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        self.list_audit_filtered(&AuditFilter::default(), limit)
+            .await
     }
+
+    /// The newest audit entries that pass `filter` first.
+    pub async fn list_audit_filtered(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        let mut binds = Vec::new();
+        let condition = filter.condition(&mut binds);
+        binds.push(Bind::Int(limit));
+        let sql = format!(
+            "{AUDIT_SELECT} where {condition} order by a.id desc limit ${}",
+            binds.len()
+        );
+        Ok(bind_all(sqlx::query_as(&sql), binds)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// One page of the audit log that passes `filter`, newest first: the `limit` entries
+    /// newest of all, older than an id, or newer than an id, and whether more lie either side.
+    pub async fn audit_page(
+        &self,
+        filter: &AuditFilter,
+        cursor: AuditCursor,
+        limit: i64,
+    ) -> Result<AuditPage, StoreError> {
+        let mut binds = Vec::new();
+        let condition = filter.condition(&mut binds);
+        let (bound, order) = match cursor {
+            AuditCursor::Newest => (String::new(), "desc"),
+            AuditCursor::Before(id) => {
+                binds.push(Bind::Int(id));
+                (format!(" and a.id < ${}", binds.len()), "desc")
+            }
+            AuditCursor::After(id) => {
+                binds.push(Bind::Int(id));
+                (format!(" and a.id > ${}", binds.len()), "asc")
+            }
+        };
+        binds.push(Bind::Int(limit + 1));
+        let sql = format!(
+            "{AUDIT_SELECT} where {condition}{bound} order by a.id {order} limit ${}",
+            binds.len()
+        );
+        let mut rows: Vec<AuditRow> = bind_all(sqlx::query_as(&sql), binds)
+            .fetch_all(&self.pool)
+            .await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit.max(0) as usize);
+        if matches!(cursor, AuditCursor::After(_)) {
+            rows.reverse();
+        }
+        // The ids just outside the page: newest shown + 1 and oldest shown - 1, or the cursor
+        // itself when the page is empty.
+        let (newest, oldest) = match (rows.first(), rows.last(), cursor) {
+            (Some(first), Some(last), _) => (Some(first.id), Some(last.id)),
+            (_, _, AuditCursor::Before(id)) => (Some(id - 1), Some(id)),
+            (_, _, AuditCursor::After(id)) => (Some(id), Some(id + 1)),
+            _ => (None, None),
+        };
+        let has_newer = match (cursor, newest) {
+            (AuditCursor::After(_), _) => more,
+            (_, Some(id)) => self.audit_exists(filter, ">", id).await?,
+            _ => false,
+        };
+        let has_older = match (cursor, oldest) {
+            (AuditCursor::Newest | AuditCursor::Before(_), _) => more,
+            (_, Some(id)) => self.audit_exists(filter, "<", id).await?,
+            _ => false,
+        };
+        Ok(AuditPage {
+            rows,
+            has_newer,
+            has_older,
+        })
+    }
+
+    async fn audit_exists(
+        &self,
+        filter: &AuditFilter,
+        op: &str,
+        id: i64,
+    ) -> Result<bool, StoreError> {
+        let mut binds = Vec::new();
+        let condition = filter.condition(&mut binds);
+        binds.push(Bind::Int(id));
+        let sql = format!(
+            "select count(*) from (select 1 from audit_log a where {condition} and a.id {op} ${} limit 1) x",
+            binds.len()
+        );
+        let (n,): (i64,) = bind_all(sqlx::query_as(&sql), binds)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// The actions that occur in the audit log, for the page's filter.
+    pub async fn audit_actions(&self) -> Result<Vec<String>, StoreError> {
+        Ok(
+            sqlx::query_as::<_, (String,)>("select distinct action from audit_log order by action")
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|(a,)| a)
+                .collect(),
+        )
+    }
+}
+
+const AUDIT_SELECT: &str = "select a.id, a.actor, a.action, a.target, a.detail, a.created_at, \
+     a.repeats, a.last_at from audit_log a";
+
+/// Which audit entries to show; `None` fields do not filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Exactly this actor (a user name, `command line`, `start-up`…).
+    pub actor: Option<String>,
+    /// Exactly this action.
+    pub action: Option<String>,
+    /// Entries about the commune with this code: the commune itself, its desks, kiosks, users,
+    /// self-assessment and imported scores (targets `{criteria}:{unit id}`) and its responses.
+    pub commune: Option<String>,
+    /// Times in milliseconds: `from_ms` included, `until_ms` excluded.
+    pub from_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+}
+
+impl AuditFilter {
+    /// The SQL condition on `audit_log a`, with its values appended to `binds` (numbered on).
+    fn condition(&self, binds: &mut Vec<Bind>) -> String {
+        fn push(binds: &mut Vec<Bind>, bind: Bind) -> String {
+            binds.push(bind);
+            format!("${}", binds.len())
+        }
+        let mut parts = vec!["1 = 1".to_string()];
+        if let Some(actor) = &self.actor {
+            let p = push(binds, Bind::Text(actor.clone()));
+            parts.push(format!("a.actor = {p}"));
+        }
+        if let Some(action) = &self.action {
+            let p = push(binds, Bind::Text(action.clone()));
+            parts.push(format!("a.action = {p}"));
+        }
+        if let Some(from) = self.from_ms {
+            let p = push(binds, Bind::Int(from));
+            parts.push(format!("a.created_at >= {p}"));
+        }
+        if let Some(until) = self.until_ms {
+            let p = push(binds, Bind::Int(until));
+            parts.push(format!("a.created_at < {p}"));
+        }
+        if let Some(code) = &self.commune {
+            let c = push(binds, Bind::Text(code.clone()));
+            let unit = format!("join admin_units u on u.id = d.commune_id where u.code = {c} and u.level = 'commune'");
+            // Each target form the code writes that names a commune, directly or through
+            // something of it. Response ids are looked up one by one: listing a commune's
+            // responses could mean millions.
+            parts.push(format!(
+                "(a.target = 'commune ' || {c} \
+                  or a.target in (select us.username from users us \
+                     join admin_units u on u.id = us.unit_id where u.code = {c} and u.level = 'commune') \
+                  or a.target in (select 'desk ' || d.id from desks d {unit}) \
+                  or a.target in (select 'kiosk ' || k.id from kiosks k join desks d on d.id = k.desk_id {unit}) \
+                  or exists (select 1 from admin_units u where u.code = {c} and u.level = 'commune' \
+                     and a.target like ('%:' || u.id)) \
+                  or (case when a.target like 'response %' then exists (select 1 from responses r \
+                     join desks d on d.id = r.desk_id {unit} \
+                     and r.id = cast(substr(a.target, 10) as bigint)) else false end))"
+            ));
+        }
+        parts.join(" and ")
+    }
+}
+
+/// Where a page of the audit log starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditCursor {
+    Newest,
+    /// Entries older than this id.
+    Before(i64),
+    /// Entries newer than this id.
+    After(i64),
+}
+
+/// A page of the audit log, newest first.
+#[derive(Clone, Debug)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    pub has_newer: bool,
+    pub has_older: bool,
+}
+
+/// A value bound to a dynamically built statement.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+fn bind_all<'q, O>(
+    mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    binds: Vec<Bind>,
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    for bind in binds {
+        query = match bind {
+            Bind::Text(text) => query.bind(text),
+            Bind::Int(n) => query.bind(n),
+        };
+    }
+    query
+}
+
+/// The counters of a row of `login_failures`, as [`Store::reserve_sign_in`] found them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct LimitCounters {
+    pub failures: i64,
+    pub next_at: i64,
+    pub window_start: i64,
+}
+
+/// What [`Store::reserve_sign_in`] found and decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reservation {
+    /// The (name, address) pair's counters before this attempt.
+    pub pair: LimitCounters,
+    /// The address's counters before this attempt (its window restarted if it had passed).
+    pub address: LimitCounters,
+    /// Whether the password may be checked.
+    pub checked: bool,
+}
+
+/// A row of sign-in counts, for the administrator.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct SignInLimitRow {
+    /// Empty for the row of the address itself.
+    pub username: String,
+    pub client_hash: String,
+    pub failures: i64,
+    pub refused: i64,
+    pub next_at: i64,
+    pub window_start: i64,
+    pub last_at: i64,
 }

@@ -1,6 +1,7 @@
-//! Form posts of the signed-in pages: sign in and out, user administration, review decisions,
-//! and the audit log export. Each checks the session, the role and the CSRF token itself —
-//! hiding a link is not authorization.
+//! Form posts of the signed-in pages: sign in and out, user administration, sign-in limits,
+//! review decisions, and the audit log export. Each checks the session, the role and the CSRF
+//! token itself — hiding a link is not authorization. Forms are limited to
+//! [`MAX_FORM_BYTES`]; a bigger one is refused before it is read in full.
 
 use app::api::account::local_time;
 use app::assets::Assets;
@@ -10,7 +11,10 @@ use app::roles::{Me, Role};
 use app::state::AppState;
 use app::store::StoreError;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Form, OriginalUri, Path, Request, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, Form, OriginalUri, Path, Query, Request, State,
+};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,6 +24,7 @@ use leptos::prelude::provide_context;
 use serde::Deserialize;
 
 use crate::csv;
+use crate::routes::survey_form::MAX_FORM_BYTES;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,8 +32,22 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/admin/users", post(create_user))
         .route("/admin/users/{id}/password", post(reset_password))
+        .route("/admin/sign-in-limits/lift", post(lift_sign_in_limit))
         .route("/admin/audit.csv", get(audit_csv))
         .route("/review/responses/{id}", post(review_response))
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+}
+
+/// The refusal of a form that could not be read: too big (413) or malformed (400).
+fn unreadable_form(rejection: FormRejection) -> Response {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Biểu mẫu quá lớn: không có ô nào của biểu mẫu này cần dài như vậy.",
+        )
+    } else {
+        problem(StatusCode::BAD_REQUEST, "Biểu mẫu không hợp lệ.")
+    }
 }
 
 /// A refused staff form, waiting for [`problem_pages`] to render it: the page links the hashed
@@ -130,8 +149,12 @@ async fn login(
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return unreadable_form(rejection),
+    };
     let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !auth::same_token(&form.csrf, expected) {
         return render_login(state, uri, headers, LoginProblem::Expired).await;
@@ -146,8 +169,28 @@ async fn login(
         Ok(Err(auth::LoginError::Invalid)) => {
             render_login(state, uri, headers, LoginProblem::Invalid).await
         }
-        Ok(Err(auth::LoginError::Locked)) => {
-            render_login(state, uri, headers, LoginProblem::Locked).await
+        Ok(Err(auth::LoginError::Locked { retry_after_secs })) => {
+            let mut response = render_login(
+                state,
+                uri,
+                headers,
+                LoginProblem::Locked { retry_after_secs },
+            )
+            .await;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after_secs.into());
+            response
+        }
+        Ok(Err(auth::LoginError::Busy)) => {
+            let mut response = render_login(state, uri, headers, LoginProblem::Busy).await;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, auth::HASHING_WAIT.as_secs().into());
+            response
+        }
+        Ok(Err(auth::LoginError::TooLong)) => {
+            render_login(state, uri, headers, LoginProblem::TooLong).await
         }
         Err(e) => internal(e),
     }
@@ -172,8 +215,12 @@ struct CsrfForm {
 async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return unreadable_form(rejection),
+    };
     let me = match authorize(&state, &headers, &Role::ALL, Some(&form.csrf)).await {
         Ok(me) => me,
         Err(refusal) => return refusal,
@@ -214,7 +261,7 @@ pub async fn validate_new_user(
     password: &str,
 ) -> Result<(Role, Option<i64>), String> {
     let username = username.trim();
-    if !(3..=40).contains(&username.len())
+    if !(3..=auth::MAX_USERNAME_CHARS).contains(&username.len())
         || !username
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
@@ -225,8 +272,9 @@ pub async fn validate_new_user(
         return Err("Vui lòng nhập họ tên (tối đa 100 ký tự).".into());
     }
     let role = Role::parse(role).ok_or("Vai trò không hợp lệ.")?;
-    if password.chars().count() < 10 {
-        return Err("Mật khẩu phải có ít nhất 10 ký tự.".into());
+    password_problem(password)?;
+    if unit.trim().len() > 10 {
+        return Err("Mã đơn vị có tối đa 10 chữ số.".into());
     }
     let unit_id = match role.unit_level() {
         None if unit.trim().is_empty() => None,
@@ -253,11 +301,29 @@ pub async fn validate_new_user(
     Ok((role, unit_id))
 }
 
+/// Why a new password is refused, if it is.
+fn password_problem(password: &str) -> Result<(), String> {
+    if password.chars().count() < 10 {
+        return Err("Mật khẩu phải có ít nhất 10 ký tự.".into());
+    }
+    if password.len() > auth::MAX_PASSWORD_BYTES {
+        return Err(format!(
+            "Mật khẩu quá dài (tối đa {} byte).",
+            auth::MAX_PASSWORD_BYTES
+        ));
+    }
+    Ok(())
+}
+
 async fn create_user(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<NewUserForm>,
+    form: Result<Form<NewUserForm>, FormRejection>,
 ) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return unreadable_form(rejection),
+    };
     let me = match authorize(&state, &headers, &[Role::ProvinceAdmin], Some(&form.csrf)).await {
         Ok(me) => me,
         Err(refusal) => return refusal,
@@ -312,17 +378,18 @@ async fn reset_password(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Form(form): Form<PasswordForm>,
+    form: Result<Form<PasswordForm>, FormRejection>,
 ) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return unreadable_form(rejection),
+    };
     let me = match authorize(&state, &headers, &[Role::ProvinceAdmin], Some(&form.csrf)).await {
         Ok(me) => me,
         Err(refusal) => return refusal,
     };
-    if form.password.chars().count() < 10 {
-        return problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Mật khẩu phải có ít nhất 10 ký tự.",
-        );
+    if let Err(message) = password_problem(&form.password) {
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, &message);
     }
     let user = match state.store.user_by_id(id).await {
         Ok(Some(user)) => user,
@@ -353,6 +420,71 @@ async fn reset_password(
 }
 
 #[derive(Deserialize)]
+struct LiftForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    client_hash: String,
+}
+
+/// The province admin lifts a sign-in limit: the counts of one user name from one address, or
+/// of one address; audited.
+async fn lift_sign_in_limit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<LiftForm>, FormRejection>,
+) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return unreadable_form(rejection),
+    };
+    let me = match authorize(&state, &headers, &[Role::ProvinceAdmin], Some(&form.csrf)).await {
+        Ok(me) => me,
+        Err(refusal) => return refusal,
+    };
+    let lifted = match state
+        .store
+        .lift_sign_in_limit(&form.username, &form.client_hash)
+        .await
+    {
+        Ok(Some(row)) => row,
+        Ok(None) => {
+            return problem(
+                StatusCode::NOT_FOUND,
+                "Không tìm thấy hạn chế này: có thể nó đã được gỡ.",
+            )
+        }
+        Err(e) => return internal(e),
+    };
+    let address = &lifted.client_hash[..lifted.client_hash.len().min(auth::ADDRESS_SHOWN)];
+    let target = if lifted.username.is_empty() {
+        format!("địa chỉ #{address}")
+    } else {
+        lifted.username.clone()
+    };
+    let detail = format!(
+        "địa chỉ #{address}: {} lần sai, {} lần bị từ chối",
+        lifted.failures, lifted.refused
+    );
+    if let Err(e) = state
+        .store
+        .audit(
+            Some(me.id),
+            &me.username,
+            "sign_in_limit_lifted",
+            &target,
+            &detail,
+        )
+        .await
+    {
+        return internal(e);
+    }
+    Redirect::to("/admin/users?ok=lifted").into_response()
+}
+
+#[derive(Deserialize)]
 struct DecisionForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -364,8 +496,12 @@ async fn review_response(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Form(form): Form<DecisionForm>,
+    form: Result<Form<DecisionForm>, FormRejection>,
 ) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return unreadable_form(rejection),
+    };
     let me = match authorize(
         &state,
         &headers,
@@ -421,12 +557,21 @@ async fn review_response(
     Redirect::to("/review").into_response()
 }
 
-/// The whole audit log as CSV (UTF-8 with BOM, so spreadsheet programs show Vietnamese).
-async fn audit_csv(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// The audit log as CSV (UTF-8 with BOM, so spreadsheet programs show Vietnamese), with the
+/// audit page's filters.
+async fn audit_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<app::api::account::AuditQuery>,
+) -> Response {
     if let Err(refusal) = authorize(&state, &headers, &[Role::ProvinceAdmin], None).await {
         return refusal;
     }
-    let entries = match state.store.list_audit(i64::MAX).await {
+    let filter = match query.filter() {
+        Ok(filter) => filter,
+        Err(message) => return problem(StatusCode::BAD_REQUEST, message),
+    };
+    let entries = match state.store.list_audit_filtered(&filter, i64::MAX).await {
         Ok(entries) => entries,
         Err(e) => return internal(e),
     };
