@@ -129,6 +129,43 @@ pub async fn submit(
     fields: &[(String, String)],
     client: &ClientInfo,
 ) -> Result<SubmitOutcome, AppError> {
+    match submit_or_fail(state, code, fields, client).await {
+        Ok(outcome) => Ok(outcome),
+        // A read or write before the commit (today's salt is stored on the day's first answer)
+        // met a database that cannot work: the citizen keeps the answers and tries again.
+        Err(Failed::Store(e)) if e.is_unavailable() => {
+            tracing::warn!("submission not taken: {e}");
+            Ok(SubmitOutcome::Unavailable)
+        }
+        Err(Failed::Store(e)) => Err(AppError::internal("submit", e)),
+        Err(Failed::App(e)) => Err(e),
+    }
+}
+
+/// Why `submit_or_fail` stopped short of an outcome.
+enum Failed {
+    Store(crate::store::StoreError),
+    App(AppError),
+}
+
+impl From<crate::store::StoreError> for Failed {
+    fn from(e: crate::store::StoreError) -> Failed {
+        Failed::Store(e)
+    }
+}
+
+impl From<AppError> for Failed {
+    fn from(e: AppError) -> Failed {
+        Failed::App(e)
+    }
+}
+
+async fn submit_or_fail(
+    state: &AppState,
+    code: &str,
+    fields: &[(String, String)],
+    client: &ClientInfo,
+) -> Result<SubmitOutcome, Failed> {
     let store = &state.store;
     let desk = match find_open_desk(state, code).await? {
         DeskLookup::Found(desk) => desk,
@@ -171,8 +208,7 @@ pub async fn submit(
     let (salt, previous_salt) = state
         .salts
         .today_and_yesterday(store, &today, &yesterday)
-        .await
-        .map_err(internal)?;
+        .await?;
     let device_hash = client
         .device_id
         .as_deref()
@@ -198,8 +234,7 @@ pub async fn submit(
             flag_since_ms,
             device_cap: settings.device_burst_flag,
         })
-        .await
-        .map_err(internal)?;
+        .await?;
     if recent.device_rated_desk {
         if is_retry(state, key).await? {
             return Ok(SubmitOutcome::Stored { duplicate: true });
@@ -287,17 +322,8 @@ pub async fn submit(
 }
 
 /// Whether a response is already stored under the form's key.
-async fn is_retry(state: &AppState, key: &str) -> Result<bool, AppError> {
-    Ok(state
-        .store
-        .response_by_key(key)
-        .await
-        .map_err(internal)?
-        .is_some())
-}
-
-fn internal(e: crate::store::StoreError) -> AppError {
-    AppError::internal("submit", e)
+async fn is_retry(state: &AppState, key: &str) -> Result<bool, crate::store::StoreError> {
+    Ok(state.store.response_by_key(key).await?.is_some())
 }
 
 /// Today and yesterday (YYYY-MM-DD), the weekday (0 = Monday) and the minute of the day, in

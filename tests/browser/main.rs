@@ -241,3 +241,99 @@ async fn a_commune_leader_signs_in_and_out() {
     assert_eq!(refused, "Vui lòng đăng nhập", "signed out for good");
     browser.close().await;
 }
+
+/// The database runs out of room while a citizen answers: with and without JavaScript the page
+/// says so in Vietnamese, keeps every answer, and the same press of "Gửi" later is thanked once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_keeps_the_answers_on_the_page_until_they_are_stored() {
+    if !browser_available() {
+        return;
+    }
+    let Some(disk) = hailong_tests::faults::SmallDisk::mount(16) else {
+        return;
+    };
+    let app = RunningApp::start_on(hailong_tests::TestDb::sqlite_at(
+        disk.path.join("hailong.db"),
+    ))
+    .await;
+    let desks = app.state.store.list_current_desks(None).await.unwrap();
+    // The disk fills up, and the write-ahead log's last room with it.
+    disk.fill();
+    let answers = vec![survey_definitions::Answer {
+        question_id: "overall".into(),
+        value: survey_definitions::AnswerValue::Scale(5),
+    }];
+    for n in 0.. {
+        let key = format!("filler-{n:026}");
+        let response =
+            hailong_tests::qr_response(desks[2].id, &key, app::store::now_ms(), &answers);
+        if app.state.store.insert_response(&response).await.is_err() {
+            break;
+        }
+    }
+    let mut stored_before = app.state.store.count_responses().await.unwrap();
+
+    for (javascript, desk) in [(true, &desks[0]), (false, &desks[1])] {
+        let browser = Browser::start(javascript).await;
+        let c = &browser.client;
+        c.goto(&app.url(&format!("/q/{}", desk.public_code)))
+            .await
+            .unwrap();
+        if javascript {
+            browser.wait_hydrated().await;
+        }
+        answer_the_survey(&browser).await;
+        submit(&browser).await;
+        let message = c
+            .wait()
+            .for_element(Locator::Css("p.form-error"))
+            .await
+            .expect("the page says the rating was not stored")
+            .text()
+            .await
+            .unwrap();
+        assert!(message.contains("chưa lưu được đánh giá"), "{message}");
+        let comment = c
+            .find(Locator::Id("q-comment"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(comment.as_deref(), Some("Nhanh gọn, cảm ơn cán bộ."));
+        let shot = c.screenshot().await.unwrap();
+        std::fs::write(
+            hailong_tests::workspace_root()
+                .join("target")
+                .join(format!("full-disk-js-{javascript}.png")),
+            shot,
+        )
+        .unwrap();
+        assert_eq!(
+            app.state.store.count_responses().await.unwrap(),
+            stored_before
+        );
+
+        disk.free();
+        submit(&browser).await;
+        browser.wait_url(|u| u.ends_with("/thanks")).await;
+        stored_before += 1;
+        assert_eq!(
+            app.state.store.count_responses().await.unwrap(),
+            stored_before
+        );
+        browser.close().await;
+        if javascript {
+            disk.fill();
+            // Again exhaust what the log can still take before the second visit.
+            for n in 0.. {
+                let key = format!("filler-again-{n:020}");
+                let response =
+                    hailong_tests::qr_response(desks[2].id, &key, app::store::now_ms(), &answers);
+                if app.state.store.insert_response(&response).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use app::store::{Backend, Store};
 use axum::http::StatusCode;
+use hailong_tests::faults::SmallDisk;
 use hailong_tests::process::{hailong_binary, Http, Server};
 use hailong_tests::{as_pairs, both_backends, device, in_ci, key, valid_answers, TestApp, TestDb};
 
@@ -38,67 +39,6 @@ async fn stored_keys(store: &Store) -> HashSet<String> {
 
 // ---------------------------------------------------------------------------------------------
 // A full disk (SQLite)
-
-/// A tmpfs of a few megabytes mounted for one test, and a file that fills what is left of it.
-struct SmallDisk {
-    path: PathBuf,
-}
-
-impl SmallDisk {
-    /// Mounts it, or says loudly why not (never in CI, where the test must run).
-    fn mount(megabytes: u32) -> Option<SmallDisk> {
-        let path =
-            std::env::temp_dir().join(format!("hailong-small-disk-{:016x}", rand::random::<u64>()));
-        std::fs::create_dir_all(&path).expect("create the mount point");
-        let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
-            .arg(&path)
-            .status()
-            .is_ok_and(|s| s.success());
-        if mounted {
-            return Some(SmallDisk { path });
-        }
-        let _ = std::fs::remove_dir(&path);
-        assert!(
-            !in_ci(),
-            "CI must run the full-disk test: mounting a tmpfs failed"
-        );
-        eprintln!(
-            "\n!!!!! SKIPPING THE FULL-DISK TEST: cannot mount a tmpfs (run the tests as root) !!!!!\n"
-        );
-        None
-    }
-
-    fn filler(&self) -> PathBuf {
-        self.path.join("filler")
-    }
-
-    /// Writes zeros until the file system refuses more.
-    fn fill(&self) {
-        use std::io::Write;
-        let mut file = std::fs::File::create(self.filler()).expect("create the filler");
-        let block = vec![0u8; 64 * 1024];
-        loop {
-            if file.write_all(&block).is_err() {
-                break;
-            }
-        }
-        // The last few bytes of room too.
-        while file.write_all(&[0u8; 512]).is_ok() {}
-        let _ = file.sync_all();
-    }
-
-    fn free(&self) {
-        std::fs::remove_file(self.filler()).expect("remove the filler");
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_acknowledges_only_stored_answers_and_recovers_by_itself() {

@@ -30,13 +30,17 @@ impl RunningApp {
     }
 
     pub async fn start(backend: Backend) -> RunningApp {
+        Self::start_on(TestDb::create(backend).await).await
+    }
+
+    /// The server on a given database (a file on a small disk, say).
+    pub async fn start_on(db: TestDb) -> RunningApp {
         let manifest = site_root().join(app::assets::MANIFEST);
         assert!(
             manifest.exists(),
             "{} is missing: build the site first (scripts/test.sh does)",
             manifest.display()
         );
-        let db = TestDb::create(backend).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a loopback port");

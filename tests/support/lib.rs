@@ -21,6 +21,7 @@ use server::config::Config;
 use tower::ServiceExt;
 
 pub mod browser;
+pub mod faults;
 pub mod process;
 
 /// A response as a phone's QR visit stores it, on `desk_id` at `created_at`, in Vietnamese, with

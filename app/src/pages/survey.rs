@@ -70,7 +70,10 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
         None
     };
     let errors = RwSignal::new(prefill.errors.clone());
-    let form_message = RwSignal::new(first_message);
+    // A page the server rendered again (no JavaScript) opens at the top, where its message
+    // stands; the enhanced form's outcome is shown next to the button just pressed, where the
+    // citizen is looking.
+    let form_message = RwSignal::new(None::<&'static str>);
 
     let submit = ServerAction::<SubmitResponse>::new();
     let thanks_url = with_lang(&format!("/q/{}/thanks", desk.code), lang);
@@ -170,6 +173,15 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
                     <label for="hp-website">"Website"</label>
                     <input id="hp-website" type="text" name="website" tabindex="-1" autocomplete="off" />
                 </div>
+                {first_message
+                    .map(|m| {
+                        view! {
+                            <p class="form-error" role="alert">
+                                {m}
+                            </p>
+                        }
+                    })}
+                {questions}
                 {move || {
                     form_message
                         .get()
@@ -181,7 +193,6 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
                             }
                         })
                 }}
-                {questions}
                 <button type="submit" class="submit" disabled=move || submit.pending().get()>
                     {move || if submit.pending().get() { t.submitting } else { t.submit }}
                 </button>
