@@ -50,4 +50,5 @@ if [ "$want_test" = 1 ]; then
     say "installing chromium and chromium-driver"
     apt_install chromium chromium-driver
   fi
+  command -v soffice >/dev/null || { say "installing LibreOffice Calc (reads the CSV exports in a test)"; apt_install --no-install-recommends libreoffice-calc-nogui; }
 fi

@@ -3,24 +3,25 @@
 //!
 //! Responses are streamed: a task reads the database row by row and sends one record per
 //! response through a bounded channel, and the consumer writes CSV chunks to the HTTP body (or a
-//! file), or writes the workbook row by row into a temporary file. Memory stays flat whatever the
+//! file), or writes the workbook row by row into temporary files. Memory stays flat whatever the
 //! number of responses; a slow client slows the query down instead of filling memory.
 //!
-//! CSV is UTF-8 with a byte order mark (Excel otherwise reads Vietnamese as Windows-1252), CRLF
-//! line ends and RFC 4180 quoting. Numbers use a decimal point (`84.75`), whatever the reader's
-//! locale, so the files stay machine-readable; the XLSX cells hold real numbers.
+//! CSV is UTF-8 with a byte order mark, CRLF line ends and RFC 4180 quoting, with text cells
+//! neutralised against formula injection (`crate::csv`). Numbers use a decimal point (`84.75`),
+//! whatever the reader's locale, so the files stay machine-readable; the XLSX cells hold real
+//! numbers, and text cells are always text, never formulas.
 
 pub mod xlsx;
 
 use std::borrow::Cow;
-use std::io::{Seek, Write};
+use std::io::Write;
 
 use app::roles::Role;
 use app::store::exports::{ExportResponseRow, ResponseExportFilter, ResponseExportQuery};
 use app::store::{Store, StoreError};
 use axum::body::Bytes;
 use chrono::{Duration, NaiveDate};
-use futures::{Stream, TryStreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use serde::Deserialize;
 use survey_definitions::criteria::CriteriaSet;
 use survey_definitions::Definitions;
@@ -42,7 +43,8 @@ pub enum Cell {
 }
 
 impl Cell {
-    /// The cell as CSV (and XLSX numbers) write it.
+    /// The cell's value as text, numbers with a decimal point (a CSV field neutralises text
+    /// further: see `crate::csv::neutralise`).
     pub fn text(&self) -> Cow<'_, str> {
         match self {
             Cell::Text(s) => Cow::Borrowed(s),
@@ -777,50 +779,92 @@ fn overall_citizen(report: &scoring::Report) -> Option<&scoring::CitizenResult> 
 // ---------------------------------------------------------------------------------------------
 // Writers
 
-/// The byte order mark that makes Excel read the CSV as UTF-8.
-pub const BOM: &str = "\u{feff}";
+use crate::csv::BOM;
 
-fn write_csv_record(out: &mut Vec<u8>, record: &[Cell]) {
-    let fields: Vec<Cow<'_, str>> = record.iter().map(Cell::text).collect();
-    // Writing into a Vec cannot fail.
-    let _ = csv::write_record(out, &fields);
+/// Writes one exported row: text neutralised against formulas, numbers as they are.
+fn write_csv_record<W: Write>(out: &mut ::csv::Writer<W>, record: &[Cell]) -> ::csv::Result<()> {
+    for cell in record {
+        match cell {
+            Cell::Text(text) => out.write_field(csv::neutralise(text).as_bytes())?,
+            other => out.write_field(other.text().as_bytes())?,
+        }
+    }
+    out.write_record(None::<&[u8]>)
+}
+
+/// A whole small export (a few hundred rows, such as the audit log) as CSV bytes, BOM first.
+pub fn csv_bytes(header: &[&str], records: &[Record]) -> std::io::Result<Vec<u8>> {
+    let mut out = csv::writer(BOM.as_bytes().to_vec());
+    csv::write_text_record(&mut out, header)?;
+    for record in records {
+        write_csv_record(&mut out, record)?;
+    }
+    out.into_inner().map_err(|e| e.into_error())
 }
 
 /// Records per CSV chunk of the HTTP body, when that many are waiting.
 const CHUNK_RECORDS: usize = 256;
 
+/// Where the CSV body stands.
+enum Body {
+    /// BOM, header and the first record, not sent yet.
+    Head(Vec<u8>),
+    Rows,
+    /// After an error: nothing more is sent.
+    Broken,
+}
+
+/// The records of `batch` as one chunk of CSV.
+fn csv_chunk(batch: Vec<anyhow::Result<Record>>) -> Result<Bytes, std::io::Error> {
+    let mut out = csv::writer(Vec::with_capacity(batch.len() * 160));
+    for record in batch {
+        // The status is already sent: breaking the body is how the client learns the file is
+        // incomplete.
+        let record = record.map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+        write_csv_record(&mut out, &record)?;
+    }
+    Ok(Bytes::from(out.into_inner().map_err(|e| e.into_error())?))
+}
+
 /// The CSV body: BOM and header first, then the records as they arrive, a few hundred per chunk.
 /// `first` is a record already taken from the channel (the route waits for it, so a database
-/// that fails at once still gets a proper error page).
+/// that fails at once still gets a proper error page). The stream is fused: the compression
+/// layer polls the body once more after its end (for trailers), which an unfused stream may not
+/// survive.
 pub fn csv_stream(
     header: Vec<String>,
     first: Option<Record>,
     rx: mpsc::Receiver<anyhow::Result<Record>>,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    let mut head = BOM.as_bytes().to_vec();
-    let _ = csv::write_record(&mut head, &header);
-    if let Some(first) = &first {
-        write_csv_record(&mut head, first);
-    }
-    futures::stream::unfold((rx, Some(head)), |(mut rx, head)| async move {
-        if let Some(head) = head {
-            return Some((Ok(Bytes::from(head)), (rx, None)));
+    let head = (|| -> Result<Vec<u8>, std::io::Error> {
+        let mut out = csv::writer(BOM.as_bytes().to_vec());
+        csv::write_text_record(&mut out, &header)?;
+        if let Some(first) = &first {
+            write_csv_record(&mut out, first)?;
         }
-        let mut batch = Vec::with_capacity(CHUNK_RECORDS);
-        if rx.recv_many(&mut batch, CHUNK_RECORDS).await == 0 {
-            return None;
-        }
-        let mut out = Vec::with_capacity(batch.len() * 128);
-        for record in batch {
-            match record {
-                Ok(record) => write_csv_record(&mut out, &record),
-                // The status is already sent: breaking the body is how the client learns the
-                // file is incomplete.
-                Err(e) => return Some((Err(std::io::Error::other(e.to_string())), (rx, None))),
+        out.into_inner().map_err(|e| e.into_error())
+    })();
+    let state = match head {
+        Ok(head) => Body::Head(head),
+        Err(_) => Body::Broken,
+    };
+    futures::stream::unfold((state, rx), |(state, mut rx)| async move {
+        match state {
+            Body::Head(head) => Some((Ok(Bytes::from(head)), (Body::Rows, rx))),
+            Body::Rows => {
+                let mut batch = Vec::with_capacity(CHUNK_RECORDS);
+                if rx.recv_many(&mut batch, CHUNK_RECORDS).await == 0 {
+                    return None;
+                }
+                match csv_chunk(batch) {
+                    Ok(chunk) => Some((Ok(chunk), (Body::Rows, rx))),
+                    Err(e) => Some((Err(e), (Body::Broken, rx))),
+                }
             }
+            Body::Broken => None,
         }
-        Some((Ok(Bytes::from(out)), (rx, None)))
     })
+    .fuse()
 }
 
 /// Writes BOM, header and every record from `rx` as CSV; returns the number of records.
@@ -830,34 +874,33 @@ pub async fn write_csv(
     rx: &mut mpsc::Receiver<anyhow::Result<Record>>,
 ) -> anyhow::Result<u64> {
     out.write_all(BOM.as_bytes())?;
-    csv::write_record(out, header)?;
+    let mut out = csv::writer(out);
+    csv::write_text_record(&mut out, header)?;
     let mut rows = 0;
-    let mut line = Vec::new();
     while let Some(record) = rx.recv().await {
-        line.clear();
-        write_csv_record(&mut line, &record?);
-        out.write_all(&line)?;
+        write_csv_record(&mut out, &record?)?;
         rows += 1;
     }
+    out.flush()?;
     Ok(rows)
 }
 
 /// Writes a workbook of one sheet (more beyond Excel's row limit) from records pulled with
-/// `next` until it returns `None`; blocking, so run it off the async threads. Returns the writer
-/// and the number of records.
-pub fn write_xlsx<W: Write + Seek>(
+/// `next` until it returns `None`, then saves it to `out`; blocking, so run it off the async
+/// threads. Returns the writer and the number of records.
+pub fn write_xlsx<W: Write + Send>(
     out: W,
     sheet: &str,
     header: &[String],
     mut next: impl FnMut() -> Option<anyhow::Result<Record>>,
 ) -> anyhow::Result<(W, u64)> {
-    let mut book = xlsx::Workbook::new(out, sheet, header)?;
+    let mut book = xlsx::Workbook::new(sheet, header)?;
     let mut rows = 0;
     while let Some(record) = next() {
         book.write_row(&record?)?;
         rows += 1;
     }
-    Ok((book.finish()?, rows))
+    Ok((book.finish(out)?, rows))
 }
 
 /// `hailong-{what}[-{code}]-{today}.{ext}`: what the file holds and when it was made.

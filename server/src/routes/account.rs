@@ -23,7 +23,7 @@ use axum::Router;
 use leptos::prelude::provide_context;
 use serde::Deserialize;
 
-use crate::csv;
+use crate::exports::{csv_bytes, Cell, ExportFormat, Record};
 use crate::routes::survey_form::MAX_FORM_BYTES;
 
 pub fn router() -> Router<AppState> {
@@ -557,8 +557,9 @@ async fn review_response(
     Redirect::to("/review").into_response()
 }
 
-/// The audit log as CSV (UTF-8 with BOM, so spreadsheet programs show Vietnamese), with the
-/// audit page's filters.
+/// The audit log as CSV with the audit page's filters, written as the other exports are (UTF-8
+/// with BOM, text cells neutralised: user names are whatever was typed at the sign-in form), with
+/// the same download headers.
 async fn audit_csv(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -575,39 +576,39 @@ async fn audit_csv(
         Ok(entries) => entries,
         Err(e) => return internal(e),
     };
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    let mut write = || -> std::io::Result<()> {
-        csv::write_record(
-            &mut out,
-            &["id", "time", "actor", "action", "target", "detail"],
-        )?;
-        for e in &entries {
-            csv::write_record(
-                &mut out,
-                &[
-                    e.id.to_string(),
-                    local_time(e.created_at),
-                    e.actor.clone(),
-                    e.action.clone(),
-                    e.target.clone(),
-                    e.detail.clone(),
-                ],
-            )?;
-        }
-        Ok(())
-    };
-    if let Err(e) = write() {
-        return internal(e);
+    let records: Vec<Record> = entries
+        .into_iter()
+        .map(|e| {
+            vec![
+                Cell::Int(e.id),
+                Cell::Text(local_time(e.created_at)),
+                Cell::Text(e.actor),
+                Cell::Text(e.action),
+                Cell::Text(e.target),
+                Cell::Text(e.detail),
+                Cell::Int(e.repeats),
+                e.last_at
+                    .map_or(Cell::Empty, |at| Cell::Text(local_time(at))),
+            ]
+        })
+        .collect();
+    // Repeated failed sign-ins are one entry: `repeats` says how many, `last_time` the latest.
+    let header = [
+        "id",
+        "time",
+        "actor",
+        "action",
+        "target",
+        "detail",
+        "repeats",
+        "last_time",
+    ];
+    match csv_bytes(&header, &records) {
+        Ok(body) => (
+            super::exports::download_headers(ExportFormat::Csv, "audit-log.csv"),
+            body,
+        )
+            .into_response(),
+        Err(e) => internal(e),
     }
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"audit-log.csv\"",
-            ),
-        ],
-        out,
-    )
-        .into_response()
 }

@@ -177,7 +177,11 @@ async fn scores(
     }
 }
 
-fn download_headers(format: ExportFormat, name: &str) -> [(header::HeaderName, HeaderValue); 3] {
+/// The headers of every download (the audit log's too).
+pub(super) fn download_headers(
+    format: ExportFormat,
+    name: &str,
+) -> [(header::HeaderName, HeaderValue); 3] {
     [
         (
             header::CONTENT_TYPE,
