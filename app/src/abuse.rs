@@ -47,6 +47,10 @@ pub struct AbuseSettings {
     pub device_burst_flag: i64,
     pub client_burst_flag: i64,
     pub identical_flag: i64,
+    /// Live dashboard streams (`/commune/live`) one sign-in and one user may hold open at once;
+    /// one more is refused with 429.
+    pub live_streams_per_session: usize,
+    pub live_streams_per_user: usize,
 }
 
 impl Default for AbuseSettings {
@@ -65,6 +69,8 @@ impl Default for AbuseSettings {
             device_burst_flag: 3,
             client_burst_flag: 30,
             identical_flag: 5,
+            live_streams_per_session: crate::live::StreamLimits::default().per_session,
+            live_streams_per_user: crate::live::StreamLimits::default().per_user,
         }
     }
 }

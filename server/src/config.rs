@@ -111,6 +111,11 @@ fn abuse_from_env() -> anyhow::Result<AbuseSettings> {
             Some(v) => open_days(&v)?,
             None => d.open_days.clone(),
         },
+        live_streams_per_session: number(
+            "HAILONG_LIVE_STREAMS_PER_SESSION",
+            d.live_streams_per_session,
+        )?,
+        live_streams_per_user: number("HAILONG_LIVE_STREAMS_PER_USER", d.live_streams_per_user)?,
         ..d
     })
 }

@@ -11,6 +11,7 @@ mod definitions;
 mod exports;
 mod instances;
 mod kiosk;
+mod live_streams;
 mod mergers;
 mod posters;
 mod qr;
