@@ -324,9 +324,7 @@ async fn dossiers(
         );
     };
     let day = form.day.trim();
-    let valid_day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .is_ok_and(|d| d.format("%Y-%m-%d").to_string() <= app::store::today_vn());
-    if !valid_day {
+    if !is_recent_day(day, &app::store::today_vn()) {
         return problem(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Ngày phải có dạng năm-tháng-ngày và không ở tương lai.",
@@ -355,3 +353,42 @@ async fn dossiers(
     }
 }
 
+/// Whether `day` is a real calendar day written `YYYY-MM-DD`, from 2000-01-01 to `today`.
+/// chrono alone also reads signed and zero years (`-2026-12-01`, `0000-01-01`) and unpadded
+/// fields, which are no day a desk handled dossiers on.
+fn is_recent_day(day: &str, today: &str) -> bool {
+    let Ok(date) = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
+        return false;
+    };
+    let first = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+    date.format("%Y-%m-%d").to_string() == day
+        && date >= first
+        && chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").is_ok_and(|t| date <= t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_recent_day;
+
+    #[test]
+    fn only_real_days_from_2000_to_today_are_accepted() {
+        let today = "2026-12-02";
+        for day in ["2000-01-01", "2024-02-29", "2026-12-02"] {
+            assert!(is_recent_day(day, today), "{day}");
+        }
+        for day in [
+            "0000-01-01",
+            "-2026-12-01",
+            "+2026-12-01",
+            "1999-12-31",
+            "2026-12-03",
+            "2025-02-29",
+            "2026-1-5",
+            "02026-01-05",
+            "2026-12-01 ",
+            "",
+        ] {
+            assert!(!is_recent_day(day, today), "{day}");
+        }
+    }
+}
