@@ -9,6 +9,7 @@ mod cli;
 mod dashboard;
 mod definitions;
 mod exports;
+mod headers;
 mod instances;
 mod kiosk;
 mod live_streams;
