@@ -90,6 +90,21 @@ pub enum Command {
         #[command(subcommand)]
         what: crate::exports::ExportWhat,
     },
+    /// A consistent copy of the SQLite database, taken while the server runs (for PostgreSQL
+    /// use pg_dump; see README "Backups and restore"). Applies no migration.
+    Backup {
+        /// The new file; an existing file is never overwritten.
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Put a backup made by `hailong backup` in place of the SQLite database of DATABASE_URL.
+    /// Refused while any process has the database open; an existing database is replaced only
+    /// with --force, and is then kept beside it under a new name.
+    Restore {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
     /// Seed simulated responses for every desk over the last days, so dashboards have data.
     Demo {
         /// Days back from today to fill (default 90, or 365 with --responses).
@@ -260,6 +275,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             match format {
                 ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 ReportFormat::Text => print!("{}", report_text(&report, lang)),
+            }
+            Ok(())
+        }
+        Command::Backup { output } => {
+            let config = Config::from_env(None)?;
+            let contents = crate::backup::backup(&config.database_url, &output).await?;
+            println!("backup written to {}: {contents}", output.display());
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let config = Config::from_env(None)?;
+            let restored = crate::backup::restore(&config.database_url, &file, force).await?;
+            println!(
+                "restored {} into {}: {}",
+                file.display(),
+                restored.database.display(),
+                restored.contents
+            );
+            if let Some(kept) = restored.kept {
+                println!("the database it replaced is kept as {}", kept.display());
             }
             Ok(())
         }

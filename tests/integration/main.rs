@@ -5,6 +5,7 @@ mod abuse;
 mod accounts;
 mod assessment;
 mod assets;
+mod backup;
 mod cli;
 mod dashboard;
 mod definitions;
