@@ -191,6 +191,19 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 10000)]
         iterations: u32,
     },
+    /// Submission latency and CPU per answer at COMMUNE with no live stream open, then with
+    /// STREAMS dashboards of that commune open (in-process, no network).
+    Live {
+        #[arg(long, default_value = "25195")]
+        commune: String,
+        #[arg(long, default_value_t = 500)]
+        streams: usize,
+        #[arg(long, default_value_t = 100)]
+        submissions: usize,
+        /// Milliseconds between answers (more than the 200 ms the figures settle for).
+        #[arg(long, default_value_t = 300)]
+        every_ms: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -314,6 +327,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench {
             what: BenchWhat::Engine { iterations },
         } => crate::bench::engine(&Config::from_env(None)?, iterations),
+        Command::Bench {
+            what:
+                BenchWhat::Live {
+                    commune,
+                    streams,
+                    submissions,
+                    every_ms,
+                },
+        } => {
+            crate::bench::live(
+                &Config::from_env(None)?,
+                &commune,
+                streams,
+                submissions,
+                std::time::Duration::from_millis(every_ms),
+            )
+            .await
+        }
         Command::Bench { what } => {
             let config = Config::from_env(None)?;
             let store = startup::open_store(&config).await?;
@@ -327,7 +358,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         stored as f64 / elapsed.as_secs_f64()
                     );
                 }
-                BenchWhat::Pages { .. } | BenchWhat::Scoring { .. } | BenchWhat::Engine { .. } => {
+                BenchWhat::Pages { .. }
+                | BenchWhat::Scoring { .. }
+                | BenchWhat::Engine { .. }
+                | BenchWhat::Live { .. } => {
                     unreachable!("handled above")
                 }
             }
