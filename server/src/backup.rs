@@ -29,7 +29,8 @@ const POSTGRES_BACKUP: &str = "hailong backup copies SQLite databases only. For 
     pg_dump --format=custom --file=hailong-$(date +%F).dump \"$DATABASE_URL\"";
 const POSTGRES_RESTORE: &str = "hailong restore puts back SQLite backups only. For PostgreSQL, \
     restore a pg_dump file into a new, empty database and point DATABASE_URL at it:\n  \
-    createdb hailong_restored && pg_restore --no-owner --dbname=hailong_restored FILE.dump";
+    createdb --host=HOST --username=USER hailong_restored\n  \
+    pg_restore --no-owner --dbname=postgres://USER@HOST/hailong_restored FILE.dump";
 
 /// What a backup or a checked backup file holds.
 #[derive(Clone, Debug, PartialEq, Eq)]

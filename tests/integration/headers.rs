@@ -177,9 +177,20 @@ async fn server_function_bodies_too_large_or_not_json_get_413_and_400(backend: B
     // 3 MB of otherwise valid JSON.
     let padding = "x".repeat(3 * 1024 * 1024);
     let large = format!("{{\"code\":\"{code}\",\"fields\":[[\"comment\",\"{padding}\"]]}}");
-    let too_large = submit_json(&app, large.into_bytes()).await;
+    let too_large = submit_json(&app, large.clone().into_bytes()).await;
     assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(too_large.text().contains("2 MB"), "{}", too_large.text());
+    // Announced by its Content-Length, as a browser sends it: refused before it is read.
+    let announced = app
+        .request(
+            Request::post(app::api::survey::SubmitResponse::PATH)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_LENGTH, large.len())
+                .body(Body::from(large))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(announced.status, StatusCode::PAYLOAD_TOO_LARGE);
 
     for broken in [
         &b"{\"code\": "[..],

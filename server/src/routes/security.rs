@@ -61,15 +61,24 @@ pub async fn server_fn_bodies(request: Request, next: Next) -> Response {
     if request.method() != Method::POST || !request.uri().path().starts_with("/api/") {
         return next.run(request).await;
     }
+    let too_large = || {
+        refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Yêu cầu quá lớn (tối đa 2 MB). Request too large (2 MB at most).",
+        )
+    };
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_SERVER_FN_BYTES as u64) {
+        return too_large();
+    }
     let (parts, body) = request.into_parts();
     let bytes = match Limited::new(body, MAX_SERVER_FN_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<LengthLimitError>() => {
-            return refusal(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Yêu cầu quá lớn (tối đa 2 MB). Request too large (2 MB at most).",
-            )
-        }
+        Err(e) if e.is::<LengthLimitError>() => return too_large(),
         Err(_) => {
             return refusal(
                 StatusCode::BAD_REQUEST,
