@@ -9,7 +9,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-/// Two years would be the preload list's minimum; one year is what we promise browsers.
+/// One year, subdomains included. No `preload`: leaving browsers' preload lists takes months,
+/// a decision for whoever owns the province's domain.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 /// Pages rendered by Leptos carry a policy with their own nonce (`app::shell`); every other
@@ -24,9 +25,9 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
             HeaderValue::from_str(&policy).expect("the policy is ASCII"),
         );
     }
-    // Behind HTTPS, browsers must never try plain HTTP again (a downgrade on a café network
-    // would expose the session cookie's first request); over plain HTTP the header is ignored
-    // by browsers anyway and would only mislead.
+    // Behind HTTPS, browsers must never try plain HTTP again: on a shared network an attacker
+    // could answer that first plain request with a page of their own (a fake sign-in form).
+    // Browsers ignore the header over plain HTTP, so it is only sent behind HTTPS.
     if state.settings.public_url.starts_with("https://") {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
