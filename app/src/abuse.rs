@@ -56,6 +56,10 @@ pub struct AbuseSettings {
     pub dossier_window_days: u32,
     /// Whether answers flagged by a stuffing rule count before review.
     pub count_flagged: CountFlagged,
+    /// Live dashboard streams (`/commune/live`) one sign-in and one user may hold open at once;
+    /// one more is refused with 429.
+    pub live_streams_per_session: usize,
+    pub live_streams_per_user: usize,
 }
 
 impl Default for AbuseSettings {
@@ -77,6 +81,8 @@ impl Default for AbuseSettings {
             desk_per_minute_flag: 15,
             dossier_window_days: 90,
             count_flagged: CountFlagged::default(),
+            live_streams_per_session: crate::live::StreamLimits::default().per_session,
+            live_streams_per_user: crate::live::StreamLimits::default().per_user,
         }
     }
 }

@@ -192,6 +192,14 @@ fn token_hash(token: &str) -> String {
     salted_hash("session", token)
 }
 
+/// What identifies the request's sign-in in memory (live streams): the hash the database keeps,
+/// never the cookie itself.
+pub fn session_key(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
+        .filter(|t| t.len() == 64)
+        .map(token_hash)
+}
+
 /// The value of cookie `name` in the request.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -497,6 +505,7 @@ pub async fn logout(
             .delete_session(&token_hash(token))
             .await
             .map_err(|e| AppError::internal("logout", e))?;
+        state.live.end_session(&token_hash(token));
     }
     state
         .store

@@ -39,10 +39,40 @@ use leptos_router::{
     path, SsrMode,
 };
 
+/// The Content-Security-Policy of every response. Scripts come from this origin only, plus the
+/// inline scripts of a Leptos page that carry its `nonce` (the hydration bootstrap and the
+/// serialised resources); WASM needs 'wasm-unsafe-eval'. Everything else comes from this origin
+/// only, and no other site may frame the pages.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let inline = nonce
+        .map(|nonce| format!(" 'nonce-{nonce}'"))
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Gives the page's response the policy that admits the inline scripts Leptos marks with this
+/// render's nonce (leptos_axum makes a fresh one for every response).
+#[cfg(feature = "ssr")]
+fn allow_this_pages_scripts() {
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let nonce = leptos::nonce::use_nonce();
+    if let Ok(policy) = http::HeaderValue::from_str(&content_security_policy(nonce.as_deref())) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);
+    }
+}
+
 /// The HTML document around every page. Leptos islands: only the interactive parts (the survey
 /// form) are hydrated, so phones download just their code; every page is complete HTML first,
 /// and the forms work before (and without) hydration.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    allow_this_pages_scripts();
     view! {
         <!DOCTYPE html>
         <html lang="vi">

@@ -216,3 +216,130 @@ pub fn engine(config: &Config, iterations: u32) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// CPU time this process has used (user + system), from /proc (Linux); `None` elsewhere.
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // Linux reports these in USER_HZ, 100 per second on every architecture it runs on.
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Citizens' answers at one commune through the survey's server function (the path the
+/// enhanced form takes), `submissions` of them `every` apart, with `streams` dashboards of that
+/// commune open and reading: each answer's latency, the process's CPU time per answer and the
+/// figure computations per answer. Runs twice, with no stream open and then with `streams`.
+pub async fn live(
+    config: &Config,
+    commune: &str,
+    streams: usize,
+    submissions: usize,
+    every: Duration,
+) -> anyhow::Result<()> {
+    let mut config = config.clone();
+    // Measuring what open streams cost, not the caps that keep them few.
+    config.abuse.live_streams_per_session = streams.max(1);
+    config.abuse.live_streams_per_user = streams.max(1);
+    config.abuse.client_per_minute = u32::MAX;
+    config.abuse.client_burst = u32::MAX;
+    let state = startup::build_state(&config).await?;
+    let router = startup::build_router(state.clone()).layer(MockConnectInfo(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 9)),
+    ));
+    let desk = state
+        .store
+        .list_current_desks(None)
+        .await?
+        .into_iter()
+        .find(|d| d.commune_code == commune)
+        .with_context(|| format!("no current desk at commune {commune}"))?
+        .public_code;
+    let leader = session(&state, &router, "bench.leader", "commune_leader", commune).await?;
+    println!(
+        "database: {} responses ({}); commune {commune}, one answer every {} ms",
+        state.store.count_responses().await?,
+        state.store.backend_name(),
+        every.as_millis()
+    );
+    let run = std::process::id();
+    for open in [0, streams] {
+        let mut readers = Vec::new();
+        for _ in 0..open {
+            let response = router
+                .clone()
+                .oneshot(
+                    Request::get("/commune/live")
+                        .header(header::COOKIE, &leader)
+                        .body(Body::empty())?,
+                )
+                .await?;
+            anyhow::ensure!(
+                response.status() == StatusCode::OK,
+                "stream refused: {}",
+                response.status()
+            );
+            // Each stream is read as a browser would, event by event, until it is dropped.
+            let mut body = response.into_body();
+            readers.push(tokio::spawn(async move {
+                let mut events = 0u64;
+                while let Some(Ok(frame)) = body.frame().await {
+                    if frame.is_data() {
+                        events += 1;
+                    }
+                }
+                events
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let computations = state.live.figure_computations();
+        let cpu = process_cpu();
+        let mut times = Vec::with_capacity(submissions);
+        for i in 0..submissions {
+            let answer = serde_json::json!({
+                "code": desk,
+                "fields": [
+                    ["_key", format!("{run:08x}{open:08x}{i:016x}")], ["lang", "vi"],
+                    ["overall", "5"], ["access", "4"], ["procedures", "4"],
+                    ["civil_servants", "5"], ["results", "4"], ["visits", "1"],
+                ],
+            });
+            let request = Request::post(
+                <app::api::survey::SubmitResponse as leptos::server_fn::ServerFn>::PATH,
+            )
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json")
+            .header(
+                header::COOKIE,
+                format!("hl_dev={run:08x}{open:08x}{i:016x}"),
+            )
+            .body(Body::from(serde_json::to_vec(&answer)?))?;
+            let started = Instant::now();
+            let (status, _, body) = send(&router, request).await?;
+            times.push(started.elapsed());
+            anyhow::ensure!(
+                status == StatusCode::OK && body.contains("Stored"),
+                "submission: {status}: {body:.300}"
+            );
+            tokio::time::sleep(every).await;
+        }
+        // The last answer's refresh, before the counters are read.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let per_answer = |total: Duration| total.as_secs_f64() * 1000.0 / submissions as f64;
+        let cpu = match (cpu, process_cpu()) {
+            (Some(before), Some(after)) => format!("{:.1} ms", per_answer(after - before)),
+            _ => "unknown".into(),
+        };
+        println!(
+            "{open} open streams: submission {}; CPU per answer {cpu} (whole process, pauses included); \
+             figure computations per answer {:.2}",
+            summary(times),
+            (state.live.figure_computations() - computations) as f64 / submissions as f64
+        );
+        for reader in readers {
+            reader.abort();
+        }
+    }
+    Ok(())
+}

@@ -90,6 +90,21 @@ pub enum Command {
         #[command(subcommand)]
         what: crate::exports::ExportWhat,
     },
+    /// A consistent copy of the SQLite database, taken while the server runs (for PostgreSQL
+    /// use pg_dump; see README "Backups and restore"). Applies no migration.
+    Backup {
+        /// The new file; an existing file is never overwritten.
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Put a backup made by `hailong backup` in place of the SQLite database of DATABASE_URL.
+    /// Refused while any process has the database open; an existing database is replaced only
+    /// with --force, and is then kept beside it under a new name.
+    Restore {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
     /// Seed simulated responses for every desk over the last days, so dashboards have data.
     Demo {
         /// Days back from today to fill (default 90, or 365 with --responses).
@@ -175,6 +190,19 @@ pub enum BenchWhat {
     Engine {
         #[arg(long, default_value_t = 10000)]
         iterations: u32,
+    },
+    /// Submission latency and CPU per answer at COMMUNE with no live stream open, then with
+    /// STREAMS dashboards of that commune open (in-process, no network).
+    Live {
+        #[arg(long, default_value = "25195")]
+        commune: String,
+        #[arg(long, default_value_t = 500)]
+        streams: usize,
+        #[arg(long, default_value_t = 100)]
+        submissions: usize,
+        /// Milliseconds between answers (more than the 200 ms the figures settle for).
+        #[arg(long, default_value_t = 300)]
+        every_ms: u64,
     },
 }
 
@@ -263,6 +291,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Backup { output } => {
+            let config = Config::from_env(None)?;
+            let contents = crate::backup::backup(&config.database_url, &output).await?;
+            println!("backup written to {}: {contents}", output.display());
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let config = Config::from_env(None)?;
+            let restored = crate::backup::restore(&config.database_url, &file, force).await?;
+            println!(
+                "restored {} into {}: {}",
+                file.display(),
+                restored.database.display(),
+                restored.contents
+            );
+            if let Some(kept) = restored.kept {
+                println!("the database it replaced is kept as {}", kept.display());
+            }
+            Ok(())
+        }
         Command::Imported { criteria, file } => {
             crate::scores::import_scores(&Config::from_env(None)?, &criteria, &file).await
         }
@@ -279,6 +327,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench {
             what: BenchWhat::Engine { iterations },
         } => crate::bench::engine(&Config::from_env(None)?, iterations),
+        Command::Bench {
+            what:
+                BenchWhat::Live {
+                    commune,
+                    streams,
+                    submissions,
+                    every_ms,
+                },
+        } => {
+            crate::bench::live(
+                &Config::from_env(None)?,
+                &commune,
+                streams,
+                submissions,
+                std::time::Duration::from_millis(every_ms),
+            )
+            .await
+        }
         Command::Bench { what } => {
             let config = Config::from_env(None)?;
             let store = startup::open_store(&config).await?;
@@ -292,7 +358,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         stored as f64 / elapsed.as_secs_f64()
                     );
                 }
-                BenchWhat::Pages { .. } | BenchWhat::Scoring { .. } | BenchWhat::Engine { .. } => {
+                BenchWhat::Pages { .. }
+                | BenchWhat::Scoring { .. }
+                | BenchWhat::Engine { .. }
+                | BenchWhat::Live { .. } => {
                     unreachable!("handled above")
                 }
             }

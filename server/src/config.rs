@@ -134,6 +134,11 @@ fn abuse_from_env() -> anyhow::Result<AbuseSettings> {
                 format!("HAILONG_COUNT_FLAGGED must be after_review or at_once (got `{v}`)")
             })?,
         },
+        live_streams_per_session: number(
+            "HAILONG_LIVE_STREAMS_PER_SESSION",
+            d.live_streams_per_session,
+        )?,
+        live_streams_per_user: number("HAILONG_LIVE_STREAMS_PER_USER", d.live_streams_per_user)?,
         ..d
     })
 }

@@ -1,6 +1,7 @@
 //! The `hailong` binary's library: configuration, start-up, the routes that are not Leptos pages
 //! (QR images, the plain-form survey POST, health), and the CLI commands.
 
+pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod config;

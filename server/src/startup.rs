@@ -208,11 +208,17 @@ pub fn build_router(state: AppState) -> Router {
         // Pages are compressed on the fly (a survey page shrinks about 5×); precompressed assets
         // already carry a Content-Encoding and pass through untouched.
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(
+            routes::security::server_fn_bodies,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             routes::security::same_origin,
         ))
-        .layer(axum::middleware::from_fn(routes::security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::security::headers,
+        ))
         .with_state(state)
 }
 

@@ -2,6 +2,7 @@
 //! answers by tapping faces and sees the thank-you page, with JavaScript on and with it off.
 
 mod assessment;
+mod csp;
 mod dashboard;
 mod exports;
 mod kiosk;

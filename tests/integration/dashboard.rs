@@ -20,6 +20,7 @@ both_backends!(
     other_communes_cannot_read_the_dashboard_or_its_stream,
     a_leader_follows_up_unfavourable_feedback_until_resolved,
     dossiers_handled_give_each_desk_a_response_rate,
+    dossier_days_are_real_days_from_2000_to_today,
     an_excluded_response_leaves_the_figures,
     demo_data_and_dashboard_agree,
     generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list,
@@ -440,6 +441,61 @@ async fn dossiers_handled_give_each_desk_a_response_rate(backend: Backend) {
         StatusCode::NOT_FOUND,
         "not a desk of its commune"
     );
+}
+
+async fn dossier_days_are_real_days_from_2000_to_today(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let (desk, _) = desk_of(&app, COMMUNE).await;
+    let leader = app.login("leader25195").await;
+    let post = |day: String| {
+        let (app, leader) = (&app, &leader);
+        async move {
+            app.post_as(
+                "/commune/dossiers",
+                &[
+                    ("_csrf", &leader.csrf),
+                    ("desk", &desk.to_string()),
+                    ("day", &day),
+                    ("handled", "4"),
+                ],
+                Some(&leader.cookie),
+            )
+            .await
+        }
+    };
+
+    for day in [
+        "0000-01-01",
+        "-2026-12-01",
+        "+2026-12-01",
+        "1999-12-31",
+        "2025-02-29",
+        "2026-1-5",
+    ] {
+        let refused = post(day.to_string()).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{day}: {}",
+            refused.text()
+        );
+        assert!(
+            refused
+                .text()
+                .contains("Ngày phải có dạng năm-tháng-ngày và không ở tương lai."),
+            "{day}"
+        );
+    }
+    let (stored,): (i64,) = sqlx::query_as("select count(*) from desk_dossiers")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "nothing stored for a refused day");
+    for day in ["2000-01-01".to_string(), app::store::today_vn()] {
+        let accepted = post(day.clone()).await;
+        assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{day}");
+    }
 }
 
 async fn an_excluded_response_leaves_the_figures(backend: Backend) {

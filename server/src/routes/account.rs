@@ -71,23 +71,40 @@ pub async fn problem_pages(
     request: Request,
     next: Next,
 ) -> Response {
+    let back = back_link(request.headers());
     let mut response = next.run(request).await;
     if let Some(Problem(message)) = response.extensions_mut().remove::<Problem>() {
-        *response.body_mut() = Body::from(problem_html(&state.assets, &message));
+        *response.body_mut() = Body::from(problem_html(&state.assets, &message, &back));
     }
     response
 }
 
-fn problem_html(assets: &Assets, message: &str) -> String {
+/// Where "Quay lại" leads: the page the form was on (browsers send the Referer to this site
+/// only, per our Referrer-Policy), else the home page. A plain link, since the policy lets no
+/// inline script run (a `javascript:` link included).
+fn back_link(headers: &HeaderMap) -> String {
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| url::Url::parse(v).ok())
+        .map(|url| match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_string(),
+        })
+        .unwrap_or_else(|| "/".into())
+}
+
+fn problem_html(assets: &Assets, message: &str, back: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Hài Lòng</title><link rel=\"stylesheet\" href=\"{}\"></head>\
          <body><main class=\"page narrow\"><p class=\"form-error\" role=\"alert\">{}</p>\
-         <p><a href=\"javascript:history.back()\">Quay lại</a> · <a href=\"/login\">Đăng nhập</a></p>\
+         <p><a href=\"{}\">Quay lại</a> · <a href=\"/login\">Đăng nhập</a></p>\
          </main></body></html>",
         assets.url("hailong.css"),
-        escape(message)
+        escape(message),
+        escape(back)
     )
 }
 

@@ -7,19 +7,20 @@ use std::time::Duration;
 
 use app::api::dashboard::window_figures;
 use app::auth;
+use app::live::{Figures, StreamLimits, StreamTicket, TooManyStreams};
 use app::roles::{Me, Role};
 use app::state::AppState;
 use app::store::followups::FOLLOWUP_STATES;
 use app::store::overview::CommuneRow;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use futures::Stream;
 use serde::Deserialize;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
+use tokio::time::Instant;
 
 use super::account::{authorize, internal, problem};
 
@@ -30,8 +31,9 @@ pub fn router() -> Router<AppState> {
         .route("/commune/dossiers", post(dossiers))
 }
 
-/// Updates are sent at most this often; a burst of submissions becomes one refresh.
-const SETTLE: Duration = Duration::from_millis(200);
+/// How often an open stream checks that its session still exists (sign-out on another
+/// instance, expiry, password reset, deactivation); a sign-out on this instance ends it at once.
+const RECHECK: Duration = Duration::from_secs(20);
 
 #[derive(Deserialize)]
 struct LiveQuery {
@@ -51,7 +53,9 @@ async fn visible_commune(
 }
 
 /// `GET /commune/live?commune=CODE`: the figures now, then again within a moment of every
-/// response stored at one of the commune's desks (by this instance or, with PostgreSQL, any).
+/// response stored at one of the commune's desks (by this instance or, with PostgreSQL, any),
+/// until the client leaves or the session ends. Beyond the open streams allowed per session or
+/// per user: 429, and the older streams go on.
 async fn live(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -61,6 +65,9 @@ async fn live(
         Ok(Some(me)) => me,
         Ok(None) => return problem(StatusCode::UNAUTHORIZED, "Vui lòng đăng nhập."),
         Err(e) => return internal(e),
+    };
+    let Some(session) = auth::session_key(&headers) else {
+        return problem(StatusCode::UNAUTHORIZED, "Vui lòng đăng nhập.");
     };
     let commune = match visible_commune(&state, &me, &query.commune).await {
         Ok(Some(row)) => row,
@@ -72,63 +79,143 @@ async fn live(
         }
         Err(refusal) => return refusal,
     };
+    let limits = StreamLimits {
+        per_session: state.settings.abuse.live_streams_per_session,
+        per_user: state.settings.abuse.live_streams_per_user,
+    };
+    let ticket = match state.live.open_stream(&session, me.id, limits) {
+        Ok(ticket) => ticket,
+        Err(TooManyStreams::Session) => {
+            return problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Phiên đăng nhập này đã mở quá nhiều bảng số liệu trực tiếp. \
+                 Vui lòng đóng bớt các thẻ (tab) đang mở.",
+            )
+        }
+        Err(TooManyStreams::User) => {
+            return problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Tài khoản này đã mở quá nhiều bảng số liệu trực tiếp. \
+                 Vui lòng đóng bớt các thẻ (tab) hoặc thiết bị đang mở.",
+            )
+        }
+    };
     let desks: HashSet<i64> = match state.store.commune_desks(commune.id).await {
         Ok(desks) => desks.into_iter().map(|(id, _, _)| id).collect(),
         Err(e) => return internal(e),
     };
-    // Subscribe before the first figures are read, so nothing stored in between is missed.
-    let events = state.live.subscribe();
-    Sse::new(figure_stream(state, commune.id, desks, events))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response()
+    let figures = state.live.figures(commune.id, desks, {
+        let state = state.clone();
+        let commune_id = commune.id;
+        move || {
+            let state = state.clone();
+            async move { figures_json(&state, commune_id).await }
+        }
+    });
+    // Only the session cookie is kept, to check the session again later.
+    let mut cookie = HeaderMap::new();
+    if let Some(value) = headers.get(header::COOKIE) {
+        cookie.insert(header::COOKIE, value.clone());
+    }
+    let stream = LiveStream {
+        state,
+        cookie,
+        figures,
+        ticket,
+        checked: Instant::now(),
+        first: true,
+    };
+    Sse::new(futures::stream::unfold(stream, |mut stream| async move {
+        let event = stream.next_event().await?;
+        Some((Ok::<_, Infallible>(event), stream))
+    }))
+    .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    .into_response()
 }
 
-fn figure_stream(
+/// One client's stream: the commune's shared figures, while the session lasts.
+struct LiveStream {
     state: AppState,
-    commune_id: i64,
-    desks: HashSet<i64>,
-    events: tokio::sync::broadcast::Receiver<i64>,
-) -> impl Stream<Item = Result<Event, Infallible>> {
-    futures::stream::unfold((state, events, true), move |(state, mut events, first)| {
-        let desks = desks.clone();
-        async move {
-            if !first {
-                // Wait for a response at one of our desks (or a lag: refresh anyway).
-                loop {
-                    match events.recv().await {
-                        Ok(desk) if desks.contains(&desk) => break,
-                        Ok(_) => continue,
-                        Err(RecvError::Lagged(_)) => break,
-                        Err(RecvError::Closed) => return None,
+    cookie: HeaderMap,
+    figures: watch::Receiver<Figures>,
+    ticket: StreamTicket,
+    /// When the session was last found valid in the database.
+    checked: Instant,
+    first: bool,
+}
+
+impl LiveStream {
+    /// The next figures to send, or `None` when the stream ends.
+    async fn next_event(&mut self) -> Option<Event> {
+        if std::mem::take(&mut self.first) {
+            if let Some(figures) = self.figures.borrow_and_update().clone() {
+                return Some(figures_event(&figures));
+            }
+        }
+        loop {
+            let recheck_at = self.checked + RECHECK;
+            tokio::select! {
+                changed = self.figures.changed() => {
+                    changed.ok()?;
+                    // Every update passes the session checks first: the sign-out signal here,
+                    // and the database once the last look is older than RECHECK.
+                    if self.ticket.has_ended() || !self.session_still_valid(false).await {
+                        return None;
+                    }
+                    let figures = self.figures.borrow_and_update().clone();
+                    if let Some(figures) = figures {
+                        return Some(figures_event(&figures));
                     }
                 }
-                tokio::time::sleep(SETTLE).await;
-                while events.try_recv().is_ok() {}
+                () = self.ticket.ended() => return None,
+                () = tokio::time::sleep_until(recheck_at) => {
+                    if !self.session_still_valid(true).await {
+                        return None;
+                    }
+                }
             }
-            let event = figures_event(&state, commune_id).await;
-            Some((Ok(event), (state, events, false)))
         }
-    })
+    }
+
+    /// Whether the session still exists, asking the database when `now` or when the last answer
+    /// is older than [`RECHECK`]. A database error keeps the stream: it is not the user's doing.
+    async fn session_still_valid(&mut self, now: bool) -> bool {
+        if !now && self.checked.elapsed() < RECHECK {
+            return true;
+        }
+        match auth::current_user(&self.state, &self.cookie).await {
+            Ok(Some(_)) => {
+                self.checked = Instant::now();
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                tracing::warn!("live stream: session check failed: {e}");
+                self.checked = Instant::now();
+                true
+            }
+        }
+    }
 }
 
-async fn figures_event(state: &AppState, commune_id: i64) -> Event {
-    let Some(survey) = state
+fn figures_event(figures: &str) -> Event {
+    Event::default().event("message").data(figures)
+}
+
+/// The headline figures of a commune as JSON, or `None` (logged) when they cannot be computed.
+async fn figures_json(state: &AppState, commune_id: i64) -> Option<String> {
+    let survey = state
         .definitions
-        .latest(survey_definitions::DEFAULT_SURVEY_ID)
-    else {
-        return Event::default().comment("no survey");
-    };
+        .latest(survey_definitions::DEFAULT_SURVEY_ID)?;
     let today = app::store::today_vn();
     let period = app::api::assessment::pick_criteria(state, None)
         .map(|s| s.period.from.clone())
         .filter(|from| from.as_str() <= today.as_str());
     match window_figures(&state.store, survey, commune_id, period.as_deref()).await {
-        Ok((figures, _)) => Event::default()
-            .event("message")
-            .data(serde_json::to_string(&figures).unwrap_or_default()),
+        Ok((figures, _)) => serde_json::to_string(&figures).ok(),
         Err(e) => {
             tracing::warn!("live figures: {e}");
-            Event::default().comment("figures unavailable")
+            None
         }
     }
 }
@@ -237,9 +324,7 @@ async fn dossiers(
         );
     };
     let day = form.day.trim();
-    let valid_day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .is_ok_and(|d| d.format("%Y-%m-%d").to_string() <= app::store::today_vn());
-    if !valid_day {
+    if !is_recent_day(day, &app::store::today_vn()) {
         return problem(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Ngày phải có dạng năm-tháng-ngày và không ở tương lai.",
@@ -265,5 +350,45 @@ async fn dossiers(
     {
         Ok(()) => Redirect::to("/commune?ok=dossiers").into_response(),
         Err(e) => internal(e),
+    }
+}
+
+/// Whether `day` is a real calendar day written `YYYY-MM-DD`, from 2000-01-01 to `today`.
+/// chrono alone also reads signed and zero years (`-2026-12-01`, `0000-01-01`) and unpadded
+/// fields, which are no day a desk handled dossiers on.
+fn is_recent_day(day: &str, today: &str) -> bool {
+    let Ok(date) = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
+        return false;
+    };
+    let first = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+    date.format("%Y-%m-%d").to_string() == day
+        && date >= first
+        && chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").is_ok_and(|t| date <= t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_recent_day;
+
+    #[test]
+    fn only_real_days_from_2000_to_today_are_accepted() {
+        let today = "2026-12-02";
+        for day in ["2000-01-01", "2024-02-29", "2026-12-02"] {
+            assert!(is_recent_day(day, today), "{day}");
+        }
+        for day in [
+            "0000-01-01",
+            "-2026-12-01",
+            "+2026-12-01",
+            "1999-12-31",
+            "2026-12-03",
+            "2025-02-29",
+            "2026-1-5",
+            "02026-01-05",
+            "2026-12-01 ",
+            "",
+        ] {
+            assert!(!is_recent_day(day, today), "{day}");
+        }
     }
 }

@@ -1,0 +1,329 @@
+//! `hailong backup --output FILE` and `hailong restore FILE [--force]` for the embedded SQLite
+//! database. PostgreSQL has its own tools, which the commands point to (README, "Backups and
+//! restore").
+//!
+//! A backup is `VACUUM INTO` a new file: one read transaction, so the copy is the database as
+//! it was at one instant, taken while the server goes on writing (WAL lets writers continue
+//! beside a reader). It is written under a temporary name, checked, flushed to disk and only
+//! then given its name, so a file named FILE is always a complete backup.
+//!
+//! A restore replaces the database file. It is refused while any process has the database open
+//! ("live": `hailong serve` always does, it checkpoints every 250 ms), detected by asking SQLite
+//! for an exclusive lock, which fails while another connection exists; an existing database
+//! is replaced only with `--force`, and even then it is kept beside under a new name. Neither
+//! command applies migrations: a backup is an exact copy, and a restored older database is
+//! migrated by the next `hailong serve`.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use app::store::Backend;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteLockingMode};
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
+
+/// What PostgreSQL users are told to run instead (the README gives the same commands).
+const POSTGRES_BACKUP: &str = "hailong backup copies SQLite databases only. For PostgreSQL use \
+    its own tool, which takes a consistent snapshot while the server runs:\n  \
+    pg_dump --format=custom --file=hailong-$(date +%F).dump \"$DATABASE_URL\"";
+const POSTGRES_RESTORE: &str = "hailong restore puts back SQLite backups only. For PostgreSQL, \
+    restore a pg_dump file into a new, empty database and point DATABASE_URL at it:\n  \
+    createdb --host=HOST --username=USER hailong_restored\n  \
+    pg_restore --no-owner --dbname=postgres://USER@HOST/hailong_restored FILE.dump";
+
+/// What a backup or a checked backup file holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contents {
+    pub responses: i64,
+    pub score_runs: i64,
+    /// The newest migration applied, e.g. `11 live streams`.
+    pub migration: String,
+    pub bytes: u64,
+}
+
+impl std::fmt::Display for Contents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} responses, {} score runs, schema at migration {}, {:.1} MB",
+            self.responses,
+            self.score_runs,
+            self.migration,
+            self.bytes as f64 / 1e6
+        )
+    }
+}
+
+/// The file of an SQLite `DATABASE_URL`, or the reason there is none.
+fn sqlite_file(database_url: &str, postgres_hint: &str) -> anyhow::Result<PathBuf> {
+    match Backend::from_url(database_url) {
+        Some(Backend::Sqlite) => {}
+        Some(Backend::Postgres) => anyhow::bail!("{postgres_hint}"),
+        None => anyhow::bail!("DATABASE_URL must start with sqlite:// or postgres://"),
+    }
+    let options = SqliteConnectOptions::from_str(database_url)
+        .with_context(|| format!("DATABASE_URL is not an SQLite URL: {database_url}"))?;
+    let path = options.get_filename().to_path_buf();
+    anyhow::ensure!(
+        !path.as_os_str().is_empty() && path.as_os_str() != ":memory:",
+        "DATABASE_URL names no database file"
+    );
+    Ok(path)
+}
+
+/// `path` with `suffix` appended to its file name (`data/hailong.db` → `data/hailong.db-wal`).
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Flushes a file and the folder that names it, so a rename survives a power cut.
+fn sync_file_and_folder(path: &Path) -> anyhow::Result<()> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("cannot flush {}", path.display()))?;
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        // Not every filesystem lets a folder be flushed; the file itself is on disk already.
+        let _ = std::fs::File::open(folder).and_then(|f| f.sync_all());
+    }
+    Ok(())
+}
+
+/// Copies the database of `database_url` into `output`, consistently, while others write.
+pub async fn backup(database_url: &str, output: &Path) -> anyhow::Result<Contents> {
+    let source = sqlite_file(database_url, POSTGRES_BACKUP)?;
+    anyhow::ensure!(
+        source.exists(),
+        "there is no database at {}",
+        source.display()
+    );
+    anyhow::ensure!(
+        !output.exists(),
+        "{} already exists: choose a new name (backups are never overwritten)",
+        output.display()
+    );
+    let partial = with_suffix(output, ".partial");
+    // Left over from an interrupted backup: never a finished one, which has the final name.
+    let _ = std::fs::remove_file(&partial);
+    let mut connection = SqliteConnectOptions::new()
+        .filename(&source)
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(30))
+        .connect()
+        .await
+        .with_context(|| format!("cannot open {}", source.display()))?;
+    let path = partial
+        .to_str()
+        .context("the backup file name must be valid UTF-8")?;
+    let copied = sqlx::query("vacuum into ?1")
+        .bind(path)
+        .execute(&mut connection)
+        .await;
+    connection.close().await.ok();
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e).with_context(|| format!("cannot write {}", partial.display()));
+    }
+    let contents = match check_backup(&partial).await {
+        Ok(contents) => contents,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    sync_file_and_folder(&partial)?;
+    std::fs::rename(&partial, output)
+        .with_context(|| format!("cannot name the backup {}", output.display()))?;
+    sync_file_and_folder(output)?;
+    Ok(contents)
+}
+
+/// Opens a backup without changing it (no journal files beside it) and checks that it is a
+/// sound Hài Lòng database this version of the program can run: SQLite's integrity check, and
+/// every migration it records known to this binary with the same checksum.
+pub async fn check_backup(file: &Path) -> anyhow::Result<Contents> {
+    anyhow::ensure!(file.is_file(), "{} is not a file", file.display());
+    let mut connection = SqliteConnectOptions::new()
+        .filename(file)
+        .read_only(true)
+        .immutable(true)
+        .connect()
+        .await
+        .with_context(|| format!("{} is not an SQLite database", file.display()))?;
+    let contents = contents_of(&mut connection, file).await;
+    connection.close().await.ok();
+    contents
+}
+
+async fn contents_of(connection: &mut SqliteConnection, file: &Path) -> anyhow::Result<Contents> {
+    let not_ours = || format!("{} is not a Hài Lòng database", file.display());
+    let integrity: Vec<(String,)> = sqlx::query_as("pragma integrity_check")
+        .fetch_all(&mut *connection)
+        .await
+        .with_context(|| format!("{} is not an SQLite database", file.display()))?;
+    anyhow::ensure!(
+        integrity.len() == 1 && integrity[0].0 == "ok",
+        "{} is damaged (SQLite integrity check: {})",
+        file.display(),
+        integrity
+            .iter()
+            .take(5)
+            .map(|(line,)| line.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let applied: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+        "select version, description, checksum from _sqlx_migrations \
+         where success order by version",
+    )
+    .fetch_all(&mut *connection)
+    .await
+    .with_context(not_ours)?;
+    let known = sqlx::migrate!("../migrations/sqlite");
+    for (version, description, checksum) in &applied {
+        let ours = known.iter().find(|m| m.version == *version);
+        match ours {
+            Some(m) if m.checksum.as_ref() == checksum.as_slice() => {}
+            Some(_) => anyhow::bail!(
+                "{}: migration {version} ({description}) differs from this program's: \
+                 it was not made by Hài Lòng",
+                file.display()
+            ),
+            None => anyhow::bail!(
+                "{}: migration {version} ({description}) is newer than this program: \
+                 restore it with the version of hailong that made it",
+                file.display()
+            ),
+        }
+    }
+    let (version, description) = applied
+        .last()
+        .map(|(v, d, _)| (*v, d.clone()))
+        .with_context(not_ours)?;
+    let (responses,): (i64,) = sqlx::query_as("select count(*) from responses")
+        .fetch_one(&mut *connection)
+        .await
+        .with_context(not_ours)?;
+    let (score_runs,): (i64,) = sqlx::query_as("select count(*) from score_runs")
+        .fetch_one(&mut *connection)
+        .await
+        .with_context(not_ours)?;
+    Ok(Contents {
+        responses,
+        score_runs,
+        migration: format!("{version} {description}"),
+        bytes: std::fs::metadata(file)?.len(),
+    })
+}
+
+/// What a restore did.
+#[derive(Clone, Debug)]
+pub struct Restored {
+    pub contents: Contents,
+    pub database: PathBuf,
+    /// Where the database that was replaced now is.
+    pub kept: Option<PathBuf>,
+}
+
+/// Puts the backup `file` in place of the database of `database_url`.
+pub async fn restore(database_url: &str, file: &Path, force: bool) -> anyhow::Result<Restored> {
+    let target = sqlite_file(database_url, POSTGRES_RESTORE)?;
+    let contents = check_backup(file).await?;
+    let kept = if target.exists() {
+        anyhow::ensure!(
+            force,
+            "there is already a database at {}: add --force to replace it (it is kept beside, \
+             renamed), after stopping hailong serve",
+            target.display()
+        );
+        let aside = with_suffix(
+            &target,
+            &format!(".replaced-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S")),
+        );
+        set_aside(&target, &aside).await?;
+        Some(aside)
+    } else {
+        None
+    };
+    // Journal files without their database belong to no database; beside the restored file
+    // SQLite would take them for its own.
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(with_suffix(&target, suffix));
+    }
+    if let Some(folder) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+    }
+    let partial = with_suffix(&target, ".restoring");
+    std::fs::copy(file, &partial)
+        .with_context(|| format!("cannot copy {} to {}", file.display(), partial.display()))?;
+    sync_file_and_folder(&partial)?;
+    std::fs::rename(&partial, &target)
+        .with_context(|| format!("cannot name the restored file {}", target.display()))?;
+    sync_file_and_folder(&target)?;
+    Ok(Restored {
+        contents,
+        database: target,
+        kept,
+    })
+}
+
+/// Moves a database that no process has open to `aside`, as one self-contained file. Holding
+/// SQLite's exclusive lock is what proves nobody else has it open: every connection of a
+/// running server keeps a shared lock, so the request fails at once.
+async fn set_aside(database: &Path, aside: &Path) -> anyhow::Result<()> {
+    let mut connection = SqliteConnectOptions::new()
+        .filename(database)
+        .create_if_missing(false)
+        .locking_mode(SqliteLockingMode::Exclusive)
+        .busy_timeout(Duration::ZERO)
+        .connect()
+        .await
+        .with_context(|| format!("cannot open {}", database.display()))?;
+    let live = || {
+        format!(
+            "{} is in use by another process (is hailong serve running?): stop it, then restore",
+            database.display()
+        )
+    };
+    sqlx::raw_sql("begin exclusive; commit")
+        .execute(&mut connection)
+        .await
+        .with_context(live)?;
+    // Fold the write-ahead log in and leave WAL mode, so the file set aside is complete alone.
+    sqlx::raw_sql("pragma wal_checkpoint(truncate); pragma journal_mode = delete")
+        .execute(&mut connection)
+        .await
+        .with_context(live)?;
+    connection.close().await.ok();
+    std::fs::rename(database, aside)
+        .with_context(|| format!("cannot move {} to {}", database.display(), aside.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_get_the_pg_dump_commands() {
+        let e = sqlite_file("postgres://u@127.0.0.1/hailong", POSTGRES_BACKUP).unwrap_err();
+        assert!(e.to_string().contains("pg_dump --format=custom"), "{e}");
+        let e = sqlite_file("postgres://u@127.0.0.1/hailong", POSTGRES_RESTORE).unwrap_err();
+        assert!(e.to_string().contains("pg_restore"), "{e}");
+    }
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(
+            sqlite_file("sqlite://data/hailong.db?mode=rwc", "").unwrap(),
+            PathBuf::from("data/hailong.db")
+        );
+        assert_eq!(
+            with_suffix(Path::new("data/hailong.db"), "-wal"),
+            PathBuf::from("data/hailong.db-wal")
+        );
+    }
+}
