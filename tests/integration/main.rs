@@ -12,6 +12,7 @@ mod exports;
 mod faults;
 mod instances;
 mod kiosk;
+mod kiosk_attacks;
 mod mergers;
 mod posters;
 mod qr;
