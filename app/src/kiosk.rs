@@ -156,12 +156,6 @@ impl KioskLimits {
     }
 }
 
-impl std::fmt::Debug for KioskLimits {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KioskLimits").finish_non_exhaustive()
-    }
-}
-
 /// What a kiosk rating's tap time says: when it counts, and its flags.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct TapTime {

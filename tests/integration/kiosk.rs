@@ -318,7 +318,7 @@ async fn a_busy_kiosk_is_not_held_to_the_citizens_limits_but_to_its_own(backend:
     }
     assert_eq!(app.store().count_responses().await.unwrap(), 12);
 
-    // Its own limit: invalid ratings use it up too (they cost no write).
+    // The desk's limit: invalid ratings use it up too (they cost no write).
     let mut limited = None;
     for n in 0..400 {
         let response = post_json(

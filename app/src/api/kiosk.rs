@@ -71,7 +71,7 @@ pub enum KioskRefusal {
     DeskClosed,
     /// Malformed rating (422): never storable.
     Invalid(String),
-    /// Too many ratings from this kiosk lately (429): retry after this many seconds.
+    /// Too many ratings from this desk's kiosks lately (429): retry after this many seconds.
     RateLimited { retry_after_secs: u64 },
     /// The database cannot store ratings now (503): keep the queue and send it again later.
     Unavailable(String),
