@@ -228,8 +228,16 @@
         save();
         flush();
       } else if (status === 401 || status === 403) {
+        // The page holds a message for each; the server's own says which 403 this is (revoked,
+        // or waiting for the province's approval).
         refused = status;
         render();
+        response.json().then(function (answer) {
+          var notice = screen.querySelector('.kiosk-notice[data-status="' + status + '"]');
+          if (notice && answer && typeof answer.message === "string") {
+            notice.textContent = answer.message;
+          }
+        }, function () {});
       } else if (status === 429) {
         var wait = parseInt(response.headers.get("retry-after"), 10);
         retryAt = Date.now() + (isNaN(wait) ? 30 : wait) * 1000;

@@ -4,15 +4,25 @@
 //! - Enrolment: a province admin, or a leader or officer of the desk's commune, creates a one-time
 //!   code (valid `ENROL_CODE_MINUTES`); the tablet that types it gets a random 256-bit token in a
 //!   long-lived HttpOnly cookie. Only SHA-256 hashes of codes and tokens are stored. Revoking a
-//!   kiosk makes its next rating fail with 403 and a message staff can act on.
+//!   kiosk makes its next rating fail with 403 and a message staff can act on. Commune staff may
+//!   keep a few kiosks per desk (`KioskSettings::max_per_desk`), and the province may require
+//!   its approval of theirs before they take ratings (`KioskApproval::Province`).
 //! - Ratings come from a trusted device that many citizens share, so the citizens' per-device and
 //!   per-address limits and flags (`crate::abuse`) would block a busy desk: they do not apply.
-//!   Instead each kiosk has its own rate limit, loose enough to flush a day's offline queue in a few
-//!   minutes, and the tablet itself locks its buttons for a few seconds after each rating.
+//!   Instead the kiosks of one desk share one rate limit, loose enough to flush a day's offline
+//!   queue at once, and the tablet itself locks its buttons for a few seconds after each rating.
+//! - The time a citizen tapped (`rated_at`, by the tablet's clock) is what a rating counts for,
+//!   and what the kiosk rules judge: ratings tapped closer together at one desk than people can
+//!   tap are `kiosk_rapid`; ratings dated before an offline queue plausibly holds one (too old,
+//!   before the tablet was enrolled, or before ratings the tablet already sent, which it sends
+//!   oldest first) are `kiosk_backdated`. Both wait for a reviewer. An honest queue sent at once
+//!   arrives fast, but its tap times are spread as the citizens were.
 //! - Each rating carries the idempotency key the tablet gave it when the citizen tapped, so a
 //!   rating resent from the offline queue is stored once.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue};
@@ -24,14 +34,15 @@ use survey_definitions::{Answer, AnswerValue};
 use crate::abuse::{salted_hash, within_opening_hours};
 use crate::api::kiosk::{
     kiosk_questions, KioskPageData, KioskQuestion, KioskRating, KioskRefusal, KioskScreenData,
-    KioskStatus, KioskView, KiosksPageData, NewEnrolment, ENROL_CSRF_COOKIE, KIOSK_COOKIE,
+    KioskStatus, KioskView, KiosksNotice, KiosksPageData, NewEnrolment, ENROL_CSRF_COOKIE,
+    KIOSK_COOKIE,
 };
 use crate::auth::{cookie, new_token};
 use crate::error::AppError;
 use crate::flags::{Flag, Flags};
 use crate::roles::{Access, Me, Role};
 use crate::state::AppState;
-use crate::store::kiosks::{KioskRow, TokenKiosk};
+use crate::store::kiosks::{KioskRow, NewKiosk, TokenKiosk};
 use crate::store::now_ms;
 use crate::store::responses::Inserted;
 use crate::writer::PendingResponse;
@@ -43,18 +54,144 @@ pub const ENROL_CODE_MINUTES: i64 = 30;
 /// use, guessing is hopeless without a rate limit.
 const CODE_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 const CODE_LEN: usize = 10;
-/// Ratings a kiosk may send: a citizen every 5 seconds is already more than a desk serves, and
-/// the burst lets a tablet that was offline all morning send its queue at once; past it the
-/// tablet waits for Retry-After and keeps the ratings queued.
-const KIOSK_PER_MINUTE: u32 = 30;
-const KIOSK_BURST: u32 = 300;
 /// A queued rating older than this (or from a tablet whose clock runs ahead) is stored with the
 /// time it arrived and flagged `kiosk_clock` for a reviewer: a tablet's clock reset to 2000 must
 /// not move ratings into another year.
 const MAX_RATING_AGE_MS: i64 = 30 * 86_400_000;
-const MAX_CLOCK_AHEAD_MS: i64 = 10 * 60_000;
+/// How far a tablet's clock may be off the server's either way before its times are doubted.
+const CLOCK_SLACK_MS: i64 = 10 * 60_000;
+/// How long a rating whose follow-up questions were left unfinished may wait on the tablet while
+/// later ratings are sent (`DRAFT_MAX_MS` of `app/script/kiosk.js`).
+const DRAFT_WAIT_MS: i64 = 10 * 60_000;
 /// A year and a month: Chrome caps cookie lifetimes at 400 days.
 const KIOSK_COOKIE_SECS: i64 = 395 * 86_400;
+
+/// Whether kiosks enrolled by commune staff wait for the province (`HAILONG_KIOSK_APPROVAL`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KioskApproval {
+    /// A kiosk takes ratings as soon as its tablet is enrolled (`none`).
+    #[default]
+    None,
+    /// A kiosk commune staff enrolled takes no rating until a province admin approves it
+    /// (`province`); those a province admin enrols are approved by them.
+    Province,
+}
+
+impl KioskApproval {
+    pub fn parse(value: &str) -> Option<KioskApproval> {
+        match value {
+            "none" => Some(KioskApproval::None),
+            "province" => Some(KioskApproval::Province),
+            _ => None,
+        }
+    }
+}
+
+/// Kiosk limits and rules of a deployment (`HAILONG_KIOSK_*`, see README). The defaults are far
+/// above what an honest desk does (a desk serves at most a few hundred citizens a day) and far
+/// below what a script does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KioskSettings {
+    /// Ratings all the kiosks of one desk may send together per minute, and at once (the burst
+    /// lets a tablet that was offline all day send its queue in one go; past it the tablet waits
+    /// for Retry-After and keeps the rest queued).
+    pub desk_per_minute: u32,
+    pub desk_burst: u32,
+    /// Kiosks commune staff may have at one desk, in use or waiting for their code.
+    pub max_per_desk: u32,
+    pub approval: KioskApproval,
+    /// Ratings at one desk's kiosks tapped closer together than this are `kiosk_rapid`: the
+    /// tablet itself ignores taps for 5 seconds after each rating. Zero turns the rule off.
+    pub min_gap: Duration,
+    /// Ratings tapped longer ago than this are `kiosk_backdated`: a tablet offline longer than a
+    /// weekend is not plausible.
+    pub max_queue_age: Duration,
+}
+
+impl Default for KioskSettings {
+    fn default() -> Self {
+        KioskSettings {
+            desk_per_minute: 20,
+            desk_burst: 400,
+            max_per_desk: 2,
+            approval: KioskApproval::None,
+            min_gap: Duration::from_secs(3),
+            max_queue_age: Duration::from_secs(48 * 3600),
+        }
+    }
+}
+
+/// What the kiosk rules keep in memory for one server: each desk's share of the rate limit, and
+/// one lock per desk, held from judging a rating's time to storing it, so two ratings at one desk
+/// never miss each other (with several instances, each decides for the ratings it receives).
+pub struct KioskLimits {
+    quota: DefaultKeyedRateLimiter<i64>,
+    desks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl KioskLimits {
+    pub fn new(settings: &KioskSettings) -> KioskLimits {
+        let per_minute = NonZeroU32::new(settings.desk_per_minute).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(settings.desk_burst).unwrap_or(NonZeroU32::MIN);
+        KioskLimits {
+            quota: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
+            desks: Mutex::default(),
+        }
+    }
+
+    /// Takes one rating from the desk's quota, or says how long to wait.
+    fn check(&self, desk_id: i64) -> Result<(), Duration> {
+        self.quota
+            .check_key(&desk_id)
+            .map_err(|not_until| not_until.wait_time_from(self.quota.clock().now()))
+    }
+
+    fn desk_lock(&self, desk_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        self.desks
+            .lock()
+            .expect("kiosk desk locks")
+            .entry(desk_id)
+            .or_default()
+            .clone()
+    }
+}
+
+/// What a kiosk rating's tap time says: when it counts, and its flags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TapTime {
+    counts_at: i64,
+    flags: Flags,
+}
+
+/// Judges the time a citizen tapped (`rated_at`, the tablet's clock) of a rating arriving `now`
+/// from a kiosk enrolled at `enrolled_at` whose latest stored rating counts at `latest`.
+fn judge_tap_time(
+    rated_at: i64,
+    now: i64,
+    max_queue_age: Duration,
+    enrolled_at: Option<i64>,
+    latest: Option<i64>,
+) -> TapTime {
+    let mut flags = Flags::new();
+    let max_age = i64::try_from(max_queue_age.as_millis())
+        .unwrap_or(i64::MAX)
+        .min(MAX_RATING_AGE_MS);
+    // The screen that rates exists only once the tablet is enrolled, and the tablet sends its
+    // queue oldest first (a rating with unfinished follow-ups may wait a little longer).
+    let backdated = rated_at < now.saturating_sub(max_age)
+        || enrolled_at.is_some_and(|at| rated_at < at - CLOCK_SLACK_MS)
+        || latest.is_some_and(|at| rated_at < at - CLOCK_SLACK_MS - DRAFT_WAIT_MS);
+    if backdated {
+        flags.add(Flag::KioskBackdated);
+    }
+    let counts_at = if rated_at < now - MAX_RATING_AGE_MS || rated_at > now + CLOCK_SLACK_MS {
+        flags.add(Flag::KioskClock);
+        now
+    } else {
+        rated_at.min(now)
+    };
+    TapTime { counts_at, flags }
+}
 
 /// A new enrolment code, `CODE_LEN` letters.
 pub fn new_enrol_code() -> String {
@@ -166,7 +303,11 @@ pub async fn kiosk_page(state: &AppState, headers: &HeaderMap) -> Result<KioskPa
     let kiosk = current_kiosk(state, headers).await?;
     if let Some(kiosk) = kiosk.as_ref().filter(|k| k.revoked_at.is_none()) {
         if let Some(data) = screen_data(state, kiosk).await? {
-            return Ok(KioskPageData::Screen(Box::new(data)));
+            return Ok(if awaits_approval(state, kiosk) {
+                KioskPageData::AwaitingApproval(Box::new(data))
+            } else {
+                KioskPageData::Screen(Box::new(data))
+            });
         }
     }
     let csrf = new_token();
@@ -229,27 +370,6 @@ async fn screen_data(
     }))
 }
 
-/// Per-kiosk rate limits of one router (tests each build their own, so they do not share one).
-pub struct KioskLimiter(DefaultKeyedRateLimiter<i64>);
-
-impl Default for KioskLimiter {
-    fn default() -> Self {
-        let per_minute = NonZeroU32::new(KIOSK_PER_MINUTE).expect("non-zero");
-        let burst = NonZeroU32::new(KIOSK_BURST).expect("non-zero");
-        KioskLimiter(RateLimiter::keyed(
-            Quota::per_minute(per_minute).allow_burst(burst),
-        ))
-    }
-}
-
-impl KioskLimiter {
-    fn check(&self, kiosk_id: i64) -> Result<(), Duration> {
-        self.0
-            .check_key(&kiosk_id)
-            .map_err(|not_until| not_until.wait_time_from(self.0.clock().now()))
-    }
-}
-
 /// What happened to a kiosk rating.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KioskOutcome {
@@ -260,10 +380,14 @@ pub enum KioskOutcome {
     Refused(KioskRefusal),
 }
 
+/// Whether the province's approval rule keeps this kiosk from taking ratings yet.
+pub fn awaits_approval(state: &AppState, kiosk: &TokenKiosk) -> bool {
+    state.settings.kiosk.approval == KioskApproval::Province && kiosk.approved_at.is_none()
+}
+
 /// Checks and stores one rating from `kiosk` (the kiosk of the request's cookie, if any).
 pub async fn submit_rating(
     state: &AppState,
-    limiter: &KioskLimiter,
     kiosk: Option<TokenKiosk>,
     rating: &KioskRating,
 ) -> Result<KioskOutcome, AppError> {
@@ -273,6 +397,9 @@ pub async fn submit_rating(
     };
     if kiosk.revoked_at.is_some() {
         return refuse(KioskRefusal::Revoked);
+    }
+    if awaits_approval(state, &kiosk) {
+        return refuse(KioskRefusal::AwaitingApproval);
     }
     if !is_valid_key(&rating.key) {
         return refuse(KioskRefusal::Invalid("mã lượt đánh giá".into()));
@@ -295,7 +422,7 @@ pub async fn submit_rating(
     {
         return Ok(KioskOutcome::Stored { duplicate: true });
     }
-    if let Err(wait) = limiter.check(kiosk.id) {
+    if let Err(wait) = state.kiosk_limits.check(desk.id) {
         return refuse(KioskRefusal::RateLimited {
             retry_after_secs: wait.as_secs().max(1),
         });
@@ -308,16 +435,39 @@ pub async fn submit_rating(
         Err(why) => return refuse(KioskRefusal::Invalid(why.into())),
     };
 
+    let settings = &state.settings.kiosk;
+    // Judging a rating against the desk's other ratings and storing it is one step per desk.
+    let desk_lock = state.kiosk_limits.desk_lock(desk.id);
+    let judging = desk_lock.lock().await;
     let now = now_ms();
-    let mut flags = Flags::new();
-    let created_at = if rating.rated_at < now - MAX_RATING_AGE_MS
-        || rating.rated_at > now + MAX_CLOCK_AHEAD_MS
+    let latest = store
+        .kiosk_latest_rating(kiosk.id)
+        .await
+        .map_err(internal)?;
+    let TapTime {
+        counts_at: created_at,
+        mut flags,
+    } = judge_tap_time(
+        rating.rated_at,
+        now,
+        settings.max_queue_age,
+        kiosk.enrolled_at,
+        latest,
+    );
+    let gap = i64::try_from(settings.min_gap.as_millis()).unwrap_or(i64::MAX);
+    if gap > 0
+        && store
+            .kiosk_ratings_between(
+                desk.id,
+                created_at.saturating_sub(gap),
+                created_at.saturating_add(gap),
+            )
+            .await
+            .map_err(internal)?
+            > 0
     {
-        flags.add(Flag::KioskClock);
-        now
-    } else {
-        rating.rated_at.min(now)
-    };
+        flags.add(Flag::KioskRapid);
+    }
     let (weekday, minute) = local_weekday_minute(created_at);
     if !within_opening_hours(&state.settings.abuse, weekday, minute) {
         flags.add(Flag::OutsideHours);
@@ -346,6 +496,7 @@ pub async fn submit_rating(
             dossier_since_ms: None,
         })
         .await;
+    drop(judging);
     match inserted {
         Ok(Inserted::New(_)) => {
             store
@@ -445,11 +596,12 @@ pub async fn managed_commune(
     })
 }
 
-/// The staff page's data for `me`.
+/// The staff page's data for `me`, with what a post just did.
 pub async fn kiosks_page(
     state: &AppState,
     me: Me,
     enrolment: Option<NewEnrolment>,
+    notice: Option<KiosksNotice>,
 ) -> Result<Access<KiosksPageData>, AppError> {
     let Ok(commune) = managed_commune(state, &me).await? else {
         return Ok(Access::Forbidden);
@@ -470,18 +622,24 @@ pub async fn kiosks_page(
         .await
         .map_err(internal)?
         .into_iter()
-        .map(|k| kiosk_view(k, now))
+        .map(|k| kiosk_view(k, now, state.settings.kiosk.approval))
         .collect();
     Ok(Access::Granted(KiosksPageData {
+        province: me.role == Role::ProvinceAdmin,
         me,
         desks,
         kiosks,
         enrolment,
+        notice,
+        max_per_desk: state.settings.kiosk.max_per_desk,
+        approval_required: state.settings.kiosk.approval == KioskApproval::Province,
     }))
 }
 
-fn kiosk_view(k: KioskRow, now: i64) -> KioskView {
+fn kiosk_view(k: KioskRow, now: i64, approval: KioskApproval) -> KioskView {
     use crate::api::account::local_time;
+    let awaiting_approval =
+        approval == KioskApproval::Province && k.approved_at.is_none() && k.revoked_at.is_none();
     let status = match (k.revoked_at, k.enrolled_at, k.enrol_expires_at) {
         (Some(_), _, _) => KioskStatus::Revoked,
         (None, Some(_), _) => KioskStatus::Active,
@@ -498,28 +656,50 @@ fn kiosk_view(k: KioskRow, now: i64) -> KioskView {
         status,
         created: local_time(k.created_at),
         enrolled_by: k.enrolled_by,
+        enrolled: k.enrolled_at.map(local_time),
+        awaiting_approval,
+        approved: k
+            .approved_at
+            .map(|at| format!("{} · {}", local_time(at), k.approved_by)),
         last_seen: k.last_seen_at.map(local_time),
         ratings: k.ratings,
+        held: k.held,
+        excluded: k.excluded,
     }
 }
 
-/// Creates an enrolment code for a desk; returns what the staff page shows once.
+/// Creates an enrolment code for a desk; returns what the staff page shows once, or `None` when
+/// the desk has as many kiosks as commune staff may keep there. The province admin's own kiosks
+/// are neither limited nor wait for approval.
 pub async fn create_enrolment(
     state: &AppState,
     me: &Me,
     desk_id: i64,
     desk_label: &str,
     label: &str,
-) -> Result<NewEnrolment, AppError> {
+) -> Result<Option<NewEnrolment>, AppError> {
     let code = new_enrol_code();
     let now = now_ms();
     let until = now + ENROL_CODE_MINUTES * 60_000;
     let internal = |e: crate::store::StoreError| AppError::internal("create_enrolment", e);
-    let id = state
+    let province = me.role == Role::ProvinceAdmin;
+    let created = state
         .store
-        .create_kiosk(desk_id, label, &code_hash(&code), until, me.id, now)
+        .create_kiosk(&NewKiosk {
+            desk_id,
+            label,
+            code_hash: &code_hash(&code),
+            expires_at: until,
+            user_id: me.id,
+            now,
+            limit: (!province).then_some(state.settings.kiosk.max_per_desk),
+            approved: province,
+        })
         .await
         .map_err(internal)?;
+    let Some(id) = created else {
+        return Ok(None);
+    };
     state
         .store
         .audit(
@@ -531,12 +711,43 @@ pub async fn create_enrolment(
         )
         .await
         .map_err(internal)?;
-    Ok(NewEnrolment {
+    Ok(Some(NewEnrolment {
         code: display_code(&code),
         desk: desk_label.to_string(),
         label: label.to_string(),
         until: crate::api::account::local_time(until),
-    })
+    }))
+}
+
+/// Why commune staff cannot create another code for a desk.
+pub fn limit_message(max_per_desk: u32) -> String {
+    format!(
+        "Quầy này đã có đủ máy đánh giá đang dùng hoặc đang chờ nhập mã (tối đa {max_per_desk} máy \
+         mỗi quầy). Vui lòng thu hồi một máy trước khi đăng ký máy mới."
+    )
+}
+
+/// A day typed in a form (`YYYY-MM-DD`, Vietnam time): the time it starts (ms). Empty is `None`.
+pub fn parse_day(typed: &str) -> Result<Option<i64>, &'static str> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    let day = chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d")
+        .map_err(|_| "Ngày phải có dạng năm-tháng-ngày, ví dụ 2026-12-01.")?;
+    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
+    Ok(Some(midnight.and_utc().timestamp_millis() - 7 * 3_600_000))
+}
+
+/// The times from the start of `from` to the end of `to` (both days included); either may be
+/// left out.
+pub fn day_range(from: &str, to: &str) -> Result<(i64, i64), &'static str> {
+    let start = parse_day(from)?.unwrap_or(i64::MIN);
+    let end = parse_day(to)?.map_or(i64::MAX, |t| t + 86_400_000);
+    if start >= end {
+        return Err("Ngày bắt đầu phải trước ngày kết thúc.");
+    }
+    Ok((start, end))
 }
 
 /// A kiosk's name as staff typed it: trimmed, at most 60 characters, a default when empty.
@@ -574,6 +785,104 @@ mod tests {
         );
         assert_eq!(normalize_code("short"), None);
         assert_eq!(normalize_code("ạbcde-fghjk"), None);
+    }
+
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 24 * HOUR;
+
+    #[test]
+    fn tap_times_are_judged_against_the_queue_the_tablet_and_its_clock() {
+        let now = 1_800_000_000_000;
+        let judge = |rated_at: i64, enrolled: i64, latest: Option<i64>| {
+            judge_tap_time(
+                rated_at,
+                now,
+                KioskSettings::default().max_queue_age,
+                Some(enrolled),
+                latest,
+            )
+        };
+        let kept = |at: i64| TapTime {
+            counts_at: at,
+            flags: Flags::new(),
+        };
+        let flagged = |at: i64, flags: &[Flag]| TapTime {
+            counts_at: at,
+            flags: flags.iter().copied().collect(),
+        };
+        // An honest queue: tapped three hours ago, sent after what the tablet sent before.
+        assert_eq!(
+            judge(now - 3 * HOUR, now - 7 * DAY, Some(now - 4 * HOUR)),
+            kept(now - 3 * HOUR)
+        );
+        // A rating with unfinished follow-ups waits up to ten minutes behind later ones.
+        assert_eq!(
+            judge(now - 70 * 60_000, now - 7 * DAY, Some(now - HOUR)),
+            kept(now - 70 * 60_000)
+        );
+        // Older than a queue holds, older than the tablet, older than what it already sent.
+        let backdated = [Flag::KioskBackdated];
+        assert_eq!(
+            judge(now - 3 * DAY, now - 7 * DAY, None),
+            flagged(now - 3 * DAY, &backdated)
+        );
+        assert_eq!(
+            judge(now - HOUR, now - 10 * 60_000, None),
+            flagged(now - HOUR, &backdated)
+        );
+        assert_eq!(
+            judge(now - 15 * 60_000, now - 10 * 60_000, None),
+            kept(now - 15 * 60_000),
+            "a clock a few minutes slow"
+        );
+        assert_eq!(
+            judge(now - 2 * HOUR, now - 7 * DAY, Some(now - HOUR)),
+            flagged(now - 2 * HOUR, &backdated)
+        );
+        // A clock that cannot be believed: the arrival time, and held when it claims the past.
+        assert_eq!(
+            judge(now - 40 * DAY, now - 7 * DAY, None),
+            flagged(now, &[Flag::KioskClock, Flag::KioskBackdated])
+        );
+        assert_eq!(
+            judge(now + HOUR, now - 7 * DAY, None),
+            flagged(now, &[Flag::KioskClock])
+        );
+        assert_eq!(judge(now + 5 * 60_000, now - 7 * DAY, None), kept(now));
+    }
+
+    #[test]
+    fn the_kiosks_of_a_desk_share_its_quota() {
+        let limits = KioskLimits::new(&KioskSettings {
+            desk_per_minute: 1,
+            desk_burst: 2,
+            ..KioskSettings::default()
+        });
+        assert!(limits.check(1).is_ok());
+        assert!(limits.check(1).is_ok());
+        assert!(limits.check(1).is_err(), "whichever kiosk asks");
+        assert!(limits.check(2).is_ok(), "another desk has its own");
+    }
+
+    #[test]
+    fn days_of_a_decision_are_whole_days_in_vietnam() {
+        let day = parse_day("2026-12-01").unwrap().unwrap();
+        assert_eq!(crate::store::aggregates::vn_day(day), "2026-12-01");
+        assert_eq!(crate::store::aggregates::vn_day(day - 1), "2026-11-30");
+        assert_eq!(parse_day(" ").unwrap(), None);
+        assert!(parse_day("01/12/2026").is_err());
+        assert_eq!(day_range("", "").unwrap(), (i64::MIN, i64::MAX));
+        assert_eq!(
+            day_range("2026-12-01", "2026-12-01").unwrap(),
+            (day, day + DAY)
+        );
+        assert!(day_range("2026-12-02", "2026-12-01").is_err());
+        assert_eq!(
+            KioskApproval::parse("province"),
+            Some(KioskApproval::Province)
+        );
+        assert_eq!(KioskApproval::parse("none"), Some(KioskApproval::None));
+        assert_eq!(KioskApproval::parse("yes"), None);
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct Settings {
     /// How long a sign-in lasts.
     pub session_hours: u32,
     pub abuse: AbuseSettings,
+    /// Kiosk quotas, enrolment limit, approval and rules (`HAILONG_KIOSK_*`).
+    pub kiosk: crate::kiosk::KioskSettings,
 }
 
 impl Settings {
@@ -41,6 +43,7 @@ impl Default for Settings {
             comment_retention_days: None,
             session_hours: 8,
             abuse: AbuseSettings::default(),
+            kiosk: Default::default(),
         }
     }
 }
@@ -56,6 +59,8 @@ pub struct AppState {
     pub limiters: Arc<Limiters>,
     pub recent: Arc<crate::abuse::RecentAtDesk>,
     pub salts: Arc<SaltCache>,
+    /// Each desk's kiosk quota and the lock its kiosk ratings are judged under.
+    pub kiosk_limits: Arc<crate::kiosk::KioskLimits>,
     pub writer: crate::writer::ResponseWriter,
     /// Newly stored responses, for the live dashboards.
     pub live: crate::live::LiveHub,

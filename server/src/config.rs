@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use app::abuse::AbuseSettings;
 use app::flags::CountFlagged;
+use app::kiosk::{KioskApproval, KioskSettings};
 
 /// The embedded default: an SQLite file under ./data, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/hailong.db?mode=rwc";
@@ -37,6 +38,8 @@ pub struct Config {
     pub criteria: Vec<String>,
     /// Survey anti-abuse limits (`HAILONG_DEVICE_WINDOW_MINUTES`, …; see README).
     pub abuse: AbuseSettings,
+    /// Kiosk quotas, enrolment limit, approval and rules (`HAILONG_KIOSK_*`; see README).
+    pub kiosk: KioskSettings,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -143,6 +146,38 @@ fn abuse_from_env() -> anyhow::Result<AbuseSettings> {
     })
 }
 
+/// A whole number of at least 1, or `default` when unset.
+fn at_least_one(name: &str, default: u32) -> anyhow::Result<u32> {
+    let n = number(name, default)?;
+    anyhow::ensure!(n >= 1, "{name} must be at least 1 (got {n})");
+    Ok(n)
+}
+
+fn kiosk_from_env() -> anyhow::Result<KioskSettings> {
+    let d = KioskSettings::default();
+    Ok(KioskSettings {
+        desk_per_minute: at_least_one("HAILONG_KIOSK_DESK_PER_MINUTE", d.desk_per_minute)?,
+        desk_burst: at_least_one("HAILONG_KIOSK_DESK_BURST", d.desk_burst)?,
+        max_per_desk: at_least_one("HAILONG_KIOSK_MAX_PER_DESK", d.max_per_desk)?,
+        approval: match var("HAILONG_KIOSK_APPROVAL") {
+            None => d.approval,
+            Some(v) => KioskApproval::parse(v.trim()).with_context(|| {
+                format!("HAILONG_KIOSK_APPROVAL must be none or province (got `{v}`)")
+            })?,
+        },
+        min_gap: std::time::Duration::from_secs(number(
+            "HAILONG_KIOSK_MIN_GAP_SECONDS",
+            d.min_gap.as_secs(),
+        )?),
+        max_queue_age: std::time::Duration::from_secs(
+            3600 * u64::from(at_least_one(
+                "HAILONG_KIOSK_MAX_QUEUE_HOURS",
+                u32::try_from(d.max_queue_age.as_secs() / 3600).unwrap_or(u32::MAX),
+            )?),
+        ),
+    })
+}
+
 /// The criteria sets of Đồng Nai, which the communes of former Bình Phước belong to since 2025.
 pub const DEFAULT_CRITERIA: &str = "dong-nai-2025,dong-nai-2026";
 
@@ -198,6 +233,7 @@ impl Config {
             session_hours: number("HAILONG_SESSION_HOURS", 8)?,
             criteria: criteria_ids(var("HAILONG_CRITERIA").as_deref())?,
             abuse: abuse_from_env()?,
+            kiosk: kiosk_from_env()?,
         })
     }
 }

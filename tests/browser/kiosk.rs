@@ -230,6 +230,19 @@ async fn kiosk_ratings_wait_offline_and_are_sent_once_when_the_network_returns()
         assert_eq!(channel, "kiosk");
         assert!(kiosk.is_some());
     }
+    // Sent at once, but tapped as people tap: no kiosk rule holds them.
+    let stored: Vec<(i64, Option<String>)> =
+        sqlx::query_as("select held, flags from responses order by id")
+            .fetch_all(app.state.store.pool())
+            .await
+            .unwrap();
+    for (held, flags) in &stored {
+        assert_eq!(*held, 0, "{flags:?}");
+        assert!(
+            !flags.as_deref().unwrap_or_default().contains("kiosk_"),
+            "{flags:?}"
+        );
+    }
     // Had an answer been lost on the way back, the tablet would send a rating again: thanked, not
     // stored twice.
     let resent = c
@@ -244,5 +257,29 @@ async fn kiosk_ratings_wait_offline_and_are_sent_once_when_the_network_returns()
     assert_eq!(resent, json!("duplicate"));
     assert_eq!(app.state.store.count_responses().await.unwrap(), 4);
     assert_eq!(pending(c).await, "0");
+
+    // Revoked while its screen is open: the next rating stays queued and the tablet shows the
+    // server's reason.
+    let store = &app.state.store;
+    let kiosk_id = store.list_kiosks(None).await.unwrap()[0].id;
+    let leader = store
+        .user_by_username("leader25195")
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .revoke_kiosk(kiosk_id, leader.id, app::store::now_ms())
+        .await
+        .unwrap();
+    rate(c, 3).await;
+    wait_until(
+        c,
+        "var n = document.querySelector('.kiosk-notice[data-status=\"403\"]'); \
+         return !n.hidden && n.textContent.indexOf('thu hồi') >= 0;",
+        "the refusal to show",
+    )
+    .await;
+    assert_eq!(pending(c).await, "1");
+    assert_eq!(store.count_responses().await.unwrap(), 4);
     browser.close().await;
 }

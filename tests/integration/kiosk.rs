@@ -18,7 +18,7 @@ hailong_tests::both_backends!(
 );
 
 /// Commune 25195 (Đồng Xoài) and commune 25216 (Phước Long) have one desk each.
-async fn staff(app: &TestApp) {
+pub(crate) async fn staff(app: &TestApp) {
     app.add_user("admin", "province_admin", "").await;
     app.add_user("reviewer689", "district_reviewer", "689")
         .await;
@@ -27,7 +27,7 @@ async fn staff(app: &TestApp) {
         .await;
 }
 
-async fn desk_of(app: &TestApp, commune: &str) -> String {
+pub(crate) async fn desk_of(app: &TestApp, commune: &str) -> String {
     app.store()
         .list_current_desks(None)
         .await
@@ -39,7 +39,7 @@ async fn desk_of(app: &TestApp, commune: &str) -> String {
 }
 
 /// Creates an enrolment code as `session`; the response shows the code once.
-async fn create_code(app: &TestApp, session: &Session, desk: &str) -> TestResponse {
+pub(crate) async fn create_code(app: &TestApp, session: &Session, desk: &str) -> TestResponse {
     app.post_as(
         "/kiosks",
         &[
@@ -52,7 +52,7 @@ async fn create_code(app: &TestApp, session: &Session, desk: &str) -> TestRespon
     .await
 }
 
-fn shown_code(page: &TestResponse) -> String {
+pub(crate) fn shown_code(page: &TestResponse) -> String {
     let html = page.text();
     let start = html
         .find("class=\"kiosk-code\">")
@@ -63,7 +63,7 @@ fn shown_code(page: &TestResponse) -> String {
 }
 
 /// A tablet opens `/kiosk` and types `code`: the raw response of the enrolment post.
-async fn type_code(app: &TestApp, code: &str) -> TestResponse {
+pub(crate) async fn type_code(app: &TestApp, code: &str) -> TestResponse {
     let page = app.get("/kiosk").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text());
     let csrf = hidden_value(&page.text(), "_csrf").expect("the enrolment form has a CSRF token");
@@ -77,7 +77,7 @@ async fn type_code(app: &TestApp, code: &str) -> TestResponse {
 }
 
 /// Enrols a tablet for `desk` (as the commune's leader) and returns its cookie.
-async fn enrolled_tablet(app: &TestApp, leader: &Session, desk: &str) -> String {
+pub(crate) async fn enrolled_tablet(app: &TestApp, leader: &Session, desk: &str) -> String {
     let created = create_code(app, leader, desk).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text());
     let enrolled = type_code(app, &shown_code(&created)).await;
@@ -93,7 +93,11 @@ async fn enrolled_tablet(app: &TestApp, leader: &Session, desk: &str) -> String 
     )
 }
 
-async fn post_json(app: &TestApp, cookie: Option<&str>, body: impl Into<Body>) -> TestResponse {
+pub(crate) async fn post_json(
+    app: &TestApp,
+    cookie: Option<&str>,
+    body: impl Into<Body>,
+) -> TestResponse {
     let mut request =
         Request::post("/kiosk/ratings").header(header::CONTENT_TYPE, "application/json");
     if let Some(cookie) = cookie {
@@ -113,18 +117,18 @@ fn rating(key: &str, desk: &str, answers: Value) -> String {
     .to_string()
 }
 
-fn chrono_now_ms() -> i64 {
+pub(crate) fn chrono_now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
 }
 
-fn kiosk_key(n: u64) -> String {
+pub(crate) fn kiosk_key(n: u64) -> String {
     format!("{:032x}", n + 0x4b10_5c00_0000)
 }
 
-fn body_json(response: &TestResponse) -> Value {
+pub(crate) fn body_json(response: &TestResponse) -> Value {
     serde_json::from_slice(&response.body)
         .unwrap_or_else(|_| panic!("JSON body, got: {}", response.text()))
 }
@@ -314,7 +318,7 @@ async fn a_busy_kiosk_is_not_held_to_the_citizens_limits_but_to_its_own(backend:
     }
     assert_eq!(app.store().count_responses().await.unwrap(), 12);
 
-    // Its own limit: invalid ratings use it up too (they cost no write).
+    // The desk's limit: invalid ratings use it up too (they cost no write).
     let mut limited = None;
     for n in 0..400 {
         let response = post_json(
@@ -413,16 +417,17 @@ async fn a_revoked_kiosk_is_refused_with_a_vietnamese_message(backend: Backend) 
     assert!(audit.iter().any(|e| e.action == "kiosk_revoked"));
 }
 
-/// 10:00 in Vietnam on the most recent Sunday at least a day ago (desks are closed on Sundays).
-fn last_sunday_10am_ms() -> i64 {
+/// 05:00 in Vietnam (before the desks open), the most recent at least an hour ago: a rating an
+/// offline tablet may still hold.
+fn before_opening_ms() -> i64 {
     const DAY: i64 = 86_400_000;
     const VN: i64 = 7 * 3_600_000;
-    let mut day = (chrono_now_ms() + VN) / DAY - 1;
-    // 1970-01-01 was a Thursday: (day + 3) % 7 is 0 on Mondays.
-    while (day + 3) % 7 != 6 {
-        day -= 1;
+    let now = chrono_now_ms();
+    let mut at = (now + VN) / DAY * DAY + 5 * 3_600_000 - VN;
+    while at > now - 3_600_000 {
+        at -= DAY;
     }
-    day * DAY + 10 * 3_600_000 - VN
+    at
 }
 
 async fn stored_time_and_flags(app: &TestApp, key: &str) -> (i64, Option<String>) {
@@ -441,13 +446,19 @@ async fn a_queued_rating_keeps_the_time_it_was_given_and_reviewers_see_it_came_f
     let desk = desk_of(&app, "25195").await;
     let leader = app.login("leader25195").await;
     let tablet = enrolled_tablet(&app, &leader, &desk).await;
-    let sunday = last_sunday_10am_ms();
+    // The tablet has stood on the desk for three days.
+    sqlx::query("update kiosks set enrolled_at = $1")
+        .bind(chrono_now_ms() - 3 * 86_400_000)
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    let early = before_opening_ms();
     let with_time = |key: &str, rated_at: i64| {
         json!({"key": key, "desk": desk, "rated_at": rated_at, "answers": [["overall", 1]]})
             .to_string()
     };
 
-    let queued = post_json(&app, Some(&tablet), with_time(&kiosk_key(1), sunday)).await;
+    let queued = post_json(&app, Some(&tablet), with_time(&kiosk_key(1), early)).await;
     let reset_clock = post_json(
         &app,
         Some(&tablet),
@@ -458,14 +469,19 @@ async fn a_queued_rating_keeps_the_time_it_was_given_and_reviewers_see_it_came_f
     assert_eq!(queued.status, StatusCode::OK, "{}", queued.text());
     assert_eq!(reset_clock.status, StatusCode::OK, "{}", reset_clock.text());
     let (at, flags) = stored_time_and_flags(&app, &kiosk_key(1)).await;
-    assert_eq!(at, sunday, "counted for the time the citizen rated");
+    assert_eq!(at, early, "counted for the time the citizen rated");
     assert_eq!(flags.as_deref(), Some("outside_hours"));
     let (at, flags) = stored_time_and_flags(&app, &kiosk_key(2)).await;
     assert!(
         at > chrono_now_ms() - 60_000,
         "a year-2000 clock is not believed"
     );
-    assert!(flags.unwrap().contains("kiosk_clock"));
+    let flags = flags.unwrap();
+    assert!(flags.contains("kiosk_clock"), "{flags}");
+    assert!(
+        flags.contains("kiosk_backdated"),
+        "a clock claiming the past waits for a reviewer: {flags}"
+    );
     let admin = app.login("admin").await;
     let review = app.get_as("/review", Some(&admin.cookie)).await.text();
     assert!(review.contains("máy đánh giá tại quầy"), "{review}");

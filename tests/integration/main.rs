@@ -14,6 +14,7 @@ mod faults;
 mod headers;
 mod instances;
 mod kiosk;
+mod kiosk_attacks;
 mod live_streams;
 mod mergers;
 mod posters;

@@ -3,7 +3,8 @@
 //! The types here cross the network: the rating a kiosk queues and sends (to the axum route
 //! `POST /kiosk/ratings`, authenticated by the kiosk's cookie), the refusals it can get back, and
 //! the data of the two kiosk pages: the tablet's screen (`/kiosk`) and the staff page that enrols
-//! and revokes tablets (`/kiosks`).
+//! and revokes tablets (`/kiosks`), where the province admin also approves them and leaves all of
+//! one tablet's ratings out of the figures.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -61,13 +62,16 @@ pub enum KioskRefusal {
     NotEnrolled,
     /// The kiosk was revoked by staff (403): keep the queue for whoever re-enrols it.
     Revoked,
+    /// The province approves kiosks commune staff enrol, and has not approved this one yet (403):
+    /// keep the queue until it does.
+    AwaitingApproval,
     /// The rating names another desk than the kiosk's (409): never storable.
     OtherDesk,
     /// The desk no longer takes ratings (410): never storable.
     DeskClosed,
     /// Malformed rating (422): never storable.
     Invalid(String),
-    /// Too many ratings from this kiosk lately (429): retry after this many seconds.
+    /// Too many ratings from this desk's kiosks lately (429): retry after this many seconds.
     RateLimited { retry_after_secs: u64 },
     /// The database cannot store ratings now (503): keep the queue and send it again later.
     Unavailable(String),
@@ -77,7 +81,7 @@ impl KioskRefusal {
     pub fn status(&self) -> u16 {
         match self {
             KioskRefusal::NotEnrolled => 401,
-            KioskRefusal::Revoked => 403,
+            KioskRefusal::Revoked | KioskRefusal::AwaitingApproval => 403,
             KioskRefusal::OtherDesk => 409,
             KioskRefusal::DeskClosed => 410,
             KioskRefusal::Invalid(_) => 422,
@@ -103,17 +107,25 @@ impl KioskRefusal {
             KioskRefusal::Revoked => {
                 "Máy đánh giá này đã bị thu hồi, không nhận đánh giá nữa. Vui lòng báo cán bộ.".into()
             }
+            KioskRefusal::AwaitingApproval if en => {
+                "This kiosk takes no ratings until the province approves it. Please tell staff."
+                    .into()
+            }
+            KioskRefusal::AwaitingApproval => {
+                "Máy đánh giá này chưa được tỉnh phê duyệt nên chưa nhận đánh giá. Vui lòng báo cán bộ."
+                    .into()
+            }
             KioskRefusal::OtherDesk if en => "This rating belongs to another desk.".into(),
             KioskRefusal::OtherDesk => "Đánh giá này thuộc quầy khác với quầy của máy.".into(),
             KioskRefusal::DeskClosed if en => "This desk no longer takes ratings.".into(),
             KioskRefusal::DeskClosed => "Quầy này không còn nhận đánh giá.".into(),
             KioskRefusal::Invalid(why) if en => format!("Invalid rating: {why}"),
             KioskRefusal::Invalid(why) => format!("Đánh giá không hợp lệ: {why}"),
-            KioskRefusal::RateLimited { retry_after_secs } if en => {
-                format!("Too many ratings from this kiosk. Retrying in {retry_after_secs} s.")
-            }
+            KioskRefusal::RateLimited { retry_after_secs } if en => format!(
+                "Too many ratings from this desk's kiosks. Retrying in {retry_after_secs} s."
+            ),
             KioskRefusal::RateLimited { retry_after_secs } => format!(
-                "Máy gửi quá nhiều đánh giá trong thời gian ngắn. Sẽ gửi lại sau {retry_after_secs} giây."
+                "Các máy của quầy gửi quá nhiều đánh giá trong thời gian ngắn. Sẽ gửi lại sau {retry_after_secs} giây."
             ),
             KioskRefusal::Unavailable(_) if en => {
                 "The rating could not be saved just now; the kiosk keeps it and sends it again."
@@ -146,10 +158,13 @@ pub struct KioskScreenData {
     pub key: String,
 }
 
-/// What `/kiosk` shows: the rating screen of an enrolled tablet, or the enrolment form.
+/// What `/kiosk` shows: the rating screen of an enrolled tablet, a notice while the province has
+/// not approved it, or the enrolment form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KioskPageData {
     Screen(Box<KioskScreenData>),
+    /// Enrolled, but waiting for the province's approval: no faces for citizens to tap.
+    AwaitingApproval(Box<KioskScreenData>),
     Enrol {
         csrf: String,
         /// The tablet holds the cookie of a revoked kiosk.
@@ -184,10 +199,20 @@ pub struct KioskView {
     pub desk: String,
     pub commune: String,
     pub status: KioskStatus,
+    /// When its enrolment code was created, and by whom (name and user name).
     pub created: String,
     pub enrolled_by: String,
+    /// When its tablet typed the code.
+    pub enrolled: Option<String>,
+    /// The province requires its approval and has not given it.
+    pub awaiting_approval: bool,
+    /// When and by whom it was approved.
+    pub approved: Option<String>,
     pub last_seen: Option<String>,
+    /// Ratings stored from it; of those, waiting for a reviewer, and left out of the figures.
     pub ratings: i64,
+    pub held: i64,
+    pub excluded: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,14 +236,25 @@ pub struct NewEnrolment {
     pub until: String,
 }
 
+/// What a province admin's decision on a kiosk did, shown once on the page it returns to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KiosksNotice(pub String);
+
 /// The staff page: the desks the user may enrol a kiosk for, and their kiosks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KiosksPageData {
     pub me: Me,
+    /// The province admin: every commune's kiosks, with approval and exclusion of ratings.
+    pub province: bool,
     /// Public code and "commune · desk" of each desk the user may manage.
     pub desks: Vec<(String, String)>,
     pub kiosks: Vec<KioskView>,
     pub enrolment: Option<NewEnrolment>,
+    pub notice: Option<KiosksNotice>,
+    /// Kiosks commune staff may keep per desk.
+    pub max_per_desk: u32,
+    /// Kiosks commune staff enrol wait for the province's approval.
+    pub approval_required: bool,
 }
 
 /// Kiosks of the user's commune (commune leaders and officers) or of the province (province
@@ -230,9 +266,10 @@ pub async fn get_kiosks_page() -> Result<Access<KiosksPageData>, AppError> {
         None => return Ok(Access::SignInRequired),
         Some(me) => me,
     };
-    // Set by the enrolment POST handler when it renders this page with the new code.
+    // Set by the POST handlers that render this page: the new code, or what a decision did.
     let enrolment = use_context::<NewEnrolment>();
-    crate::kiosk::kiosks_page(&state, me, enrolment).await
+    let notice = use_context::<KiosksNotice>();
+    crate::kiosk::kiosks_page(&state, me, enrolment, notice).await
 }
 
 #[cfg(test)]
@@ -268,6 +305,7 @@ mod tests {
         for refusal in [
             KioskRefusal::NotEnrolled,
             KioskRefusal::Revoked,
+            KioskRefusal::AwaitingApproval,
             KioskRefusal::OtherDesk,
             KioskRefusal::DeskClosed,
             KioskRefusal::Invalid("x".into()),

@@ -1,5 +1,7 @@
 //! Kiosk mode's pages: the tablet's rating screen (`/kiosk`, or its enrolment form when the tablet
-//! is not enrolled) and the staff page that enrols and revokes tablets (`/kiosks`).
+//! is not enrolled, or a notice while the province has not approved it) and the staff page that
+//! enrols and revokes tablets (`/kiosks`), where the province admin also sees every commune's
+//! tablets, approves them and leaves all of a tablet's ratings out of the figures.
 //!
 //! The rating screen is rendered here in full: the faces (a plain form posting the overall rating,
 //! for browsers without JavaScript), the follow-up questions and the thanks, hidden until shown.
@@ -7,7 +9,7 @@
 //! queue; it is not an island because every island is part of the WASM that every page loads.
 
 use leptos::prelude::*;
-use leptos_meta::Stylesheet;
+use leptos_meta::{Meta, Stylesheet};
 use leptos_router::hooks::use_query_map;
 use survey_definitions::{Lang, SATISFACTION_LEVELS};
 
@@ -36,6 +38,7 @@ struct KioskUi {
     thanks: &'static str,
     thanks_next: &'static str,
     waiting: &'static str,
+    awaiting_approval: &'static str,
 }
 
 const VI: KioskUi = KioskUi {
@@ -52,6 +55,7 @@ const VI: KioskUi = KioskUi {
     thanks: "Cảm ơn ông/bà đã đánh giá!",
     thanks_next: "Đánh giá của ông/bà đã được ghi nhận.",
     waiting: "lượt đánh giá đang chờ gửi",
+    awaiting_approval: "Máy đã được đăng ký cho quầy này nhưng chưa nhận đánh giá: tỉnh phê duyệt các máy do xã đăng ký. Cán bộ quản trị của tỉnh duyệt máy ở trang “Máy đánh giá”. Trang này tự tải lại mỗi phút.",
 };
 
 const EN: KioskUi = KioskUi {
@@ -68,6 +72,7 @@ const EN: KioskUi = KioskUi {
     thanks: "Thank you for your rating!",
     thanks_next: "Your rating has been recorded.",
     waiting: "ratings waiting to be sent",
+    awaiting_approval: "This tablet is enrolled for this desk but takes no ratings yet: the province approves the kiosks communes enrol. A province administrator approves it on the “Kiosks” page. This page reloads itself every minute.",
 };
 
 fn kiosk_ui(lang: Lang) -> &'static KioskUi {
@@ -94,6 +99,9 @@ pub fn KioskPage() -> impl IntoView {
                 match page.await {
                     Ok(KioskPageData::Screen(data)) => {
                         view! { <KioskScreen data=*data lang done /> }.into_any()
+                    }
+                    Ok(KioskPageData::AwaitingApproval(data)) => {
+                        view! { <AwaitingApproval data=*data lang /> }.into_any()
                     }
                     Ok(KioskPageData::Enrol { csrf, revoked }) => {
                         view! { <EnrolForm csrf revoked lang problem /> }.into_any()
@@ -147,6 +155,30 @@ fn EnrolForm(
                 />
                 <button type="submit" class="submit">{t.enrol_button}</button>
             </form>
+        </main>
+    }
+}
+
+/// An enrolled tablet the province has not approved: what staff must do, and no faces for
+/// citizens to tap into nothing. The page reloads itself, so the faces appear once approved.
+#[component]
+fn AwaitingApproval(data: KioskScreenData, lang: Lang) -> impl IntoView {
+    let t = kiosk_ui(lang);
+    view! {
+        <Meta http_equiv="refresh" content="60" />
+        <main class="page narrow">
+            <header class="survey-head">
+                <LangSwitch path="/kiosk" lang />
+                <h1>{t.title}</h1>
+                <p class="desk-line">
+                    {data.kiosk_label.clone()} " · " {data.desk_name.get(lang).to_string()} " · "
+                    {data.commune_name.clone()}
+                </p>
+            </header>
+            <p class="form-error kiosk-awaiting" role="alert">
+                {KioskRefusal::AwaitingApproval.message(lang)}
+            </p>
+            <p>{t.awaiting_approval}</p>
         </main>
     }
 }
@@ -288,6 +320,7 @@ pub fn KiosksPage() -> impl IntoView {
 #[component]
 fn Kiosks(data: KiosksPageData) -> impl IntoView {
     let csrf = data.me.csrf.clone();
+    let province = data.province;
     let rows = data
         .kiosks
         .into_iter()
@@ -299,26 +332,53 @@ fn Kiosks(data: KiosksPageData) -> impl IntoView {
                 KioskStatus::Active => "Đang hoạt động".to_string(),
                 KioskStatus::Revoked => "Đã thu hồi".to_string(),
             };
-            let csrf = csrf.clone();
+            let approval = if k.awaiting_approval {
+                "Chờ tỉnh duyệt".to_string()
+            } else {
+                k.approved
+                    .as_ref()
+                    .map(|a| format!("Tỉnh duyệt {a}"))
+                    .unwrap_or_default()
+            };
+            let id = k.id;
+            let path = |action: &str| format!("/kiosks/{id}/{action}");
+            let revoke = active.then(|| button_form(path("revoke"), csrf.clone(), None, "Thu hồi"));
+            let approve = (province && k.awaiting_approval)
+                .then(|| button_form(path("approve"), csrf.clone(), None, "Duyệt"));
+            let include = (province && k.excluded > 0).then(|| {
+                button_form(
+                    path("ratings"),
+                    csrf.clone(),
+                    Some("include"),
+                    "Tính lại các phiếu đã loại theo máy",
+                )
+            });
+            let exclude = (province && k.ratings > k.excluded).then(|| {
+                view! {
+                    <form method="post" action=path("ratings") class="inline kiosk-exclude">
+                        <input type="hidden" name="_csrf" value=csrf.clone() />
+                        <input type="hidden" name="decision" value="exclude" />
+                        <label>"Từ ngày " <input type="date" name="from" /></label>
+                        <label>" đến ngày " <input type="date" name="to" /></label>
+                        <button type="submit">"Loại mọi phiếu của máy khỏi kết quả"</button>
+                    </form>
+                }
+            });
             view! {
-                <tr class="kiosk-row" data-kiosk=k.id.to_string()>
+                <tr class="kiosk-row" data-kiosk=id.to_string()>
                     <td>{k.label}</td>
                     <td>{k.commune} " · " {k.desk}</td>
-                    <td class="kiosk-status">{status}</td>
+                    <td class="kiosk-status">
+                        {status}
+                        {(!approval.is_empty()).then(|| view! { <br /> {approval} })}
+                    </td>
                     <td>{k.ratings}</td>
+                    <td>{k.held}</td>
+                    <td>{k.excluded}</td>
                     <td>{k.last_seen.unwrap_or_else(|| "—".into())}</td>
                     <td>{k.created} " · " {k.enrolled_by}</td>
-                    <td>
-                        {active
-                            .then(|| {
-                                view! {
-                                    <form method="post" action=format!("/kiosks/{}/revoke", k.id) class="inline">
-                                        <input type="hidden" name="_csrf" value=csrf />
-                                        <button type="submit">"Thu hồi"</button>
-                                    </form>
-                                }
-                            })}
-                    </td>
+                    <td>{k.enrolled.unwrap_or_else(|| "—".into())}</td>
+                    <td>{revoke} {approve} {exclude} {include}</td>
                 </tr>
             }
         })
@@ -328,6 +388,15 @@ fn Kiosks(data: KiosksPageData) -> impl IntoView {
         .into_iter()
         .map(|(code, label)| view! { <option value=code>{label}</option> })
         .collect_view();
+    let rules = format!(
+        "Mỗi quầy có tối đa {} máy do cán bộ xã đăng ký (kể cả máy đang chờ nhập mã).{}",
+        data.max_per_desk,
+        if data.approval_required {
+            " Máy do xã đăng ký chỉ nhận đánh giá sau khi tỉnh duyệt."
+        } else {
+            ""
+        }
+    );
     view! {
         <AccountBar me=data.me />
         <main class="page">
@@ -337,6 +406,10 @@ fn Kiosks(data: KiosksPageData) -> impl IntoView {
                  Mỗi máy gắn với một quầy. Trên máy tính bảng, mở trang "
                 <code>"/kiosk"</code> " rồi nhập mã đăng ký tạo ở đây (dùng một lần, hiệu lực 30 phút)."
             </p>
+            <p>{rules}</p>
+            {data
+                .notice
+                .map(|n| view! { <p class="notice kiosk-notice-done" role="status">{n.0}</p> })}
             {data.enrolment.map(new_enrolment)}
             <h2>"Đăng ký máy mới"</h2>
             <form method="post" action="/kiosks" class="stack">
@@ -355,14 +428,33 @@ fn Kiosks(data: KiosksPageData) -> impl IntoView {
                         <th>"Quầy"</th>
                         <th>"Trạng thái"</th>
                         <th>"Số lượt đánh giá"</th>
+                        <th>"Chờ duyệt (chưa tính)"</th>
+                        <th>"Đã loại"</th>
                         <th>"Lần cuối gửi"</th>
-                        <th>"Tạo lúc · bởi"</th>
+                        <th>"Tạo mã lúc · bởi"</th>
+                        <th>"Đăng ký lúc"</th>
                         <th></th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
         </main>
+    }
+}
+
+/// One button posting to `path` with the CSRF token, and a `decision` when given.
+fn button_form(
+    path: String,
+    csrf: String,
+    decision: Option<&'static str>,
+    label: &'static str,
+) -> impl IntoView {
+    view! {
+        <form method="post" action=path class="inline">
+            <input type="hidden" name="_csrf" value=csrf />
+            {decision.map(|d| view! { <input type="hidden" name="decision" value=d /> })}
+            <button type="submit">{label}</button>
+        </form>
     }
 }
 

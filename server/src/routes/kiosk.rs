@@ -1,22 +1,22 @@
-//! Kiosk mode's posts (see `app::kiosk`): staff enrol and revoke tablets; a tablet enrols itself
-//! with a code and sends ratings, as JSON from its offline queue or as a plain form without
+//! Kiosk mode's posts (see `app::kiosk`): staff enrol and revoke tablets, the province admin
+//! approves them and decides on all of one tablet's ratings at once; a tablet enrols itself with
+//! a code and sends ratings, as JSON from its offline queue or as a plain form without
 //! JavaScript. Staff forms check session, role and CSRF token like every staff form; the tablet is
 //! recognised by its HttpOnly cookie alone.
 
-use std::sync::Arc;
-
-use app::api::kiosk::{EnrolProblem, KioskRating, KioskRefusal, ENROL_CSRF_COOKIE};
+use app::api::kiosk::{EnrolProblem, KioskRating, KioskRefusal, KiosksNotice, ENROL_CSRF_COOKIE};
 use app::auth;
 use app::i18n::{with_lang, Lang};
-use app::kiosk::{self as kiosk, KioskLimiter, KioskOutcome};
+use app::kiosk::{self as kiosk, KioskOutcome};
 use app::roles::Role;
 use app::state::AppState;
+use app::store::kiosks::{AuditBy, KioskRow};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Form, OriginalUri, Path, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use leptos::prelude::provide_context;
 use serde::Deserialize;
 use serde_json::json;
@@ -28,11 +28,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/kiosks", post(create_enrolment))
         .route("/kiosks/{id}/revoke", post(revoke))
+        .route("/kiosks/{id}/approve", post(approve))
+        .route("/kiosks/{id}/ratings", post(decide_ratings))
         .route("/kiosk/enrol", post(enrol))
         .route("/kiosk/ratings", post(post_rating_json))
         .route("/kiosk/rate", post(post_rating_form))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
-        .layer(Extension(Arc::new(KioskLimiter::default())))
 }
 
 const MANAGERS: [Role; 3] = [
@@ -94,7 +95,13 @@ async fn create_enrolment(
     }
     let desk_label = format!("{} · {}", desk.commune_name, desk.name);
     let enrolment = match kiosk::create_enrolment(&state, &me, desk.id, &desk_label, &label).await {
-        Ok(enrolment) => enrolment,
+        Ok(Some(enrolment)) => enrolment,
+        Ok(None) => {
+            return problem(
+                StatusCode::CONFLICT,
+                &kiosk::limit_message(state.settings.kiosk.max_per_desk),
+            )
+        }
         Err(e) => return internal(e),
     };
     super::render_page_as_get(state, uri, headers, move || {
@@ -119,15 +126,11 @@ async fn revoke(
         Ok(me) => me,
         Err(refusal) => return refusal,
     };
-    let not_found = || problem(StatusCode::NOT_FOUND, "Không tìm thấy máy đánh giá.");
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found();
+    let row = match find_kiosk(&state, &id).await {
+        Ok(row) => row,
+        Err(response) => return response,
     };
-    let row = match state.store.kiosk_by_id(id).await {
-        Ok(Some(row)) => row,
-        Ok(None) => return not_found(),
-        Err(e) => return internal(e),
-    };
+    let id = row.id;
     let allowed = match kiosk::managed_commune(&state, &me).await {
         Ok(Ok(None)) => true,
         Ok(Ok(Some(mine))) => mine == row.commune_id,
@@ -136,7 +139,7 @@ async fn revoke(
     };
     // Not found rather than forbidden: other communes' kiosks are none of this user's business.
     if !allowed {
-        return not_found();
+        return problem(StatusCode::NOT_FOUND, "Không tìm thấy máy đánh giá.");
     }
     match state
         .store
@@ -154,16 +157,145 @@ async fn revoke(
             &me.username,
             "kiosk_revoked",
             &format!("kiosk {id}"),
-            &format!(
-                "desk={} · {} label={}",
-                row.commune_name, row.desk_name, row.label
-            ),
+            &describe(&row),
         )
         .await
     {
         return internal(e);
     }
     Redirect::to("/kiosks").into_response()
+}
+
+/// The kiosk `id` names, if it exists (a malformed id is an unknown kiosk).
+async fn find_kiosk(state: &AppState, id: &str) -> Result<KioskRow, Response> {
+    let not_found = || problem(StatusCode::NOT_FOUND, "Không tìm thấy máy đánh giá.");
+    let Ok(id) = id.parse::<i64>() else {
+        return Err(not_found());
+    };
+    match state.store.kiosk_by_id(id).await {
+        Ok(Some(row)) => Ok(row),
+        Ok(None) => Err(not_found()),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+fn describe(row: &KioskRow) -> String {
+    format!(
+        "desk={} · {} label={}",
+        row.commune_name, row.desk_name, row.label
+    )
+}
+
+/// The province admin approves a kiosk commune staff enrolled (`HAILONG_KIOSK_APPROVAL`).
+async fn approve(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let me = match authorize(&state, &headers, &[Role::ProvinceAdmin], Some(&form.csrf)).await {
+        Ok(me) => me,
+        Err(refusal) => return refusal,
+    };
+    let row = match find_kiosk(&state, &id).await {
+        Ok(row) => row,
+        Err(response) => return response,
+    };
+    let target = format!("kiosk {}", row.id);
+    let by = AuditBy {
+        user_id: me.id,
+        actor: &me.username,
+        target: &target,
+    };
+    let detail = format!("{} enrolled_by={}", describe(&row), row.enrolled_by);
+    match state
+        .store
+        .approve_kiosk(row.id, by, &detail, app::store::now_ms())
+        .await
+    {
+        Ok(_) => Redirect::to("/kiosks").into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RatingsDecisionForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    decision: String,
+    /// Days (`YYYY-MM-DD`, Vietnam time, both included); empty for every rating.
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// The province admin leaves every rating of one kiosk (of some days, or all) out of the figures
+/// in one step, or counts again those this left out; the page says how many changed.
+async fn decide_ratings(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<RatingsDecisionForm>,
+) -> Response {
+    let me = match authorize(&state, &headers, &[Role::ProvinceAdmin], Some(&form.csrf)).await {
+        Ok(me) => me,
+        Err(refusal) => return refusal,
+    };
+    let row = match find_kiosk(&state, &id).await {
+        Ok(row) => row,
+        Err(response) => return response,
+    };
+    let excluded = match form.decision.as_str() {
+        "exclude" => true,
+        "include" => false,
+        _ => {
+            return problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Vui lòng chọn loại hoặc tính lại các phiếu.",
+            )
+        }
+    };
+    let range = match kiosk::day_range(&form.from, &form.to) {
+        Ok(range) => range,
+        Err(message) => return problem(StatusCode::UNPROCESSABLE_ENTITY, message),
+    };
+    let target = format!("kiosk {}", row.id);
+    let by = AuditBy {
+        user_id: me.id,
+        actor: &me.username,
+        target: &target,
+    };
+    let days = match (form.from.trim(), form.to.trim()) {
+        ("", "") => "all".to_string(),
+        (from, to) => format!("{from}..{to}"),
+    };
+    let detail = format!("days={days} {}", describe(&row));
+    let changed = match state
+        .store
+        .set_kiosk_ratings_excluded(row.id, excluded, range, by, &detail, app::store::now_ms())
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => return internal(e),
+    };
+    let notice = KiosksNotice(if excluded {
+        format!(
+            "Đã loại {changed} phiếu của máy “{}” ({} · {}) khỏi kết quả.",
+            row.label, row.commune_name, row.desk_name
+        )
+    } else {
+        format!(
+            "Đã tính lại {changed} phiếu của máy “{}” ({} · {}); phiếu bị đánh dấu vẫn chờ duyệt.",
+            row.label, row.commune_name, row.desk_name
+        )
+    });
+    let page: Uri = "/kiosks".parse().expect("a static path is a valid URI");
+    super::render_page_as_get(state, page, headers, move || {
+        provide_context(notice.clone())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -227,7 +359,6 @@ fn page_uri(lang: Lang) -> Uri {
 /// or `{"error": …, "message": …}` with a 4xx the tablet acts on (see `KioskRefusal`).
 async fn post_rating_json(
     State(state): State<AppState>,
-    Extension(limiter): Extension<Arc<KioskLimiter>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -244,7 +375,7 @@ async fn post_rating_json(
         Ok(kiosk) => kiosk,
         Err(_) => return server_failure_json(),
     };
-    match kiosk::submit_rating(&state, &limiter, kiosk, &rating).await {
+    match kiosk::submit_rating(&state, kiosk, &rating).await {
         Ok(KioskOutcome::Stored { duplicate }) => (
             StatusCode::OK,
             Json(json!({ "outcome": if duplicate { "duplicate" } else { "stored" } })),
@@ -298,7 +429,6 @@ struct RatingForm {
 /// 303 → the screen again, thanking the citizen, so reloading it does not post twice.
 async fn post_rating_form(
     State(state): State<AppState>,
-    Extension(limiter): Extension<Arc<KioskLimiter>>,
     headers: HeaderMap,
     Form(form): Form<RatingForm>,
 ) -> Response {
@@ -320,7 +450,7 @@ async fn post_rating_form(
         Ok(kiosk) => kiosk,
         Err(e) => return internal(e),
     };
-    match kiosk::submit_rating(&state, &limiter, kiosk, &rating).await {
+    match kiosk::submit_rating(&state, kiosk, &rating).await {
         Ok(KioskOutcome::Stored { .. }) => {
             let url = with_lang("/kiosk", lang);
             let sep = if url.contains('?') { '&' } else { '?' };
