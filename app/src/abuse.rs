@@ -21,7 +21,7 @@ use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
-use crate::flags::CountFlagged;
+use crate::survey::flags::CountFlagged;
 
 /// Name of the device cookie: a random id, set on the first survey visit.
 pub const DEVICE_COOKIE: &str = "hl_dev";
@@ -81,8 +81,8 @@ impl Default for AbuseSettings {
             desk_per_minute_flag: 15,
             dossier_window_days: 90,
             count_flagged: CountFlagged::default(),
-            live_streams_per_session: crate::live::StreamLimits::default().per_session,
-            live_streams_per_user: crate::live::StreamLimits::default().per_user,
+            live_streams_per_session: crate::dashboard::live::StreamLimits::default().per_session,
+            live_streams_per_user: crate::dashboard::live::StreamLimits::default().per_user,
         }
     }
 }

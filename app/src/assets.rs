@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub const MANIFEST: &str = "hash.txt";
 
 /// Where `pkg/` is served, as `LeptosOptions::site_pkg_dir` says.
-const PKG_URL: &str = "/pkg";
+pub const PKG_URL: &str = "/pkg";
 
 /// Why a manifest could not be used; the server refuses to start rather than link missing files.
 #[derive(Debug, thiserror::Error)]
@@ -90,19 +90,6 @@ impl Assets {
     pub fn manifest(&self) -> Option<&Path> {
         self.manifest.as_deref()
     }
-}
-
-/// The URL of `pkg/{name}` for a page: from the `AppState` the server provides while rendering;
-/// plain when there is none (route listing at start-up, or the browser, which never renders the
-/// server-only pages that ask).
-pub fn asset_url(name: &str) -> String {
-    #[cfg(feature = "ssr")]
-    if let Some(url) =
-        leptos::prelude::with_context(|state: &crate::state::AppState| state.assets.url(name))
-    {
-        return url;
-    }
-    format!("{PKG_URL}/{name}")
 }
 
 /// Whether a file name has the shape `scripts/build-site.sh` gives: `{stem}.{16 hex}.{extension}`.

@@ -43,7 +43,7 @@ pub fn set_status(status: u16) {
 pub fn DeskUnavailable(
     lang: Lang,
     retired: bool,
-    replacement: Option<crate::api::desks::Replacement>,
+    replacement: Option<crate::survey::desk::Replacement>,
 ) -> impl IntoView {
     set_status(404);
     let t = ui(lang);
@@ -80,8 +80,8 @@ pub fn ServerFailure(lang: Lang) -> impl IntoView {
 /// The bar on signed-in pages: who is signed in, the pages of the role, and signing out
 /// (a POST form with the session's CSRF token).
 #[component]
-pub fn AccountBar(me: crate::roles::Me) -> impl IntoView {
-    use crate::roles::Role;
+pub fn AccountBar(me: crate::accounts::roles::Me) -> impl IntoView {
+    use crate::accounts::roles::Role;
     let links: Vec<(&str, &str)> = match me.role {
         Role::ProvinceAdmin => vec![
             ("/admin/users", "Người dùng"),
@@ -147,4 +147,17 @@ pub fn Refusal(sign_in: bool) -> impl IntoView {
             }}
         </main>
     }
+}
+
+/// The URL of `pkg/{name}` for a page: from the `AppState` the server provides while rendering;
+/// plain when there is none (route listing at start-up, or the browser, which never renders the
+/// server-only pages that ask).
+pub fn asset_url(name: &str) -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(url) =
+        leptos::prelude::with_context(|state: &crate::state::AppState| state.assets.url(name))
+    {
+        return url;
+    }
+    format!("{}/{name}", crate::assets::PKG_URL)
 }

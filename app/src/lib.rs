@@ -6,31 +6,23 @@
 
 #[cfg(feature = "ssr")]
 pub mod abuse;
-pub mod api;
+pub mod accounts;
 pub mod assessment;
 pub mod assets;
 #[cfg(feature = "ssr")]
-pub mod auth;
+pub mod clock;
 pub mod components;
+pub mod dashboard;
 pub mod error;
-pub mod flags;
 pub mod i18n;
-#[cfg(feature = "ssr")]
 pub mod kiosk;
-#[cfg(feature = "ssr")]
-pub mod live;
 pub mod pages;
-pub mod roles;
-#[cfg(feature = "ssr")]
-pub mod score_runs;
+pub mod scores;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
-#[cfg(feature = "ssr")]
-pub mod submission;
-#[cfg(feature = "ssr")]
-pub mod writer;
+pub mod survey;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -97,43 +89,43 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="main-css" href=assets::asset_url("hailong.css") />
+        <Stylesheet id="main-css" href=components::asset_url("hailong.css") />
         <Title text="Hài Lòng" />
         <Router>
             <Routes fallback=pages::not_found::NotFoundPage>
                 <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
-                <Route path=path!("/q/:code") view=pages::survey::SurveyPage ssr=SsrMode::Async />
+                <Route path=path!("/q/:code") view=survey::page::SurveyPage ssr=SsrMode::Async />
                 <Route
                     path=path!("/q/:code/thanks")
-                    view=pages::thanks::ThanksPage
+                    view=survey::thanks::ThanksPage
                     ssr=SsrMode::Async
                 />
                 <Route
                     path=path!("/q/:code/poster")
-                    view=pages::poster::PosterPage
+                    view=survey::poster::PosterPage
                     ssr=SsrMode::Async
                 />
-                <Route path=path!("/posters") view=pages::poster::PostersPage ssr=SsrMode::Async />
-                <Route path=path!("/desks") view=pages::desks::DesksPage ssr=SsrMode::Async />
-                <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/commune") view=pages::commune::CommunePage ssr=SsrMode::Async />
-                <Route path=path!("/admin/users") view=pages::admin::UsersPage ssr=SsrMode::Async />
-                <Route path=path!("/admin/audit") view=pages::admin::AuditPage ssr=SsrMode::Async />
-                <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async />
-                <Route path=path!("/kiosk") view=pages::kiosk::KioskPage ssr=SsrMode::Async />
-                <Route path=path!("/kiosks") view=pages::kiosk::KiosksPage ssr=SsrMode::Async />
+                <Route path=path!("/posters") view=survey::poster::PostersPage ssr=SsrMode::Async />
+                <Route path=path!("/desks") view=survey::desks::DesksPage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=accounts::login::LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/commune") view=dashboard::page::CommunePage ssr=SsrMode::Async />
+                <Route path=path!("/admin/users") view=accounts::admin::UsersPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/audit") view=accounts::admin::AuditPage ssr=SsrMode::Async />
+                <Route path=path!("/review") view=survey::review::ReviewPage ssr=SsrMode::Async />
+                <Route path=path!("/kiosk") view=kiosk::page::KioskPage ssr=SsrMode::Async />
+                <Route path=path!("/kiosks") view=kiosk::page::KiosksPage ssr=SsrMode::Async />
                 <Route
                     path=path!("/assessment")
-                    view=pages::assessment::DossierPage
+                    view=assessment::page::DossierPage
                     ssr=SsrMode::Async
                 />
                 <Route
                     path=path!("/assessments")
-                    view=pages::assessment::DossierListPage
+                    view=assessment::page::DossierListPage
                     ssr=SsrMode::Async
                 />
-                <Route path=path!("/report") view=pages::report::ReportPage ssr=SsrMode::Async />
-                <Route path=path!("/ranking") view=pages::ranking::RankingPage ssr=SsrMode::Async />
+                <Route path=path!("/report") view=scores::report::ReportPage ssr=SsrMode::Async />
+                <Route path=path!("/ranking") view=scores::ranking::RankingPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

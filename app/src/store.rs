@@ -327,18 +327,18 @@ fn sqlite_folder(url: &str) -> Option<std::path::PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// Milliseconds since the Unix epoch: how times are stored (see migrations/README.md).
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-/// Today's date in Vietnam (UTC+7), `YYYY-MM-DD`, for validity checks of units and desks.
-pub fn today_vn() -> String {
-    let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
-    chrono::Utc::now()
-        .with_timezone(&vn)
-        .format("%Y-%m-%d")
-        .to_string()
+impl Store {
+    /// SQL for the local calendar day (`YYYY-MM-DD`) of a stored time column: the one place the
+    /// database is told the province's offset (`crate::clock`).
+    pub(crate) fn local_day_sql(&self, column: &str) -> String {
+        let offset = crate::clock::OFFSET_SECONDS;
+        match self.backend {
+            Backend::Postgres => format!(
+                "to_char(to_timestamp({column} / 1000 + {offset}) at time zone 'UTC', 'YYYY-MM-DD')"
+            ),
+            Backend::Sqlite => format!("date({column} / 1000 + {offset}, 'unixepoch')"),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -61,10 +61,10 @@ async fn session(
     role: &str,
     unit: &str,
 ) -> anyhow::Result<String> {
-    let password = app::auth::new_token();
+    let password = app::accounts::auth::new_token();
     match state.store.user_by_username(username).await? {
         Some(user) => {
-            let hash = app::auth::hash_password(password.clone()).await?;
+            let hash = app::accounts::auth::hash_password(password.clone()).await?;
             state.store.set_password(user.id, &hash).await?;
         }
         None => crate::cli::add_user(state, username, username, role, unit, &password).await?,
@@ -135,9 +135,9 @@ pub async fn pages(config: &Config, commune: &str, iterations: usize) -> anyhow:
         std::net::SocketAddr::from(([127, 0, 0, 1], 9)),
     ));
     let responses = state.store.count_responses().await?;
-    let set = app::api::assessment::pick_criteria(&state, None).context("no criteria set")?;
+    let set = app::assessment::api::pick_criteria(&state, None).context("no criteria set")?;
     if state.store.latest_score_run(&set.id).await?.is_none() {
-        app::score_runs::run_all(&state.store, set, &state.definitions, "bench").await?;
+        app::scores::runs::run_all(&state.store, set, &state.definitions, "bench").await?;
     }
     let leader = session(&state, &router, "bench.leader", "commune_leader", commune).await?;
     let admin = session(&state, &router, "bench.admin", "province_admin", "").await?;
@@ -169,14 +169,14 @@ pub async fn pages(config: &Config, commune: &str, iterations: usize) -> anyhow:
 /// A full score run of every commune (database reads, scoring, storing), `runs` times.
 pub async fn scoring(config: &Config, runs: usize) -> anyhow::Result<()> {
     let state = startup::build_state(config).await?;
-    let set = app::api::assessment::pick_criteria(&state, None).context("no criteria set")?;
+    let set = app::assessment::api::pick_criteria(&state, None).context("no criteria set")?;
     let responses = state.store.count_responses().await?;
     let mut times = Vec::new();
     let mut communes = 0;
     for _ in 0..runs.max(1) {
         let started = Instant::now();
         let summary =
-            app::score_runs::run_all(&state.store, set, &state.definitions, "bench").await?;
+            app::scores::runs::run_all(&state.store, set, &state.definitions, "bench").await?;
         times.push(started.elapsed());
         communes = summary.communes;
     }
@@ -306,7 +306,7 @@ pub async fn live(
                 ],
             });
             let request = Request::post(
-                <app::api::survey::SubmitResponse as leptos::server_fn::ServerFn>::PATH,
+                <app::survey::api::SubmitResponse as leptos::server_fn::ServerFn>::PATH,
             )
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::ACCEPT, "application/json")

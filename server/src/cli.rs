@@ -499,7 +499,7 @@ async fn bench_inserts(
                         lang: survey_definitions::Lang::Vi,
                         channel: "bench",
                         dossier_code: None,
-                        created_at: app::store::now_ms(),
+                        created_at: app::clock::now_ms(),
                         answers: &answers,
                         device_hash: None,
                         client_hash: None,
@@ -556,7 +556,7 @@ pub async fn add_user(
         crate::routes::account::validate_new_user(state, username, name, role, unit, password)
             .await
             .map_err(|message| anyhow::anyhow!(message))?;
-    let hash = app::auth::hash_password(password.to_string())
+    let hash = app::accounts::auth::hash_password(password.to_string())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     state

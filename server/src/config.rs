@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use app::abuse::AbuseSettings;
-use app::flags::CountFlagged;
-use app::kiosk::{KioskApproval, KioskSettings};
+use app::kiosk::limits::{KioskApproval, KioskSettings};
+use app::survey::flags::CountFlagged;
 
 /// The embedded default: an SQLite file under ./data, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/hailong.db?mode=rwc";

@@ -7,7 +7,7 @@
 use app::store::desks::DeskRow;
 use app::store::responses::NewResponse;
 use app::store::Store;
-use chrono::{Datelike, Duration, FixedOffset, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{Datelike, Duration, NaiveTime, Timelike, Weekday};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use survey_definitions::{Answer, AnswerValue, Lang, SipasElement};
@@ -54,7 +54,7 @@ pub async fn demo_users(state: &app::state::AppState) -> anyhow::Result<Vec<Demo
         if state.store.user_by_username(username).await?.is_some() {
             continue;
         }
-        let password = app::auth::new_token()[..16].to_string();
+        let password = app::accounts::auth::new_token()[..16].to_string();
         crate::cli::add_user(state, username, what, role, unit, &password).await?;
         created.push(DemoAccount {
             username,
@@ -88,8 +88,7 @@ const COMMENTS_BAD: &[&str] = &[
 /// Stores the simulated responses; returns how many were new.
 pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize> {
     let desks = store.list_current_desks(None).await?;
-    let vn = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
-    let today = Utc::now().with_timezone(&vn).date_naive();
+    let today = app::clock::today_date();
     let mut stored = 0;
     for desk in &desks {
         // Each desk gets its own stream, so adding desks does not change the others' data.
@@ -113,19 +112,16 @@ pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize>
                 let minute = rng.gen_range(7 * 60 + 30..17 * 60);
                 let time = NaiveTime::from_hms_opt(minute / 60, minute % 60, rng.gen_range(0..60))
                     .expect("valid time");
-                let at = vn
-                    .from_local_datetime(&date.and_time(time))
-                    .single()
-                    .expect("UTC+7 has no gaps")
-                    .with_timezone(&Utc);
-                if at > Utc::now() {
+                let at_ms = app::clock::midnight_of(date)
+                    + i64::from(time.num_seconds_from_midnight()) * 1000;
+                if at_ms > app::clock::now_ms() {
                     continue;
                 }
                 keys.push(format!(
                     "demo-{}-{}-{}-{i}",
                     options.seed, desk.public_code, day_back
                 ));
-                drafts.push((at.timestamp_millis(), simulate(&mut rng, quality, desk)));
+                drafts.push((at_ms, simulate(&mut rng, quality, desk)));
             }
         }
         let batch: Vec<NewResponse<'_>> = drafts
@@ -247,7 +243,7 @@ pub struct DemoScoring {
     pub criteria: String,
     pub dossiers: Vec<(String, usize)>,
     pub imported: usize,
-    pub run: Option<app::score_runs::RunSummary>,
+    pub run: Option<app::scores::runs::RunSummary>,
 }
 
 /// Self-assessments at every stage of the workflow, simulated PAR-index scores and one score
@@ -255,11 +251,11 @@ pub struct DemoScoring {
 /// Nothing is added twice: communes with a dossier keep it, and a run is made only when the set
 /// has none. The demo commune (Phường Tân Phú) is left as a draft in progress for its officer.
 pub async fn seed_scoring(state: &app::state::AppState, seed: u64) -> anyhow::Result<DemoScoring> {
-    use app::assessment::{State, Step};
+    use app::assessment::model::{State, Step};
     use app::store::assessments::{Actor, AppraisalEntry, ImportedRow, SelfEntry};
     use survey_definitions::criteria::Source;
 
-    let today = app::store::today_vn();
+    let today = app::clock::today();
     let Some(set) = state
         .criteria
         .iter()
@@ -274,7 +270,7 @@ pub async fn seed_scoring(state: &app::state::AppState, seed: u64) -> anyhow::Re
         name: "demo",
     };
     let communes = store
-        .communes_on(&app::score_runs::roster_date(set))
+        .communes_on(&app::scores::runs::roster_date(set))
         .await?;
 
     let mut imported = Vec::new();
@@ -317,7 +313,7 @@ pub async fn seed_scoring(state: &app::state::AppState, seed: u64) -> anyhow::Re
         let dossier = store
             .ensure_assessment(*unit_id, &set.id, set.version)
             .await?;
-        let leaves = app::assessment::commune_leaves(set);
+        let leaves = app::assessment::input::commune_leaves(set);
         // A draft in progress has only its first criteria entered.
         let entered = if target == State::Draft {
             leaves.len() / 2
@@ -384,7 +380,7 @@ pub async fn seed_scoring(state: &app::state::AppState, seed: u64) -> anyhow::Re
     }
     let run = match store.latest_score_run(&set.id).await? {
         Some(_) => None,
-        None => Some(app::score_runs::run_all(store, set, &state.definitions, "demo").await?),
+        None => Some(app::scores::runs::run_all(store, set, &state.definitions, "demo").await?),
     };
     Ok(DemoScoring {
         criteria: set.id.clone(),
@@ -402,7 +398,7 @@ async fn advance(
     store: &Store,
     unit_id: i64,
     criteria_id: &str,
-    step: app::assessment::Step,
+    step: app::assessment::model::Step,
     reason: Option<&str>,
     actor: app::store::assessments::Actor<'_>,
 ) -> anyhow::Result<()> {

@@ -16,7 +16,7 @@ pub mod xlsx;
 use std::borrow::Cow;
 use std::io::Write;
 
-use app::roles::Role;
+use app::accounts::roles::Role;
 use app::store::exports::{ExportResponseRow, ResponseExportFilter, ResponseExportQuery};
 use app::store::{Store, StoreError};
 use axum::body::Bytes;
@@ -266,31 +266,20 @@ impl ResponseFilter {
     /// `[from, to)` in ms since the epoch: midnight in Vietnam of `from`, and of the day after
     /// `to`.
     pub fn time_range(&self) -> (i64, i64) {
-        let midnight = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0)
-                .map(|t| t.and_utc().timestamp_millis() - VN_OFFSET_MS)
-        };
-        let from = self.from.and_then(midnight).unwrap_or(i64::MIN);
+        let from = self.from.map(app::clock::midnight_of).unwrap_or(i64::MIN);
         let to = self
             .to
             .and_then(|d| d.succ_opt())
-            .and_then(midnight)
+            .map(app::clock::midnight_of)
             .unwrap_or(i64::MAX);
         (from, to)
     }
 }
 
-const VN_OFFSET_MS: i64 = 7 * 3600 * 1000;
-
-/// Today in Vietnam.
-pub fn today_vn() -> NaiveDate {
-    (chrono::Utc::now() + Duration::hours(7)).date_naive()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Scope
 
-/// Who exports, and so which communes they may see (the rule of `app::auth::can_see_commune`).
+/// Who exports, and so which communes they may see (the rule of `app::accounts::auth::can_see_commune`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Scope {
     role: Role,
@@ -330,7 +319,7 @@ impl Scope {
 
     /// Whether this scope covers the commune `commune_id` of district `district_id`.
     pub fn allows(&self, commune_id: i64, district_id: Option<i64>) -> bool {
-        app::auth::can_see_commune(self.role, self.unit, commune_id, district_id)
+        app::accounts::auth::can_see_commune(self.role, self.unit, commune_id, district_id)
     }
 }
 
@@ -533,7 +522,7 @@ fn response_record(row: ExportResponseRow) -> Record {
     let mut record = Vec::with_capacity(RESPONSE_COLUMNS.len() + row.answers.len());
     record.extend([
         Cell::Int(row.response_id),
-        Cell::Text(app::api::account::local_time(row.created_at)),
+        Cell::Text(app::clock::display(row.created_at)),
         Cell::Text(format_utc(row.created_at)),
         Cell::Text(row.district_name),
         Cell::Text(row.commune_code),
@@ -685,7 +674,7 @@ pub async fn score_records(
         .flat_map(|reports| scoring::rank(reports))
         .map(|e| (e.unit, e.rank))
         .collect();
-    let run_at = app::api::account::local_time(run.created_at);
+    let run_at = app::clock::display(run.created_at);
     let mut records = Vec::new();
     for entry in &province {
         let Some(i) = results.iter().position(|r| r.unit_code == entry.unit) else {
@@ -912,7 +901,7 @@ pub fn file_name(what: &str, codes: &[Option<&str>], format: ExportFormat) -> St
     }
     format!(
         "{name}-{}.{}",
-        today_vn().format("%Y-%m-%d"),
+        app::clock::today_date().format("%Y-%m-%d"),
         format.extension()
     )
 }
@@ -1009,7 +998,7 @@ pub async fn run(config: &crate::config::Config, what: ExportWhat) -> anyhow::Re
                 channel,
                 excluded: Some(if include_excluded { "1" } else { "0" }.into()),
             };
-            let filter = ResponseFilter::parse(&query, today_vn())?;
+            let filter = ResponseFilter::parse(&query, app::clock::today_date())?;
             let store_filter = response_export_filter(&store, &filter, &scope).await?;
             let questions = question_columns(&definitions);
             let header = response_header(&questions);

@@ -216,7 +216,7 @@ fn parse_line(fields: &[String]) -> Result<UnitLink, Vec<String>> {
         }
     }
     let date = column("ngay_hieu_luc");
-    if !date.is_empty() && !is_iso_date(date) {
+    if !date.is_empty() && app::clock::parse_day(date).is_none() {
         errors.push(format!(
             "`ngay_hieu_luc`: `{date}` is not a date in the form YYYY-MM-DD"
         ));
@@ -434,13 +434,6 @@ fn split_fields(line: &str) -> Result<Vec<String>, String> {
     }
 }
 
-/// Whether `s` is a real calendar date written `YYYY-MM-DD`.
-fn is_iso_date(s: &str) -> bool {
-    s.len() == 10
-        && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .is_ok_and(|d| d.format("%Y-%m-%d").to_string() == s)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,9 +529,9 @@ mod tests {
 
     #[test]
     fn dates_must_be_real_and_zero_padded() {
-        assert!(is_iso_date("2024-02-29"));
-        assert!(!is_iso_date("2025-02-29"));
-        assert!(!is_iso_date("2025-7-1"));
-        assert!(!is_iso_date("01/07/2025"));
+        assert!(app::clock::parse_day("2024-02-29").is_some());
+        assert!(app::clock::parse_day("2025-02-29").is_none());
+        assert!(app::clock::parse_day("2025-7-1").is_none());
+        assert!(app::clock::parse_day("01/07/2025").is_none());
     }
 }

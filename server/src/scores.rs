@@ -59,7 +59,7 @@ pub async fn run(
     let set = pick(&sets, criteria, period)?;
     let store = startup::open_store(config).await?;
     let started = Instant::now();
-    let summary = app::score_runs::run_all(&store, set, &definitions, "hailong score")
+    let summary = app::scores::runs::run_all(&store, set, &definitions, "hailong score")
         .await
         .context("score run failed")?;
     let elapsed = started.elapsed();

@@ -148,7 +148,7 @@ pub fn state_with(
                 .into(),
         )
         .build();
-    let live = app::live::LiveHub::default();
+    let live = app::dashboard::live::LiveHub::default();
     if store.backend() == app::store::Backend::Postgres {
         live.listen_postgres(config.database_url.clone());
     }
@@ -168,8 +168,8 @@ pub fn state_with(
         limiters: Limiters::new(&config.abuse),
         recent: Default::default(),
         salts: Default::default(),
-        kiosk_limits: Arc::new(app::kiosk::KioskLimits::new(&config.kiosk)),
-        writer: app::writer::ResponseWriter::start(store.clone(), live.clone()),
+        kiosk_limits: Arc::new(app::kiosk::limits::KioskLimits::new(&config.kiosk)),
+        writer: app::survey::writer::ResponseWriter::start(store.clone(), live.clone()),
         live,
         assets: Arc::new(assets),
     }
@@ -248,9 +248,10 @@ fn spawn_housekeeping(state: AppState) {
             tick.tick().await;
             state.limiters.forget_idle();
             let window = state.settings.abuse.flag_window.as_millis() as i64;
-            state.recent.forget_before(app::store::now_ms() - window);
+            state.recent.forget_before(app::clock::now_ms() - window);
             if minutes.is_multiple_of(60) {
-                if let Err(e) = app::auth::forget_old_sign_in_failures(&state.store).await {
+                if let Err(e) = app::accounts::auth::forget_old_sign_in_failures(&state.store).await
+                {
                     tracing::error!("sign-in counts: {e}");
                 }
                 if let Some(days) = state.settings.comment_retention_days {

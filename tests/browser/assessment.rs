@@ -55,7 +55,7 @@ async fn an_officer_enters_the_self_assessment_and_the_leader_submits_it() {
         .state
         .criteria
         .iter()
-        .find(|s| s.period.contains(&app::store::today_vn()))
+        .find(|s| s.period.contains(&app::clock::today()))
         .expect("a set in force today")
         .clone();
     let browser = Browser::start(true).await;
@@ -71,7 +71,7 @@ async fn an_officer_enters_the_self_assessment_and_the_leader_submits_it() {
         .unwrap();
     browser.wait_url(|u| u.contains("/assessment")).await;
     assert_eq!(text_of(&browser, "[data-state]").await, "Đang nhập");
-    for leaf in app::assessment::commune_leaves(&set) {
+    for leaf in app::assessment::input::commune_leaves(&set) {
         let points = if leaf.source.is_bonus() {
             "1,5".to_string()
         } else {
@@ -156,7 +156,10 @@ async fn an_officer_enters_the_self_assessment_and_the_leader_submits_it() {
         .unwrap();
     assert_eq!(dossier.state, "submitted");
     let entries = app.state.store.entries(dossier.id).await.unwrap();
-    assert_eq!(entries.len(), app::assessment::commune_leaves(&set).len());
+    assert_eq!(
+        entries.len(),
+        app::assessment::input::commune_leaves(&set).len()
+    );
     assert!(entries
         .iter()
         .any(|e| e.leaf_id == "c5.initiatives" && e.self_points == Some(150)));

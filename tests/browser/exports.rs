@@ -121,7 +121,7 @@ async fn a_province_admin_downloads_whole_csv_files_in_chromium() {
     let desk = |code: &str| desks.iter().find(|d| d.commune_code == code).unwrap().id;
     let (tan_phu, thac_mo) = (desk(TAN_PHU), desk(THAC_MO));
     // Within the last hour: the commune page links the last 30 days.
-    let now = app::store::now_ms();
+    let now = app::clock::now_ms();
     let answer_sets: Vec<Vec<Answer>> = (0..RESPONSES)
         .map(|i| answers(1 + (i % 5) as u8, (i % 3 == 0).then_some(FORMULA)))
         .collect();
@@ -134,7 +134,7 @@ async fn a_province_admin_downloads_whole_csv_files_in_chromium() {
         .collect();
     store.insert_responses(&batch).await.unwrap();
     let set = app.state.criteria.iter().find(|s| s.id == SET).unwrap();
-    app::score_runs::run_all(store, set, &app.state.definitions, "test")
+    app::scores::runs::run_all(store, set, &app.state.definitions, "test")
         .await
         .unwrap();
     let browser = Browser::start(true).await;

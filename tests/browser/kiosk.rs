@@ -268,7 +268,7 @@ async fn kiosk_ratings_wait_offline_and_are_sent_once_when_the_network_returns()
         .unwrap()
         .unwrap();
     store
-        .revoke_kiosk(kiosk_id, leader.id, app::store::now_ms())
+        .revoke_kiosk(kiosk_id, leader.id, app::clock::now_ms())
         .await
         .unwrap();
     rate(c, 3).await;

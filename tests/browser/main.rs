@@ -268,7 +268,7 @@ async fn a_full_disk_keeps_the_answers_on_the_page_until_they_are_stored() {
     for n in 0.. {
         let key = format!("filler-{n:026}");
         let response =
-            hailong_tests::qr_response(desks[2].id, &key, app::store::now_ms(), &answers);
+            hailong_tests::qr_response(desks[2].id, &key, app::clock::now_ms(), &answers);
         if app.state.store.insert_response(&response).await.is_err() {
             break;
         }
@@ -331,7 +331,7 @@ async fn a_full_disk_keeps_the_answers_on_the_page_until_they_are_stored() {
             for n in 0.. {
                 let key = format!("filler-again-{n:020}");
                 let response =
-                    hailong_tests::qr_response(desks[2].id, &key, app::store::now_ms(), &answers);
+                    hailong_tests::qr_response(desks[2].id, &key, app::clock::now_ms(), &answers);
                 if app.state.store.insert_response(&response).await.is_err() {
                     break;
                 }

@@ -212,7 +212,7 @@ async fn server_functions_give_no_data_to_other_communes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     staff(&app).await;
     let leader = app.login("leader25195").await;
-    let path = <app::api::account::GetCommuneOverview as ServerFn>::PATH;
+    let path = <app::accounts::api::GetCommuneOverview as ServerFn>::PATH;
 
     let other = app
         .post_as(path, &[("commune", "25216")], Some(&leader.cookie))
@@ -223,7 +223,7 @@ async fn server_functions_give_no_data_to_other_communes(backend: Backend) {
         .await;
     let users = app
         .post_as(
-            <app::api::account::GetUsersPage as ServerFn>::PATH,
+            <app::accounts::api::GetUsersPage as ServerFn>::PATH,
             &[],
             Some(&leader.cookie),
         )
@@ -547,7 +547,7 @@ async fn every_response_carries_security_headers(backend: Backend) {
 }
 
 async fn every_protected_post_and_server_function_refuses_the_wrong_user(backend: Backend) {
-    use app::api::account::{GetAuditPage, GetCommuneOverview, GetReviewPage, GetUsersPage};
+    use app::accounts::api::{GetAuditPage, GetCommuneOverview, GetReviewPage, GetUsersPage};
     use leptos::server_fn::ServerFn;
     let app = TestApp::spawn(backend).await;
     staff(&app).await;

@@ -50,7 +50,7 @@ fn full_entries(app: &TestApp) -> Vec<(String, String)> {
         .find(|s| s.id == SET)
         .expect("the set is in force");
     let mut fields = Vec::new();
-    for leaf in app::assessment::commune_leaves(set) {
+    for leaf in app::assessment::input::commune_leaves(set) {
         let points = if leaf.source.is_bonus() {
             "2".to_string()
         } else {
@@ -606,7 +606,7 @@ async fn a_score_run_scores_every_commune_explains_and_ranks_them(backend: Backe
     let ours = results.iter().find(|r| r.unit_code == COMMUNE).unwrap();
     let report: scoring::Report = serde_json::from_str(&ours.report_json).unwrap();
     let set = app.state.criteria.iter().find(|s| s.id == SET).unwrap();
-    let self_max: u64 = app::assessment::commune_leaves(set)
+    let self_max: u64 = app::assessment::input::commune_leaves(set)
         .iter()
         .filter(|l| !matches!(l.source, Source::Bonus { .. }))
         .map(|l| l.max.hundredths())
@@ -768,7 +768,7 @@ async fn the_demo_gives_every_stage_of_the_workflow_and_a_consistent_score_run(b
     let set = app.state.criteria.iter().find(|s| s.id == SET).unwrap();
     for result in app.store().score_results(run.run_id, None).await.unwrap() {
         let now =
-            app::score_runs::score_commune(app.store(), set, result.unit_id, &result.unit_code)
+            app::scores::runs::score_commune(app.store(), set, result.unit_id, &result.unit_code)
                 .await
                 .unwrap();
         assert_eq!(now.output_hash, result.output_hash, "{}", result.unit_code);
@@ -809,7 +809,7 @@ async fn the_demo_gives_every_stage_of_the_workflow_and_a_consistent_score_run(b
         .unwrap()
         .unwrap();
     assert_eq!(dossier.state, "draft");
-    let leaves = app::assessment::commune_leaves(set).len();
+    let leaves = app::assessment::input::commune_leaves(set).len();
     let entered = app.store().entries(dossier.id).await.unwrap().len();
     assert!(entered > 0 && entered < leaves, "{entered} of {leaves}");
 

@@ -57,7 +57,7 @@ fn scale(id: &str, level: u8) -> Answer {
 
 /// Stores responses with chosen overall ratings at chosen ages (days before now).
 async fn store_responses(app: &TestApp, desk_id: i64, ratings: &[(u8, i64)]) {
-    let now = app::store::now_ms();
+    let now = app::clock::now_ms();
     let answers: Vec<Vec<Answer>> = ratings
         .iter()
         .map(|(overall, _)| vec![scale("overall", *overall), scale("access", 5)])
@@ -130,8 +130,8 @@ async fn the_dashboard_figures_match_the_stored_responses(backend: Backend) {
     assert_eq!(window(&html, 2), ("9".into(), "77,78%".into()), "30 days");
     // The period (the criteria set of today's year) holds every response of this year.
     let this_year_ago = |age: i64| {
-        app::store::aggregates::vn_day(app::store::now_ms() - age * DAY_MS)
-            >= format!("{}-01-01", &app::store::today_vn()[..4])
+        app::clock::day_of(app::clock::now_ms() - age * DAY_MS)
+            >= format!("{}-01-01", &app::clock::today()[..4])
     };
     let in_period: Vec<i64> = [0, 3, 20, 90]
         .into_iter()
@@ -381,7 +381,7 @@ async fn dossiers_handled_give_each_desk_a_response_rate(backend: Backend) {
     let (desk, code) = desk_of(&app, COMMUNE).await;
     store_responses(&app, desk, &[(5, 0), (4, 1)]).await;
     let leader = app.login("leader25195").await;
-    let today = app::store::today_vn();
+    let today = app::clock::today();
     let posted = app
         .post_as(
             "/commune/dossiers",
@@ -492,7 +492,7 @@ async fn dossier_days_are_real_days_from_2000_to_today(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(stored, 0, "nothing stored for a refused day");
-    for day in ["2000-01-01".to_string(), app::store::today_vn()] {
+    for day in ["2000-01-01".to_string(), app::clock::today()] {
         let accepted = post(day.clone()).await;
         assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{day}");
     }
@@ -581,8 +581,8 @@ async fn demo_data_and_dashboard_agree(backend: Backend) {
     .await
     .unwrap();
     let commune = app.store().commune_by_code(COMMUNE).await.unwrap().unwrap();
-    let from = app::store::aggregates::day_minus(&app::store::today_vn(), 29);
-    let from_ms = app::assessment::vn_midnight_ms(&from).unwrap();
+    let from = app::clock::day_minus(&app::clock::today(), 29);
+    let from_ms = app::clock::midnight_ms(&from).unwrap();
     let (responses, satisfied): (i64, i64) = sqlx::query_as(
         "select count(*), coalesce(sum(case when o.value_int >= 4 then 1 else 0 end), 0) \
          from responses r join desks d on d.id = r.desk_id \
@@ -652,13 +652,7 @@ async fn generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list(ba
          where d.commune_id = $1 and o.value_int <= 2 and r.created_at >= $2",
     )
     .bind(commune.id)
-    .bind(
-        app::assessment::vn_midnight_ms(&app::store::aggregates::day_minus(
-            &app::store::today_vn(),
-            29,
-        ))
-        .unwrap(),
-    )
+    .bind(app::clock::midnight_ms(&app::clock::day_minus(&app::clock::today(), 29)).unwrap())
     .fetch_one(app.store().pool())
     .await
     .unwrap();
@@ -675,11 +669,7 @@ async fn generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list(ba
     );
 
     // The list, read desk by desk and merged, is the one a single query over the commune gives.
-    let since = app::assessment::vn_midnight_ms(&app::store::aggregates::day_minus(
-        &app::store::today_vn(),
-        29,
-    ))
-    .unwrap();
+    let since = app::clock::midnight_ms(&app::clock::day_minus(&app::clock::today(), 29)).unwrap();
     let expected: Vec<(i64, Option<String>)> = sqlx::query_as(
         "select r.id, c.value_text from responses r join desks d on d.id = r.desk_id \
          left join answers o on o.response_id = r.id and o.question_id = 'overall' \

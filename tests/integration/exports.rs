@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use app::flags::Flag;
 use app::store::responses::NewResponse;
 use app::store::Backend;
+use app::survey::flags::Flag;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use calamine::{Data, Reader};
@@ -566,10 +566,10 @@ async fn the_score_export_has_one_row_per_commune_of_the_latest_run(backend: Bac
         .iter()
         .find(|s| s.id == SET)
         .expect("the set is in force");
-    app::score_runs::run_all(app.store(), set, &app.state.definitions, "test")
+    app::scores::runs::run_all(app.store(), set, &app.state.definitions, "test")
         .await
         .unwrap();
-    let run = app::score_runs::run_all(app.store(), set, &app.state.definitions, "test")
+    let run = app::scores::runs::run_all(app.store(), set, &app.state.definitions, "test")
         .await
         .unwrap();
     let results = app.store().score_results(run.run_id, None).await.unwrap();
@@ -1070,7 +1070,7 @@ async fn every_export_is_complete_with_gzip_brotli_or_no_compression(backend: Ba
     seed(&app).await;
     seed_many(&app, 2250).await;
     let set = app.state.criteria.iter().find(|s| s.id == SET).unwrap();
-    app::score_runs::run_all(app.store(), set, &app.state.definitions, "test")
+    app::scores::runs::run_all(app.store(), set, &app.state.definitions, "test")
         .await
         .unwrap();
     // The audit log spans several chunks too: sign-ins, one with a formula for a user name.

@@ -161,7 +161,7 @@ async fn only_the_scripts_a_page_marks_with_its_nonce_may_run(backend: Backend) 
 
 async fn submit_json(app: &TestApp, body: Vec<u8>) -> TestResponse {
     app.request(
-        Request::post(app::api::survey::SubmitResponse::PATH)
+        Request::post(app::survey::api::SubmitResponse::PATH)
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::ACCEPT, "application/json")
             .body(Body::from(body))
@@ -183,7 +183,7 @@ async fn server_function_bodies_too_large_or_not_json_get_413_and_400(backend: B
     // Announced by its Content-Length, as a browser sends it: refused before it is read.
     let announced = app
         .request(
-            Request::post(app::api::survey::SubmitResponse::PATH)
+            Request::post(app::survey::api::SubmitResponse::PATH)
                 .header(header::CONTENT_TYPE, "application/json")
                 .header(header::CONTENT_LENGTH, large.len())
                 .body(Body::from(large))

@@ -617,7 +617,7 @@ async fn the_province_excludes_a_kiosks_ratings_in_one_step_and_includes_them_ag
         .any(|e| e.action == "kiosk_ratings_included"));
 
     // Only some days: yesterday's ratings (Vietnam time) leave, today's stay.
-    let yesterday = app::store::aggregates::vn_day(now - DAY);
+    let yesterday = app::clock::day_of(now - DAY);
     let some_days = post(
         &admin,
         vec![
@@ -634,7 +634,7 @@ async fn the_province_excludes_a_kiosks_ratings_in_one_step_and_includes_them_ag
             .await
             .unwrap();
     let from_yesterday = (0..12i64)
-        .filter(|n| app::store::aggregates::vn_day(now - 30 * HOUR + n * 2 * HOUR) == yesterday)
+        .filter(|n| app::clock::day_of(now - 30 * HOUR + n * 2 * HOUR) == yesterday)
         .count() as i64;
     assert_eq!(left, from_yesterday);
     assert_daily_counts_agree(&app).await;
@@ -645,7 +645,7 @@ async fn the_province_excludes_a_kiosks_ratings_in_one_step_and_includes_them_ag
 /// tablets take ratings at once.
 async fn with_province_approval_a_commune_kiosk_takes_no_rating_until_approved(backend: Backend) {
     let app = TestApp::spawn_with(backend, |config| {
-        config.kiosk.approval = app::kiosk::KioskApproval::Province;
+        config.kiosk.approval = app::kiosk::limits::KioskApproval::Province;
     })
     .await;
     staff(&app).await;

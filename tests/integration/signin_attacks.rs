@@ -176,7 +176,7 @@ async fn a_burst_of_made_up_names_from_one_address_checks_at_most_the_address_li
     )
     .await;
     assert!(
-        checked <= app::auth::ADDRESS_FAILURES,
+        checked <= app::accounts::auth::ADDRESS_FAILURES,
         "{checked} passwords checked"
     );
     assert!(
@@ -185,12 +185,12 @@ async fn a_burst_of_made_up_names_from_one_address_checks_at_most_the_address_li
             "select count(*) from login_failures where username <> ''"
         )
         .await
-            <= app::auth::ADDRESS_FAILURES,
+            <= app::accounts::auth::ADDRESS_FAILURES,
         "names beyond the address's limit leave no rows"
     );
     let (rows, _) = audit_size(&app).await;
     assert!(
-        rows - before.0 <= app::auth::ADDRESS_FAILURES + 2,
+        rows - before.0 <= app::accounts::auth::ADDRESS_FAILURES + 2,
         "{} audit rows for 150 made-up names",
         rows - before.0
     );
@@ -250,7 +250,7 @@ async fn an_address_failing_on_many_names_still_gets_one_try_per_new_name(backen
     let form = login_form(&app).await;
     // The officer mistypes once, then someone at the same address sprays 30 made-up names.
     fail_times(&app, &form, ATTACKER, "officer25195", 1).await;
-    for n in 0..app::auth::ADDRESS_FAILURES {
+    for n in 0..app::accounts::auth::ADDRESS_FAILURES {
         fail_times(&app, &form, ATTACKER, &format!("guess{n}"), 1).await;
     }
 
@@ -419,7 +419,7 @@ async fn sign_in_failures_keep_only_a_daily_salted_address_hash(backend: Backend
             .collect::<String>()
     };
     let (salt,): (String,) = sqlx::query_as("select salt from daily_salts where day = $1")
-        .bind(app::store::today_vn())
+        .bind(app::clock::today())
         .fetch_one(app.store().pool())
         .await
         .expect("the day's salt exists once an address was hashed");
@@ -429,7 +429,7 @@ async fn sign_in_failures_keep_only_a_daily_salted_address_hash(backend: Backend
             hash, &unsalted,
             "the address is not recoverable by trying them all"
         );
-        assert_eq!(hash, &app::auth::address_hash(&salt, "127.0.0.1"));
+        assert_eq!(hash, &app::accounts::auth::address_hash(&salt, "127.0.0.1"));
     }
 }
 
@@ -448,7 +448,7 @@ async fn sign_in_failures_older_than_their_salt_are_deleted(backend: Backend) {
     .await
     .unwrap();
 
-    app::auth::forget_old_sign_in_failures(app.store())
+    app::accounts::auth::forget_old_sign_in_failures(app.store())
         .await
         .unwrap();
 
@@ -683,7 +683,7 @@ async fn the_audit_page_and_export_filter_by_actor_action_commune_and_dates(back
     assert_eq!(page("commune=25195&actor=&action=").await, vec![1, 2, 3, 6]);
     assert_eq!(page("from=2026-01-15&to=2026-01-15").await, vec![3]);
     assert_eq!(page("to=2026-01-14").await, Vec::<u32>::new());
-    let today = app::store::today_vn();
+    let today = app::clock::today();
     assert_eq!(
         page(&format!("from={today}&action=test_a")).await,
         vec![1, 4, 5, 6, 7]

@@ -1,7 +1,7 @@
 //! The attack suite on the citizens' survey: what a script, a rival or a commune's own staff can
 //! do to a commune's figures, and what is stored, counted and shown when they try. Answers that
 //! a stuffing rule flags are stored with their reasons and wait for a reviewer before they count
-//! (`app::flags`); honest citizens are never refused for them.
+//! (`app::survey::flags`); honest citizens are never refused for them.
 
 use std::net::IpAddr;
 
@@ -137,7 +137,7 @@ async fn cookieless_stuffing_from_several_addresses_does_not_move_a_rivals_figur
         .find(|s| s.id == "dong-nai-2026")
         .expect("the 2026 set is in force")
         .clone();
-    app::score_runs::run_all(app.store(), &set, &app.state.definitions, "test")
+    app::scores::runs::run_all(app.store(), &set, &app.state.definitions, "test")
         .await
         .unwrap();
     let (counted, held): (i64, i64) = sqlx::query_as(

@@ -407,7 +407,7 @@ async fn one_commit_stores_each_key_once_and_holds_a_repeated_dossier(backend: B
     let response = |key, dossier_code, answers| NewResponse {
         dossier_code,
         dossier_since_ms: Some(0),
-        ..qr_response(desk.id, key, app::store::now_ms(), answers)
+        ..qr_response(desk.id, key, app::clock::now_ms(), answers)
     };
     let first = app
         .store()

@@ -2,7 +2,7 @@
 
 use rand::RngCore;
 
-use super::{now_ms, Store, StoreError};
+use super::{Store, StoreError};
 
 impl Store {
     /// The salt of `day` (YYYY-MM-DD), created on first use. Salts older than yesterday are
@@ -24,7 +24,7 @@ impl Store {
         sqlx::query("insert into daily_salts (day, salt, created_at) values ($1, $2, $3) on conflict do nothing")
             .bind(day)
             .bind(&fresh)
-            .bind(now_ms())
+            .bind(crate::clock::now_ms())
             .execute(&mut *tx)
             .await?;
         sqlx::query("delete from daily_salts where day < $1")

@@ -9,25 +9,6 @@ use survey_definitions::Answer;
 
 use super::{Store, StoreError};
 
-/// The calendar day in Vietnam (UTC+7) of a time in milliseconds, `YYYY-MM-DD`.
-pub fn vn_day(ms: i64) -> String {
-    let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&vn).format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
-
-/// The day `days` before `day` (`YYYY-MM-DD`).
-pub fn day_minus(day: &str, days: i64) -> String {
-    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .map(|d| {
-            (d - chrono::Duration::days(days))
-                .format("%Y-%m-%d")
-                .to_string()
-        })
-        .unwrap_or_else(|_| day.to_string())
-}
-
 /// (desk, day, survey, question, level) → change in count.
 pub type Increments = BTreeMap<(i64, String, String, String, i64), i64>;
 

@@ -6,8 +6,8 @@
 //! SQLite's write lock before anything is read. Each change writes its audit row in the same
 //! transaction: an entry is never changed without its old and new value on record.
 
-use super::{now_ms, Store, StoreError};
-use crate::assessment::State;
+use super::{Store, StoreError};
+use crate::assessment::model::State;
 
 /// A commune's dossier for one criteria set.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -192,7 +192,7 @@ async fn audit_tx(
     .bind(action)
     .bind(target)
     .bind(detail)
-    .bind(now_ms())
+    .bind(crate::clock::now_ms())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -220,7 +220,7 @@ async fn claim(
     );
     let done = sqlx::query(&sql)
         .bind(to.key())
-        .bind(now_ms())
+        .bind(crate::clock::now_ms())
         .bind(i64::from(return_reason.is_some()))
         .bind(return_reason)
         .bind(id)
@@ -276,7 +276,7 @@ impl Store {
         criteria_id: &str,
         criteria_version: u32,
     ) -> Result<AssessmentRow, StoreError> {
-        let now = now_ms();
+        let now = crate::clock::now_ms();
         sqlx::query(
             "insert into assessments (unit_id, criteria_id, criteria_version, state, updated_at, created_at) \
              values ($1, $2, $3, 'draft', $4, $4) on conflict (unit_id, criteria_id) do nothing",
@@ -368,7 +368,7 @@ impl Store {
             {
                 continue;
             }
-            let now = now_ms();
+            let now = crate::clock::now_ms();
             sqlx::query(
                 "insert into assessment_entries (assessment_id, leaf_id, self_points, evidence_note, \
                  evidence_link, updated_by, updated_at, created_at) values ($1, $2, $3, $4, $5, $6, $7, $7) \
@@ -431,7 +431,7 @@ impl Store {
             if old.appraised_points == entry.points && old.appraisal_reason == reason {
                 continue;
             }
-            let now = now_ms();
+            let now = crate::clock::now_ms();
             sqlx::query(
                 "insert into assessment_entries (assessment_id, leaf_id, appraised_points, \
                  appraisal_reason, updated_by, updated_at, created_at) values ($1, $2, $3, $4, $5, $6, $6) \
@@ -518,7 +518,7 @@ impl Store {
             .bind(&score.leaf_id)
             .bind(score.score)
             .bind(&score.source)
-            .bind(now_ms())
+            .bind(crate::clock::now_ms())
             .execute(&mut *tx)
             .await?;
             let detail = format!(
@@ -563,8 +563,8 @@ impl Store {
         to_ms: i64,
         unit_id: Option<i64>,
     ) -> Result<(Vec<ResponseCountRow>, Vec<TallyRow>), StoreError> {
-        let from_day = super::aggregates::vn_day(from_ms);
-        let to_day = super::aggregates::vn_day(to_ms - 1);
+        let from_day = crate::clock::day_of(from_ms);
+        let to_day = crate::clock::day_of(to_ms - 1);
         let rows: Vec<TallyRow> = sqlx::query_as(
             "select d.commune_id as unit_id, g.survey_id, g.question_id, g.level, \
              cast(sum(g.answers) as bigint) as answers \
@@ -593,7 +593,7 @@ impl Store {
     /// Stores a run and its results in one transaction; returns the run's id.
     pub async fn insert_score_run(&self, run: &NewScoreRun) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let now = now_ms();
+        let now = crate::clock::now_ms();
         let (id,): (i64,) = sqlx::query_as(
             "insert into score_runs (criteria_id, criteria_version, survey_versions, period_from, \
              period_to, communes, run_hash, created_by, created_at) \

@@ -5,10 +5,9 @@ use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use survey_definitions::{Text, DEFAULT_SURVEY_ID};
+use survey_definitions::DEFAULT_SURVEY_ID;
 
-use super::{now_ms, today_vn, Store, StoreError};
-use crate::api::desks::{DeskInfo, DeskLookup};
+use super::{Store, StoreError};
 
 /// The name every commune's first desk gets.
 pub const DEFAULT_DESK_NAME_VI: &str = "Bộ phận tiếp nhận và trả kết quả";
@@ -54,47 +53,11 @@ pub struct DeskRow {
 }
 
 impl DeskRow {
-    /// The desk that replaced this one, if any.
-    pub fn replacement(&self) -> Option<crate::api::desks::Replacement> {
-        Some(crate::api::desks::Replacement {
-            code: self.replacement_code.clone()?,
-            name: Text {
-                vi: self.replacement_name.clone().unwrap_or_default(),
-                en: self.replacement_name_en.clone().unwrap_or_default(),
-            },
-            commune_name: self.replacement_commune.clone().unwrap_or_default(),
-        })
-    }
-
-    pub fn info(self, survey_url: String) -> DeskInfo {
-        DeskInfo {
-            code: self.public_code,
-            name: Text {
-                vi: self.name,
-                en: self.name_en,
-            },
-            commune_code: self.commune_code,
-            commune_name: self.commune_name,
-            district_code: self.district_code,
-            district_name: self.district_name,
-            province_name: self.province_name,
-            survey_url,
-        }
-    }
-
     /// Whether the desk has stopped taking ratings as of today.
     pub fn is_retired(&self) -> bool {
         self.valid_to
             .as_deref()
-            .is_some_and(|to| to <= today_vn().as_str())
-    }
-
-    pub fn lookup(self, survey_url: String) -> DeskLookup<DeskInfo> {
-        if self.is_retired() {
-            DeskLookup::Retired(self.replacement())
-        } else {
-            DeskLookup::Found(self.info(survey_url))
-        }
+            .is_some_and(|to| to <= crate::clock::today().as_str())
     }
 }
 
@@ -198,7 +161,7 @@ impl Store {
              order by di.code, c.name, d.id"
         );
         Ok(sqlx::query_as(&sql)
-            .bind(today_vn())
+            .bind(crate::clock::today())
             .bind(district_code.unwrap_or(""))
             .fetch_all(&self.pool)
             .await?)
@@ -213,7 +176,7 @@ impl Store {
              and (c.valid_to is null or c.valid_to > $1) \
              and not exists (select 1 from desks d where d.commune_id = c.id) order by c.id",
         )
-        .bind(today_vn())
+        .bind(crate::clock::today())
         .fetch_all(&mut *tx)
         .await?;
         for (commune_id,) in &communes {
@@ -242,7 +205,7 @@ impl Store {
              and (valid_to is null or valid_to > $2) order by valid_from desc limit 1",
         )
         .bind(commune_code)
-        .bind(today_vn())
+        .bind(crate::clock::today())
         .fetch_optional(&mut *tx)
         .await?;
         let Some((commune_id,)) = commune else {
@@ -270,8 +233,8 @@ async fn insert_desk(
     .bind(name_vi)
     .bind(name_en)
     .bind(DEFAULT_SURVEY_ID)
-    .bind(today_vn())
-    .bind(now_ms())
+    .bind(crate::clock::today())
+    .bind(crate::clock::now_ms())
     .execute(&mut **tx)
     .await?;
     Ok(code)

@@ -1,7 +1,7 @@
 //! The commune's follow-up of unfavourable feedback, dossiers handled per desk (for response
 //! rates), and the commune's own view of its desks and flagged responses.
 
-use super::{now_ms, Store, StoreError};
+use super::{Store, StoreError};
 
 /// A response with an unfavourable rating or a comment, and its follow-up.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -38,7 +38,7 @@ impl Store {
              and (valid_to is null or valid_to > $2) order by id",
         )
         .bind(commune_id)
-        .bind(super::today_vn())
+        .bind(crate::clock::today())
         .fetch_all(&self.pool)
         .await?)
     }
@@ -72,7 +72,7 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let now = now_ms();
+        let now = crate::clock::now_ms();
         sqlx::query(
             "insert into desk_dossiers (desk_id, day, handled, updated_by, created_at) \
              values ($1, $2, $3, $4, $5) on conflict (desk_id, day) \
@@ -168,7 +168,7 @@ impl Store {
     /// resolved: the day's counts (migration 0006) less the resolved follow-ups, so the cost
     /// follows the number of days and of follow-ups, not of responses.
     pub async fn open_followups(&self, commune_id: i64, from_day: &str) -> Result<i64, StoreError> {
-        let since_ms = crate::assessment::vn_midnight_ms(from_day)
+        let since_ms = crate::clock::midnight_ms(from_day)
             .ok_or_else(|| StoreError::Inconsistent(format!("`{from_day}` is not a day")))?;
         let (unfavourable, resolved): (i64, i64) = sqlx::query_as(
             "select \
@@ -200,7 +200,7 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let now = now_ms();
+        let now = crate::clock::now_ms();
         let old: Option<(String, String)> =
             sqlx::query_as("select state, note from followups where response_id = $1")
                 .bind(response_id)

@@ -2,8 +2,8 @@
 //! approval, revocation, which kiosk each kiosk rating came from, and a province admin's decision
 //! on all of a kiosk's ratings at once. Codes and tokens arrive here already hashed.
 
-use super::aggregates::{vn_day, Changes, Place, Standing};
-use super::{today_vn, value_rows, Backend, Store, StoreError};
+use super::aggregates::{Changes, Place, Standing};
+use super::{value_rows, Backend, Store, StoreError};
 
 /// A kiosk with its desk and commune, as the staff page lists it and authorization needs it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -141,7 +141,7 @@ impl Store {
              and ($2 = 0 or c.id = $2) order by c.name, d.id"
         );
         Ok(sqlx::query_as(&sql)
-            .bind(today_vn())
+            .bind(crate::clock::today())
             .bind(commune_id.unwrap_or(0))
             .fetch_all(&self.pool)
             .await?)
@@ -154,7 +154,7 @@ impl Store {
         );
         Ok(sqlx::query_as(&sql)
             .bind(public_code)
-            .bind(today_vn())
+            .bind(crate::clock::today())
             .fetch_optional(&self.pool)
             .await?)
     }
@@ -383,7 +383,7 @@ impl Store {
                     Standing::of(false, held, flagged),
                 )
             };
-            let day = vn_day(r.created_at);
+            let day = crate::clock::day_of(r.created_at);
             changes.restate(
                 Place {
                     desk_id: r.desk_id,

@@ -69,7 +69,7 @@ impl Store {
              where d.commune_id = $1 and g.day >= $2",
         )
         .bind(commune_id)
-        .bind(super::aggregates::vn_day(since_ms.max(0)))
+        .bind(crate::clock::day_of(since_ms.max(0)))
         .fetch_one(&self.pool)
         .await?)
     }
@@ -185,7 +185,7 @@ impl Store {
                     .bind(response_id)
                     .fetch_all(&mut *tx)
                     .await?;
-            let day = super::aggregates::vn_day(created_at);
+            let day = crate::clock::day_of(created_at);
             let mut changes = Changes::default();
             changes.restate(
                 Place {

@@ -15,7 +15,7 @@ use survey_definitions::{Answer, Lang};
 
 use super::aggregates::{self, Changes, Place, Standing};
 use super::{value_rows, Backend, Store, StoreError};
-use crate::flags::{CountFlagged, Flag, Flags};
+use crate::survey::flags::{CountFlagged, Flag, Flags};
 
 /// A validated submission ready to be stored.
 #[derive(Debug, Clone)]
@@ -86,7 +86,7 @@ impl Store {
     }
 
     /// Stores many responses in one transaction: one commit, so one disk flush, for all of them
-    /// (bulk loads such as demo data, and the group commit of `crate::writer`), written with
+    /// (bulk loads such as demo data, and the group commit of `crate::survey::writer`), written with
     /// multi-row statements, so a batch costs a few round trips rather than two per response.
     /// Returns what happened to each, in order; `Ok` only once the commit succeeded.
     ///
@@ -115,7 +115,7 @@ impl Store {
                 "insert into write_probes (id, checked_at, created_at) values (1, $1, $1) \
                  on conflict (id) do update set checked_at = excluded.checked_at",
             )
-            .bind(super::now_ms())
+            .bind(crate::clock::now_ms())
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -302,7 +302,7 @@ async fn insert_chunk(
             continue;
         };
         answers.extend(new.answers.iter().map(|a| (id, a)));
-        let day = aggregates::vn_day(new.created_at);
+        let day = crate::clock::day_of(new.created_at);
         changes.restate(
             Place {
                 desk_id: new.desk_id,
@@ -591,7 +591,7 @@ async fn restate_repeated(
                 .bind(earlier.id)
                 .fetch_all(&mut **tx)
                 .await?;
-        let day = aggregates::vn_day(earlier.created_at);
+        let day = crate::clock::day_of(earlier.created_at);
         changes.restate(
             Place {
                 desk_id: earlier.desk_id,
@@ -688,7 +688,7 @@ impl Store {
         days: u32,
         question_ids: &[&str],
     ) -> Result<u64, StoreError> {
-        let cutoff = super::now_ms() - i64::from(days) * 86_400_000;
+        let cutoff = crate::clock::now_ms() - i64::from(days) * 86_400_000;
         let mut tx = self.pool.begin().await?;
         let mut deleted = 0;
         for question in question_ids {
@@ -740,7 +740,7 @@ impl Store {
     /// millions of rows in minutes, where the realistic simulation of `hailong demo` takes hours.
     /// Rows are marked channel `demo`. Returns how many responses exist afterwards.
     pub async fn generate_responses(&self, total: u64, days: u32) -> Result<i64, StoreError> {
-        let run = super::now_ms();
+        let run = crate::clock::now_ms();
         let span = i64::from(days.max(1)) * 86_400_000;
         let mut tx = self.pool.begin().await?;
         // The overall rating and the comment mark are drawn with the response and the answers
@@ -804,12 +804,7 @@ impl Store {
         sqlx::query("delete from daily_answers")
             .execute(&mut *tx)
             .await?;
-        let day = match self.backend {
-            Backend::Postgres => {
-                "to_char(to_timestamp(r.created_at / 1000 + 25200) at time zone 'UTC', 'YYYY-MM-DD')"
-            }
-            Backend::Sqlite => "date(r.created_at / 1000 + 25200, 'unixepoch')",
-        };
+        let day = self.local_day_sql("r.created_at");
         sqlx::query(&format!(
             "insert into daily_answers (desk_id, day, survey_id, question_id, level, answers) \
              select r.desk_id, {day}, r.survey_id, '', 0, count(*) from responses r \

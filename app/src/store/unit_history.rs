@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use survey_definitions::DEFAULT_SURVEY_ID;
 
 use super::desks::{new_public_code, DEFAULT_DESK_NAME_EN, DEFAULT_DESK_NAME_VI};
-use super::{now_ms, Store, StoreError};
+use super::{Store, StoreError};
 
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
@@ -199,7 +199,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(ImportOutcome::Done { changes });
         }
-        let now = now_ms();
+        let now = crate::clock::now_ms();
         for change in &changes {
             audit(
                 &mut tx,
@@ -507,7 +507,7 @@ async fn create_units<'a>(
                 .bind(&link.new_name)
                 .bind(new.parent_id)
                 .bind(&link.effective_date)
-                .bind(now_ms())
+                .bind(crate::clock::now_ms())
                 .fetch_one(&mut **tx)
                 .await?;
                 changes.push(UnitChange {
@@ -579,7 +579,7 @@ async fn link_units(
         .bind(new_id)
         .bind(link.kind.key())
         .bind(&link.effective_date)
-        .bind(now_ms())
+        .bind(crate::clock::now_ms())
         .execute(&mut **tx)
         .await?
         .rows_affected();
@@ -640,7 +640,7 @@ async fn replace_desks(
                 .bind(DEFAULT_DESK_NAME_EN)
                 .bind(DEFAULT_SURVEY_ID)
                 .bind(date)
-                .bind(now_ms())
+                .bind(crate::clock::now_ms())
                 .fetch_one(&mut **tx)
                 .await?;
                 changes.push(UnitChange {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use survey_definitions::{Unit, UnitList};
 
-use super::{now_ms, Store, StoreError};
+use super::{Store, StoreError};
 
 impl Store {
     /// Upserts a unit list (province, then districts, then communes, so parents exist first) in one
@@ -41,7 +41,7 @@ impl Store {
 
     /// Number of communes in force today.
     pub async fn count_current_communes(&self) -> Result<i64, StoreError> {
-        let today = super::today_vn();
+        let today = crate::clock::today();
         let (n,): (i64,) = sqlx::query_as(
             "select count(*) from admin_units where level = 'commune' \
              and valid_from <= $1 and (valid_to is null or valid_to > $1)",
@@ -77,7 +77,7 @@ async fn upsert_unit(
     .bind(parent_id)
     .bind(&list.valid_from)
     .bind(list.valid_to.as_deref())
-    .bind(now_ms())
+    .bind(crate::clock::now_ms())
     .fetch_one(&mut **tx)
     .await?;
     Ok(id)

@@ -1,8 +1,8 @@
 //! Users, sessions, sign-in limits and the audit log.
 
-use crate::roles::Role;
+use crate::accounts::roles::Role;
 
-use super::{now_ms, Store, StoreError};
+use super::{Store, StoreError};
 
 /// A user row with its unit.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -71,7 +71,7 @@ impl Store {
         .bind(password_hash)
         .bind(role.key())
         .bind(unit_id)
-        .bind(now_ms())
+        .bind(crate::clock::now_ms())
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|(id,)| id))
@@ -127,7 +127,7 @@ impl Store {
         )
         .bind(code)
         .bind(level)
-        .bind(super::today_vn())
+        .bind(crate::clock::today())
         .fetch_optional(&self.pool)
         .await?
         .map(|(id,)| id))
@@ -148,7 +148,7 @@ impl Store {
         .bind(user_id)
         .bind(csrf_token)
         .bind(expires_at)
-        .bind(now_ms())
+        .bind(crate::clock::now_ms())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -164,7 +164,7 @@ impl Store {
              where s.token_hash = $1 and s.expires_at > $2 and u.active = 1";
         Ok(sqlx::query_as(sql)
             .bind(token_hash)
-            .bind(now_ms())
+            .bind(crate::clock::now_ms())
             .fetch_optional(&self.pool)
             .await?)
     }
@@ -172,7 +172,7 @@ impl Store {
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         sqlx::query("delete from sessions where token_hash = $1 or expires_at < $2")
             .bind(token_hash)
-            .bind(now_ms())
+            .bind(crate::clock::now_ms())
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -382,7 +382,7 @@ impl Store {
         .bind(action)
         .bind(target)
         .bind(detail)
-        .bind(now_ms())
+        .bind(crate::clock::now_ms())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -398,7 +398,7 @@ impl Store {
         detail: &str,
         repeat_key: &str,
     ) -> Result<(), StoreError> {
-        let now = now_ms();
+        let now = crate::clock::now_ms();
         sqlx::query(
             "insert into audit_log \
                (actor_user_id, actor, action, target, detail, created_at, repeats, last_at, repeat_key) \

@@ -2,12 +2,10 @@
 //! review decisions, and the audit log export. Each checks the session, the role and the CSRF
 //! token itself — hiding a link is not authorization. Forms are limited to
 //! [`MAX_FORM_BYTES`]; a bigger one is refused before it is read in full.
-
-use app::api::account::local_time;
+use app::accounts::auth::{self, LOGIN_CSRF_COOKIE};
+use app::accounts::login::LoginProblem;
+use app::accounts::roles::{Me, Role};
 use app::assets::Assets;
-use app::auth::{self, LOGIN_CSRF_COOKIE};
-use app::pages::login::LoginProblem;
-use app::roles::{Me, Role};
 use app::state::AppState;
 use app::store::StoreError;
 use axum::body::Body;
@@ -580,7 +578,7 @@ async fn review_response(
 async fn audit_csv(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<app::api::account::AuditQuery>,
+    Query(query): Query<app::accounts::api::AuditQuery>,
 ) -> Response {
     if let Err(refusal) = authorize(&state, &headers, &[Role::ProvinceAdmin], None).await {
         return refusal;
@@ -598,14 +596,14 @@ async fn audit_csv(
         .map(|e| {
             vec![
                 Cell::Int(e.id),
-                Cell::Text(local_time(e.created_at)),
+                Cell::Text(app::clock::display(e.created_at)),
                 Cell::Text(e.actor),
                 Cell::Text(e.action),
                 Cell::Text(e.target),
                 Cell::Text(e.detail),
                 Cell::Int(e.repeats),
                 e.last_at
-                    .map_or(Cell::Empty, |at| Cell::Text(local_time(at))),
+                    .map_or(Cell::Empty, |at| Cell::Text(app::clock::display(at))),
             ]
         })
         .collect();

@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use app::api::assessment::{open_dossier, DossierForm};
-use app::assessment::{evidence_required, State, Step};
-use app::roles::{Me, Role};
+use app::accounts::roles::{Me, Role};
+use app::assessment::api::{open_dossier, DossierForm};
+use app::assessment::input::evidence_required;
+use app::assessment::model::{State, Step};
 use app::state::AppState;
 use app::store::assessments::{
     Actor, AppraisalEntry, AssessmentRow, ImportedRow, SelfEntry, StepRefused,
@@ -86,7 +87,7 @@ fn self_entries(
 ) -> Result<Vec<SelfEntry>, BTreeMap<String, String>> {
     let mut entries = Vec::new();
     let mut problems = BTreeMap::new();
-    for leaf in app::assessment::commune_leaves(set) {
+    for leaf in app::assessment::input::commune_leaves(set) {
         let id = leaf.id;
         let note = field(fields, &format!("note.{id}")).to_string();
         let link = field(fields, &format!("link.{id}")).to_string();
@@ -128,7 +129,7 @@ fn self_entries(
 /// the set requires.
 fn incomplete(set: &CriteriaSet, entries: &[SelfEntry]) -> BTreeMap<String, String> {
     let mut problems = BTreeMap::new();
-    for leaf in app::assessment::commune_leaves(set) {
+    for leaf in app::assessment::input::commune_leaves(set) {
         let entry = entries.iter().find(|e| e.leaf_id == leaf.id);
         match entry {
             Some(e) if e.points.is_some() => {
@@ -527,7 +528,7 @@ async fn run_scores(
     let Some(set) = state.criteria.iter().find(|s| s.id == form.criteria) else {
         return problem(StatusCode::BAD_REQUEST, "Không có bộ tiêu chí này.");
     };
-    match app::score_runs::run_all(&state.store, set, &state.definitions, &me.username).await {
+    match app::scores::runs::run_all(&state.store, set, &state.definitions, &me.username).await {
         Ok(summary) => Redirect::to(&format!(
             "/ranking?criteria={}&ok={}",
             set.id, summary.run_id

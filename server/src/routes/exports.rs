@@ -5,7 +5,7 @@
 
 use std::io::{BufWriter, Read, Seek};
 
-use app::roles::Role;
+use app::accounts::roles::Role;
 use app::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
@@ -103,7 +103,7 @@ async fn responses(
         Ok(q) => q,
         Err(e) => return bad_query(e),
     };
-    let filter = match ResponseFilter::parse(&query, exports::today_vn()) {
+    let filter = match ResponseFilter::parse(&query, app::clock::today_date()) {
         Ok(f) => f,
         Err(e) => return refusal(e),
     };
@@ -139,7 +139,7 @@ async fn scores(
         Ok(q) => q,
         Err(e) => return bad_query(e),
     };
-    let Some(set) = app::api::assessment::pick_criteria(&state, query.criteria.as_deref()) else {
+    let Some(set) = app::assessment::api::pick_criteria(&state, query.criteria.as_deref()) else {
         let known: Vec<&str> = state.criteria.iter().map(|s| s.id.as_str()).collect();
         return problem(
             StatusCode::BAD_REQUEST,

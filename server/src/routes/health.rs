@@ -16,7 +16,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, String) {
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!(
                     "answers cannot be stored (since {}): {}",
-                    app::api::account::local_time(failure.since_ms),
+                    app::clock::display(failure.since_ms),
                     failure.reason
                 ),
             );

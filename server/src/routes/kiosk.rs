@@ -4,11 +4,11 @@
 //! JavaScript. Staff forms check session, role and CSRF token like every staff form; the tablet is
 //! recognised by its HttpOnly cookie alone.
 
-use app::api::kiosk::{EnrolProblem, KioskRating, KioskRefusal, KiosksNotice, ENROL_CSRF_COOKIE};
-use app::auth;
+use app::accounts::auth;
+use app::accounts::roles::Role;
 use app::i18n::{with_lang, Lang};
-use app::kiosk::{self as kiosk, KioskOutcome};
-use app::roles::Role;
+use app::kiosk::model::{EnrolProblem, KioskRating, KioskRefusal, KiosksNotice, ENROL_CSRF_COOKIE};
+use app::kiosk::service::{self as kiosk, KioskOutcome};
 use app::state::AppState;
 use app::store::kiosks::{AuditBy, KioskRow};
 use axum::body::Bytes;
@@ -143,7 +143,7 @@ async fn revoke(
     }
     match state
         .store
-        .revoke_kiosk(id, me.id, app::store::now_ms())
+        .revoke_kiosk(id, me.id, app::clock::now_ms())
         .await
     {
         Ok(true) => {}
@@ -210,7 +210,7 @@ async fn approve(
     let detail = format!("{} enrolled_by={}", describe(&row), row.enrolled_by);
     match state
         .store
-        .approve_kiosk(row.id, by, &detail, app::store::now_ms())
+        .approve_kiosk(row.id, by, &detail, app::clock::now_ms())
         .await
     {
         Ok(_) => Redirect::to("/kiosks").into_response(),
@@ -274,7 +274,7 @@ async fn decide_ratings(
     let detail = format!("days={days} {}", describe(&row));
     let changed = match state
         .store
-        .set_kiosk_ratings_excluded(row.id, excluded, range, by, &detail, app::store::now_ms())
+        .set_kiosk_ratings_excluded(row.id, excluded, range, by, &detail, app::clock::now_ms())
         .await
     {
         Ok(n) => n,
@@ -442,7 +442,7 @@ async fn post_rating_form(
     let rating = KioskRating {
         key: form.key,
         desk: form.desk,
-        rated_at: app::store::now_ms(),
+        rated_at: app::clock::now_ms(),
         lang,
         answers: vec![(form.question, level)],
     };

@@ -5,10 +5,10 @@ use std::collections::HashSet;
 use std::convert::Infallible;
 use std::time::Duration;
 
-use app::api::dashboard::window_figures;
-use app::auth;
-use app::live::{Figures, StreamLimits, StreamTicket, TooManyStreams};
-use app::roles::{Me, Role};
+use app::accounts::auth;
+use app::accounts::roles::{Me, Role};
+use app::dashboard::api::window_figures;
+use app::dashboard::live::{Figures, StreamLimits, StreamTicket, TooManyStreams};
 use app::state::AppState;
 use app::store::followups::FOLLOWUP_STATES;
 use app::store::overview::CommuneRow;
@@ -47,7 +47,7 @@ async fn visible_commune(
     me: &Me,
     code: &str,
 ) -> Result<Option<CommuneRow>, Response> {
-    app::api::account::visible_commune(state, me, Some(code))
+    app::accounts::api::visible_commune(state, me, Some(code))
         .await
         .map_err(internal)
 }
@@ -207,8 +207,8 @@ async fn figures_json(state: &AppState, commune_id: i64) -> Option<String> {
     let survey = state
         .definitions
         .latest(survey_definitions::DEFAULT_SURVEY_ID)?;
-    let today = app::store::today_vn();
-    let period = app::api::assessment::pick_criteria(state, None)
+    let today = app::clock::today();
+    let period = app::assessment::api::pick_criteria(state, None)
         .map(|s| s.period.from.clone())
         .filter(|from| from.as_str() <= today.as_str());
     match window_figures(&state.store, survey, commune_id, period.as_deref()).await {
@@ -262,7 +262,7 @@ async fn followup(
         );
     }
     // Another commune's response answers 404, as if it did not exist.
-    let unit = match app::api::assessment::my_unit(&state, &me).await {
+    let unit = match app::assessment::api::my_unit(&state, &me).await {
         Ok(unit) => unit,
         Err(e) => return internal(e),
     };
@@ -324,7 +324,7 @@ async fn dossiers(
         );
     };
     let day = form.day.trim();
-    if !is_recent_day(day, &app::store::today_vn()) {
+    if !is_recent_day(day, &app::clock::today()) {
         return problem(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Ngày phải có dạng năm-tháng-ngày và không ở tương lai.",

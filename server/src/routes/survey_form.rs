@@ -4,10 +4,10 @@
 //! form renders the survey page again with status 422, each error beside its question and every
 //! answer kept; it goes through the same Leptos page as a GET, so both look the same.
 
-use app::api::survey::{Prefill, SubmitOutcome, LANG_FIELD};
 use app::i18n::{with_lang, Lang};
 use app::state::AppState;
-use app::submission;
+use app::survey::model::{Prefill, SubmitOutcome, LANG_FIELD};
+use app::survey::submit;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -40,7 +40,7 @@ async fn post_survey(
         .and_then(|(_, v)| Lang::parse(v))
         .unwrap_or_default();
     let client = state.client_info(Some(peer), &headers);
-    let prefill = match submission::submit(&state, &code, &fields, &client).await {
+    let prefill = match submit::submit(&state, &code, &fields, &client).await {
         Ok(SubmitOutcome::Stored { .. }) => {
             return Redirect::to(&with_lang(&format!("/q/{code}/thanks"), lang)).into_response()
         }

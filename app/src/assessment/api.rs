@@ -1,0 +1,742 @@
+//! Server functions of the self-assessment, appraisal, report and ranking pages. Each checks on
+//! the server who asks and which commune they may see; the form posts that change a dossier are
+//! axum routes (server/src/routes/assessment.rs) that check it all again.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::roles::{Access, Me};
+use crate::assessment::model::{State, Step};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use crate::accounts::api::request_user;
+#[cfg(feature = "ssr")]
+use crate::accounts::roles::Role;
+#[cfg(feature = "ssr")]
+use crate::state::AppState;
+#[cfg(feature = "ssr")]
+use survey_definitions::Lang;
+
+/// A criteria set the deployment scores with, for the period switcher.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriteriaChoice {
+    pub id: String,
+    pub name: String,
+    /// `2025-01-01 – 2026-01-01`.
+    pub period: String,
+}
+
+/// How a leaf gets its points, as the form needs to know it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LeafKind {
+    SelfAssessment,
+    Bonus,
+    CitizenSurvey,
+    Imported,
+}
+
+/// One leaf of the dossier with what was entered; values are the text of the inputs, so a
+/// refused form shows what the user typed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeafView {
+    pub id: String,
+    pub group: String,
+    pub criterion: String,
+    pub name: String,
+    pub max: String,
+    pub kind: LeafKind,
+    pub evidence_required: bool,
+    pub points: String,
+    pub note: String,
+    pub link: String,
+    pub appraised: String,
+    pub reason: String,
+    pub imported: String,
+    pub imported_source: String,
+    /// For imported leaves: the top of the other system's scale.
+    pub import_max: String,
+}
+
+/// A commune's dossier as its page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierView {
+    pub me: Me,
+    pub commune_code: String,
+    pub commune_name: String,
+    pub district_name: String,
+    pub criteria: CriteriaChoice,
+    pub choices: Vec<CriteriaChoice>,
+    pub state: State,
+    pub return_reason: Option<String>,
+    pub leaves: Vec<LeafView>,
+    /// The steps this user can take now.
+    pub steps: Vec<Step>,
+    /// Whether this user may enter imported scores (the province admin, until finalised).
+    pub can_import: bool,
+    /// Problems of a refused post, by leaf id (`""` for the whole form).
+    pub problems: BTreeMap<String, String>,
+}
+
+/// What a refused dossier post hands back to the page it renders again: the posted fields and
+/// the problems found, by leaf id (`""` for the form as a whole).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DossierForm {
+    pub values: BTreeMap<String, String>,
+    pub problems: BTreeMap<String, String>,
+}
+
+/// A dossier in a reviewer's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierRow {
+    pub commune_code: String,
+    pub commune_name: String,
+    pub district_name: String,
+    pub state: Option<State>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierListView {
+    pub me: Me,
+    pub criteria: CriteriaChoice,
+    pub choices: Vec<CriteriaChoice>,
+    pub rows: Vec<DossierRow>,
+}
+
+/// A commune's explained score: from the latest stored run, or computed now when there is none.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportView {
+    pub me: Me,
+    pub commune_name: String,
+    pub district_name: String,
+    pub criteria: CriteriaChoice,
+    pub choices: Vec<CriteriaChoice>,
+    /// The run the report comes from (`None`: computed now, provisional).
+    pub run: Option<RunView>,
+    pub report: scoring::Report,
+    pub state: Option<State>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunView {
+    pub id: i64,
+    pub when: String,
+    pub by: String,
+    pub survey_versions: String,
+    pub criteria_version: i64,
+    pub run_hash: String,
+    pub communes: i64,
+}
+
+/// One commune in the ranking.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankingRow {
+    pub rank: Option<u32>,
+    pub commune_code: String,
+    pub commune_name: String,
+    pub district_code: String,
+    pub district_name: String,
+    pub total: String,
+    /// For sorting: total in hundredths, satisfied share in ten-thousandths.
+    pub total_hundredths: u64,
+    /// Sum of the commune's own points, and of the appraised points (leaves appraised so far).
+    pub self_assessed: String,
+    pub appraised: String,
+    pub grade_id: Option<String>,
+    pub grade: Option<String>,
+    pub passed: bool,
+    pub sufficient: bool,
+    /// Overall satisfied share and its 95% interval, e.g. `86,2% (81,0–90,1%)`, and n.
+    pub satisfaction: String,
+    pub share: Option<u32>,
+    pub sample: u64,
+    /// The previous period's total and the change, e.g. (`78,5`, `+4,2`).
+    pub previous: Option<(String, String, i64)>,
+}
+
+/// The province view's filters and sort, as in the page's query string.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankingFilter {
+    pub district: Option<String>,
+    pub grade: Option<String>,
+    /// `sufficient` or `insufficient`.
+    pub sample: Option<String>,
+    /// `rank` (default), `total`, `satisfaction`, `name`, `change`.
+    pub sort: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankingView {
+    pub me: Me,
+    pub criteria: CriteriaChoice,
+    pub choices: Vec<CriteriaChoice>,
+    pub run: Option<RunView>,
+    /// The previous period compared with, if it has a run.
+    pub previous: Option<CriteriaChoice>,
+    pub rows: Vec<RankingRow>,
+    /// Communes in the run visible to the user before filtering, and how many are ranked.
+    pub total_rows: usize,
+    pub ranked: usize,
+    pub districts: Vec<(String, String)>,
+    pub grades: Vec<(String, String)>,
+    pub filter: RankingFilter,
+    pub can_run: bool,
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use survey_definitions::criteria::{CriteriaSet, Source};
+
+    use super::*;
+    use crate::store::assessments::{AssessmentRow, ScoreRunRow};
+    use crate::store::overview::CommuneRow;
+
+    pub(super) fn internal(e: impl std::fmt::Display) -> AppError {
+        AppError::internal("assessment", e)
+    }
+
+    pub fn choice(set: &CriteriaSet) -> CriteriaChoice {
+        CriteriaChoice {
+            id: set.id.clone(),
+            name: set.name.vi.clone(),
+            period: format!("{} – {}", set.period.from, set.period.to),
+        }
+    }
+
+    /// The set named by `id` among those in force, or by default the one whose period holds
+    /// today (else the latest).
+    pub fn pick_criteria<'a>(state: &'a AppState, id: Option<&str>) -> Option<&'a CriteriaSet> {
+        match id.filter(|id| !id.is_empty()) {
+            Some(id) => state.criteria.iter().find(|s| s.id == id),
+            None => {
+                let today = crate::clock::today();
+                state
+                    .criteria
+                    .iter()
+                    .find(|s| s.period.contains(&today))
+                    .or_else(|| {
+                        state
+                            .criteria
+                            .iter()
+                            .max_by(|a, b| a.period.from.cmp(&b.period.from))
+                    })
+            }
+        }
+    }
+
+    /// The signed-in user's unit id (`None` for the province admin).
+    pub async fn my_unit(state: &AppState, me: &Me) -> Result<Option<i64>, AppError> {
+        Ok(state
+            .store
+            .user_by_id(me.id)
+            .await
+            .map_err(internal)?
+            .and_then(|u| u.unit_id))
+    }
+
+    /// A commune's dossier as `me` may see it, or why not.
+    pub struct Dossier<'a> {
+        pub commune: CommuneRow,
+        pub set: &'a CriteriaSet,
+        pub assessment: AssessmentRow,
+    }
+
+    /// Opens the dossier of `commune` (default: the user's own) under `criteria`, starting a
+    /// draft if none exists; `Forbidden` for an unknown commune or set, or one not theirs.
+    pub async fn open_dossier<'a>(
+        state: &'a AppState,
+        me: &Me,
+        commune: Option<&str>,
+        criteria: Option<&str>,
+    ) -> Result<Result<Dossier<'a>, Access<()>>, AppError> {
+        let Some(set) = pick_criteria(state, criteria) else {
+            return Ok(Err(Access::Forbidden));
+        };
+        let Some(row) = crate::accounts::api::visible_commune(state, me, commune).await? else {
+            return Ok(Err(Access::Forbidden));
+        };
+        let assessment = state
+            .store
+            .ensure_assessment(row.id, &set.id, set.version)
+            .await
+            .map_err(internal)?;
+        Ok(Ok(Dossier {
+            commune: row,
+            set,
+            assessment,
+        }))
+    }
+
+    pub fn refuse<T>(refusal: Access<()>) -> Access<T> {
+        match refusal {
+            Access::SignInRequired => Access::SignInRequired,
+            _ => Access::Forbidden,
+        }
+    }
+
+    fn hundredths_text(value: Option<i64>) -> String {
+        value
+            .and_then(|v| u64::try_from(v).ok())
+            .and_then(scoring::Points::from_hundredths)
+            .map(|p| p.format(Lang::Vi))
+            .unwrap_or_default()
+    }
+
+    pub fn run_view(run: &ScoreRunRow) -> RunView {
+        RunView {
+            id: run.id,
+            when: crate::clock::display(run.created_at),
+            by: run.created_by.clone(),
+            survey_versions: run.survey_versions.clone(),
+            criteria_version: run.criteria_version,
+            run_hash: run.run_hash.clone(),
+            communes: run.communes,
+        }
+    }
+
+    pub(super) async fn dossier_view(
+        state: &AppState,
+        me: Me,
+        dossier: Dossier<'_>,
+        form: Option<DossierForm>,
+    ) -> Result<DossierView, AppError> {
+        let Dossier {
+            commune,
+            set,
+            assessment,
+        } = dossier;
+        let entries = state.store.entries(assessment.id).await.map_err(internal)?;
+        let imported = state
+            .store
+            .imported_scores(&set.id, Some(commune.id))
+            .await
+            .map_err(internal)?;
+        let form = form.unwrap_or_default();
+        let value = |key: String, stored: String| form.values.get(&key).cloned().unwrap_or(stored);
+        let leaves = set
+            .leaves()
+            .into_iter()
+            .map(|leaf| {
+                let entry = entries.iter().find(|e| e.leaf_id == leaf.id);
+                let import = imported.iter().find(|i| i.leaf_id == leaf.id);
+                let (kind, import_max) = match leaf.source {
+                    Source::SelfAssessment { .. } => (LeafKind::SelfAssessment, String::new()),
+                    Source::Bonus { .. } => (LeafKind::Bonus, String::new()),
+                    Source::CitizenSurvey(_) => (LeafKind::CitizenSurvey, String::new()),
+                    Source::Imported { import_max } => {
+                        (LeafKind::Imported, import_max.format(Lang::Vi))
+                    }
+                };
+                let id = leaf.id.to_string();
+                let criterion = if leaf.criterion.id == leaf.id {
+                    String::new()
+                } else {
+                    leaf.criterion.name.vi.clone()
+                };
+                LeafView {
+                    points: value(
+                        format!("points.{id}"),
+                        hundredths_text(entry.and_then(|e| e.self_points)),
+                    ),
+                    note: value(
+                        format!("note.{id}"),
+                        entry.map(|e| e.evidence_note.clone()).unwrap_or_default(),
+                    ),
+                    link: value(
+                        format!("link.{id}"),
+                        entry.map(|e| e.evidence_link.clone()).unwrap_or_default(),
+                    ),
+                    appraised: value(
+                        format!("appraised.{id}"),
+                        hundredths_text(entry.and_then(|e| e.appraised_points)),
+                    ),
+                    reason: value(
+                        format!("reason.{id}"),
+                        entry
+                            .and_then(|e| e.appraisal_reason.clone())
+                            .unwrap_or_default(),
+                    ),
+                    imported: value(
+                        format!("imported.{id}"),
+                        hundredths_text(import.map(|i| i.score)),
+                    ),
+                    imported_source: value(
+                        format!("source.{id}"),
+                        import.map(|i| i.source.clone()).unwrap_or_default(),
+                    ),
+                    group: leaf.group.name.vi.clone(),
+                    criterion,
+                    name: leaf.name.vi.clone(),
+                    max: leaf.max.format(Lang::Vi),
+                    kind,
+                    evidence_required: crate::assessment::input::evidence_required(leaf.source),
+                    import_max,
+                    id,
+                }
+            })
+            .collect();
+        let current = assessment.state();
+        let steps = Step::ALL
+            .into_iter()
+            .filter(|s| s.possible(me.role, current))
+            .collect();
+        Ok(DossierView {
+            can_import: me.role == Role::ProvinceAdmin && current != State::Finalised,
+            me,
+            commune_code: commune.code,
+            commune_name: commune.name,
+            district_name: commune.district_name.unwrap_or_default(),
+            criteria: choice(set),
+            choices: state.criteria.iter().map(choice).collect(),
+            state: current,
+            return_reason: assessment.return_reason,
+            leaves,
+            steps,
+            problems: form.problems,
+        })
+    }
+
+    /// Formats a share as a percentage with a decimal comma: `86,2%`.
+    pub fn percent(share: scoring::Share) -> String {
+        share.percent(Lang::Vi)
+    }
+}
+
+/// The self-assessment (or appraisal) page of one commune.
+#[server]
+pub async fn get_dossier_page(
+    commune: Option<String>,
+    criteria: Option<String>,
+) -> Result<Access<DossierView>, AppError> {
+    let state = expect_context::<AppState>();
+    let Some(me) = request_user(&state).await? else {
+        return Ok(Access::SignInRequired);
+    };
+    let dossier = match open_dossier(&state, &me, commune.as_deref(), criteria.as_deref()).await? {
+        Ok(d) => d,
+        Err(refusal) => return Ok(refuse(refusal)),
+    };
+    let form = use_context::<DossierForm>();
+    Ok(Access::Granted(
+        dossier_view(&state, me, dossier, form).await?,
+    ))
+}
+
+/// The reviewer's list of dossiers: its district's communes, or all for the province.
+#[server]
+pub async fn get_dossier_list(
+    criteria: Option<String>,
+) -> Result<Access<DossierListView>, AppError> {
+    let state = expect_context::<AppState>();
+    let Some(me) = request_user(&state).await? else {
+        return Ok(Access::SignInRequired);
+    };
+    if !matches!(me.role, Role::ProvinceAdmin | Role::DistrictReviewer) {
+        return Ok(Access::Forbidden);
+    }
+    let Some(set) = pick_criteria(&state, criteria.as_deref()) else {
+        return Ok(Access::Forbidden);
+    };
+    let unit = my_unit(&state, &me).await?;
+    let states: BTreeMap<i64, State> = state
+        .store
+        .assessments_of(&set.id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|a| (a.unit_id, a.state()))
+        .collect();
+    let date = crate::scores::runs::roster_date(set);
+    let mut rows = Vec::new();
+    for (id, code) in state.store.communes_on(&date).await.map_err(internal)? {
+        let Some(row) = state.store.commune_by_code(&code).await.map_err(internal)? else {
+            continue;
+        };
+        if !crate::accounts::auth::can_see_commune(me.role, unit, id, row.district_id) {
+            continue;
+        }
+        rows.push(DossierRow {
+            commune_code: code,
+            commune_name: row.name,
+            district_name: row.district_name.unwrap_or_default(),
+            state: states.get(&id).copied(),
+        });
+    }
+    // Dossiers waiting for this reviewer first.
+    rows.sort_by_key(|r| (r.state != Some(State::Submitted), r.commune_code.clone()));
+    Ok(Access::Granted(DossierListView {
+        me,
+        criteria: choice(set),
+        choices: state.criteria.iter().map(choice).collect(),
+        rows,
+    }))
+}
+
+/// A commune's explained score.
+#[server]
+pub async fn get_report_page(
+    commune: Option<String>,
+    criteria: Option<String>,
+) -> Result<Access<ReportView>, AppError> {
+    let state = expect_context::<AppState>();
+    let Some(me) = request_user(&state).await? else {
+        return Ok(Access::SignInRequired);
+    };
+    let dossier = match open_dossier(&state, &me, commune.as_deref(), criteria.as_deref()).await? {
+        Ok(d) => d,
+        Err(refusal) => return Ok(refuse(refusal)),
+    };
+    let set = dossier.set;
+    let run = state
+        .store
+        .latest_score_run(&set.id)
+        .await
+        .map_err(internal)?;
+    let stored = match &run {
+        Some(run) => state
+            .store
+            .score_results(run.id, Some(dossier.commune.id))
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .next()
+            .and_then(|r| serde_json::from_str::<scoring::Report>(&r.report_json).ok()),
+        None => None,
+    };
+    let (run, report) = match (run, stored) {
+        (Some(run), Some(report)) => (Some(run_view(&run)), report),
+        _ => {
+            let report = crate::scores::runs::score_commune(
+                &state.store,
+                set,
+                dossier.commune.id,
+                &dossier.commune.code,
+            )
+            .await
+            .map_err(internal)?;
+            (None, report)
+        }
+    };
+    Ok(Access::Granted(ReportView {
+        me,
+        commune_name: dossier.commune.name,
+        district_name: dossier.commune.district_name.unwrap_or_default(),
+        criteria: choice(set),
+        choices: state.criteria.iter().map(choice).collect(),
+        run,
+        report,
+        state: Some(dossier.assessment.state()),
+    }))
+}
+
+/// The province view: every commune of the latest run with its points, satisfaction, grade and
+/// change since the previous period; filtered and sorted as asked. A district reviewer sees its
+/// district only.
+#[server]
+pub async fn get_ranking_page(
+    criteria: Option<String>,
+    filter: RankingFilter,
+) -> Result<Access<RankingView>, AppError> {
+    let state = expect_context::<AppState>();
+    let Some(me) = request_user(&state).await? else {
+        return Ok(Access::SignInRequired);
+    };
+    if !matches!(me.role, Role::ProvinceAdmin | Role::DistrictReviewer) {
+        return Ok(Access::Forbidden);
+    }
+    let Some(set) = pick_criteria(&state, criteria.as_deref()) else {
+        return Ok(Access::Forbidden);
+    };
+    let unit = my_unit(&state, &me).await?;
+    let run = state
+        .store
+        .latest_score_run(&set.id)
+        .await
+        .map_err(internal)?;
+    // The previous period: the set in force just before this one, if it was scored.
+    let previous_set = state
+        .criteria
+        .iter()
+        .filter(|s| s.period.from < set.period.from)
+        .max_by(|a, b| a.period.from.cmp(&b.period.from));
+    let mut previous_totals: BTreeMap<String, u64> = BTreeMap::new();
+    let mut previous = None;
+    if let Some(prev) = previous_set {
+        if let Some(prev_run) = state
+            .store
+            .latest_score_run(&prev.id)
+            .await
+            .map_err(internal)?
+        {
+            for r in state
+                .store
+                .score_results(prev_run.id, None)
+                .await
+                .map_err(internal)?
+            {
+                previous_totals.insert(r.unit_code, u64::try_from(r.total).unwrap_or(0));
+            }
+            previous = Some(choice(prev));
+        }
+    }
+    let mut rows = Vec::new();
+    let mut districts = BTreeMap::new();
+    if let Some(run) = &run {
+        let results = state
+            .store
+            .score_results(run.id, None)
+            .await
+            .map_err(internal)?;
+        let mut reports = Vec::new();
+        let mut names = BTreeMap::new();
+        for r in results {
+            if !crate::accounts::auth::can_see_commune(me.role, unit, r.unit_id, r.district_id) {
+                continue;
+            }
+            if let Ok(report) = serde_json::from_str::<scoring::Report>(&r.report_json) {
+                let district = r.district_code.clone().unwrap_or_default();
+                districts.insert(
+                    district.clone(),
+                    r.district_name.clone().unwrap_or_default(),
+                );
+                names.insert(
+                    r.unit_code.clone(),
+                    (
+                        r.unit_name.clone(),
+                        district,
+                        r.district_name.clone().unwrap_or_default(),
+                    ),
+                );
+                reports.push(report);
+            }
+        }
+        for entry in scoring::rank(&reports) {
+            let Some(report) = reports.iter().find(|r| r.unit == entry.unit) else {
+                continue;
+            };
+            let leaves: Vec<&scoring::NodeResult> =
+                report.groups.iter().flat_map(all_leaves).collect();
+            let citizen = leaves
+                .iter()
+                .find_map(|n| n.leaf.as_ref().and_then(|l| l.citizen.clone()));
+            let (satisfaction, share, sample) = match citizen {
+                Some(c) => (
+                    match (c.satisfied_share, c.wilson_95) {
+                        (Some(share), Some(ci)) => format!(
+                            "{} ({}–{})",
+                            percent(share),
+                            percent(ci.low),
+                            percent(ci.high)
+                        ),
+                        _ => "—".into(),
+                    },
+                    c.satisfied_share
+                        .map(|s| (s.as_f64() * 10_000.0).round() as u32),
+                    c.sample,
+                ),
+                None => ("—".into(), None, 0),
+            };
+            let sum = |pick: &dyn Fn(&scoring::LeafResult) -> Option<scoring::Points>| {
+                leaves
+                    .iter()
+                    .filter_map(|n| n.leaf.as_ref().and_then(pick))
+                    .sum::<scoring::Points>()
+                    .format(Lang::Vi)
+            };
+            let (name, district_code, district) =
+                names.get(&entry.unit).cloned().unwrap_or_default();
+            let total = entry.total.hundredths();
+            let previous = previous_totals.get(&entry.unit).map(|before| {
+                let change = total as i64 - *before as i64;
+                let magnitude = scoring::Points::from_hundredths(change.unsigned_abs())
+                    .unwrap_or_default()
+                    .format(Lang::Vi);
+                let sign = match change.signum() {
+                    1 => "+",
+                    -1 => "−",
+                    _ => "±",
+                };
+                (
+                    scoring::Points::from_hundredths(*before)
+                        .unwrap_or_default()
+                        .format(Lang::Vi),
+                    format!("{sign}{magnitude}"),
+                    change,
+                )
+            });
+            rows.push(RankingRow {
+                rank: entry.rank,
+                commune_code: entry.unit.clone(),
+                commune_name: name,
+                district_code,
+                district_name: district,
+                total: entry.total.format(Lang::Vi),
+                total_hundredths: total,
+                self_assessed: sum(&|l| l.self_assessed.as_ref().map(|s| s.points)),
+                appraised: sum(&|l| l.appraised.as_ref().map(|a| a.points)),
+                grade_id: report.grade.as_ref().map(|g| g.id.clone()),
+                grade: report.grade.as_ref().map(|g| g.label.vi.clone()),
+                passed: entry.passed,
+                sufficient: report.citizen_sample_sufficient(),
+                satisfaction,
+                share,
+                sample,
+                previous,
+            });
+        }
+    }
+    let total_rows = rows.len();
+    let ranked = rows.iter().filter(|r| r.rank.is_some()).count();
+    let wanted = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    if let Some(district) = wanted(&filter.district) {
+        rows.retain(|r| r.district_code == district);
+    }
+    if let Some(grade) = wanted(&filter.grade) {
+        rows.retain(|r| r.grade_id.as_deref() == Some(grade.as_str()));
+    }
+    match wanted(&filter.sample).as_deref() {
+        Some("sufficient") => rows.retain(|r| r.sufficient),
+        Some("insufficient") => rows.retain(|r| !r.sufficient),
+        _ => {}
+    }
+    match wanted(&filter.sort).as_deref() {
+        Some("total") => rows.sort_by_key(|r| std::cmp::Reverse(r.total_hundredths)),
+        Some("satisfaction") => rows.sort_by_key(|r| std::cmp::Reverse(r.share)),
+        Some("name") => rows.sort_by(|a, b| a.commune_name.cmp(&b.commune_name)),
+        Some("change") => rows.sort_by_key(|r| std::cmp::Reverse(r.previous.as_ref().map(|p| p.2))),
+        _ => {}
+    }
+    Ok(Access::Granted(RankingView {
+        can_run: me.role == Role::ProvinceAdmin,
+        me,
+        criteria: choice(set),
+        choices: state.criteria.iter().map(choice).collect(),
+        run: run.as_ref().map(run_view),
+        previous,
+        rows,
+        total_rows,
+        ranked,
+        districts: districts.into_iter().collect(),
+        grades: set
+            .grades
+            .iter()
+            .map(|g| (g.id.clone(), g.label.vi.clone()))
+            .collect(),
+        filter,
+    }))
+}
+
+/// Every node under (and including) `node`, depth first.
+#[cfg(feature = "ssr")]
+fn all_leaves(node: &scoring::NodeResult) -> Vec<&scoring::NodeResult> {
+    let mut out = vec![node];
+    for child in &node.children {
+        out.extend(all_leaves(child));
+    }
+    out
+}

@@ -1,0 +1,8 @@
+//! What commune leaders and the province watch: the commune's figures, complaints to follow up,
+//! and the live updates that keep them current.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod live;
+pub mod page;
+pub mod view;

@@ -1,0 +1,145 @@
+//! The commune's own page for its leaders and officers: satisfaction so far and the latest
+//! comments. Issue 5 turns it into the live dashboard.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::accounts::api::{get_commune_overview, CommuneOverview, FormerUnit};
+use crate::accounts::roles::Access;
+use crate::components::{AccountBar, Refusal, ServerFailure};
+use crate::dashboard::api::get_dashboard;
+use crate::dashboard::view::DashboardView;
+use crate::i18n::{use_lang, Lang};
+
+#[component]
+pub fn CommunePage() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(move || query.read().get("commune"), get_commune_overview);
+    let dashboard = Resource::new(move || query.read().get("commune"), get_dashboard);
+    let notice = move || query.read().get("ok");
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(Access::Granted(data)) => {
+                        let dashboard = match dashboard.await {
+                            Ok(Access::Granted(d)) => Some(d),
+                            _ => None,
+                        };
+                        view! { <Overview data dashboard notice=notice() /> }.into_any()
+                    }
+                    Ok(Access::SignInRequired) => view! { <Refusal sign_in=true /> }.into_any(),
+                    Ok(Access::Forbidden) => view! { <Refusal sign_in=false /> }.into_any(),
+                    Err(_) => view! { <ServerFailure lang=Lang::Vi /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn share((responses, satisfied): (i64, i64)) -> String {
+    if responses == 0 {
+        "—".into()
+    } else {
+        format!("{:.1}%", satisfied as f64 * 100.0 / responses as f64)
+    }
+}
+
+/// "(trước đây là Xã A và một phần Xã B)" / "(formerly Xã A and part of Xã B)", one string so it
+/// renders as one text node; `None` for a commune without predecessors.
+fn formerly_text(units: &[FormerUnit], lang: Lang) -> Option<String> {
+    let (lead, part, and) = match lang {
+        Lang::Vi => ("trước đây là", "một phần ", "và"),
+        Lang::En => ("formerly", "part of ", "and"),
+    };
+    let names: Vec<String> = units
+        .iter()
+        .map(|u| format!("{}{}", if u.part { part } else { "" }, u.name))
+        .collect();
+    let (last, rest) = names.split_last()?;
+    let list = if rest.is_empty() {
+        last.clone()
+    } else {
+        format!("{} {and} {last}", rest.join(", "))
+    };
+    Some(format!("({lead} {list})"))
+}
+
+#[component]
+fn Overview(
+    data: CommuneOverview,
+    dashboard: Option<crate::dashboard::api::Dashboard>,
+    notice: Option<String>,
+) -> impl IntoView {
+    let formerly = formerly_text(&data.formerly, use_lang().get_untracked())
+        .map(|text| view! { <p class="formerly">{text}</p> });
+    let downloads = {
+        let code = data.commune_code.clone();
+        let link = |ext: &str, days: &str| format!("/exports/responses.{ext}?commune={code}{days}");
+        view! {
+            <p class="downloads">
+                "Tải xuống phiếu khảo sát: 30 ngày qua " <a href=link("csv", "&days=30")>"CSV"</a>
+                " · " <a href=link("xlsx", "&days=30")>"Excel"</a> "; tất cả "
+                <a href=link("csv", "")>"CSV"</a> " · " <a href=link("xlsx", "")>"Excel"</a>
+            </p>
+        }
+    };
+    let desks = data
+        .desks
+        .into_iter()
+        .map(|(code, name)| {
+            view! {
+                <li>
+                    {name} " — " <a href=format!("/q/{code}")>"Phiếu khảo sát"</a> " · "
+                    <a href=format!("/q/{code}/poster")>"Áp phích QR"</a>
+                </li>
+            }
+        })
+        .collect_view();
+    let comments = data
+        .comments
+        .into_iter()
+        .map(|c| {
+            let unfavourable = c.overall.is_some_and(|o| o <= 2);
+            view! {
+                <li class="comment" class:unfavourable=unfavourable>
+                    <p class="comment-meta">
+                        {c.when} " · " {c.desk}
+                        {c.overall.map(|o| format!(" · hài lòng chung: {o}/5"))}
+                    </p>
+                    <p class="comment-text">{c.text}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <AccountBar me=data.me />
+        <main class="page">
+            <h1>{data.commune_name} " (" {data.commune_code} ")"</h1>
+            {formerly}
+            <p>{data.district_name}</p>
+            {downloads}
+            <table class="figures">
+                <tbody>
+                    <tr>
+                        <th scope="row">"30 ngày qua: số phiếu"</th>
+                        <td class="n-30">{data.last_30_days.0}</td>
+                        <th scope="row">"tỷ lệ hài lòng"</th>
+                        <td>{share(data.last_30_days)}</td>
+                    </tr>
+                    <tr>
+                        <th scope="row">"Từ trước đến nay: số phiếu"</th>
+                        <td class="n-all">{data.all_time.0}</td>
+                        <th scope="row">"tỷ lệ hài lòng"</th>
+                        <td>{share(data.all_time)}</td>
+                    </tr>
+                </tbody>
+            </table>
+            <h2>"Quầy tiếp nhận"</h2>
+            <ul>{desks}</ul>
+            {dashboard.map(|data| view! { <DashboardView data notice /> }.into_any())}
+            <h2>"Ý kiến mới nhất"</h2>
+            <ul class="comments">{comments}</ul>
+        </main>
+    }
+}

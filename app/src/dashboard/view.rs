@@ -1,0 +1,307 @@
+//! The live part of the commune page. Everything renders on the server (the trend chart is SVG),
+//! so the page is complete without JavaScript and fresh on every reload; `app/script/dashboard.js`
+//! then keeps the headline figures current from the server-sent event stream.
+
+use leptos::prelude::*;
+
+use crate::components::asset_url;
+use crate::dashboard::api::{Dashboard, DeskFigure, FeedbackItem, Figures, TrendDay};
+
+/// Today / 7 days / 30 days / period figures; `dashboard.js` keeps them current.
+#[component]
+fn LiveFigures(commune: String, initial: Vec<Figures>) -> impl IntoView {
+    let rows = initial
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            view! {
+                <tr data-window=i>
+                    <th scope="row">{f.label}</th>
+                    <td class="num live-n">{f.responses}</td>
+                    <td class="num live-share">{f.satisfied}</td>
+                    <td class="num live-interval">{f.interval}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table
+            class="figures live"
+            data-live="false"
+            data-live-url=format!("/commune/live?commune={commune}")
+        >
+            <thead>
+                <tr>
+                    <th scope="col">"Thời gian"</th>
+                    <th scope="col">"Số phiếu"</th>
+                    <th scope="col">"Hài lòng chung"</th>
+                    <th scope="col">"Khoảng tin cậy 95%"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <script src=asset_url("dashboard.js") defer></script>
+    }
+    .into_any()
+}
+
+/// Responses per day as bars and the satisfied share as a line, drawn on the server.
+#[component]
+fn TrendChart(days: Vec<TrendDay>) -> impl IntoView {
+    const W: f64 = 600.0;
+    const H: f64 = 160.0;
+    let max = days.iter().map(|d| d.responses).max().unwrap_or(0).max(1) as f64;
+    let step = W / days.len().max(1) as f64;
+    let bars = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let h = d.responses as f64 / max * (H - 20.0);
+            view! {
+                <rect
+                    x=format!("{:.1}", i as f64 * step + 1.0)
+                    y=format!("{:.1}", H - h)
+                    width=format!("{:.1}", (step - 2.0).max(1.0))
+                    height=format!("{h:.1}")
+                    class="bar"
+                >
+                    <title>{format!("{}: {} phiếu", d.day, d.responses)}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    let line: Vec<String> = days
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| {
+            d.share.map(|s| {
+                format!(
+                    "{:.1},{:.1}",
+                    i as f64 * step + step / 2.0,
+                    H - s * (H - 20.0)
+                )
+            })
+        })
+        .collect();
+    let first = days.first().map(|d| d.day.clone()).unwrap_or_default();
+    let last = days.last().map(|d| d.day.clone()).unwrap_or_default();
+    view! {
+        <figure class="trend">
+            <svg
+                viewBox=format!("0 0 {W} {H}")
+                role="img"
+                aria-label="Số phiếu mỗi ngày (cột) và tỷ lệ hài lòng (đường) trong 30 ngày qua"
+            >
+                {bars}
+                <polyline points=line.join(" ") class="share-line" />
+            </svg>
+            <figcaption>
+                {format!(
+                    "Cột: số phiếu mỗi ngày; đường: tỷ lệ hài lòng chung (0–100%). Từ {first} đến {last}."
+                )}
+            </figcaption>
+        </figure>
+    }
+    .into_any()
+}
+
+#[component]
+fn DeskRows(desks: Vec<DeskFigure>, csrf: String, can_enter: bool) -> impl IntoView {
+    let rows = desks
+        .iter()
+        .map(|d| {
+            view! {
+                <tr data-desk=d.code.clone()>
+                    <td>{d.name.clone()}</td>
+                    <td class="num">{d.responses}</td>
+                    <td class="num">{d.satisfied.clone()}</td>
+                    <td class="num">{d.dossiers.map_or("—".to_string(), |n| n.to_string())}</td>
+                    <td class="num rate">{d.rate.clone().unwrap_or_else(|| "—".into())}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let options = desks
+        .iter()
+        .map(|d| view! { <option value=d.id.to_string()>{d.name.clone()}</option> })
+        .collect_view();
+    view! {
+        <table>
+            <thead>
+                <tr>
+                    <th scope="col">"Quầy (30 ngày qua)"</th>
+                    <th scope="col">"Số phiếu"</th>
+                    <th scope="col">"Hài lòng chung"</th>
+                    <th scope="col">"Hồ sơ đã giải quyết"</th>
+                    <th scope="col">"Tỷ lệ phản hồi"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        {can_enter
+            .then(|| {
+                view! {
+                    <form method="post" action="/commune/dossiers" class="inline-form">
+                        <input type="hidden" name="_csrf" value=csrf />
+                        <label for="dossier-desk">"Quầy"</label>
+                        <select id="dossier-desk" name="desk">{options}</select>
+                        <label for="dossier-day">"Ngày"</label>
+                        <input id="dossier-day" name="day" type="date" required />
+                        <label for="dossier-handled">"Số hồ sơ đã giải quyết"</label>
+                        <input id="dossier-handled" name="handled" inputmode="numeric" required />
+                        <button type="submit">"Lưu"</button>
+                    </form>
+                }
+            })}
+    }
+    .into_any()
+}
+
+#[component]
+fn FeedbackList(items: Vec<FeedbackItem>, csrf: String, can_follow_up: bool) -> impl IntoView {
+    items
+        .into_iter()
+        .map(|f| {
+            let state_label = match f.state.as_deref() {
+                Some("handling") => "Đang xử lý",
+                Some("resolved") => "Đã giải quyết",
+                _ if f.unfavourable => "Chưa xử lý",
+                _ => "",
+            };
+            let csrf = csrf.clone();
+            let id = f.response_id;
+            view! {
+                <li
+                    class="comment"
+                    class:unfavourable=f.unfavourable
+                    data-response=id.to_string()
+                    data-followup=f.state.clone().unwrap_or_else(|| "open".into())
+                >
+                    <p class="comment-meta">
+                        {format!(
+                            "{} · {}{}{}",
+                            f.when,
+                            f.desk,
+                            f.overall.map(|o| format!(" · hài lòng chung: {o}/5")).unwrap_or_default(),
+                            if state_label.is_empty() { String::new() } else { format!(" · {state_label}") },
+                        )}
+                    </p>
+                    {f.comment.map(|c| view! { <p class="comment-text">{c}</p> })}
+                    {(!f.note.is_empty())
+                        .then(|| view! { <p class="followup-note">{format!("Ghi chú xử lý: {}", f.note)}</p> })}
+                    {can_follow_up
+                        .then(|| {
+                            view! {
+                                <form
+                                    method="post"
+                                    action=format!("/commune/followups/{id}")
+                                    class="inline-form"
+                                >
+                                    <input type="hidden" name="_csrf" value=csrf />
+                                    <label for=format!("note-{id}")>"Ghi chú"</label>
+                                    <input id=format!("note-{id}") name="note" value=f.note.clone() />
+                                    <button type="submit" name="state" value="handling">
+                                        "Đang xử lý"
+                                    </button>
+                                    <button type="submit" name="state" value="resolved">
+                                        "Đã giải quyết"
+                                    </button>
+                                </form>
+                            }
+                        })}
+                </li>
+            }
+        })
+        .collect_view()
+}
+
+/// The dashboard sections under the commune's heading.
+#[component]
+pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
+    let csrf = data.me.csrf.clone();
+    let elements = data
+        .elements
+        .iter()
+        .map(|e| {
+            view! {
+                <tr>
+                    <th scope="row">{e.name.clone()}</th>
+                    <td class="num">{e.rated}</td>
+                    <td class="num">{e.satisfied.clone()}</td>
+                    <td class="num">{e.interval.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let flagged = data
+        .flagged
+        .iter()
+        .map(|f| {
+            view! {
+                <li class:excluded=f.excluded class:held=f.held>
+                    {format!(
+                        "{} · {} · {}{}",
+                        f.when,
+                        f.desk,
+                        f.reasons,
+                        if f.excluded {
+                            " · đã loại khỏi kết quả"
+                        } else if f.held {
+                            " · chờ duyệt, chưa tính"
+                        } else {
+                            ""
+                        },
+                    )}
+                </li>
+            }
+        })
+        .collect_view();
+    let notice_text = notice.map(|n| match n.as_str() {
+        "followup" => "Đã lưu việc xử lý ý kiến.",
+        "dossiers" => "Đã lưu số hồ sơ.",
+        _ => "Đã lưu.",
+    });
+    view! {
+        <section class="dashboard">
+            {notice_text.map(|t| view! { <p class="notice" role="status">{t}</p> })}
+            <h2>"Mức độ hài lòng (cập nhật trực tiếp)"</h2>
+            {view! { <LiveFigures commune=data.commune_code.clone() initial=data.windows.clone() /> }
+                .into_any()}
+            {view! { <TrendChart days=data.trend.clone() /> }.into_any()}
+            <h2>"Năm yếu tố SIPAS (30 ngày qua)"</h2>
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Yếu tố"</th>
+                        <th scope="col">"Số câu trả lời"</th>
+                        <th scope="col">"Hài lòng"</th>
+                        <th scope="col">"Khoảng tin cậy 95%"</th>
+                    </tr>
+                </thead>
+                <tbody>{elements}</tbody>
+            </table>
+            <h2>"Theo quầy"</h2>
+            <DeskRows desks=data.desks.clone() csrf=csrf.clone() can_enter=data.can_follow_up />
+            <h2>
+                {format!("Ý kiến cần theo dõi (30 ngày qua) — {} chưa giải quyết", data.open_items)}
+            </h2>
+            <ul class="comments feedback">
+                <FeedbackList
+                    items=data.feedback.clone()
+                    csrf=csrf.clone()
+                    can_follow_up=data.can_follow_up
+                />
+            </ul>
+            <h2>"Phiếu bị đánh dấu"</h2>
+            <p class="flag-counts">
+                {format!(
+                    "30 ngày qua: các số liệu trên gồm {} phiếu bị đánh dấu; {} phiếu có dấu hiệu gian lận đang chờ thẩm định và chưa được tính.",
+                    data.flagged_counted,
+                    data.flagged_held,
+                )}
+            </p>
+            <ul class="flagged">{flagged}</ul>
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,137 @@
+//! Looking up desks (the one-stop desks that carry a QR code) for pages and posters.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use survey_definitions::Text;
+
+use crate::error::AppError;
+
+/// A desk and the administrative units around it, as pages show them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeskInfo {
+    pub code: String,
+    pub name: Text,
+    pub commune_code: String,
+    pub commune_name: String,
+    pub district_code: String,
+    pub district_name: String,
+    pub province_name: String,
+    /// The full public URL of the desk's survey, as its QR code encodes it.
+    pub survey_url: String,
+}
+
+/// Outcome of looking a desk up by its public code. A retired desk is kept apart from an unknown
+/// one: the citizen holding an old poster deserves to know the desk moved, not that the code is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeskLookup<T> {
+    Found(T),
+    NotFound,
+    /// The desk no longer takes ratings; the desk that replaced it, if one did.
+    Retired(Option<Replacement>),
+}
+
+/// The desk that took over from a retired one, so an old poster can send the citizen on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replacement {
+    pub code: String,
+    pub name: Text,
+    pub commune_name: String,
+}
+
+/// One desk by its public (QR) code.
+#[server]
+pub async fn get_desk(code: String) -> Result<DeskLookup<DeskInfo>, AppError> {
+    let state = expect_context::<crate::state::AppState>();
+    state
+        .store
+        .find_desk(&code)
+        .await
+        .map(|found| {
+            found.map_or(DeskLookup::NotFound, |d| {
+                let url = state.survey_url(&d.public_code);
+                d.lookup(url)
+            })
+        })
+        .map_err(|e| AppError::internal("get_desk", e))
+}
+
+/// Current desks a signed-in user may print posters for, optionally of one district (by its
+/// official code), ordered for printing: every desk for the province, the district's for its
+/// reviewer, the commune's for its staff. The list is not public: a desk's survey link belongs
+/// on the poster at that desk, not in a directory anyone could rate from.
+#[server]
+pub async fn list_desks(
+    district: Option<String>,
+) -> Result<crate::accounts::roles::Access<DesksPageData>, AppError> {
+    use crate::accounts::roles::{Access, Role};
+    let state = expect_context::<crate::state::AppState>();
+    let Some(me) = crate::accounts::api::request_user(&state).await? else {
+        return Ok(Access::SignInRequired);
+    };
+    let rows = state
+        .store
+        .list_current_desks(district.as_deref())
+        .await
+        .map_err(|e| AppError::internal("list_desks", e))?;
+    let mine = |commune: &str, district: &str| match me.role {
+        Role::ProvinceAdmin => true,
+        Role::DistrictReviewer => me.unit_code.as_deref() == Some(district),
+        Role::CommuneLeader | Role::CommuneOfficer => me.unit_code.as_deref() == Some(commune),
+    };
+    let desks = rows
+        .into_iter()
+        .map(|d| {
+            let url = state.survey_url(&d.public_code);
+            d.info(url)
+        })
+        .filter(|d| mine(&d.commune_code, &d.district_code))
+        .collect();
+    Ok(Access::Granted(DesksPageData { me, desks }))
+}
+
+/// The desks a user looks after, and who they are (for the page's account bar).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesksPageData {
+    pub me: crate::accounts::roles::Me,
+    pub desks: Vec<DeskInfo>,
+}
+
+/// The store's desk row as pages see it.
+#[cfg(feature = "ssr")]
+impl crate::store::desks::DeskRow {
+    /// The desk that replaced this one, if any.
+    pub fn replacement(&self) -> Option<Replacement> {
+        Some(Replacement {
+            code: self.replacement_code.clone()?,
+            name: Text {
+                vi: self.replacement_name.clone().unwrap_or_default(),
+                en: self.replacement_name_en.clone().unwrap_or_default(),
+            },
+            commune_name: self.replacement_commune.clone().unwrap_or_default(),
+        })
+    }
+
+    pub fn info(self, survey_url: String) -> DeskInfo {
+        DeskInfo {
+            code: self.public_code,
+            name: Text {
+                vi: self.name,
+                en: self.name_en,
+            },
+            commune_code: self.commune_code,
+            commune_name: self.commune_name,
+            district_code: self.district_code,
+            district_name: self.district_name,
+            province_name: self.province_name,
+            survey_url,
+        }
+    }
+
+    pub fn lookup(self, survey_url: String) -> DeskLookup<DeskInfo> {
+        if self.is_retired() {
+            DeskLookup::Retired(self.replacement())
+        } else {
+            DeskLookup::Found(self.info(survey_url))
+        }
+    }
+}

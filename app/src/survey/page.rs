@@ -1,0 +1,413 @@
+//! The citizen survey of one desk, opened by scanning its QR code.
+//!
+//! The form posts plainly to `/q/{code}` so it works on phones where the WASM never loads; the
+//! server then answers 303 → thank-you page, or 422 with this page rendered again, errors next to
+//! their questions and answers kept. Once hydrated, the submit handler sends the same fields to the
+//! `submit_response` server action instead and shows the outcome without a page load.
+
+use leptos::prelude::*;
+use leptos::web_sys::{FormData, HtmlFormElement, SubmitEvent};
+use leptos_router::hooks::use_params_map;
+use survey_definitions::{FieldErrors, Lang, Question, QuestionKind, SATISFACTION_LEVELS};
+use wasm_bindgen::JsCast;
+
+use crate::components::{set_status, DeskUnavailable, DocumentLang, LangSwitch, ServerFailure};
+use crate::i18n::{ui, use_lang, with_lang};
+use crate::survey::api::{get_survey_page, SubmitResponse};
+use crate::survey::desk::DeskLookup;
+use crate::survey::model::{Prefill, SubmitOutcome, SurveyPageData, KEY_FIELD, LANG_FIELD};
+
+#[component]
+pub fn SurveyPage() -> impl IntoView {
+    let params = use_params_map();
+    let lang = use_lang();
+    let page = Resource::new(
+        move || params.read().get("code").unwrap_or_default(),
+        get_survey_page,
+    );
+    view! {
+        <DocumentLang lang />
+        <Suspense>
+            {move || Suspend::new(async move {
+                let lang = lang.get();
+                match page.await {
+                    Ok(DeskLookup::Found(data)) => view! { <SurveyForm data lang /> }.into_any(),
+                    Ok(DeskLookup::NotFound) => view! { <DeskUnavailable lang retired=false replacement=None /> }.into_any(),
+                    Ok(DeskLookup::Retired(replacement)) => {
+                        view! { <DeskUnavailable lang retired=true replacement /> }.into_any()
+                    }
+                    Err(_) => view! { <ServerFailure lang /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The form: an island, the only part of a citizen page that the browser hydrates.
+#[island]
+fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
+    let t = ui(lang);
+    let SurveyPageData {
+        desk,
+        survey,
+        key,
+        prefill,
+    } = data;
+    let prefill = prefill.unwrap_or_default();
+    if prefill.unavailable {
+        set_status(503);
+    } else if !prefill.errors.is_empty() || prefill.expired {
+        set_status(422);
+    }
+    let first_message = if prefill.unavailable {
+        Some(t.not_stored)
+    } else if prefill.expired {
+        Some(t.expired_form)
+    } else if !prefill.errors.is_empty() {
+        Some(t.fix_errors)
+    } else {
+        None
+    };
+    let errors = RwSignal::new(prefill.errors.clone());
+    // A page the server rendered again (no JavaScript) opens at the top, where its message
+    // stands; the enhanced form's outcome is shown next to the button just pressed, where the
+    // citizen is looking.
+    let form_message = RwSignal::new(None::<&'static str>);
+
+    let submit = ServerAction::<SubmitResponse>::new();
+    let thanks_url = with_lang(&format!("/q/{}/thanks", desk.code), lang);
+    // Islands have no client-side router: go to the thank-you page as a link would.
+    let navigate = |url: &str, _: ()| {
+        let _ = window().location().set_href(url);
+    };
+    // Effects run only in the browser, after hydration: the mark tells browser tests (and anyone
+    // debugging a phone) that the WASM loaded and took over.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    Effect::new(move |_| {
+        let Some(result) = submit.value().get() else {
+            return;
+        };
+        match result {
+            Ok(SubmitOutcome::Stored { .. }) => navigate(&thanks_url, ()),
+            Ok(SubmitOutcome::AlreadyRated) => {
+                let sep = if thanks_url.contains('?') { '&' } else { '?' };
+                navigate(&format!("{thanks_url}{sep}already=1"), ())
+            }
+            Ok(SubmitOutcome::RateLimited { .. }) => form_message.set(Some(t.rate_limited)),
+            Ok(SubmitOutcome::Unavailable) => form_message.set(Some(t.not_stored)),
+            Ok(SubmitOutcome::Invalid { errors: rejected }) => {
+                errors.set(rejected);
+                form_message.set(Some(t.fix_errors));
+            }
+            Ok(SubmitOutcome::FormExpired) => form_message.set(Some(t.expired_form)),
+            Ok(SubmitOutcome::DeskNotFound | SubmitOutcome::DeskRetired) => {
+                form_message.set(Some(t.desk_not_found_body))
+            }
+            Err(_) => form_message.set(Some(t.submit_failed)),
+        }
+    });
+
+    let names: Vec<String> = survey
+        .questions
+        .iter()
+        .map(|q| q.id.clone())
+        .chain([
+            KEY_FIELD.to_string(),
+            LANG_FIELD.to_string(),
+            "website".to_string(),
+        ])
+        .collect();
+    let code = desk.code.clone();
+    let on_submit = move |ev: SubmitEvent| {
+        let Some(form) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        let Ok(data) = FormData::new_with_form(&form) else {
+            return;
+        };
+        ev.prevent_default();
+        let fields = names
+            .iter()
+            .filter_map(|name| data.get(name).as_string().map(|v| (name.clone(), v)))
+            .collect();
+        form_message.set(None);
+        submit.dispatch(SubmitResponse {
+            code: code.clone(),
+            fields,
+        });
+    };
+
+    let path = format!("/q/{}", desk.code);
+    let action = with_lang(&path, lang);
+    let questions = survey
+        .questions
+        .iter()
+        .map(|q| question_view(q, lang, &prefill, errors))
+        .collect_view();
+    view! {
+        <main class="page survey">
+            <header class="survey-head">
+                <LangSwitch path=path.clone() lang />
+                <p class="desk-line">
+                    {desk.name.get(lang).to_string()} " · " {desk.commune_name.clone()} " · "
+                    {desk.district_name.clone()}
+                </p>
+                <h1>{survey.title.get(lang).to_string()}</h1>
+                <p class="intro">{survey.intro.get(lang).to_string()}</p>
+            </header>
+            <FaceSymbols />
+            <form method="post" action=action novalidate=true on:submit=on_submit>
+                <input type="hidden" name=KEY_FIELD value=key />
+                <input type="hidden" name=LANG_FIELD value=lang.code() />
+                // Invisible to people (and skipped by screen readers); robots that fill every
+                // field give themselves away. Their answers are stored flagged, not dropped.
+                <div class="hp" aria-hidden="true">
+                    <label for="hp-website">"Website"</label>
+                    <input id="hp-website" type="text" name="website" tabindex="-1" autocomplete="off" />
+                </div>
+                {first_message
+                    .map(|m| {
+                        view! {
+                            <p class="form-error" role="alert">
+                                {m}
+                            </p>
+                        }
+                    })}
+                {questions}
+                {move || {
+                    form_message
+                        .get()
+                        .map(|m| {
+                            view! {
+                                <p class="form-error" role="alert">
+                                    {m}
+                                </p>
+                            }
+                        })
+                }}
+                <button type="submit" class="submit" disabled=move || submit.pending().get()>
+                    {move || if submit.pending().get() { t.submitting } else { t.submit }}
+                </button>
+            </form>
+        </main>
+    }
+}
+
+/// The five faces, drawn once per page and reused by every scale question: SVG instead of emoji
+/// because cheap phones often lack an emoji font (they show empty boxes).
+#[component]
+pub(crate) fn FaceSymbols() -> impl IntoView {
+    // Mouth control point from frown (1) to broad smile (5); red to green.
+    const FACES: [(u8, u8, &str); 5] = [
+        (1, 20, "#e0625c"),
+        (2, 24, "#f0a35e"),
+        (3, 28, "#f3d45a"),
+        (4, 33, "#a5d46a"),
+        (5, 38, "#4fb866"),
+    ];
+    view! {
+        <svg class="face-symbols" aria-hidden="true" width="0" height="0">
+            {FACES
+                .iter()
+                .map(|(level, mouth, color)| {
+                    view! {
+                        <symbol id=format!("face-{level}") viewBox="0 0 40 40">
+                            <circle cx="20" cy="20" r="18" fill=*color stroke="#333" stroke-width="2" />
+                            <circle cx="14" cy="16" r="2.4" fill="#333" />
+                            <circle cx="26" cy="16" r="2.4" fill="#333" />
+                            <path
+                                d=format!("M12 28 Q20 {mouth} 28 28")
+                                fill="none"
+                                stroke="#333"
+                                stroke-width="2.5"
+                                stroke-linecap="round"
+                            />
+                        </symbol>
+                    }
+                })
+                .collect_view()}
+        </svg>
+    }
+}
+
+/// Error message of one question, reactive so the enhanced form can update it in place.
+fn error_view(id: String, lang: Lang, errors: RwSignal<FieldErrors>) -> impl IntoView {
+    let error_id = format!("err-{id}");
+    move || {
+        errors.with(|e| {
+            e.get(&id).map(|err| {
+                view! {
+                    <p class="error" id=error_id.clone()>
+                        {err.message(lang)}
+                    </p>
+                }
+            })
+        })
+    }
+}
+
+fn question_view(
+    q: &Question,
+    lang: Lang,
+    prefill: &Prefill,
+    errors: RwSignal<FieldErrors>,
+) -> AnyView {
+    let t = ui(lang);
+    let id = q.id.clone();
+    let label = q.label.get(lang).to_string();
+    let marker = if q.required {
+        t.required_mark
+    } else {
+        t.optional
+    };
+    let help = q.help.as_ref().map(|h| {
+        view! {
+            <p class="help" id=format!("help-{id}")>
+                {h.get(lang).to_string()}
+            </p>
+        }
+    });
+    let previous = prefill.value(&q.id).map(str::to_owned);
+    let described_by = format!("help-{id} err-{id}");
+    let has_error = move || errors.with(|e| e.get(&id).is_some());
+    let error = error_view(q.id.clone(), lang, errors);
+
+    // Radio-button questions share one markup; only their options differ.
+    let options: Option<Vec<(String, String, Option<u8>)>> = match &q.kind {
+        QuestionKind::Satisfaction5 => Some(
+            SATISFACTION_LEVELS
+                .iter()
+                .map(|(level, text, _)| {
+                    (level.to_string(), text.get(lang).to_string(), Some(*level))
+                })
+                .collect(),
+        ),
+        QuestionKind::YesNo => Some(vec![
+            ("yes".into(), t.yes.into(), None),
+            ("no".into(), t.no.into(), None),
+        ]),
+        QuestionKind::SingleChoice { options } => Some(
+            options
+                .iter()
+                .map(|c| (c.value.clone(), c.label.get(lang).to_string(), None))
+                .collect(),
+        ),
+        QuestionKind::Comment { .. } | QuestionKind::DossierCode { .. } => None,
+    };
+    let is_scale = matches!(q.kind, QuestionKind::Satisfaction5);
+
+    if let Some(options) = options {
+        let name = q.id.clone();
+        let radios = options
+            .into_iter()
+            .map(|(value, text, face)| {
+                let input_id = format!("q-{name}-{value}");
+                let checked = previous.as_deref() == Some(value.as_str());
+                view! {
+                    <input type="radio" id=input_id.clone() name=name.clone() value=value checked=checked />
+                    <label for=input_id>
+                        {face
+                            .map(|level| {
+                                view! {
+                                    <svg class="face" aria-hidden="true" viewBox="0 0 40 40">
+                                        <use href=format!("#face-{level}") />
+                                    </svg>
+                                }
+                            })}
+                        <span class="choice-text">{text}</span>
+                    </label>
+                }
+            })
+            .collect_view();
+        view! {
+            <fieldset
+                class="q"
+                class:invalid=has_error
+                role="radiogroup"
+                aria-required=if q.required { "true" } else { "false" }
+                aria-describedby=described_by
+            >
+                <legend>{label} " " <span class="marker">{marker}</span></legend>
+                {help}
+                <div class=if is_scale { "choices faces" } else { "choices" }>{radios}</div>
+                {error}
+            </fieldset>
+        }
+        .into_any()
+    } else {
+        let input_id = format!("q-{}", q.id);
+        let field = match &q.kind {
+            QuestionKind::Comment { max_chars } => view! {
+                <textarea
+                    id=input_id.clone()
+                    name=q.id.clone()
+                    rows="4"
+                    maxlength=max_chars.to_string()
+                    aria-describedby=described_by
+                >
+                    // Leptos writes <textarea> children without escaping them (it treats the element
+                    // like <script>), so a comment containing "</textarea>" could break out of it:
+                    // escape here. Only server-rendered prefills ever fill it.
+                    {escape_text(&previous.clone().unwrap_or_default())}
+                </textarea>
+            }
+            .into_any(),
+            QuestionKind::DossierCode { max_chars } => view! {
+                <input
+                    type="text"
+                    id=input_id.clone()
+                    name=q.id.clone()
+                    value=previous.clone().unwrap_or_default()
+                    maxlength=max_chars.to_string()
+                    autocomplete="off"
+                    autocapitalize="characters"
+                    spellcheck="false"
+                    aria-describedby=described_by
+                />
+            }
+            .into_any(),
+            _ => ().into_any(),
+        };
+        let limit = match &q.kind {
+            QuestionKind::Comment { max_chars } => Some(format!("{max_chars} {}", t.chars_max)),
+            _ => None,
+        };
+        view! {
+            <div class="q" class:invalid=has_error>
+                <label for=input_id class="q-label">
+                    {label} " " <span class="marker">{marker}</span>
+                </label>
+                {help}
+                {field}
+                {limit.map(|l| view! { <p class="limit">{l}</p> })}
+                {error}
+            </div>
+        }
+        .into_any()
+    }
+}
+
+/// HTML-escapes text for the raw-text children of `<textarea>`.
+pub(crate) fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn textarea_text_cannot_close_the_element() {
+        assert_eq!(
+            super::escape_text("</textarea><script>x & y</script>"),
+            "&lt;/textarea&gt;&lt;script&gt;x &amp; y&lt;/script&gt;"
+        );
+    }
+}
