@@ -410,7 +410,7 @@ async fn advance(
         .transition(
             &row,
             step.from_states(),
-            step.to_state(row.state()),
+            step.to_state(row.state()?),
             reason,
             actor,
         )

@@ -24,7 +24,7 @@ pub(crate) use crate::survey::Problem;
 use crate::survey::{check_text, is_slug};
 
 pub use file::parse_criteria;
-pub use numbers::{Points, Share};
+pub use numbers::{Points, PointsError, Share};
 
 /// One criteria set, e.g. Đồng Nai 2025 (Quyết định 54/2025/QĐ-UBND).
 ///

@@ -380,7 +380,7 @@ mod ssr {
                 }
             })
             .collect();
-        let current = assessment.state();
+        let current = assessment.state().map_err(internal)?;
         let steps = Step::ALL
             .into_iter()
             .filter(|s| s.possible(me.role, current))
@@ -449,8 +449,9 @@ pub async fn get_dossier_list(
         .await
         .map_err(internal)?
         .into_iter()
-        .map(|a| (a.unit_id, a.state()))
-        .collect();
+        .map(|a| Ok((a.unit_id, a.state()?)))
+        .collect::<Result<_, crate::store::StoreError>>()
+        .map_err(internal)?;
     let date = crate::scores::runs::roster_date(set);
     let mut rows = Vec::new();
     for (id, code) in state.store.communes_on(&date).await.map_err(internal)? {
@@ -530,7 +531,7 @@ pub async fn get_report_page(
         choices: state.criteria.iter().map(choice).collect(),
         run,
         report,
-        state: Some(dossier.assessment.state()),
+        state: Some(dossier.assessment.state().map_err(internal)?),
     }))
 }
 

@@ -134,6 +134,29 @@ impl Step {
     }
 }
 
+/// Points typed into a form or an import file, in hundredths: `None` when left empty, a
+/// Vietnamese message when they are not points or exceed `max` hundredths.
+pub fn parse_points(text: &str, max: u64) -> Result<Option<i64>, String> {
+    use survey_definitions::criteria::{Points, PointsError};
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let points = Points::parse(text).map_err(|e| match e {
+        PointsError::NotANumber => "Điểm phải là một số, ví dụ 3 hoặc 2,5.".to_string(),
+        PointsError::TooManyDecimals => "Điểm có tối đa hai chữ số thập phân.".to_string(),
+        PointsError::TooLarge => "Điểm không hợp lệ.".to_string(),
+    })?;
+    if points.hundredths() > max {
+        return Err(format!(
+            "Điểm tối đa của tiêu chí này là {}.",
+            Points::from_hundredths(max)
+                .unwrap_or_default()
+                .format(Lang::Vi)
+        ));
+    }
+    Ok(Some(points.hundredths() as i64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +212,20 @@ mod tests {
             assert_eq!(State::parse(state.key()), Some(state));
         }
         assert_eq!(State::parse("closed"), None);
+    }
+
+    #[test]
+    fn points_are_read_as_people_type_them() {
+        assert_eq!(parse_points("", 300), Ok(None));
+        assert_eq!(parse_points(" 3 ", 300), Ok(Some(300)));
+        assert_eq!(parse_points("2,5", 300), Ok(Some(250)));
+        assert_eq!(parse_points("2.75", 300), Ok(Some(275)));
+        assert_eq!(parse_points("0", 300), Ok(Some(0)));
+        assert!(parse_points("3,01", 300).is_err());
+        assert!(parse_points("2.755", 300).is_err());
+        assert!(parse_points("-1", 300).is_err());
+        assert!(parse_points("ba", 300).is_err());
+        assert!(parse_points("1e2", 300).is_err());
+        assert!(parse_points("99999999999999999999", 300).is_err());
     }
 }

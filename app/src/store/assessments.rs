@@ -22,9 +22,17 @@ pub struct AssessmentRow {
 }
 
 impl AssessmentRow {
-    pub fn state(&self) -> State {
-        State::parse(&self.state).unwrap_or(State::Draft)
+    /// The dossier's state; a stored state this version does not know is an error naming the
+    /// dossier, never a guess.
+    pub fn state(&self) -> Result<State, StoreError> {
+        parse_state(self.id, &self.state)
     }
+}
+
+fn parse_state(id: i64, stored: &str) -> Result<State, StoreError> {
+    State::parse(stored).ok_or_else(|| {
+        StoreError::Inconsistent(format!("assessment {id} has an unknown state `{stored}`"))
+    })
 }
 
 /// One leaf's entry; points in hundredths.
@@ -233,9 +241,7 @@ async fn claim(
         .bind(id)
         .fetch_one(&mut **tx)
         .await?;
-    Ok(Err(StepRefused::WrongState(
-        State::parse(&state).unwrap_or(State::Draft),
-    )))
+    Ok(Err(StepRefused::WrongState(parse_state(id, &state)?)))
 }
 
 async fn entry_tx(
@@ -344,7 +350,7 @@ impl Store {
         actor: Actor<'_>,
     ) -> Result<Result<usize, StepRefused>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let state = assessment.state();
+        let state = assessment.state()?;
         if let Err(refused) = claim(
             &mut tx,
             assessment.id,

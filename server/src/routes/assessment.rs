@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use app::accounts::roles::{Me, Role};
 use app::assessment::api::{open_dossier, DossierForm};
 use app::assessment::input::evidence_required;
-use app::assessment::model::{State, Step};
+use app::assessment::model::{parse_points, State, Step};
 use app::state::AppState;
 use app::store::assessments::{
     Actor, AppraisalEntry, AssessmentRow, ImportedRow, SelfEntry, StepRefused,
@@ -34,40 +34,6 @@ pub fn router() -> Router<AppState> {
 const MAX_NOTE: usize = 2000;
 const MAX_LINK: usize = 500;
 const MAX_REASON: usize = 1000;
-
-/// Reads points typed by a person: `12`, `12.5` or `12,5`, at most two decimals, at most `max`
-/// (both in hundredths). Empty means "not entered".
-pub fn parse_points(text: &str, max: u64) -> Result<Option<i64>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let (whole, fraction) = match text.split_once([',', '.']) {
-        Some((w, f)) => (w, f),
-        None => (text, ""),
-    };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(whole) || !(fraction.is_empty() || digits(fraction)) || whole.len() > 7 {
-        return Err("Điểm phải là một số, ví dụ 3 hoặc 2,5.".into());
-    }
-    if fraction.len() > 2 {
-        return Err("Điểm có tối đa hai chữ số thập phân.".into());
-    }
-    let whole: u64 = whole
-        .parse()
-        .map_err(|_| "Điểm không hợp lệ.".to_string())?;
-    let fraction: u64 = format!("{fraction:0<2}").parse().unwrap_or(0);
-    let hundredths = whole * 100 + fraction;
-    if hundredths > max {
-        return Err(format!(
-            "Điểm tối đa của tiêu chí này là {}.",
-            scoring::Points::from_hundredths(max)
-                .unwrap_or_default()
-                .format(survey_definitions::Lang::Vi)
-        ));
-    }
-    Ok(Some(hundredths as i64))
-}
 
 fn field<'a>(fields: &'a BTreeMap<String, String>, key: &str) -> &'a str {
     fields.get(key).map(|s| s.trim()).unwrap_or("")
@@ -320,7 +286,10 @@ async fn dossier_post(
     };
     let set = dossier.set;
     let assessment = dossier.assessment;
-    let current = assessment.state();
+    let current = match assessment.state() {
+        Ok(current) => current,
+        Err(e) => return internal(e),
+    };
     let allowed = match step {
         Some(step) => step.allowed_for(me.role),
         None => me.role == Role::ProvinceAdmin,
@@ -490,15 +459,13 @@ async fn transition(
     done: impl FnOnce() -> Response,
 ) -> Response {
     let from = step.from_states();
+    let current = match assessment.state() {
+        Ok(current) => current,
+        Err(e) => return internal(e),
+    };
     match state
         .store
-        .transition(
-            assessment,
-            from,
-            step.to_state(assessment.state()),
-            reason,
-            actor,
-        )
+        .transition(assessment, from, step.to_state(current), reason, actor)
         .await
     {
         Ok(Ok(())) => done(),
@@ -535,25 +502,5 @@ async fn run_scores(
         ))
         .into_response(),
         Err(e) => internal(e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_points;
-
-    #[test]
-    fn points_are_read_as_people_type_them() {
-        assert_eq!(parse_points("", 300), Ok(None));
-        assert_eq!(parse_points(" 3 ", 300), Ok(Some(300)));
-        assert_eq!(parse_points("2,5", 300), Ok(Some(250)));
-        assert_eq!(parse_points("2.75", 300), Ok(Some(275)));
-        assert_eq!(parse_points("0", 300), Ok(Some(0)));
-        assert!(parse_points("3,01", 300).is_err());
-        assert!(parse_points("2.755", 300).is_err());
-        assert!(parse_points("-1", 300).is_err());
-        assert!(parse_points("ba", 300).is_err());
-        assert!(parse_points("1e2", 300).is_err());
-        assert!(parse_points("99999999999999999999", 300).is_err());
     }
 }

@@ -16,6 +16,17 @@ use crate::Lang;
 /// enough that hundredths multiplied by answer counts fit comfortably in `u128` arithmetic.
 const MAX_HUNDREDTHS: u64 = 1_000_000_000;
 
+/// Why typed points are not points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PointsError {
+    /// Not digits with an optional decimal comma or point.
+    NotANumber,
+    /// More than two decimals.
+    TooManyDecimals,
+    /// Above the supported range.
+    TooLarge,
+}
+
 /// A non-negative number of points, exact to the hundredth (0.01 point).
 ///
 /// Stored as a whole number of hundredths. Values read from files or JSON must have at most two
@@ -50,6 +61,29 @@ impl Points {
     /// 10,000,000. `None` otherwise.
     pub fn from_decimal(value: f64) -> Option<Points> {
         exact_scaled(value, 100).and_then(Points::from_hundredths)
+    }
+
+    /// Reads points as a person types them: digits with at most two decimals after a comma or a
+    /// point (`3`, `2,5`, `2.75`), surrounding spaces ignored; no sign, no exponent.
+    pub fn parse(text: &str) -> Result<Points, PointsError> {
+        let text = text.trim();
+        let (whole, fraction) = text.split_once([',', '.']).unwrap_or((text, ""));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole) || !(fraction.is_empty() || digits(fraction)) {
+            return Err(PointsError::NotANumber);
+        }
+        if fraction.len() > 2 {
+            return Err(PointsError::TooManyDecimals);
+        }
+        let whole: u64 = whole.parse().map_err(|_| PointsError::TooLarge)?;
+        let fraction: u64 = format!("{fraction:0<2}")
+            .parse()
+            .map_err(|_| PointsError::NotANumber)?;
+        whole
+            .checked_mul(100)
+            .and_then(|h| h.checked_add(fraction))
+            .and_then(Points::from_hundredths)
+            .ok_or(PointsError::TooLarge)
     }
 
     /// The value as a float, e.g. for JSON. Exact to the hundredth as far as `f64` allows.
