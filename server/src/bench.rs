@@ -67,7 +67,9 @@ async fn session(
             let hash = app::accounts::auth::hash_password(password.clone()).await?;
             state.store.set_password(user.id, &hash).await?;
         }
-        None => crate::cli::add_user(state, username, username, role, unit, &password).await?,
+        None => app::accounts::users::add_user(state, username, username, role, unit, &password)
+            .await
+            .map_err(anyhow::Error::msg)?,
     }
     let (_, cookies, page) = send(router, Request::get("/login").body(Body::empty())?).await?;
     let marker = "name=\"_csrf\" value=\"";

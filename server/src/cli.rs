@@ -384,7 +384,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = Config::from_env(None)?;
             let state = startup::build_state(&config).await?;
             let name = name.unwrap_or_else(|| username.clone());
-            add_user(&state, &username, &name, &role, &unit, password).await?;
+            app::accounts::users::add_user(&state, &username, &name, &role, &unit, password)
+                .await
+                .map_err(anyhow::Error::msg)?;
             println!("created user {username} ({role})");
             Ok(())
         }
@@ -540,40 +542,6 @@ fn print_demo_accounts(config: &Config, accounts: &[demo::DemoAccount]) -> anyho
         let _ = std::fs::write("data/demo-accounts.txt", &text);
         eprintln!("(also written to data/demo-accounts.txt)\n");
     }
-    Ok(())
-}
-
-/// Creates a user after the same checks as the web form; audited as done by the command line.
-pub async fn add_user(
-    state: &app::state::AppState,
-    username: &str,
-    name: &str,
-    role: &str,
-    unit: &str,
-    password: &str,
-) -> anyhow::Result<()> {
-    let (role, unit_id) =
-        crate::routes::account::validate_new_user(state, username, name, role, unit, password)
-            .await
-            .map_err(|message| anyhow::anyhow!(message))?;
-    let hash = app::accounts::auth::hash_password(password.to_string())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    state
-        .store
-        .create_user(username.trim(), name.trim(), &hash, role, unit_id)
-        .await?
-        .with_context(|| format!("the user name {username} is taken"))?;
-    state
-        .store
-        .audit(
-            None,
-            "command line",
-            "user_created",
-            username.trim(),
-            &format!("role={} unit={unit}", role.key()),
-        )
-        .await?;
     Ok(())
 }
 

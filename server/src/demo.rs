@@ -55,7 +55,9 @@ pub async fn demo_users(state: &app::state::AppState) -> anyhow::Result<Vec<Demo
             continue;
         }
         let password = app::accounts::auth::new_token()[..16].to_string();
-        crate::cli::add_user(state, username, what, role, unit, &password).await?;
+        app::accounts::users::add_user(state, username, what, role, unit, &password)
+            .await
+            .map_err(anyhow::Error::msg)?;
         created.push(DemoAccount {
             username,
             role,

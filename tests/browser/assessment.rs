@@ -40,7 +40,7 @@ async fn an_officer_enters_the_self_assessment_and_the_leader_submits_it() {
         ("officer25195", "commune_officer"),
         ("leader25195", "commune_leader"),
     ] {
-        server::cli::add_user(
+        app::accounts::users::add_user(
             &app.state,
             user,
             user,

@@ -172,7 +172,7 @@ async fn a_commune_leader_signs_in_and_out() {
         return;
     }
     let app = RunningApp::start(Backend::Sqlite).await;
-    server::cli::add_user(
+    app::accounts::users::add_user(
         &app.state,
         "leader25195",
         "Nguyễn Văn A",

@@ -140,7 +140,7 @@ async fn a_response_on_one_instance_updates_the_dashboard_of_the_other() {
     // A commune leader, created as `hailong user add` does.
     let config = hailong_tests::test_config(&db.url, "127.0.0.1:0".parse().unwrap());
     let state = server::startup::build_state(&config).await.unwrap();
-    server::cli::add_user(
+    app::accounts::users::add_user(
         &state,
         "leader25195",
         "Lãnh đạo",

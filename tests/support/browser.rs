@@ -24,9 +24,16 @@ pub struct RunningApp {
 impl RunningApp {
     /// A staff user with the tests' password, created as `hailong user add` does.
     pub async fn add_user(&self, username: &str, role: &str, unit: &str) {
-        server::cli::add_user(&self.state, username, username, role, unit, crate::PASSWORD)
-            .await
-            .expect("create user");
+        app::accounts::users::add_user(
+            &self.state,
+            username,
+            username,
+            role,
+            unit,
+            crate::PASSWORD,
+        )
+        .await
+        .expect("create user");
     }
 
     pub async fn start(backend: Backend) -> RunningApp {

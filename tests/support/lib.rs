@@ -428,7 +428,7 @@ pub const PASSWORD: &str = "mật-khẩu-đủ-dài-2025";
 impl TestApp {
     /// Creates a user through the same path as `hailong user add`.
     pub async fn add_user(&self, username: &str, role: &str, unit: &str) {
-        server::cli::add_user(&self.state, username, username, role, unit, PASSWORD)
+        app::accounts::users::add_user(&self.state, username, username, role, unit, PASSWORD)
             .await
             .expect("create user");
     }

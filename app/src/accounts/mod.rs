@@ -7,3 +7,5 @@ pub mod api;
 pub mod auth;
 pub mod login;
 pub mod roles;
+#[cfg(feature = "ssr")]
+pub mod users;

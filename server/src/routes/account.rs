@@ -5,9 +5,9 @@
 use app::accounts::auth::{self, LOGIN_CSRF_COOKIE};
 use app::accounts::login::LoginProblem;
 use app::accounts::roles::{Me, Role};
+use app::accounts::users::{password_problem, validate_new_user};
 use app::assets::Assets;
 use app::state::AppState;
-use app::store::StoreError;
 use axum::body::Body;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{
@@ -264,70 +264,6 @@ struct NewUserForm {
     unit: String,
     #[serde(default)]
     password: String,
-}
-
-/// What makes a new user valid, checked the same way by the web form and `hailong user add`.
-pub async fn validate_new_user(
-    state: &AppState,
-    username: &str,
-    display_name: &str,
-    role: &str,
-    unit: &str,
-    password: &str,
-) -> Result<(Role, Option<i64>), String> {
-    let username = username.trim();
-    if !(3..=auth::MAX_USERNAME_CHARS).contains(&username.len())
-        || !username
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-    {
-        return Err("Tên đăng nhập gồm 3–40 chữ thường không dấu, chữ số hoặc . _ -".into());
-    }
-    if display_name.trim().is_empty() || display_name.chars().count() > 100 {
-        return Err("Vui lòng nhập họ tên (tối đa 100 ký tự).".into());
-    }
-    let role = Role::parse(role).ok_or("Vai trò không hợp lệ.")?;
-    password_problem(password)?;
-    if unit.trim().len() > 10 {
-        return Err("Mã đơn vị có tối đa 10 chữ số.".into());
-    }
-    let unit_id = match role.unit_level() {
-        None if unit.trim().is_empty() => None,
-        None => return Err("Quản trị cấp tỉnh không gắn với đơn vị: để trống mã đơn vị.".into()),
-        Some(level) => {
-            let id = state
-                .store
-                .unit_id(unit.trim(), level)
-                .await
-                .map_err(|e: StoreError| e.to_string())?;
-            Some(id.ok_or_else(|| {
-                format!(
-                    "Không tìm thấy {} có mã “{}”.",
-                    if level == "district" {
-                        "huyện"
-                    } else {
-                        "xã"
-                    },
-                    unit.trim()
-                )
-            })?)
-        }
-    };
-    Ok((role, unit_id))
-}
-
-/// Why a new password is refused, if it is.
-fn password_problem(password: &str) -> Result<(), String> {
-    if password.chars().count() < 10 {
-        return Err("Mật khẩu phải có ít nhất 10 ký tự.".into());
-    }
-    if password.len() > auth::MAX_PASSWORD_BYTES {
-        return Err(format!(
-            "Mật khẩu quá dài (tối đa {} byte).",
-            auth::MAX_PASSWORD_BYTES
-        ));
-    }
-    Ok(())
 }
 
 async fn create_user(

@@ -1,0 +1,103 @@
+//! Creating staff accounts: what makes a new user valid, checked the same way by the
+//! administrator's form and `hailong user add`, and the creation itself.
+
+use super::roles::Role;
+use crate::state::AppState;
+use crate::store::StoreError;
+
+/// What makes a new user valid, checked the same way by the web form and `hailong user add`.
+pub async fn validate_new_user(
+    state: &AppState,
+    username: &str,
+    display_name: &str,
+    role: &str,
+    unit: &str,
+    password: &str,
+) -> Result<(Role, Option<i64>), String> {
+    let username = username.trim();
+    if !(3..=crate::accounts::auth::MAX_USERNAME_CHARS).contains(&username.len())
+        || !username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+    {
+        return Err("Tên đăng nhập gồm 3–40 chữ thường không dấu, chữ số hoặc . _ -".into());
+    }
+    if display_name.trim().is_empty() || display_name.chars().count() > 100 {
+        return Err("Vui lòng nhập họ tên (tối đa 100 ký tự).".into());
+    }
+    let role = Role::parse(role).ok_or("Vai trò không hợp lệ.")?;
+    password_problem(password)?;
+    if unit.trim().len() > 10 {
+        return Err("Mã đơn vị có tối đa 10 chữ số.".into());
+    }
+    let unit_id = match role.unit_level() {
+        None if unit.trim().is_empty() => None,
+        None => return Err("Quản trị cấp tỉnh không gắn với đơn vị: để trống mã đơn vị.".into()),
+        Some(level) => {
+            let id = state
+                .store
+                .unit_id(unit.trim(), level)
+                .await
+                .map_err(|e: StoreError| e.to_string())?;
+            Some(id.ok_or_else(|| {
+                format!(
+                    "Không tìm thấy {} có mã “{}”.",
+                    if level == "district" {
+                        "huyện"
+                    } else {
+                        "xã"
+                    },
+                    unit.trim()
+                )
+            })?)
+        }
+    };
+    Ok((role, unit_id))
+}
+
+/// Why a new password is refused, if it is.
+pub fn password_problem(password: &str) -> Result<(), String> {
+    if password.chars().count() < 10 {
+        return Err("Mật khẩu phải có ít nhất 10 ký tự.".into());
+    }
+    if password.len() > crate::accounts::auth::MAX_PASSWORD_BYTES {
+        return Err(format!(
+            "Mật khẩu quá dài (tối đa {} byte).",
+            crate::accounts::auth::MAX_PASSWORD_BYTES
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a user after the same checks as the web form; audited as done by the command line.
+pub async fn add_user(
+    state: &AppState,
+    username: &str,
+    name: &str,
+    role: &str,
+    unit: &str,
+    password: &str,
+) -> Result<(), String> {
+    let (role, unit_id) = validate_new_user(state, username, name, role, unit, password).await?;
+    let hash = crate::accounts::auth::hash_password(password.to_string())
+        .await
+        .map_err(|e| e.to_string())?;
+    state
+        .store
+        .create_user(username.trim(), name.trim(), &hash, role, unit_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("the user name {username} is taken"))?;
+    state
+        .store
+        .audit(
+            None,
+            "command line",
+            "user_created",
+            username.trim(),
+            &format!("role={} unit={unit}", role.key()),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
