@@ -1,14 +1,10 @@
-//! The `hailong` binary's library: configuration, start-up, the routes that are not Leptos pages
-//! (QR images, the plain-form survey POST, health), and the CLI commands.
+//! The `hailong` binary's library: configuration, start-up, the HTTP routes that are not Leptos
+//! pages (QR images, the plain-form posts, exports, live updates, health), the export writers,
+//! and the command-line commands. Every part is an adapter over the app's features.
 
-pub mod backup;
-pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod csv;
-pub mod demo;
 pub mod exports;
-pub mod mergers;
 pub mod routes;
-pub mod scores;
 pub mod startup;

@@ -7,8 +7,10 @@ pub mod exports;
 pub mod health;
 pub mod kiosk;
 pub mod live;
+pub mod problem;
 pub mod qr;
 pub mod security;
+pub mod signed_in;
 pub mod survey_form;
 
 use app::shell;

@@ -205,7 +205,7 @@ pub fn build_router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            routes::account::problem_pages,
+            routes::problem::problem_pages,
         ))
         // Pages are compressed on the fly (a survey page shrinks about 5×); precompressed assets
         // already carry a Content-Encoding and pass through untouched.

@@ -394,9 +394,9 @@ async fn a_comment_with_markup_is_shown_escaped(backend: Backend) {
 
 async fn retention_deletes_old_comments_but_keeps_ratings(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    server::demo::seed(
+    server::cli::demo::seed(
         app.store(),
-        &server::demo::DemoOptions {
+        &server::cli::demo::DemoOptions {
             days: 60,
             per_day: 1.0,
             seed: 3,

@@ -655,7 +655,7 @@ async fn a_score_run_scores_every_commune_explains_and_ranks_them(backend: Backe
 
     // The stored run reproduces from its saved inputs.
     let config = hailong_tests::test_config(&app.db.url, "127.0.0.1:3000".parse().unwrap());
-    server::scores::verify_run(&config, stored_run.id)
+    server::cli::score::verify_run(&config, stored_run.id)
         .await
         .expect("a stored run reproduces");
 }
@@ -679,7 +679,7 @@ async fn the_command_line_imports_scores_then_scores_and_verifies_a_period(backe
         "ma_xa,tieu_chi,diem,nguon\n25195,c4.par_index,91.5,QĐ 123/QĐ-UBND\n25216,c4.par_index,120,QĐ 123/QĐ-UBND\n",
     )
     .unwrap();
-    let error = server::scores::import_scores(&config, SET, &file)
+    let error = server::cli::score::import_scores(&config, SET, &file)
         .await
         .unwrap_err()
         .to_string();
@@ -696,7 +696,7 @@ async fn the_command_line_imports_scores_then_scores_and_verifies_a_period(backe
         "\u{feff}ma_xa,tieu_chi,diem,nguon\n25195,c4.par_index,91.5,QĐ 123/QĐ-UBND\n25216,c4.par_index,80,\"QĐ 123/QĐ-UBND, 2026\"\n",
     )
     .unwrap();
-    server::scores::import_scores(&config, SET, &file)
+    server::cli::score::import_scores(&config, SET, &file)
         .await
         .unwrap();
     std::fs::remove_file(&file).ok();
@@ -706,14 +706,22 @@ async fn the_command_line_imports_scores_then_scores_and_verifies_a_period(backe
     assert!(imported.iter().any(|i| i.source == "QĐ 123/QĐ-UBND, 2026"));
 
     // An ambiguous or unknown period is refused; a year picks the set.
-    assert!(
-        server::scores::run(&config, None, Some("2019"), server::cli::ReportFormat::Json)
-            .await
-            .is_err()
-    );
-    server::scores::run(&config, None, Some("2026"), server::cli::ReportFormat::Json)
-        .await
-        .unwrap();
+    assert!(server::cli::score::run(
+        &config,
+        None,
+        Some("2019"),
+        server::cli::score::ReportFormat::Json
+    )
+    .await
+    .is_err());
+    server::cli::score::run(
+        &config,
+        None,
+        Some("2026"),
+        server::cli::score::ReportFormat::Json,
+    )
+    .await
+    .unwrap();
     let run = app.store().latest_score_run(SET).await.unwrap().unwrap();
     let results = app.store().score_results(run.id, None).await.unwrap();
     let par = |code: &str| -> scoring::Report {
@@ -729,7 +737,9 @@ async fn the_command_line_imports_scores_then_scores_and_verifies_a_period(backe
     // 91.5 of 100 on the index is 45.75 of the criterion's 50 points.
     assert_eq!(par("25195").total.hundredths(), 4575);
     assert_eq!(par("25216").total.hundredths(), 4000);
-    server::scores::verify_run(&config, run.id).await.unwrap();
+    server::cli::score::verify_run(&config, run.id)
+        .await
+        .unwrap();
 
     // A run whose stored input was altered no longer verifies.
     sqlx::query("update score_results set input_json = replace(input_json, '91.5', '91.6') where run_id = $1")
@@ -737,20 +747,26 @@ async fn the_command_line_imports_scores_then_scores_and_verifies_a_period(backe
         .execute(app.store().pool())
         .await
         .unwrap();
-    assert!(server::scores::verify_run(&config, run.id).await.is_err());
+    assert!(server::cli::score::verify_run(&config, run.id)
+        .await
+        .is_err());
 }
 
 async fn the_demo_gives_every_stage_of_the_workflow_and_a_consistent_score_run(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let options = server::demo::DemoOptions {
+    let options = server::cli::demo::DemoOptions {
         days: 60,
         per_day: 2.0,
         seed: 11,
     };
-    server::demo::seed(app.store(), &options).await.unwrap();
-    let accounts = server::demo::demo_users(&app.state).await.unwrap();
+    server::cli::demo::seed(app.store(), &options)
+        .await
+        .unwrap();
+    let accounts = server::cli::demo::demo_users(&app.state).await.unwrap();
 
-    let scoring = server::demo::seed_scoring(&app.state, 11).await.unwrap();
+    let scoring = server::cli::demo::seed_scoring(&app.state, 11)
+        .await
+        .unwrap();
 
     assert_eq!(scoring.criteria, SET);
     let states: Vec<&str> = scoring.dossiers.iter().map(|(s, _)| s.as_str()).collect();
@@ -814,7 +830,9 @@ async fn the_demo_gives_every_stage_of_the_workflow_and_a_consistent_score_run(b
     assert!(entered > 0 && entered < leaves, "{entered} of {leaves}");
 
     // Running it again adds nothing: no second run, no dossier changed.
-    let again = server::demo::seed_scoring(&app.state, 11).await.unwrap();
+    let again = server::cli::demo::seed_scoring(&app.state, 11)
+        .await
+        .unwrap();
     assert!(again.run.is_none());
     assert!(again.dossiers.is_empty());
     assert_eq!(again.imported, 0);
@@ -848,9 +866,14 @@ async fn the_province_view_filters_sorts_and_compares_with_the_previous_period(b
         store.set_imported_scores(set, &rows, actor).await.unwrap();
     }
     for period in ["2025", "2026"] {
-        server::scores::run(&config, None, Some(period), server::cli::ReportFormat::Json)
-            .await
-            .unwrap();
+        server::cli::score::run(
+            &config,
+            None,
+            Some(period),
+            server::cli::score::ReportFormat::Json,
+        )
+        .await
+        .unwrap();
     }
     let admin = app.login("admin").await;
     let page = |path: String, session: Session| {

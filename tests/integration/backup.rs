@@ -370,7 +370,7 @@ async fn restore_takes_only_a_hailong_backup(backend: Backend) {
     let target_url = format!("sqlite://{}?mode=rwc", target.display());
     if backend == Backend::Postgres {
         let db = TestDb::create(backend).await;
-        let refused = server::backup::restore(&db.url, &folder.path().join("x.db"), true)
+        let refused = server::cli::backup::restore(&db.url, &folder.path().join("x.db"), true)
             .await
             .unwrap_err();
         assert!(refused.to_string().contains("pg_restore"), "{refused}");
@@ -395,7 +395,7 @@ async fn restore_takes_only_a_hailong_backup(backend: Backend) {
         (&other, "is not a Hài Lòng database"),
         (&folder.path().join("missing.db"), "is not a file"),
     ] {
-        let refused = server::backup::restore(&target_url, file, true)
+        let refused = server::cli::backup::restore(&target_url, file, true)
             .await
             .unwrap_err();
         assert!(

@@ -14,7 +14,7 @@ async fn desks_csv_lists_every_desk_with_its_public_url(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut out = Vec::new();
 
-    server::cli::write_desks_csv(app.store(), PUBLIC_URL, &mut out)
+    server::cli::desks::write_desks_csv(app.store(), PUBLIC_URL, &mut out)
         .await
         .unwrap();
 
@@ -43,7 +43,7 @@ async fn export_has_one_row_per_stored_response_with_its_answers(backend: Backen
     }
     let mut out = Vec::new();
 
-    server::cli::write_responses_csv(app.store(), &app.state.definitions, &mut out)
+    server::cli::export::write_responses_csv(app.store(), &app.state.definitions, &mut out)
         .await
         .unwrap();
 
@@ -68,14 +68,18 @@ async fn export_has_one_row_per_stored_response_with_its_answers(backend: Backen
 
 async fn demo_seeds_responses_once_per_seed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let options = server::demo::DemoOptions {
+    let options = server::cli::demo::DemoOptions {
         days: 7,
         per_day: 1.0,
         seed: 7,
     };
 
-    let first = server::demo::seed(app.store(), &options).await.unwrap();
-    let again = server::demo::seed(app.store(), &options).await.unwrap();
+    let first = server::cli::demo::seed(app.store(), &options)
+        .await
+        .unwrap();
+    let again = server::cli::demo::seed(app.store(), &options)
+        .await
+        .unwrap();
 
     assert!(
         first > 200,
@@ -90,7 +94,7 @@ async fn demo_seeds_responses_once_per_seed(backend: Backend) {
             .unwrap();
     assert_eq!(channels, 0, "simulated answers are marked as such");
     let mut out = Vec::new();
-    server::cli::write_responses_csv(app.store(), &app.state.definitions, &mut out)
+    server::cli::export::write_responses_csv(app.store(), &app.state.definitions, &mut out)
         .await
         .unwrap();
     let rows = String::from_utf8(out)
@@ -104,8 +108,8 @@ async fn demo_seeds_responses_once_per_seed(backend: Backend) {
 async fn demo_accounts_cover_every_role_and_sign_in(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
-    let accounts = server::demo::demo_users(&app.state).await.unwrap();
-    let again = server::demo::demo_users(&app.state).await.unwrap();
+    let accounts = server::cli::demo::demo_users(&app.state).await.unwrap();
+    let again = server::cli::demo::demo_users(&app.state).await.unwrap();
 
     assert_eq!(accounts.len(), 4);
     assert!(again.is_empty(), "existing accounts are kept");
@@ -125,9 +129,9 @@ fn score_explains_a_what_if_file_and_is_reproducible() {
     let config = hailong_tests::test_config("sqlite::memory:", "127.0.0.1:3000".parse().unwrap());
     let inputs = hailong_tests::workspace_root().join("scoring/examples/dong-nai-commune.json");
 
-    let first = server::cli::score_file(&config, "dong-nai-2025", &inputs).unwrap();
-    let again = server::cli::score_file(&config, "dong-nai-2025", &inputs).unwrap();
-    let text = server::cli::report_text(&first, survey_definitions::Lang::Vi);
+    let first = server::cli::score::score_file(&config, "dong-nai-2025", &inputs).unwrap();
+    let again = server::cli::score::score_file(&config, "dong-nai-2025", &inputs).unwrap();
+    let text = server::cli::score::report_text(&first, survey_definitions::Lang::Vi);
 
     assert_eq!(first.input_hash, again.input_hash);
     assert_eq!(first.output_hash, again.output_hash);
@@ -137,7 +141,7 @@ fn score_explains_a_what_if_file_and_is_reproducible() {
         "citizen leaves explain their sample"
     );
     assert!(text.contains("Xếp loại:"));
-    let unknown = server::cli::score_file(&config, "no-such-set", &inputs).unwrap_err();
+    let unknown = server::cli::score::score_file(&config, "no-such-set", &inputs).unwrap_err();
     assert!(
         format!("{unknown:#}").contains("dong-nai-2025"),
         "lists the known sets"

@@ -570,9 +570,9 @@ async fn an_excluded_response_leaves_the_figures(backend: Backend) {
 async fn demo_data_and_dashboard_agree(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     staff(&app).await;
-    server::demo::seed(
+    server::cli::demo::seed(
         app.store(),
-        &server::demo::DemoOptions {
+        &server::cli::demo::DemoOptions {
             days: 40,
             per_day: 3.0,
             seed: 5,

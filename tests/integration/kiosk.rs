@@ -275,7 +275,7 @@ async fn a_kiosk_rating_is_stored_once_with_channel_kiosk_and_exported_as_such(b
     );
 
     let mut out = Vec::new();
-    server::cli::write_responses_csv(app.store(), &app.state.definitions, &mut out)
+    server::cli::export::write_responses_csv(app.store(), &app.state.definitions, &mut out)
         .await
         .unwrap();
     let csv = String::from_utf8(out).unwrap();

@@ -38,10 +38,10 @@ async fn import(app: &TestApp, body: &str, dry_run: bool) -> Result<String, Stri
 
 /// Parses `args` as the binary does and runs the `units` command against the app's database.
 async fn run_cli(app: &TestApp, args: &[&str]) -> Result<String, String> {
-    let action = server::mergers::parse_units_command(args).unwrap();
+    let action = server::cli::parse_units_command(args).unwrap();
     let config = hailong_tests::test_config(&app.db.url, "127.0.0.1:3000".parse().unwrap());
     let mut out = Vec::new();
-    server::mergers::run_to(&config, action, &mut out)
+    server::cli::units::run_to(&config, action, &mut out)
         .await
         .map(|()| String::from_utf8(out).unwrap())
         .map_err(|e| format!("{e:#}"))
@@ -174,7 +174,7 @@ async fn old_responses_stay_with_the_old_commune_and_their_dates(backend: Backen
         .text();
     assert!(new.contains("<td class=\"n-all\">0</td>"), "{new:.3000}");
     let mut csv = Vec::new();
-    server::cli::write_responses_csv(app.store(), &app.state.definitions, &mut csv)
+    server::cli::export::write_responses_csv(app.store(), &app.state.definitions, &mut csv)
         .await
         .unwrap();
     let csv = String::from_utf8(csv).unwrap();

@@ -4,23 +4,20 @@
 //! [`MAX_FORM_BYTES`]; a bigger one is refused before it is read in full.
 use app::accounts::auth::{self, LOGIN_CSRF_COOKIE};
 use app::accounts::login::LoginProblem;
-use app::accounts::roles::{Me, Role};
+use app::accounts::roles::Role;
 use app::accounts::users::{password_problem, validate_new_user};
-use app::assets::Assets;
 use app::state::AppState;
-use axum::body::Body;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{
-    ConnectInfo, DefaultBodyLimit, Form, OriginalUri, Path, Query, Request, State,
-};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, OriginalUri, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;
 use serde::Deserialize;
 
+use super::problem::{internal, problem, unreadable_form};
+use super::signed_in::authorize;
 use crate::exports::{csv_bytes, Cell, ExportFormat, Record};
 use crate::routes::survey_form::MAX_FORM_BYTES;
 
@@ -34,119 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit.csv", get(audit_csv))
         .route("/review/responses/{id}", post(review_response))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
-}
-
-/// The refusal of a form that could not be read: too big (413) or malformed (400).
-fn unreadable_form(rejection: FormRejection) -> Response {
-    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Biểu mẫu quá lớn: không có ô nào của biểu mẫu này cần dài như vậy.",
-        )
-    } else {
-        problem(StatusCode::BAD_REQUEST, "Biểu mẫu không hợp lệ.")
-    }
-}
-
-/// A refused staff form, waiting for [`problem_pages`] to render it: the page links the hashed
-/// stylesheet, whose name lives in the state that the many callers of [`problem`] do not have.
-#[derive(Clone, Debug)]
-struct Problem(String);
-
-/// A plain error page for staff forms (their pages are in Vietnamese).
-pub(crate) fn problem(status: StatusCode, message: &str) -> Response {
-    let mut response =
-        (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")]).into_response();
-    response
-        .extensions_mut()
-        .insert(Problem(message.to_string()));
-    response
-}
-
-/// Writes the page of every [`problem`] response passing through.
-pub async fn problem_pages(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let back = back_link(request.headers());
-    let mut response = next.run(request).await;
-    if let Some(Problem(message)) = response.extensions_mut().remove::<Problem>() {
-        *response.body_mut() = Body::from(problem_html(&state.assets, &message, &back));
-    }
-    response
-}
-
-/// Where "Quay lại" leads: the page the form was on (browsers send the Referer to this site
-/// only, per our Referrer-Policy), else the home page. A plain link, since the policy lets no
-/// inline script run (a `javascript:` link included).
-fn back_link(headers: &HeaderMap) -> String {
-    headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| url::Url::parse(v).ok())
-        .map(|url| match url.query() {
-            Some(query) => format!("{}?{query}", url.path()),
-            None => url.path().to_string(),
-        })
-        .unwrap_or_else(|| "/".into())
-}
-
-fn problem_html(assets: &Assets, message: &str, back: &str) -> String {
-    format!(
-        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Hài Lòng</title><link rel=\"stylesheet\" href=\"{}\"></head>\
-         <body><main class=\"page narrow\"><p class=\"form-error\" role=\"alert\">{}</p>\
-         <p><a href=\"{}\">Quay lại</a> · <a href=\"/login\">Đăng nhập</a></p>\
-         </main></body></html>",
-        assets.url("hailong.css"),
-        escape(message),
-        escape(back)
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-pub(crate) fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!("account route: {e}");
-    problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Đã có lỗi. Vui lòng thử lại.",
-    )
-}
-
-/// The signed-in user if their role is one of `roles` and the form's CSRF token is theirs.
-pub(crate) async fn authorize(
-    state: &AppState,
-    headers: &HeaderMap,
-    roles: &[Role],
-    csrf: Option<&str>,
-) -> Result<Me, Response> {
-    let me = auth::current_user(state, headers)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| problem(StatusCode::UNAUTHORIZED, "Vui lòng đăng nhập."))?;
-    if !roles.contains(&me.role) {
-        return Err(problem(
-            StatusCode::FORBIDDEN,
-            "Tài khoản của ông/bà không được làm việc này.",
-        ));
-    }
-    if let Some(csrf) = csrf {
-        if !auth::same_token(csrf, &me.csrf) {
-            return Err(problem(
-                StatusCode::FORBIDDEN,
-                "Biểu mẫu đã hết hạn. Vui lòng tải lại trang và thử lại.",
-            ));
-        }
-    }
-    Ok(me)
 }
 
 #[derive(Deserialize)]

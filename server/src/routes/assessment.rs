@@ -22,7 +22,8 @@ use leptos::prelude::provide_context;
 use serde::Deserialize;
 use survey_definitions::criteria::{CriteriaSet, Source};
 
-use super::account::{authorize, internal, problem};
+use super::problem::{internal, problem};
+use super::signed_in::authorize;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -16,7 +16,8 @@ use axum::routing::get;
 use axum::Router;
 use tokio::sync::{mpsc, oneshot};
 
-use super::account::{authorize, problem};
+use super::problem::problem;
+use super::signed_in::authorize;
 use crate::exports::{
     self, ExportError, ExportFormat, Record, ResponseFilter, ResponseQuery, Scope, ScoreQuery,
 };

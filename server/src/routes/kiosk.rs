@@ -21,7 +21,8 @@ use leptos::prelude::provide_context;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::account::{authorize, internal, problem};
+use super::problem::{internal, problem};
+use super::signed_in::authorize;
 use super::survey_form::MAX_FORM_BYTES;
 
 pub fn router() -> Router<AppState> {

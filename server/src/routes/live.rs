@@ -22,7 +22,8 @@ use serde::Deserialize;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::account::{authorize, internal, problem};
+use super::problem::{internal, problem};
+use super::signed_in::authorize;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -7,6 +7,8 @@
 use app::store::desks::DeskRow;
 use app::store::responses::NewResponse;
 use app::store::Store;
+
+use crate::config::Config;
 use chrono::{Datelike, Duration, NaiveTime, Timelike, Weekday};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -417,5 +419,89 @@ async fn advance(
             actor,
         )
         .await??;
+    Ok(())
+}
+
+/// Runs `hailong demo …`: demo accounts, simulated answers (or millions of synthetic ones
+/// generated in the database), self-assessments and a score run.
+pub async fn command(
+    config: &Config,
+    days: Option<u32>,
+    per_day: f64,
+    responses: Option<u64>,
+    seed: u64,
+    if_empty: bool,
+) -> anyhow::Result<()> {
+    let days = days.unwrap_or(if responses.is_some() { 365 } else { 90 });
+    let state = crate::startup::build_state(config).await?;
+    let store = &state.store;
+    if if_empty && store.count_responses().await? > 0 {
+        eprintln!("demo: responses already stored, nothing added");
+        return Ok(());
+    }
+    let accounts = demo_users(&state).await?;
+    if !accounts.is_empty() {
+        print_demo_accounts(config, &accounts)?;
+    }
+    let started = std::time::Instant::now();
+    let stored = match responses {
+        // Millions of rows: generated inside the database (see generate_responses).
+        Some(n) => {
+            let total = store.generate_responses(n, days).await?;
+            eprintln!(
+                "demo: generated {n} synthetic responses in {:.1} s ({total} stored in all)",
+                started.elapsed().as_secs_f64()
+            );
+            n as usize
+        }
+        None => {
+            self::seed(
+                store,
+                &DemoOptions {
+                    days,
+                    per_day,
+                    seed,
+                },
+            )
+            .await?
+        }
+    };
+    eprintln!("demo: stored {stored} simulated responses over {days} days");
+    let scoring = seed_scoring(&state, seed).await?;
+    let dossiers: Vec<String> = scoring
+        .dossiers
+        .iter()
+        .map(|(state, n)| format!("{n} {state}"))
+        .collect();
+    eprintln!(
+        "demo: {}: self-assessments {}; {} imported scores",
+        scoring.criteria,
+        dossiers.join(", "),
+        scoring.imported
+    );
+    if let Some(run) = scoring.run {
+        eprintln!(
+            "demo: score run {}: {} communes, {} passed, {} below the minimum sample",
+            run.run_id, run.communes, run.passed, run.insufficient
+        );
+    }
+    Ok(())
+}
+
+/// Prints the demo accounts once and keeps a copy in data/demo-accounts.txt (the folder is not
+/// committed), so a newcomer can sign in as every role.
+fn print_demo_accounts(config: &Config, accounts: &[DemoAccount]) -> anyhow::Result<()> {
+    let mut text = format!("Demo accounts (sign in at {}/login):\n", config.public_url);
+    for a in accounts {
+        text.push_str(&format!(
+            "  {:<18} {:<22} password: {}   ({})\n",
+            a.username, a.role, a.password, a.what
+        ));
+    }
+    eprintln!("\n{text}");
+    if std::fs::create_dir_all("data").is_ok() {
+        let _ = std::fs::write("data/demo-accounts.txt", &text);
+        eprintln!("(also written to data/demo-accounts.txt)\n");
+    }
     Ok(())
 }

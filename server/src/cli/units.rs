@@ -47,16 +47,6 @@ const COMMUNE_KINDS: [&str; 3] = ["Phường", "Xã", "Thị trấn"];
 /// Who the audit log names for changes made from the command line.
 const ACTOR: &str = "command line";
 
-/// The `units` action of a whole command line (`hailong units import …`), parsed as the binary
-/// parses it; lets tests run the command exactly as typed.
-pub fn parse_units_command(args: &[&str]) -> anyhow::Result<UnitsAction> {
-    use clap::Parser;
-    match crate::cli::Cli::try_parse_from(args)?.command {
-        Some(crate::cli::Command::Units { action }) => Ok(action),
-        _ => anyhow::bail!("`{}` is not a units command", args.join(" ")),
-    }
-}
-
 /// Runs a `units` command, reporting to standard output.
 pub async fn run(config: &Config, action: UnitsAction) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();

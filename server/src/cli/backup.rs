@@ -303,6 +303,32 @@ async fn set_aside(database: &Path, aside: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs `hailong backup --output FILE`.
+pub async fn backup_command(config: &crate::config::Config, output: &Path) -> anyhow::Result<()> {
+    let contents = backup(&config.database_url, output).await?;
+    println!("backup written to {}: {contents}", output.display());
+    Ok(())
+}
+
+/// Runs `hailong restore FILE [--force]`.
+pub async fn restore_command(
+    config: &crate::config::Config,
+    file: &Path,
+    force: bool,
+) -> anyhow::Result<()> {
+    let restored = restore(&config.database_url, file, force).await?;
+    println!(
+        "restored {} into {}: {}",
+        file.display(),
+        restored.database.display(),
+        restored.contents
+    );
+    if let Some(kept) = restored.kept {
+        println!("the database it replaced is kept as {}", kept.display());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,9 +9,44 @@ use anyhow::Context;
 use app::store::assessments::{Actor, ImportedRow};
 use survey_definitions::criteria::{CriteriaSet, Source};
 
-use crate::cli::ReportFormat;
 use crate::config::Config;
 use crate::startup;
+use clap::ValueEnum;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportFormat {
+    /// Readable, with the explanation of every leaf.
+    Text,
+    /// The full report as JSON (with its input and output hashes).
+    Json,
+}
+
+/// Runs `hailong score …`: verifies a stored run, scores a file of inputs, or scores every
+/// commune of the period and stores the run.
+pub async fn command(
+    config: &Config,
+    criteria: Option<String>,
+    period: Option<String>,
+    inputs: Option<std::path::PathBuf>,
+    verify: Option<i64>,
+    format: ReportFormat,
+    lang: String,
+) -> anyhow::Result<()> {
+    let lang = survey_definitions::Lang::parse(&lang).context("--lang is vi or en")?;
+    if let Some(run) = verify {
+        return verify_run(config, run).await;
+    }
+    let Some(inputs) = inputs else {
+        return run(config, criteria.as_deref(), period.as_deref(), format).await;
+    };
+    let criteria = criteria.context("--inputs needs --criteria ID")?;
+    let report = score_file(config, &criteria, &inputs)?;
+    match format {
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        ReportFormat::Text => print!("{}", report_text(&report, lang)),
+    }
+    Ok(())
+}
 
 /// The set in force that `criteria` or `period` names; exactly one must match.
 pub fn pick<'a>(
@@ -277,4 +312,94 @@ pub async fn import_scores(
         set.id
     );
     Ok(())
+}
+
+/// Scores the inputs in `path` against the highest version of criteria set `criteria_id`.
+pub fn score_file(
+    config: &Config,
+    criteria_id: &str,
+    path: &std::path::Path,
+) -> anyhow::Result<scoring::Report> {
+    let definitions = startup::load_definitions(config)?;
+    let sets = survey_definitions::load_criteria_dir(&config.definitions_dir, &definitions)
+        .map_err(|e| anyhow::anyhow!("invalid criteria set: {e}"))?;
+    let set = sets
+        .iter()
+        .filter(|s| s.id == criteria_id)
+        .max_by_key(|s| s.version)
+        .with_context(|| {
+            let ids: Vec<&str> = sets.iter().map(|s| s.id.as_str()).collect();
+            format!(
+                "no criteria set `{criteria_id}` (known: {})",
+                ids.join(", ")
+            )
+        })?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let input: scoring::ScoringInput = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a valid scoring input", path.display()))?;
+    scoring::score(set, &input).map_err(|e| anyhow::anyhow!("cannot score {}: {e}", path.display()))
+}
+
+/// The report as text: every node with its points, each leaf's explanation, then the outcome.
+pub fn report_text(report: &scoring::Report, lang: survey_definitions::Lang) -> String {
+    use survey_definitions::Lang;
+    fn node(out: &mut String, n: &scoring::NodeResult, depth: usize, lang: Lang) {
+        let indent = "  ".repeat(depth);
+        let bonus = if n.bonus { " (+)" } else { "" };
+        out.push_str(&format!(
+            "{indent}{} {}: {} / {}{bonus}\n",
+            n.id,
+            n.name.get(lang),
+            n.points,
+            n.max
+        ));
+        if let Some(leaf) = &n.leaf {
+            out.push_str(&format!("{indent}    {}\n", leaf.explanation.get(lang)));
+        }
+        for child in &n.children {
+            node(out, child, depth + 1, lang);
+        }
+    }
+    let mut out = format!(
+        "{} v{} — {}\n\n",
+        report.criteria_id, report.criteria_version, report.unit
+    );
+    for group in &report.groups {
+        node(&mut out, group, 0, lang);
+    }
+    let (total, bonus, pass, grade, yes, no) = match lang {
+        Lang::Vi => (
+            "Tổng điểm",
+            "điểm cộng",
+            "Đạt chuẩn",
+            "Xếp loại",
+            "có",
+            "không",
+        ),
+        Lang::En => ("Total", "bonus", "Passed", "Grade", "yes", "no"),
+    };
+    out.push_str(&format!(
+        "\n{total}: {} ({} / {} + {} {bonus})\n{pass}: {}\n{grade}: {}\n",
+        report.total,
+        report.base_points,
+        report.scale_max,
+        report.bonus_points,
+        if report.passed { yes } else { no },
+        report
+            .grade
+            .as_ref()
+            .map(|g| g.label.get(lang).to_string())
+            .unwrap_or_else(|| "—".into())
+    ));
+    for k in &report.knockouts {
+        out.push_str(&format!("! {}\n", k.explanation.get(lang)));
+    }
+    out.push_str(&format!(
+        "\n{}\ninput {}\noutput {}\n",
+        report.summary.get(lang),
+        report.input_hash,
+        report.output_hash
+    ));
+    out
 }

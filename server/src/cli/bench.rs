@@ -14,8 +14,98 @@ use axum::Router;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+use clap::Subcommand;
+
 use crate::config::Config;
 use crate::startup;
+
+#[derive(Subcommand, Debug)]
+pub enum BenchWhat {
+    /// Print the number of stored responses.
+    Count,
+    /// The baseline of the submission benchmark: store COUNT responses of the default survey
+    /// straight through the storage layer (one transaction each, as a submission does), no HTTP,
+    /// from CONCURRENCY tasks; prints responses per second.
+    Inserts {
+        #[arg(long, default_value_t = 2000)]
+        count: usize,
+        #[arg(long, default_value_t = 50)]
+        concurrency: usize,
+    },
+    /// p50/p95 of the commune dashboard (as the leader of COMMUNE) and the province view, on
+    /// the current database (fill it with `hailong demo --responses N`).
+    Pages {
+        #[arg(long, default_value = "25195")]
+        commune: String,
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+    },
+    /// A full score run of every commune, RUNS times.
+    Scoring {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// The pure scoring engine alone, one commune, ITERATIONS times.
+    Engine {
+        #[arg(long, default_value_t = 10000)]
+        iterations: u32,
+    },
+    /// Submission latency and CPU per answer at COMMUNE with no live stream open, then with
+    /// STREAMS dashboards of that commune open (in-process, no network).
+    Live {
+        #[arg(long, default_value = "25195")]
+        commune: String,
+        #[arg(long, default_value_t = 500)]
+        streams: usize,
+        #[arg(long, default_value_t = 100)]
+        submissions: usize,
+        /// Milliseconds between answers (more than the 200 ms the figures settle for).
+        #[arg(long, default_value_t = 300)]
+        every_ms: u64,
+    },
+}
+
+/// Runs `hailong bench …`.
+pub async fn run(config: &Config, what: BenchWhat) -> anyhow::Result<()> {
+    match what {
+        BenchWhat::Pages {
+            commune,
+            iterations,
+        } => pages(config, &commune, iterations).await,
+        BenchWhat::Scoring { runs } => scoring(config, runs).await,
+        BenchWhat::Engine { iterations } => engine(config, iterations),
+        BenchWhat::Live {
+            commune,
+            streams,
+            submissions,
+            every_ms,
+        } => {
+            live(
+                config,
+                &commune,
+                streams,
+                submissions,
+                Duration::from_millis(every_ms),
+            )
+            .await
+        }
+        BenchWhat::Count => {
+            let store = startup::open_store(config).await?;
+            println!("{}", store.count_responses().await?);
+            Ok(())
+        }
+        BenchWhat::Inserts { count, concurrency } => {
+            let store = startup::open_store(config).await?;
+            let (elapsed, stored) = inserts(&store, count, concurrency).await?;
+            println!(
+                "baseline: {stored} responses in {:.2} s = {:.0} responses/s ({concurrency} tasks)",
+                elapsed.as_secs_f64(),
+                stored as f64 / elapsed.as_secs_f64()
+            );
+            Ok(())
+        }
+    }
+}
 
 /// Percentiles of a set of durations, in milliseconds.
 fn summary(mut times: Vec<Duration>) -> String {
@@ -344,4 +434,75 @@ pub async fn live(
         }
     }
     Ok(())
+}
+
+/// Stores `count` responses like a submission would (same answers, one transaction each).
+async fn inserts(
+    store: &app::store::Store,
+    count: usize,
+    concurrency: usize,
+) -> anyhow::Result<(std::time::Duration, usize)> {
+    use survey_definitions::{Answer, AnswerValue};
+    let desks = store.list_current_desks(None).await?;
+    anyhow::ensure!(!desks.is_empty(), "no desks");
+    let run = std::process::id();
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..concurrency.max(1) {
+        let store = store.clone();
+        let desks = desks.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut stored = 0usize;
+            for i in (t..count).step_by(concurrency.max(1)) {
+                let answers: Vec<Answer> = [
+                    "overall",
+                    "access",
+                    "procedures",
+                    "civil_servants",
+                    "results",
+                ]
+                .iter()
+                .map(|q| Answer {
+                    question_id: q.to_string(),
+                    value: AnswerValue::Scale(4),
+                })
+                .chain(std::iter::once(Answer {
+                    question_id: "visits".into(),
+                    value: AnswerValue::Choice("1".into()),
+                }))
+                .collect();
+                let key = format!("bench-{run}-{i}");
+                let inserted = store
+                    .insert_response(&app::store::responses::NewResponse {
+                        key: &key,
+                        desk_id: desks[i % desks.len()].id,
+                        survey_id: survey_definitions::DEFAULT_SURVEY_ID,
+                        survey_version: 1,
+                        lang: survey_definitions::Lang::Vi,
+                        channel: "bench",
+                        dossier_code: None,
+                        created_at: app::clock::now_ms(),
+                        answers: &answers,
+                        device_hash: None,
+                        client_hash: None,
+                        flags: Default::default(),
+                        answer_digest: None,
+                        kiosk_id: None,
+                        count_flagged: Default::default(),
+                        device_rule: None,
+                        dossier_since_ms: None,
+                    })
+                    .await?;
+                if matches!(inserted, app::store::responses::Inserted::New(_)) {
+                    stored += 1;
+                }
+            }
+            Ok::<_, app::store::StoreError>(stored)
+        }));
+    }
+    let mut stored = 0;
+    for task in tasks {
+        stored += task.await??;
+    }
+    Ok((started.elapsed(), stored))
 }

@@ -1,0 +1,276 @@
+//! The `hailong` commands: each is a thin adapter over the app's features, in a module of its
+//! own. `serve` is the default.
+
+pub mod backup;
+pub mod bench;
+pub mod demo;
+pub mod desks;
+pub mod export;
+pub mod score;
+pub mod units;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::startup;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hailong",
+    version,
+    about = "Hài Lòng: citizen satisfaction at the one-stop desk"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (the default command).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:3000 (default: HAILONG_ADDR or 127.0.0.1:3000).
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+    },
+    /// Validate the survey definitions and unit lists; exit 1 naming the file, field and line.
+    Check,
+    /// List every current desk with its survey URL, or add a desk to a commune.
+    Desks {
+        #[arg(long, value_enum, default_value_t = desks::Format::Csv)]
+        format: desks::Format,
+        #[command(subcommand)]
+        action: Option<desks::DesksAction>,
+    },
+    /// Manage user accounts (the first province admin comes from here).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Score communes. With `--inputs`: one commune from a JSON file, without a database
+    /// (what-if simulations; see scoring/README.md). With `--period` or `--criteria` alone: every
+    /// commune from the database, stored as a score run. With `--verify RUN`: re-score a stored
+    /// run from its saved inputs and check every hash.
+    Score {
+        /// Criteria set id, e.g. dong-nai-2025 (its highest version is used).
+        #[arg(long)]
+        criteria: Option<String>,
+        /// The period to score from the database: a year (`2025`) naming one of the sets in
+        /// HAILONG_CRITERIA.
+        #[arg(long)]
+        period: Option<String>,
+        /// The inputs: citizen tally, self-assessed and appraised points, imported scores.
+        #[arg(long)]
+        inputs: Option<std::path::PathBuf>,
+        /// A stored run to reproduce and check.
+        #[arg(long)]
+        verify: Option<i64>,
+        #[arg(long, value_enum, default_value_t = score::ReportFormat::Text)]
+        format: score::ReportFormat,
+        /// Language of the text report.
+        #[arg(long, default_value = "vi")]
+        lang: String,
+    },
+    /// Load scores from other systems (e.g. the provincial PAR index) from CSV with the header
+    /// `ma_xa,tieu_chi,diem,nguon`; the whole file is checked before anything is stored.
+    Imported {
+        /// Criteria set id (one of HAILONG_CRITERIA).
+        #[arg(long)]
+        criteria: String,
+        file: std::path::PathBuf,
+    },
+    /// Measurements for BENCHMARKS.md (see scripts/bench.sh).
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchWhat,
+    },
+    /// Administrative units: import the mergers, splits and renames of a reform.
+    Units {
+        #[command(subcommand)]
+        action: units::UnitsAction,
+    },
+    /// Export stored data.
+    Export {
+        #[command(subcommand)]
+        what: export::ExportWhat,
+    },
+    /// A consistent copy of the SQLite database, taken while the server runs (for PostgreSQL
+    /// use pg_dump; see README "Backups and restore"). Applies no migration.
+    Backup {
+        /// The new file; an existing file is never overwritten.
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Put a backup made by `hailong backup` in place of the SQLite database of DATABASE_URL.
+    /// Refused while any process has the database open; an existing database is replaced only
+    /// with --force, and is then kept beside it under a new name.
+    Restore {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Seed simulated responses for every desk over the last days, so dashboards have data.
+    Demo {
+        /// Days back from today to fill (default 90, or 365 with --responses).
+        #[arg(long)]
+        days: Option<u32>,
+        /// Average responses per desk and day.
+        #[arg(long, default_value_t = 2.0)]
+        per_day: f64,
+        /// About this many responses in all (for benchmarks: 1000000, 10000000); sets the
+        /// responses per desk and day from the number of desks and days.
+        #[arg(long)]
+        responses: Option<u64>,
+        /// Random seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
+        /// Do nothing when responses are already stored (used by scripts/run.sh).
+        #[arg(long)]
+        if_empty: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserAction {
+    /// Create a user. The password is read from the first line of standard input
+    /// (e.g. `printf '%s\n' "$PASSWORD" | hailong user add …`), so it stays out of the shell history.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// province_admin, district_reviewer, commune_leader or commune_officer.
+        #[arg(long)]
+        role: String,
+        /// Official code of the commune (commune roles) or district (district reviewer).
+        #[arg(long, default_value = "")]
+        unit: String,
+        /// Full name shown in the interface (defaults to the user name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,leptos_axum=warn".into());
+    // Logs go to stderr so that commands writing CSV to stdout stay clean.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Parses the command line and runs the command; errors are printed with their causes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = || Config::from_env(None);
+    match cli.command.unwrap_or(Command::Serve { addr: None }) {
+        Command::Serve { addr } => startup::serve(Config::from_env(addr)?).await,
+        Command::Check => check(&config()?),
+        Command::Desks { format, action } => desks::run(&config()?, format, action).await,
+        Command::Units { action } => units::run(&config()?, action).await,
+        Command::Export { what } => export::run(&config()?, what).await,
+        Command::Score {
+            criteria,
+            period,
+            inputs,
+            verify,
+            format,
+            lang,
+        } => score::command(&config()?, criteria, period, inputs, verify, format, lang).await,
+        Command::Backup { output } => backup::backup_command(&config()?, &output).await,
+        Command::Restore { file, force } => backup::restore_command(&config()?, &file, force).await,
+        Command::Imported { criteria, file } => {
+            score::import_scores(&config()?, &criteria, &file).await
+        }
+        Command::Bench { what } => bench::run(&config()?, what).await,
+        Command::User {
+            action:
+                UserAction::Add {
+                    username,
+                    role,
+                    unit,
+                    name,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let state = startup::build_state(&config()?).await?;
+            let name = name.unwrap_or_else(|| username.clone());
+            app::accounts::users::add_user(&state, &username, &name, &role, &unit, password)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            println!("created user {username} ({role})");
+            Ok(())
+        }
+        Command::Demo {
+            days,
+            per_day,
+            responses,
+            seed,
+            if_empty,
+        } => demo::command(&config()?, days, per_day, responses, seed, if_empty).await,
+    }
+}
+
+/// The `units` action of a whole command line (`hailong units import …`), parsed as the binary
+/// parses it; lets tests run the command exactly as typed.
+pub fn parse_units_command(args: &[&str]) -> anyhow::Result<units::UnitsAction> {
+    match Cli::try_parse_from(args)?.command {
+        Some(Command::Units { action }) => Ok(action),
+        _ => anyhow::bail!("`{}` is not a units command", args.join(" ")),
+    }
+}
+
+fn check(config: &Config) -> anyhow::Result<()> {
+    let definitions = startup::load_definitions(config)?;
+    for survey in definitions.surveys() {
+        println!(
+            "ok  survey {} v{} ({} questions)",
+            survey.id,
+            survey.version,
+            survey.questions.len()
+        );
+    }
+    let sets = survey_definitions::load_criteria_dir(&config.definitions_dir, &definitions)
+        .map_err(|e| anyhow::anyhow!("invalid criteria set: {e}"))?;
+    for set in &sets {
+        println!("ok  criteria {} v{}", set.id, set.version);
+    }
+    let lists = survey_definitions::load_units_dir(&config.definitions_dir)
+        .map_err(|e| anyhow::anyhow!("invalid unit list: {e}"))?;
+    for list in lists {
+        println!(
+            "ok  units {} from {}: {} districts, {} communes",
+            list.province.name,
+            list.valid_from,
+            list.districts.len(),
+            list.communes.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,96 @@
+//! The one way a route refuses: a status and a Vietnamese message, rendered as a page with a
+//! way back by [`problem_pages`] (staff pages are in Vietnamese), and server failures logged.
+
+use app::assets::Assets;
+use app::state::AppState;
+use axum::body::Body;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// The refusal of a form that could not be read: too big (413) or malformed (400).
+pub(crate) fn unreadable_form(rejection: FormRejection) -> Response {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Biểu mẫu quá lớn: không có ô nào của biểu mẫu này cần dài như vậy.",
+        )
+    } else {
+        problem(StatusCode::BAD_REQUEST, "Biểu mẫu không hợp lệ.")
+    }
+}
+
+/// A refused staff form, waiting for [`problem_pages`] to render it: the page links the hashed
+/// stylesheet, whose name lives in the state that the many callers of [`problem`] do not have.
+#[derive(Clone, Debug)]
+struct Problem(String);
+
+/// A plain error page for staff forms (their pages are in Vietnamese).
+pub(crate) fn problem(status: StatusCode, message: &str) -> Response {
+    let mut response =
+        (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")]).into_response();
+    response
+        .extensions_mut()
+        .insert(Problem(message.to_string()));
+    response
+}
+
+/// Writes the page of every [`problem`] response passing through.
+pub async fn problem_pages(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let back = back_link(request.headers());
+    let mut response = next.run(request).await;
+    if let Some(Problem(message)) = response.extensions_mut().remove::<Problem>() {
+        *response.body_mut() = Body::from(problem_html(&state.assets, &message, &back));
+    }
+    response
+}
+
+/// Where "Quay lại" leads: the page the form was on (browsers send the Referer to this site
+/// only, per our Referrer-Policy), else the home page. A plain link, since the policy lets no
+/// inline script run (a `javascript:` link included).
+fn back_link(headers: &HeaderMap) -> String {
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| url::Url::parse(v).ok())
+        .map(|url| match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_string(),
+        })
+        .unwrap_or_else(|| "/".into())
+}
+
+fn problem_html(assets: &Assets, message: &str, back: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Hài Lòng</title><link rel=\"stylesheet\" href=\"{}\"></head>\
+         <body><main class=\"page narrow\"><p class=\"form-error\" role=\"alert\">{}</p>\
+         <p><a href=\"{}\">Quay lại</a> · <a href=\"/login\">Đăng nhập</a></p>\
+         </main></body></html>",
+        assets.url("hailong.css"),
+        escape(message),
+        escape(back)
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!("route: {e}");
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Đã có lỗi. Vui lòng thử lại.",
+    )
+}
