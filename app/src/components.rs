@@ -37,35 +37,6 @@ pub fn set_status(status: u16) {
     let _ = status;
 }
 
-/// The friendly page for an unknown or retired desk code. Both are 404: an old poster is not an
-/// error of the citizen, and the page says what to do instead.
-#[component]
-pub fn DeskUnavailable(
-    lang: Lang,
-    retired: bool,
-    replacement: Option<crate::survey::desk::Replacement>,
-) -> impl IntoView {
-    set_status(404);
-    let t = ui(lang);
-    let next = replacement.map(|r| {
-        view! {
-            <p class="lead">
-                {if lang == Lang::En { "It was replaced by: " } else { "Quầy mới thay thế: " }}
-                <a href=with_lang(&format!("/q/{}", r.code), lang)>
-                    {r.name.get(lang).to_string()} " · " {r.commune_name}
-                </a>
-            </p>
-        }
-    });
-    view! {
-        <main class="page narrow">
-            <h1>{t.desk_not_found_title}</h1>
-            <p>{if retired { t.desk_retired_body } else { t.desk_not_found_body }}</p>
-            {next}
-        </main>
-    }
-}
-
 /// Shown when the server failed; the details are in the server log.
 #[component]
 pub fn ServerFailure(lang: Lang) -> impl IntoView {
@@ -80,8 +51,8 @@ pub fn ServerFailure(lang: Lang) -> impl IntoView {
 /// The bar on signed-in pages: who is signed in, the pages of the role, and signing out
 /// (a POST form with the session's CSRF token).
 #[component]
-pub fn AccountBar(me: crate::accounts::roles::Me) -> impl IntoView {
-    use crate::accounts::roles::Role;
+pub fn AccountBar(me: crate::domain::roles::Me) -> impl IntoView {
+    use crate::domain::roles::Role;
     let links: Vec<(&str, &str)> = match me.role {
         Role::ProvinceAdmin => vec![
             ("/admin/users", "Người dùng"),
@@ -160,4 +131,23 @@ pub fn asset_url(name: &str) -> String {
         return url;
     }
     format!("{}/{name}", crate::assets::PKG_URL)
+}
+
+/// HTML-escapes text for the raw-text children of `<textarea>`:
+/// Leptos writes those unescaped (DEVELOPERS.md), so text a person typed must be escaped here.
+pub fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn textarea_text_cannot_close_the_element() {
+        assert_eq!(
+            super::escape_text("</textarea><script>x & y</script>"),
+            "&lt;/textarea&gt;&lt;script&gt;x &amp; y&lt;/script&gt;"
+        );
+    }
 }

@@ -13,9 +13,12 @@ pub mod assets;
 pub mod clock;
 pub mod components;
 pub mod dashboard;
+pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod kiosk;
+#[cfg(feature = "ssr")]
+pub mod live;
 pub mod pages;
 pub mod scores;
 #[cfg(feature = "ssr")]
@@ -23,6 +26,8 @@ pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod survey;
+#[cfg(feature = "ssr")]
+pub mod writer;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -25,7 +25,7 @@ pub struct Settings {
     pub session_hours: u32,
     pub abuse: AbuseSettings,
     /// Kiosk quotas, enrolment limit, approval and rules (`HAILONG_KIOSK_*`).
-    pub kiosk: crate::kiosk::limits::KioskSettings,
+    pub kiosk: crate::abuse::kiosk::KioskSettings,
 }
 
 impl Settings {
@@ -60,10 +60,10 @@ pub struct AppState {
     pub recent: Arc<crate::abuse::RecentAtDesk>,
     pub salts: Arc<SaltCache>,
     /// Each desk's kiosk quota and the lock its kiosk ratings are judged under.
-    pub kiosk_limits: Arc<crate::kiosk::limits::KioskLimits>,
-    pub writer: crate::survey::writer::ResponseWriter,
+    pub kiosk_limits: Arc<crate::abuse::kiosk::KioskLimits>,
+    pub writer: crate::writer::ResponseWriter,
     /// Newly stored responses, for the live dashboards.
-    pub live: crate::dashboard::live::LiveHub,
+    pub live: crate::live::LiveHub,
     /// The names the files of `pkg/` are served under.
     pub assets: Arc<crate::assets::Assets>,
 }

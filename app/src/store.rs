@@ -11,6 +11,7 @@ pub mod desks;
 pub mod exports;
 pub mod followups;
 pub mod kiosks;
+pub mod notify;
 pub mod overview;
 pub mod responses;
 pub mod unit_history;
@@ -261,6 +262,8 @@ impl Store {
         }
     }
 
+    /// The connection pool, for tests that set up or inspect rows directly.
+    #[cfg(feature = "test-support")]
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }

@@ -5,9 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use app::abuse::kiosk::{KioskApproval, KioskSettings};
 use app::abuse::AbuseSettings;
-use app::kiosk::limits::{KioskApproval, KioskSettings};
-use app::survey::flags::CountFlagged;
+use app::domain::flags::CountFlagged;
 
 /// The embedded default: an SQLite file under ./data, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/hailong.db?mode=rwc";

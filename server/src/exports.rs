@@ -16,7 +16,7 @@ pub mod xlsx;
 use std::borrow::Cow;
 use std::io::Write;
 
-use app::accounts::roles::Role;
+use app::domain::roles::Role;
 use app::store::exports::{ExportResponseRow, ResponseExportFilter, ResponseExportQuery};
 use app::store::{Store, StoreError};
 use axum::body::Bytes;
@@ -120,12 +120,6 @@ pub enum ExportError {
     NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<sqlx::Error> for ExportError {
-    fn from(e: sqlx::Error) -> ExportError {
-        ExportError::Store(e.into())
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -105,12 +105,8 @@ async fn audit_definition_versions(store: &Store, definitions: &Definitions) -> 
         .collect();
     versions.sort();
     let versions = versions.join(", ");
-    let last: Option<(String,)> = sqlx::query_as(
-        "select detail from audit_log where action = 'definitions_loaded' order by id desc limit 1",
-    )
-    .fetch_optional(store.pool())
-    .await?;
-    if last.map(|(d,)| d) != Some(versions.clone()) {
+    let last = store.last_audit_detail("definitions_loaded").await?;
+    if last.as_deref() != Some(versions.as_str()) {
         store
             .audit(
                 None,
@@ -148,7 +144,7 @@ pub fn state_with(
                 .into(),
         )
         .build();
-    let live = app::dashboard::live::LiveHub::default();
+    let live = app::live::LiveHub::default();
     if store.backend() == app::store::Backend::Postgres {
         live.listen_postgres(config.database_url.clone());
     }
@@ -168,8 +164,8 @@ pub fn state_with(
         limiters: Limiters::new(&config.abuse),
         recent: Default::default(),
         salts: Default::default(),
-        kiosk_limits: Arc::new(app::kiosk::limits::KioskLimits::new(&config.kiosk)),
-        writer: app::survey::writer::ResponseWriter::start(store.clone(), live.clone()),
+        kiosk_limits: Arc::new(app::abuse::kiosk::KioskLimits::new(&config.kiosk)),
+        writer: app::writer::ResponseWriter::start(store.clone(), live.clone()),
         live,
         assets: Arc::new(assets),
     }

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use app::domain::flags::Flag;
 use app::store::responses::NewResponse;
 use app::store::Backend;
-use app::survey::flags::Flag;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use calamine::{Data, Reader};

@@ -645,7 +645,7 @@ async fn the_province_excludes_a_kiosks_ratings_in_one_step_and_includes_them_ag
 /// tablets take ratings at once.
 async fn with_province_approval_a_commune_kiosk_takes_no_rating_until_approved(backend: Backend) {
     let app = TestApp::spawn_with(backend, |config| {
-        config.kiosk.approval = app::kiosk::limits::KioskApproval::Province;
+        config.kiosk.approval = app::abuse::kiosk::KioskApproval::Province;
     })
     .await;
     staff(&app).await;

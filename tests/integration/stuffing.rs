@@ -1,7 +1,7 @@
 //! The attack suite on the citizens' survey: what a script, a rival or a commune's own staff can
 //! do to a commune's figures, and what is stored, counted and shown when they try. Answers that
 //! a stuffing rule flags are stored with their reasons and wait for a reviewer before they count
-//! (`app::survey::flags`); honest citizens are never refused for them.
+//! (`app::domain::flags`); honest citizens are never refused for them.
 
 use std::net::IpAddr;
 

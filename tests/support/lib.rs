@@ -261,7 +261,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         session_hours: 8,
         criteria: server::config::criteria_ids(None).expect("the default criteria ids parse"),
         abuse: app::abuse::AbuseSettings::default(),
-        kiosk: app::kiosk::limits::KioskSettings::default(),
+        kiosk: app::abuse::kiosk::KioskSettings::default(),
     }
 }
 

@@ -8,8 +8,8 @@ use leptos_router::hooks::use_query_map;
 use crate::accounts::api::{
     get_audit_page, get_users_page, AuditPageData, SignInLimitView, UsersPageData,
 };
-use crate::accounts::roles::{Access, Role};
 use crate::components::{set_status, AccountBar, Refusal, ServerFailure};
+use crate::domain::roles::{Access, Role};
 use crate::i18n::Lang;
 
 #[component]

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::roles::{Access, Me, Role};
+use crate::domain::roles::{Access, Me, Role};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -554,7 +554,7 @@ pub async fn get_review_page() -> Result<Access<ReviewPageData>, AppError> {
         .map_err(internal)?
         .into_iter()
         .map(|f| {
-            let flags = crate::survey::flags::Flags::parse_stored(Some(&f.flags))
+            let flags = crate::domain::flags::Flags::parse_stored(Some(&f.flags))
                 .map_err(|e| internal(format!("response {}: {e}", f.response_id)))?;
             Ok(FlaggedView {
                 id: f.response_id,

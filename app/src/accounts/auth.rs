@@ -38,7 +38,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use tokio::sync::Semaphore;
 
 use crate::abuse::{client_key, hex, salted_hash, ClientInfo};
-use crate::accounts::roles::{Me, Role};
+use crate::domain::roles::{Me, Role};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::users::{LimitCounters, UserRow};

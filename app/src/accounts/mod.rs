@@ -6,6 +6,5 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;
 pub mod login;
-pub mod roles;
 #[cfg(feature = "ssr")]
 pub mod users;

@@ -1,7 +1,7 @@
 //! Creating staff accounts: what makes a new user valid, checked the same way by the
 //! administrator's form and `hailong user add`, and the creation itself.
 
-use super::roles::Role;
+use crate::domain::roles::Role;
 use crate::state::AppState;
 use crate::store::StoreError;
 

@@ -7,14 +7,14 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::roles::{Access, Me};
-use crate::assessment::model::{State, Step};
+use crate::domain::dossier::{State, Step};
+use crate::domain::roles::{Access, Me};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use crate::accounts::api::request_user;
 #[cfg(feature = "ssr")]
-use crate::accounts::roles::Role;
+use crate::domain::roles::Role;
 #[cfg(feature = "ssr")]
 use crate::state::AppState;
 #[cfg(feature = "ssr")]

@@ -4,5 +4,4 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod input;
-pub mod model;
 pub mod page;

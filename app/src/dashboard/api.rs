@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::roles::{Access, Me};
+use crate::domain::roles::{Access, Me};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -329,7 +329,7 @@ mod ssr {
             .map_err(internal)?
             .into_iter()
             .map(|f| {
-                let flags = crate::survey::flags::Flags::parse_stored(Some(&f.flags))
+                let flags = crate::domain::flags::Flags::parse_stored(Some(&f.flags))
                     .map_err(|e| internal(format!("a flagged response: {e}")))?;
                 Ok(FlaggedItem {
                     when: crate::clock::display(f.created_at),
@@ -349,8 +349,8 @@ mod ssr {
         Ok(Dashboard {
             can_follow_up: matches!(
                 me.role,
-                crate::accounts::roles::Role::CommuneLeader
-                    | crate::accounts::roles::Role::CommuneOfficer
+                crate::domain::roles::Role::CommuneLeader
+                    | crate::domain::roles::Role::CommuneOfficer
             ),
             me,
             commune_code,

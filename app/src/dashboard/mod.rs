@@ -2,7 +2,5 @@
 //! and the live updates that keep them current.
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod live;
 pub mod page;
 pub mod view;

@@ -5,10 +5,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::api::{get_commune_overview, CommuneOverview, FormerUnit};
-use crate::accounts::roles::Access;
 use crate::components::{AccountBar, Refusal, ServerFailure};
 use crate::dashboard::api::get_dashboard;
 use crate::dashboard::view::DashboardView;
+use crate::domain::roles::Access;
 use crate::i18n::{use_lang, Lang};
 
 #[component]

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::model::{KioskPageData, KiosksPageData};
 #[cfg(feature = "ssr")]
 use super::model::{KiosksNotice, NewEnrolment};
-use crate::accounts::roles::Access;
+use crate::domain::roles::Access;
 use crate::error::AppError;
 
 /// The tablet's page.

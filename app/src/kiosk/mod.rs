@@ -2,8 +2,6 @@
 //! its offline queue, per-desk quotas, and the flags that hold a tablet's doubtful ratings.
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod limits;
 pub mod model;
 pub mod page;
 #[cfg(feature = "ssr")]

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use survey_definitions::{Feeds, Lang, Question, QuestionKind, Survey, Text};
 
-use crate::accounts::roles::Me;
+use crate::domain::roles::Me;
 
 /// Cookie holding an enrolled tablet's token (HttpOnly; the database keeps only its hash).
 pub const KIOSK_COOKIE: &str = "hl_kiosk";

@@ -26,10 +26,11 @@ use axum::http::{HeaderMap, HeaderValue};
 use rand::Rng;
 use survey_definitions::{Answer, AnswerValue};
 
-use super::limits::KioskApproval;
+use crate::abuse::kiosk::KioskApproval;
 use crate::abuse::{salted_hash, within_opening_hours};
 use crate::accounts::auth::{cookie, new_token};
-use crate::accounts::roles::{Access, Me, Role};
+use crate::domain::flags::{Flag, Flags};
+use crate::domain::roles::{Access, Me, Role};
 use crate::error::AppError;
 use crate::kiosk::model::{
     kiosk_questions, KioskPageData, KioskQuestion, KioskRating, KioskRefusal, KioskScreenData,
@@ -39,8 +40,7 @@ use crate::kiosk::model::{
 use crate::state::AppState;
 use crate::store::kiosks::{KioskRow, NewKiosk, TokenKiosk};
 use crate::store::responses::Inserted;
-use crate::survey::flags::{Flag, Flags};
-use crate::survey::writer::PendingResponse;
+use crate::writer::PendingResponse;
 
 /// How long an enrolment code works: long enough to walk to the desk and type it.
 pub const ENROL_CODE_MINUTES: i64 = 30;
@@ -688,7 +688,7 @@ mod tests {
             judge_tap_time(
                 rated_at,
                 now,
-                crate::kiosk::limits::KioskSettings::default().max_queue_age,
+                crate::abuse::kiosk::KioskSettings::default().max_queue_age,
                 Some(enrolled),
                 latest,
             )

@@ -6,10 +6,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::accounts::roles::Access;
 use crate::assessment::api::{get_ranking_page, RankingFilter, RankingView};
 use crate::assessment::page::CriteriaSwitch;
 use crate::components::{AccountBar, Refusal, ServerFailure};
+use crate::domain::roles::Access;
 use crate::i18n::Lang;
 
 #[component]

@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use scoring::NodeResult;
 
-use crate::accounts::roles::Access;
 use crate::assessment::api::{get_report_page, ReportView};
 use crate::assessment::page::CriteriaSwitch;
 use crate::components::{AccountBar, Refusal, ServerFailure};
+use crate::domain::roles::Access;
 use crate::i18n::Lang;
 
 #[component]

@@ -18,7 +18,7 @@ impl Store {
         }
         let mut bytes = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut bytes);
-        let fresh = crate::abuse::hex(&bytes);
+        let fresh = bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
         let mut tx = self.pool.begin().await?;
         // Concurrent first requests of the day race here; the first insert wins, the others read it.
         sqlx::query("insert into daily_salts (day, salt, created_at) values ($1, $2, $3) on conflict do nothing")

@@ -7,7 +7,7 @@
 //! transaction: an entry is never changed without its old and new value on record.
 
 use super::{Store, StoreError};
-use crate::assessment::model::State;
+use crate::domain::dossier::State;
 
 /// A commune's dossier for one criteria set.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]

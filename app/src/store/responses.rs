@@ -15,7 +15,7 @@ use survey_definitions::{Answer, Lang};
 
 use super::aggregates::{self, Changes, Place, Standing};
 use super::{value_rows, Backend, Store, StoreError};
-use crate::survey::flags::{CountFlagged, Flag, Flags};
+use crate::domain::flags::{CountFlagged, Flag, Flags};
 
 /// A validated submission ready to be stored.
 #[derive(Debug, Clone)]
@@ -86,7 +86,7 @@ impl Store {
     }
 
     /// Stores many responses in one transaction: one commit, so one disk flush, for all of them
-    /// (bulk loads such as demo data, and the group commit of `crate::survey::writer`), written with
+    /// (bulk loads such as demo data, and the group commit of `crate::writer`), written with
     /// multi-row statements, so a batch costs a few round trips rather than two per response.
     /// Returns what happened to each, in order; `Ok` only once the commit succeeded.
     ///

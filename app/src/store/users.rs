@@ -1,6 +1,6 @@
 //! Users, sessions, sign-in limits and the audit log.
 
-use crate::accounts::roles::Role;
+use crate::domain::roles::Role;
 
 use super::{Store, StoreError};
 
@@ -361,6 +361,17 @@ impl Store {
                 .await?
                 .rows_affected(),
         )
+    }
+
+    /// The detail of the latest audit entry of `action`, if any.
+    pub async fn last_audit_detail(&self, action: &str) -> Result<Option<String>, StoreError> {
+        let last: Option<(String,)> = sqlx::query_as(
+            "select detail from audit_log where action = $1 order by id desc limit 1",
+        )
+        .bind(action)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(last.map(|(detail,)| detail))
     }
 
     /// Appends to the audit log. `actor_user_id` is `None` for the command line and anonymous

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use survey_definitions::Text;
 
+use crate::components::set_status;
 use crate::error::AppError;
+use crate::i18n::{ui, with_lang, Lang};
 
 /// A desk and the administrative units around it, as pages show them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,8 +64,8 @@ pub async fn get_desk(code: String) -> Result<DeskLookup<DeskInfo>, AppError> {
 #[server]
 pub async fn list_desks(
     district: Option<String>,
-) -> Result<crate::accounts::roles::Access<DesksPageData>, AppError> {
-    use crate::accounts::roles::{Access, Role};
+) -> Result<crate::domain::roles::Access<DesksPageData>, AppError> {
+    use crate::domain::roles::{Access, Role};
     let state = expect_context::<crate::state::AppState>();
     let Some(me) = crate::accounts::api::request_user(&state).await? else {
         return Ok(Access::SignInRequired);
@@ -92,8 +94,37 @@ pub async fn list_desks(
 /// The desks a user looks after, and who they are (for the page's account bar).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesksPageData {
-    pub me: crate::accounts::roles::Me,
+    pub me: crate::domain::roles::Me,
     pub desks: Vec<DeskInfo>,
+}
+
+/// The friendly page for an unknown or retired desk code. Both are 404: an old poster is not an
+/// error of the citizen, and the page says what to do instead.
+#[component]
+pub fn DeskUnavailable(
+    lang: Lang,
+    retired: bool,
+    replacement: Option<Replacement>,
+) -> impl IntoView {
+    set_status(404);
+    let t = ui(lang);
+    let next = replacement.map(|r| {
+        view! {
+            <p class="lead">
+                {if lang == Lang::En { "It was replaced by: " } else { "Quầy mới thay thế: " }}
+                <a href=with_lang(&format!("/q/{}", r.code), lang)>
+                    {r.name.get(lang).to_string()} " · " {r.commune_name}
+                </a>
+            </p>
+        }
+    });
+    view! {
+        <main class="page narrow">
+            <h1>{t.desk_not_found_title}</h1>
+            <p>{if retired { t.desk_retired_body } else { t.desk_not_found_body }}</p>
+            {next}
+        </main>
+    }
 }
 
 /// The store's desk row as pages see it.

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::accounts::roles::Access;
 use crate::components::{AccountBar, Refusal, ServerFailure};
+use crate::domain::roles::Access;
 use crate::i18n::{ui, with_lang, Lang};
 use crate::survey::desk::{list_desks, DeskInfo};
 

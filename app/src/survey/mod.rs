@@ -5,7 +5,6 @@
 pub mod api;
 pub mod desk;
 pub mod desks;
-pub mod flags;
 pub mod model;
 pub mod page;
 pub mod poster;
@@ -13,5 +12,3 @@ pub mod review;
 #[cfg(feature = "ssr")]
 pub mod submit;
 pub mod thanks;
-#[cfg(feature = "ssr")]
-pub mod writer;

@@ -11,10 +11,11 @@ use leptos_router::hooks::use_params_map;
 use survey_definitions::{FieldErrors, Lang, Question, QuestionKind, SATISFACTION_LEVELS};
 use wasm_bindgen::JsCast;
 
-use crate::components::{set_status, DeskUnavailable, DocumentLang, LangSwitch, ServerFailure};
+use crate::components::{escape_text, set_status, DocumentLang, LangSwitch, ServerFailure};
 use crate::i18n::{ui, use_lang, with_lang};
 use crate::survey::api::{get_survey_page, SubmitResponse};
 use crate::survey::desk::DeskLookup;
+use crate::survey::desk::DeskUnavailable;
 use crate::survey::model::{Prefill, SubmitOutcome, SurveyPageData, KEY_FIELD, LANG_FIELD};
 
 #[component]
@@ -391,23 +392,5 @@ fn question_view(
             </div>
         }
         .into_any()
-    }
-}
-
-/// HTML-escapes text for the raw-text children of `<textarea>`.
-pub(crate) fn escape_text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn textarea_text_cannot_close_the_element() {
-        assert_eq!(
-            super::escape_text("</textarea><script>x & y</script>"),
-            "&lt;/textarea&gt;&lt;script&gt;x &amp; y&lt;/script&gt;"
-        );
     }
 }

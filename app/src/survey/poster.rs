@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::accounts::roles::Access;
-use crate::components::{set_status, DeskUnavailable, DocumentLang, Refusal, ServerFailure};
+use crate::components::{set_status, DocumentLang, Refusal, ServerFailure};
+use crate::domain::roles::Access;
 use crate::i18n::{ui, use_lang, Lang};
+use crate::survey::desk::DeskUnavailable;
 use crate::survey::desk::{get_desk, list_desks, DeskInfo, DeskLookup};
 
 /// The poster of one desk.

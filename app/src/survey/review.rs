@@ -1,12 +1,12 @@
 //! Flagged survey responses, for the district reviewer (own district) and the province admin:
 //! those a stuffing rule flagged wait here before they count; the others count until a reviewer
-//! excludes them (`crate::survey::flags`).
+//! excludes them (`crate::domain::flags`).
 
 use leptos::prelude::*;
 
 use crate::accounts::api::{get_review_page, ReviewPageData};
-use crate::accounts::roles::Access;
 use crate::components::{AccountBar, Refusal, ServerFailure};
+use crate::domain::roles::Access;
 use crate::i18n::Lang;
 
 #[component]

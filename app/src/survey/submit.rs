@@ -6,17 +6,17 @@ use survey_definitions::{Answer, AnswerValue, Lang, QuestionKind};
 
 use crate::abuse::{self, AtDesk, ClientInfo};
 
+use crate::domain::flags::{Flag, Flags};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::abuse::RecentQuery;
 use crate::store::desks::DeskRow;
 use crate::store::responses::Inserted;
 use crate::survey::desk::DeskLookup;
-use crate::survey::flags::{Flag, Flags};
 use crate::survey::model::{
     Prefill, SubmitOutcome, SurveyPageData, ThanksPageData, KEY_FIELD, LANG_FIELD,
 };
-use crate::survey::writer::{PendingResponse, WriteError};
+use crate::writer::{PendingResponse, WriteError};
 
 /// A fresh idempotency key: 128 random bits, hex.
 pub fn new_key() -> String {
@@ -121,7 +121,7 @@ pub async fn thanks_page(
 /// anti-abuse rules of `crate::abuse` in this order: the client's and device's rate limits; the
 /// answers; an idempotent retry is thanked again (also when the limits would refuse it); one
 /// rating per device and desk in the window; then the response is stored with any flags it
-/// earned (`crate::survey::flags`), held back from the figures where a stuffing rule flagged it.
+/// earned (`crate::domain::flags`), held back from the figures where a stuffing rule flagged it.
 pub async fn submit(
     state: &AppState,
     code: &str,

@@ -3,10 +3,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::{DeskUnavailable, DocumentLang, ServerFailure};
+use crate::components::{DocumentLang, ServerFailure};
 use crate::i18n::{ui, use_lang};
 use crate::survey::api::get_thanks_page;
 use crate::survey::desk::DeskLookup;
+use crate::survey::desk::DeskUnavailable;
 
 #[component]
 pub fn ThanksPage() -> impl IntoView {

@@ -255,7 +255,7 @@ pub struct DemoScoring {
 /// Nothing is added twice: communes with a dossier keep it, and a run is made only when the set
 /// has none. The demo commune (Phường Tân Phú) is left as a draft in progress for its officer.
 pub async fn seed_scoring(state: &app::state::AppState, seed: u64) -> anyhow::Result<DemoScoring> {
-    use app::assessment::model::{State, Step};
+    use app::domain::dossier::{State, Step};
     use app::store::assessments::{Actor, AppraisalEntry, ImportedRow, SelfEntry};
     use survey_definitions::criteria::Source;
 
@@ -402,7 +402,7 @@ async fn advance(
     store: &Store,
     unit_id: i64,
     criteria_id: &str,
-    step: app::assessment::model::Step,
+    step: app::domain::dossier::Step,
     reason: Option<&str>,
     actor: app::store::assessments::Actor<'_>,
 ) -> anyhow::Result<()> {

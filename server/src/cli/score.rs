@@ -258,7 +258,7 @@ pub async fn import_scores(
             ));
             continue;
         };
-        let score = match app::assessment::model::parse_points(score, import_max.hundredths()) {
+        let score = match app::domain::dossier::parse_points(score, import_max.hundredths()) {
             Ok(Some(score)) => score,
             Ok(None) => {
                 problems.push(format!("{}:{n}: no score", path.display()));

@@ -4,8 +4,8 @@
 //! [`MAX_FORM_BYTES`]; a bigger one is refused before it is read in full.
 use app::accounts::auth::{self, LOGIN_CSRF_COOKIE};
 use app::accounts::login::LoginProblem;
-use app::accounts::roles::Role;
 use app::accounts::users::{password_problem, validate_new_user};
+use app::domain::roles::Role;
 use app::state::AppState;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, OriginalUri, Path, Query, State};

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use app::accounts::roles::{Me, Role};
 use app::assessment::api::{open_dossier, DossierForm};
 use app::assessment::input::evidence_required;
-use app::assessment::model::{parse_points, State, Step};
+use app::domain::dossier::{parse_points, State, Step};
+use app::domain::roles::{Me, Role};
 use app::state::AppState;
 use app::store::assessments::{
     Actor, AppraisalEntry, AssessmentRow, ImportedRow, SelfEntry, StepRefused,

@@ -5,7 +5,7 @@
 
 use std::io::{BufWriter, Read, Seek};
 
-use app::accounts::roles::Role;
+use app::domain::roles::Role;
 use app::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;

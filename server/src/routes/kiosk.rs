@@ -5,7 +5,7 @@
 //! recognised by its HttpOnly cookie alone.
 
 use app::accounts::auth;
-use app::accounts::roles::Role;
+use app::domain::roles::Role;
 use app::i18n::{with_lang, Lang};
 use app::kiosk::model::{EnrolProblem, KioskRating, KioskRefusal, KiosksNotice, ENROL_CSRF_COOKIE};
 use app::kiosk::service::{self as kiosk, KioskOutcome};

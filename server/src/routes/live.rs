@@ -5,10 +5,11 @@ use std::collections::HashSet;
 use std::convert::Infallible;
 use std::time::Duration;
 
+use app::abuse::StreamLimits;
 use app::accounts::auth;
-use app::accounts::roles::{Me, Role};
 use app::dashboard::api::window_figures;
-use app::dashboard::live::{Figures, StreamLimits, StreamTicket, TooManyStreams};
+use app::domain::roles::{Me, Role};
+use app::live::{Figures, StreamTicket, TooManyStreams};
 use app::state::AppState;
 use app::store::followups::FOLLOWUP_STATES;
 use app::store::overview::CommuneRow;

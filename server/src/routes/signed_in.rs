@@ -2,7 +2,7 @@
 //! the form's CSRF token, in one place for every staff route.
 
 use app::accounts::auth;
-use app::accounts::roles::{Me, Role};
+use app::domain::roles::{Me, Role};
 use app::state::AppState;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;

@@ -22,10 +22,10 @@ use std::time::{Duration, Instant};
 use survey_definitions::{Answer, Lang};
 use tokio::sync::{mpsc, oneshot, Mutex as AsyncMutex};
 
-use crate::dashboard::live::LiveHub;
+use crate::domain::flags::{CountFlagged, Flags};
+use crate::live::LiveHub;
 use crate::store::responses::{DeviceRule, Inserted, NewResponse};
 use crate::store::{Backend, Store, StoreError};
-use crate::survey::flags::{CountFlagged, Flags};
 
 /// Most responses committed together; bounds a transaction's length.
 const MAX_BATCH: usize = 256;

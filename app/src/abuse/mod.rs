@@ -11,6 +11,8 @@
 //! - Only salted hashes of addresses and device ids are stored; the salt changes daily and old
 //!   salts are deleted, so the hashes cannot be linked back to an address later.
 
+pub mod kiosk;
+
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -21,7 +23,7 @@ use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
-use crate::survey::flags::CountFlagged;
+use crate::domain::flags::CountFlagged;
 
 /// Name of the device cookie: a random id, set on the first survey visit.
 pub const DEVICE_COOKIE: &str = "hl_dev";
@@ -81,8 +83,25 @@ impl Default for AbuseSettings {
             desk_per_minute_flag: 15,
             dossier_window_days: 90,
             count_flagged: CountFlagged::default(),
-            live_streams_per_session: crate::dashboard::live::StreamLimits::default().per_session,
-            live_streams_per_user: crate::dashboard::live::StreamLimits::default().per_user,
+            live_streams_per_session: StreamLimits::default().per_session,
+            live_streams_per_user: StreamLimits::default().per_user,
+        }
+    }
+}
+
+/// How many live streams one sign-in and one user may hold open at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamLimits {
+    pub per_session: usize,
+    pub per_user: usize,
+}
+
+impl Default for StreamLimits {
+    fn default() -> Self {
+        // A leader with a few tabs and a second device is well inside; a runaway script is not.
+        StreamLimits {
+            per_session: 4,
+            per_user: 10,
         }
     }
 }

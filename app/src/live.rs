@@ -24,6 +24,8 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, watch};
 
+use crate::abuse::StreamLimits;
+use crate::store::notify::Listener;
 use crate::store::{Backend, Store};
 
 /// The PostgreSQL channel responses are announced on.
@@ -34,23 +36,6 @@ pub const SETTLE: Duration = Duration::from_millis(200);
 
 /// The latest figures of a commune as the stream sends them (JSON); `None` until computed.
 pub type Figures = Option<Arc<str>>;
-
-/// How many live streams one sign-in and one user may hold open at a time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StreamLimits {
-    pub per_session: usize,
-    pub per_user: usize,
-}
-
-impl Default for StreamLimits {
-    fn default() -> Self {
-        // A leader with a few tabs and a second device is well inside; a runaway script is not.
-        StreamLimits {
-            per_session: 4,
-            per_user: 10,
-        }
-    }
-}
 
 /// Which limit refused a new stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,11 +114,7 @@ impl LiveHub {
             Backend::Postgres => {
                 let mut payload: Vec<String> = desks.iter().map(i64::to_string).collect();
                 payload.dedup();
-                let sent = sqlx::query("select pg_notify($1, $2)")
-                    .bind(CHANNEL)
-                    .bind(payload.join(","))
-                    .execute(store.pool())
-                    .await;
+                let sent = store.notify(CHANNEL, &payload.join(",")).await;
                 if let Err(e) = sent {
                     // The response is stored; only the live refresh is lost, so say so and go on.
                     tracing::warn!("live update not announced: {e}");
@@ -148,30 +129,21 @@ impl LiveHub {
         let hub = self.clone();
         tokio::spawn(async move {
             loop {
-                match sqlx::postgres::PgListener::connect(&database_url).await {
-                    Ok(mut listener) => {
-                        if let Err(e) = listener.listen(CHANNEL).await {
-                            tracing::warn!("LISTEN {CHANNEL} failed: {e}");
-                        } else {
-                            loop {
-                                match listener.recv().await {
-                                    Ok(note) => {
-                                        let desks: Vec<i64> = note
-                                            .payload()
-                                            .split(',')
-                                            .filter_map(|d| d.parse().ok())
-                                            .collect();
-                                        hub.publish(&desks);
-                                    }
-                                    Err(e) => {
-                                        tracing::warn!("live updates interrupted: {e}");
-                                        break;
-                                    }
-                                }
+                match Listener::connect(&database_url, CHANNEL).await {
+                    Ok(mut listener) => loop {
+                        match listener.recv().await {
+                            Ok(payload) => {
+                                let desks: Vec<i64> =
+                                    payload.split(',').filter_map(|d| d.parse().ok()).collect();
+                                hub.publish(&desks);
+                            }
+                            Err(e) => {
+                                tracing::warn!("live updates interrupted: {e}");
+                                break;
                             }
                         }
-                    }
-                    Err(e) => tracing::warn!("cannot listen for live updates: {e}"),
+                    },
+                    Err(e) => tracing::warn!("cannot listen for live updates on {CHANNEL}: {e}"),
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }

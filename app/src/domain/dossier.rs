@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::roles::Role;
+use crate::domain::roles::Role;
 use crate::i18n::Lang;
 
 /// Where a commune's dossier is.

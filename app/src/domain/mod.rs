@@ -1,0 +1,7 @@
+//! Plain types and rules that every layer shares, storage included: who a staff member is and
+//! what they may see (roles), why an answer is held or counted (flags), and the steps of a
+//! commune's dossier. No I/O here.
+
+pub mod dossier;
+pub mod flags;
+pub mod roles;
