@@ -41,10 +41,10 @@ if [ "$profile" != dev ]; then
     "$pkg/hailong_bg.wasm" -o "$pkg/hailong_bg.wasm"
 fi
 cp app/style/main.css "$pkg/hailong.css"
-# The kiosk screen's own script and style, loaded by its pages only (see app/src/pages/kiosk.rs).
+# The kiosk screen's own script and style, loaded by its pages only (see app/src/kiosk/page.rs).
 cp app/style/kiosk.css "$pkg/kiosk.css"
 cp app/script/kiosk.js "$pkg/kiosk.js"
-# The commune dashboard's live figures (see app/src/pages/dashboard.rs).
+# The commune dashboard's live figures (see app/src/dashboard/view.rs).
 cp app/script/dashboard.js "$pkg/dashboard.js"
 if [ -d app/public ] && [ -n "$(ls -A app/public)" ]; then cp -r app/public/. "$site/"; fi
 

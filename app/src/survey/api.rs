@@ -29,7 +29,7 @@ pub async fn get_thanks_page(code: String) -> Result<DeskLookup<ThanksPageData>,
 
 /// Stores a citizen's answers. Used by the enhanced form once the WASM has loaded; without
 /// JavaScript the same form posts to `/q/{code}`, which runs the same `submission::submit`.
-#[server(input = Json)]
+#[server(input = Json, endpoint = "survey/submit")]
 pub async fn submit_response(
     code: String,
     fields: Vec<(String, String)>,
