@@ -33,3 +33,12 @@ impl AppError {
         AppError::Internal
     }
 }
+
+/// A storage failure reaching a server function: logged, and the page says only that something
+/// failed (what the database said stays in the log).
+#[cfg(feature = "ssr")]
+impl From<crate::store::StoreError> for AppError {
+    fn from(err: crate::store::StoreError) -> Self {
+        AppError::internal("store", err)
+    }
+}

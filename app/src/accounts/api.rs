@@ -279,14 +279,10 @@ pub async fn visible_commune(
         (None, _) => return Ok(None),
     };
     let store = &state.store;
-    let Some(row) = store.commune_by_code(&code).await.map_err(internal)? else {
+    let Some(row) = store.commune_by_code(&code).await? else {
         return Ok(None);
     };
-    let unit = store
-        .user_by_id(me.id)
-        .await
-        .map_err(internal)?
-        .and_then(|u| u.unit_id);
+    let unit = store.user_by_id(me.id).await?.and_then(|u| u.unit_id);
     Ok(
         crate::accounts::auth::can_see_commune(me.role, unit, row.id, row.district_id)
             .then_some(row),
@@ -342,8 +338,7 @@ pub async fn get_commune_overview(
     let store = &state.store;
     let desks = store
         .list_current_desks(None)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .filter(|d| d.commune_code == row.code)
         .map(|d| (d.public_code, d.name))
@@ -351,16 +346,11 @@ pub async fn get_commune_overview(
     let now = crate::clock::now_ms();
     let last_30_days = store
         .commune_satisfaction(row.id, now - 30 * 86_400_000)
-        .await
-        .map_err(internal)?;
-    let all_time = store
-        .commune_satisfaction(row.id, 0)
-        .await
-        .map_err(internal)?;
+        .await?;
+    let all_time = store.commune_satisfaction(row.id, 0).await?;
     let comments = store
         .latest_comments(row.id, 20)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|c| CommentView {
             when: crate::clock::display(c.created_at),
@@ -371,8 +361,7 @@ pub async fn get_commune_overview(
         .collect();
     let formerly = store
         .predecessors(row.id)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|p| FormerUnit {
             part: p.kind == "split",
@@ -402,8 +391,7 @@ pub async fn get_users_page() -> Result<Access<UsersPageData>, AppError> {
     let users = state
         .store
         .list_users()
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .filter_map(|u| {
             Some(UserView {
@@ -426,8 +414,7 @@ pub async fn get_users_page() -> Result<Access<UsersPageData>, AppError> {
             crate::accounts::auth::ADDRESS_FAILURES,
             window_since,
         )
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|row| SignInLimitView {
             until: crate::clock::display(if row.username.is_empty() {
@@ -474,7 +461,7 @@ pub async fn get_audit_page(
         before,
         after,
     };
-    let actions = state.store.audit_actions().await.map_err(internal)?;
+    let actions = state.store.audit_actions().await?;
     let csv = query.link("/admin/audit.csv", None);
     let mut data = AuditPageData {
         me,
@@ -496,8 +483,7 @@ pub async fn get_audit_page(
     let page = state
         .store
         .audit_page(&filter, cursor, AUDIT_PAGE_SIZE)
-        .await
-        .map_err(internal)?;
+        .await?;
     if page.has_newer {
         data.newer = page
             .rows
@@ -539,7 +525,7 @@ pub async fn get_review_page() -> Result<Access<ReviewPageData>, AppError> {
     };
     let district = match me.role {
         Role::DistrictReviewer => {
-            let user = state.store.user_by_id(me.id).await.map_err(internal)?;
+            let user = state.store.user_by_id(me.id).await?;
             match user.and_then(|u| u.unit_id) {
                 Some(id) => Some(id),
                 None => return Ok(Access::Forbidden),
@@ -550,8 +536,7 @@ pub async fn get_review_page() -> Result<Access<ReviewPageData>, AppError> {
     let flagged = state
         .store
         .flagged_responses(district, 200)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|f| {
             let flags = crate::domain::flags::Flags::parse_stored(Some(&f.flags))

@@ -227,9 +227,7 @@ mod ssr {
         let period = crate::assessment::api::pick_criteria(state, None)
             .map(|s| s.period.from.clone())
             .filter(|from| from.as_str() <= today.as_str());
-        let (windows, rows) = window_figures(store, survey, commune_id, period.as_deref())
-            .await
-            .map_err(internal)?;
+        let (windows, rows) = window_figures(store, survey, commune_id, period.as_deref()).await?;
         let from_30 = crate::clock::day_minus(&today, 29);
         let recent: Vec<&DailyRow> = rows.iter().filter(|r| r.day >= from_30).collect();
         let overall = overall_question(survey).unwrap_or("overall");
@@ -253,14 +251,12 @@ mod ssr {
 
         let dossiers: BTreeMap<i64, i64> = store
             .desk_dossiers(commune_id, &from_30, &today)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .collect();
         let desks = store
             .commune_desks(commune_id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|(id, code, name)| {
                 let (levels, responses) = levels_of(
@@ -305,8 +301,7 @@ mod ssr {
             .ok_or_else(|| internal("today's date is not a date"))?;
         let feedback = store
             .feedback_items(commune_id, since, 30)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|f| FeedbackItem {
                 response_id: f.response_id,
@@ -319,14 +314,10 @@ mod ssr {
                 note: f.note.unwrap_or_default(),
             })
             .collect();
-        let open_items = store
-            .open_followups(commune_id, &from_30)
-            .await
-            .map_err(internal)?;
+        let open_items = store.open_followups(commune_id, &from_30).await?;
         let flagged = store
             .commune_flagged(commune_id, 20)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|f| {
                 let flags = crate::domain::flags::Flags::parse_stored(Some(&f.flags))
@@ -342,8 +333,7 @@ mod ssr {
             .collect::<Result<_, AppError>>()?;
         let flag_counts = store
             .flag_counts(Some(commune_id), &from_30, &today)
-            .await
-            .map_err(internal)?
+            .await?
             .remove(&commune_id)
             .unwrap_or_default();
         Ok(Dashboard {

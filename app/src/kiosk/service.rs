@@ -313,18 +313,12 @@ pub async fn submit_rating(
         return refuse(KioskRefusal::OtherDesk);
     }
     let store = &state.store;
-    let internal = |e: crate::store::StoreError| AppError::internal("kiosk rating", e);
-    let desk = match store.find_desk(&kiosk.desk_code).await.map_err(internal)? {
+    let desk = match store.find_desk(&kiosk.desk_code).await? {
         Some(desk) if !desk.is_retired() => desk,
         _ => return refuse(KioskRefusal::DeskClosed),
     };
     // A tablet resending after a lost answer must get its 2xx, whatever the limits say now.
-    if store
-        .response_by_key(&rating.key)
-        .await
-        .map_err(internal)?
-        .is_some()
-    {
+    if store.response_by_key(&rating.key).await?.is_some() {
         return Ok(KioskOutcome::Stored { duplicate: true });
     }
     if let Err(wait) = state.kiosk_limits.check(desk.id) {
@@ -345,10 +339,7 @@ pub async fn submit_rating(
     let desk_lock = state.kiosk_limits.desk_lock(desk.id);
     let judging = desk_lock.lock().await;
     let now = crate::clock::now_ms();
-    let latest = store
-        .kiosk_latest_rating(kiosk.id)
-        .await
-        .map_err(internal)?;
+    let latest = store.kiosk_latest_rating(kiosk.id).await?;
     let TapTime {
         counts_at: created_at,
         mut flags,
@@ -367,8 +358,7 @@ pub async fn submit_rating(
                 created_at.saturating_sub(gap),
                 created_at.saturating_add(gap),
             )
-            .await
-            .map_err(internal)?
+            .await?
             > 0
     {
         flags.add(Flag::KioskRapid);
@@ -404,10 +394,7 @@ pub async fn submit_rating(
     drop(judging);
     match inserted {
         Ok(Inserted::New(_)) => {
-            store
-                .mark_kiosk_seen(kiosk.id, now)
-                .await
-                .map_err(internal)?;
+            store.mark_kiosk_seen(kiosk.id, now).await?;
             Ok(KioskOutcome::Stored { duplicate: false })
         }
         Ok(Inserted::Duplicate(_)) => Ok(KioskOutcome::Stored { duplicate: true }),
@@ -498,12 +485,10 @@ pub async fn kiosks_page(
     let Ok(commune) = managed_commune(state, &me).await? else {
         return Ok(Access::Forbidden);
     };
-    let internal = |e: crate::store::StoreError| AppError::internal("kiosks_page", e);
     let desks = state
         .store
         .kiosk_desks(commune)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|d| (d.public_code, format!("{} · {}", d.commune_name, d.name)))
         .collect();
@@ -511,8 +496,7 @@ pub async fn kiosks_page(
     let kiosks = state
         .store
         .list_kiosks(commune)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|k| kiosk_view(k, now, state.settings.kiosk.approval))
         .collect();
@@ -572,7 +556,6 @@ pub async fn create_enrolment(
     let code = new_enrol_code();
     let now = crate::clock::now_ms();
     let until = now + ENROL_CODE_MINUTES * 60_000;
-    let internal = |e: crate::store::StoreError| AppError::internal("create_enrolment", e);
     let province = me.role == Role::ProvinceAdmin;
     let created = state
         .store
@@ -586,8 +569,7 @@ pub async fn create_enrolment(
             limit: (!province).then_some(state.settings.kiosk.max_per_desk),
             approved: province,
         })
-        .await
-        .map_err(internal)?;
+        .await?;
     let Some(id) = created else {
         return Ok(None);
     };
@@ -600,8 +582,7 @@ pub async fn create_enrolment(
             &format!("kiosk {id}"),
             &format!("desk={desk_label} label={label}"),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(Some(NewEnrolment {
         code: display_code(&code),
         desk: desk_label.to_string(),

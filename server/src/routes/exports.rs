@@ -16,7 +16,7 @@ use axum::routing::get;
 use axum::Router;
 use tokio::sync::{mpsc, oneshot};
 
-use super::problem::problem;
+use super::problem::{internal, problem};
 use super::signed_in::authorize;
 use crate::exports::{
     self, ExportError, ExportFormat, Record, ResponseFilter, ResponseQuery, Scope, ScoreQuery,
@@ -56,14 +56,6 @@ fn refusal(e: ExportError) -> Response {
         ExportError::NotFound(m) => problem(StatusCode::NOT_FOUND, &m),
         ExportError::Store(e) => internal(e),
     }
-}
-
-fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!("export: {e}");
-    problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Đã có lỗi khi tạo tệp. Vui lòng thử lại.",
-    )
 }
 
 /// The signed-in user's scope (every role may export what it may see).
