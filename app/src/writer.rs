@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use survey_definitions::{Answer, Lang};
 use tokio::sync::{mpsc, oneshot, Mutex as AsyncMutex};
 
+use crate::domain::channel::Channel;
 use crate::domain::flags::{CountFlagged, Flags};
 use crate::live::LiveHub;
 use crate::store::responses::{DeviceRule, Inserted, NewResponse};
@@ -42,7 +43,7 @@ pub struct PendingResponse {
     pub survey_id: String,
     pub survey_version: u32,
     pub lang: Lang,
-    pub channel: String,
+    pub channel: Channel,
     pub dossier_code: Option<String>,
     pub created_at: i64,
     pub answers: Vec<Answer>,
@@ -65,7 +66,7 @@ impl PendingResponse {
             survey_id: &self.survey_id,
             survey_version: self.survey_version,
             lang: self.lang,
-            channel: &self.channel,
+            channel: self.channel,
             dossier_code: self.dossier_code.as_deref(),
             created_at: self.created_at,
             answers: &self.answers,

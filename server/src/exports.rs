@@ -16,6 +16,7 @@ pub mod xlsx;
 use std::borrow::Cow;
 use std::io::Write;
 
+use app::domain::channel::Channel;
 use app::domain::roles::Role;
 use app::store::exports::{ExportResponseRow, ResponseExportFilter, ResponseExportQuery};
 use app::store::{Store, StoreError};
@@ -234,13 +235,13 @@ impl ResponseFilter {
         };
         let channel = present(&query.channel)
             .map(|c| {
-                if c.len() <= 20 && c.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-                    Ok(c.to_string())
-                } else {
-                    Err(ExportError::BadRequest(format!(
-                        "Kênh (channel) «{c}» không hợp lệ: ví dụ qr, kiosk, demo."
-                    )))
-                }
+                Channel::parse(c)
+                    .map(|c| c.key().to_string())
+                    .ok_or_else(|| {
+                        ExportError::BadRequest(format!(
+                            "Kênh (channel) «{c}» không hợp lệ: qr, kiosk, demo hoặc bench."
+                        ))
+                    })
             })
             .transpose()?;
         Ok(ResponseFilter {

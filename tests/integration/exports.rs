@@ -140,7 +140,7 @@ async fn seed(app: &TestApp) {
         .iter()
         .enumerate()
         .map(|(i, s)| NewResponse {
-            channel: s.channel,
+            channel: app::domain::channel::Channel::parse(s.channel).expect("a known channel"),
             ..qr_response(desks[s.commune], &keys[i], s.at, &answer_sets[i])
         })
         .collect();
@@ -1052,7 +1052,11 @@ async fn seed_many(app: &TestApp, count: usize) {
     let keys: Vec<String> = (0..count).map(|i| format!("many-{i}")).collect();
     let batch: Vec<NewResponse> = (0..count)
         .map(|i| NewResponse {
-            channel: if i % 7 == 0 { "kiosk" } else { "qr" },
+            channel: if i % 7 == 0 {
+                app::domain::channel::Channel::Kiosk
+            } else {
+                app::domain::channel::Channel::Qr
+            },
             ..qr_response(
                 desks[i % 2],
                 &keys[i],

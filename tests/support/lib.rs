@@ -39,7 +39,7 @@ pub fn qr_response<'a>(
         survey_id: survey_definitions::DEFAULT_SURVEY_ID,
         survey_version: 1,
         lang: survey_definitions::Lang::Vi,
-        channel: "qr",
+        channel: app::domain::channel::Channel::Qr,
         dossier_code: None,
         created_at,
         answers,

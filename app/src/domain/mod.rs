@@ -2,6 +2,7 @@
 //! what they may see (roles), why an answer is held or counted (flags), and the steps of a
 //! commune's dossier. No I/O here.
 
+pub mod channel;
 pub mod dossier;
 pub mod flags;
 pub mod roles;

@@ -29,6 +29,7 @@ use survey_definitions::{Answer, AnswerValue};
 use crate::abuse::kiosk::KioskApproval;
 use crate::abuse::{salted_hash, within_opening_hours};
 use crate::accounts::auth::{cookie, new_token};
+use crate::domain::channel::Channel;
 use crate::domain::flags::{Flag, Flags};
 use crate::domain::roles::{Access, Me, Role};
 use crate::error::AppError;
@@ -375,7 +376,7 @@ pub async fn submit_rating(
             survey_id: survey.id.clone(),
             survey_version: survey.version,
             lang: rating.lang,
-            channel: "kiosk".into(),
+            channel: Channel::Kiosk,
             dossier_code: None,
             created_at,
             answers,

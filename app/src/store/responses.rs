@@ -15,6 +15,7 @@ use survey_definitions::{Answer, Lang};
 
 use super::aggregates::{self, Changes, Place, Standing};
 use super::{value_rows, Backend, Store, StoreError};
+use crate::domain::channel::Channel;
 use crate::domain::flags::{CountFlagged, Flag, Flags};
 
 /// A validated submission ready to be stored.
@@ -26,8 +27,7 @@ pub struct NewResponse<'a> {
     pub survey_id: &'a str,
     pub survey_version: u32,
     pub lang: Lang,
-    /// How the answer arrived: `qr` (a phone), `kiosk`; `demo` for simulated data.
-    pub channel: &'a str,
+    pub channel: Channel,
     pub dossier_code: Option<&'a str>,
     pub created_at: i64,
     pub answers: &'a [Answer],
@@ -270,7 +270,7 @@ async fn insert_chunk(
                 .bind(new.survey_id)
                 .bind(i64::from(new.survey_version))
                 .bind(new.lang.code())
-                .bind(new.channel)
+                .bind(new.channel.key())
                 .bind(new.dossier_code)
                 .bind(new.created_at)
                 .bind(new.device_hash)

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::accounts::api::{get_review_page, ReviewPageData};
 use crate::components::{AccountBar, Refusal, ServerFailure};
+use crate::domain::channel::Channel;
 use crate::domain::roles::Access;
 use crate::i18n::Lang;
 
@@ -67,7 +68,7 @@ fn Review(data: ReviewPageData) -> impl IntoView {
                     <td>{f.commune}</td>
                     <td>
                         {f.desk}
-                        {(f.channel == "kiosk").then_some(" (máy đánh giá tại quầy)")}
+                        {(f.channel == Channel::Kiosk.key()).then_some(" (máy đánh giá tại quầy)")}
                     </td>
                     <td>{f.overall.map(|o| format!("{o}/5")).unwrap_or_default()}</td>
                     <td>{reasons}</td>

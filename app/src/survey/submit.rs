@@ -6,6 +6,7 @@ use survey_definitions::{Answer, AnswerValue, Lang, QuestionKind};
 
 use crate::abuse::{self, AtDesk, ClientInfo};
 
+use crate::domain::channel::Channel;
 use crate::domain::flags::{Flag, Flags};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -291,7 +292,7 @@ async fn submit_or_fail(
             survey_id: survey.id.clone(),
             survey_version: survey.version,
             lang,
-            channel: "qr".into(),
+            channel: Channel::Qr,
             dossier_code,
             created_at: now,
             answers,

@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use app::domain::channel::Channel;
 use app::state::AppState;
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
@@ -479,7 +480,7 @@ async fn inserts(
                         survey_id: survey_definitions::DEFAULT_SURVEY_ID,
                         survey_version: 1,
                         lang: survey_definitions::Lang::Vi,
-                        channel: "bench",
+                        channel: Channel::Bench,
                         dossier_code: None,
                         created_at: app::clock::now_ms(),
                         answers: &answers,

@@ -4,6 +4,7 @@
 //! The simulation is deterministic for a seed, and each response's idempotency key is derived
 //! from (seed, desk, day, index): running the command twice adds nothing the second time.
 
+use app::domain::channel::Channel;
 use app::store::desks::DeskRow;
 use app::store::responses::NewResponse;
 use app::store::Store;
@@ -137,7 +138,7 @@ pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize>
                 survey_id: survey_definitions::DEFAULT_SURVEY_ID,
                 survey_version: 1,
                 lang: *lang,
-                channel: "demo",
+                channel: Channel::Demo,
                 dossier_code: dossier.as_deref(),
                 created_at: *at,
                 answers,
