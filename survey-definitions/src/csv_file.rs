@@ -73,34 +73,38 @@ fn start_line(text: &str, position: &csv::Position) -> usize {
 /// Rejects what RFC 4180 forbids and the `csv` crate would accept: a quote inside an unquoted
 /// field, text after a closing quote, and a quoted field that never closes.
 fn check_quotes(text: &str) -> Result<(), (usize, String)> {
+    // Bytes suffice: quotes, commas and line breaks are ASCII, and no byte of a multi-byte UTF-8
+    // character is ASCII.
+    let bytes = text.as_bytes();
     let mut line = 1;
     let mut opened_on = 0;
     let mut in_quotes = false;
     let mut field_start = true;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        i += 1;
         if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                }
-                '"' => {
+            match b {
+                b'"' if next == Some(b'"') => i += 1,
+                b'"' => {
                     in_quotes = false;
-                    if !matches!(chars.peek(), None | Some(',' | '\n' | '\r')) {
+                    if !matches!(next, None | Some(b',' | b'\n' | b'\r')) {
                         return Err((line, "unexpected text after a closing quote".to_owned()));
                     }
                 }
-                '\n' => line += 1,
+                b'\n' => line += 1,
                 _ => {}
             }
             continue;
         }
-        match c {
-            '"' if field_start => {
+        match b {
+            b'"' if field_start => {
                 in_quotes = true;
                 opened_on = line;
             }
-            '"' => {
+            b'"' => {
                 return Err((
                     line,
                     "a quote inside an unquoted field; quote the whole field and double the \
@@ -108,11 +112,11 @@ fn check_quotes(text: &str) -> Result<(), (usize, String)> {
                         .to_owned(),
                 ))
             }
-            '\n' => line += 1,
-            '\r' if chars.peek() != Some(&'\n') => line += 1,
+            b'\n' => line += 1,
+            b'\r' if next != Some(b'\n') => line += 1,
             _ => {}
         }
-        field_start = matches!(c, ',' | '\n' | '\r');
+        field_start = matches!(b, b',' | b'\n' | b'\r');
     }
     if in_quotes {
         return Err((opened_on, "a quoted field is never closed".to_owned()));

@@ -517,3 +517,24 @@ fn bulk_accessors_give_every_version_and_link_with_dates() {
         assert_eq!(new.unwrap().valid_from, Some(link.effective), "{link:?}");
     }
 }
+
+/// Run with `cargo test -p survey-definitions [--release] map_load_time -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn map_load_time() {
+    let runs = 5;
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let start = std::time::Instant::now();
+        let map = load_map(&shipped_dir()).unwrap();
+        times.push(start.elapsed());
+        assert_eq!(map.communes().len(), 13_364);
+    }
+    times.sort();
+    eprintln!(
+        "load_map: min {:?}, median {:?}, max {:?} over {runs} runs",
+        times[0],
+        times[runs / 2],
+        times[runs - 1]
+    );
+}
