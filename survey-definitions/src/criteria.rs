@@ -825,7 +825,7 @@ pub(crate) fn sipas_questions(
 
 fn check_period(period: &Period) -> Result<(), Problem> {
     for (key, date) in [("from", &period.from), ("to", &period.to)] {
-        if !crate::units::is_iso_date(date) {
+        if !crate::date::is_iso_date(date) {
             return Err(Problem::new(
                 format!("period.{key}"),
                 format!("`{date}` is not a date in the form YYYY-MM-DD"),

@@ -1,15 +1,18 @@
 //! Survey definitions and administrative units: reviewed data files and their typed loader.
 //!
 //! Surveys live in `surveys/<id>.v<version>.toml` and units in `units/`; both formats are
-//! described in this crate's README. Everything here is pure (no async, no I/O besides the two
-//! explicit `load_*` functions), so the same types and answer validation run on the server and,
+//! described in this crate's README. Everything here is pure (no async, no I/O besides the explicit
+//! `load_*` functions), so the same types and answer validation run on the server and,
 //! compiled to WebAssembly, in the citizen's browser.
 
 mod answer;
 pub mod criteria;
+mod csv_file;
+mod date;
 mod definitions;
 mod error;
 mod lang;
+pub mod map;
 mod survey;
 mod survey_file;
 #[cfg(test)]
@@ -19,9 +22,14 @@ mod units;
 
 pub use answer::{clean_text, Answer, AnswerError, AnswerValue, FieldErrors};
 pub use criteria::{load_criteria_dir, parse_criteria, CriteriaSet};
+pub use date::Date;
 pub use definitions::{load_dir, Definitions};
 pub use error::DefinitionError;
 pub use lang::{Lang, StaticText, Text};
+pub use map::{
+    load_map, CommuneKind, CommuneOn, Link, Linked, Map, MapError, ProvinceKind, ProvinceLink,
+    ProvinceOn, MAP_DIR,
+};
 pub use survey::{
     Choice, Feeds, Question, QuestionKind, SipasElement, Survey, DEFAULT_SURVEY_ID,
     SATISFACTION_LEVELS,

@@ -10,6 +10,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::csv_file::read_records;
+use crate::date::is_iso_date;
 use crate::toml_tree::{self, Fail, Field, Spans};
 use crate::DefinitionError;
 
@@ -109,7 +111,7 @@ pub fn parse_units_csv(
     };
     check_period(valid_from, valid_to)
         .map_err(|(field, message)| fail(None, Some(field), message))?;
-    let records = parse_csv(text).map_err(|(line, message)| fail(Some(line), None, message))?;
+    let records = read_records(text).map_err(|(line, message)| fail(Some(line), None, message))?;
     let mut records = records.into_iter();
     let header = records.next().ok_or_else(|| {
         fail(
@@ -398,121 +400,12 @@ fn overlaps(a: &UnitList, b: &UnitList) -> bool {
     starts_before_end(&a.valid_from, &b.valid_to) && starts_before_end(&b.valid_from, &a.valid_to)
 }
 
-/// Whether `s` is a real calendar date written `YYYY-MM-DD`.
-pub(crate) fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() != 10
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !digits(0..4)
-        || !digits(5..7)
-        || !digits(8..10)
-    {
-        return false;
-    }
-    let number = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
-    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
-}
-
 /// The kind a unit name starts with ("Thị xã Phước Long" → "Thị xã").
 fn leading_kind<'k>(name: &str, kinds: &[&'k str]) -> Option<&'k str> {
     kinds.iter().copied().find(|kind| {
         name.strip_prefix(kind)
             .is_some_and(|rest| rest.starts_with(' ') && !rest.trim().is_empty())
     })
-}
-
-/// One CSV record and the line it starts on.
-struct Record {
-    line: usize,
-    fields: Vec<String>,
-}
-
-/// RFC 4180 CSV: quoted fields may hold commas, line breaks and doubled quotes. Fields are
-/// trimmed (stray spaces in exports are never meaningful in codes or names); blank lines are
-/// skipped. Errors carry the line they were found on.
-fn parse_csv(text: &str) -> Result<Vec<Record>, (usize, String)> {
-    // Spreadsheet programs save UTF-8 with a byte-order mark; it is not part of `ma_xa`.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut chars = text.chars().peekable();
-    let mut records = Vec::new();
-    let mut line = 1;
-    while chars.peek().is_some() {
-        let start = line;
-        let mut fields = Vec::new();
-        loop {
-            let mut field = String::new();
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                loop {
-                    match chars.next() {
-                        None => return Err((start, "a quoted field is never closed".to_owned())),
-                        Some('"') if chars.peek() == Some(&'"') => {
-                            chars.next();
-                            field.push('"');
-                        }
-                        Some('"') => break,
-                        Some(c) => {
-                            line += usize::from(c == '\n');
-                            field.push(c);
-                        }
-                    }
-                }
-                if !matches!(chars.peek(), None | Some(',' | '\n' | '\r')) {
-                    return Err((line, "unexpected text after a closing quote".to_owned()));
-                }
-            } else {
-                while let Some(&c) = chars.peek() {
-                    match c {
-                        ',' | '\n' | '\r' => break,
-                        '"' => {
-                            return Err((
-                                line,
-                                "a quote inside an unquoted field; quote the whole field and \
-                                 double the inner quote"
-                                    .to_owned(),
-                            ))
-                        }
-                        _ => {
-                            field.push(c);
-                            chars.next();
-                        }
-                    }
-                }
-            }
-            fields.push(field.trim().to_owned());
-            match chars.next() {
-                Some(',') => {}
-                Some('\r') => {
-                    chars.next_if_eq(&'\n');
-                    line += 1;
-                    break;
-                }
-                Some(_) => {
-                    line += 1;
-                    break;
-                }
-                None => break,
-            }
-        }
-        if fields.len() > 1 || !fields[0].is_empty() {
-            records.push(Record {
-                line: start,
-                fields,
-            });
-        }
-    }
-    Ok(records)
 }
 
 #[cfg(test)]
