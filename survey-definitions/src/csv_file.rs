@@ -1,11 +1,12 @@
-//! The crate's one CSV reader (RFC 4180, UTF-8), shared by the unit lists and the map.
+//! The project's one CSV reader (RFC 4180, UTF-8): the unit lists, the map, and the files the
+//! command line imports (mergers, scores from other systems).
 //!
 //! Parsing is the `csv` crate's. It is deliberately lenient about stray quotes (it keeps them as
 //! text), which in a reviewed data file would silently change a name; so a strict pass first
 //! rejects quotes RFC 4180 does not allow, with the line they are on.
 
 /// One CSV record and the line it starts on.
-pub(crate) struct Record {
+pub struct Record {
     /// 1-based line of the record's first character.
     pub line: usize,
     /// The fields, trimmed: stray spaces in exports are never meaningful in codes or names.
@@ -21,7 +22,7 @@ impl Record {
 
 /// Reads all records of `text`. A byte-order mark is ignored (spreadsheet programs write one),
 /// blank lines are skipped, and errors carry the line they were found on.
-pub(crate) fn read_records(text: &str) -> Result<Vec<Record>, (usize, String)> {
+pub fn read_records(text: &str) -> Result<Vec<Record>, (usize, String)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     check_quotes(text)?;
     let mut reader = csv::ReaderBuilder::new()

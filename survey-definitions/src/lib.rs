@@ -7,7 +7,7 @@
 
 mod answer;
 pub mod criteria;
-mod csv_file;
+pub mod csv_file;
 mod date;
 mod definitions;
 mod error;

@@ -224,25 +224,27 @@ pub async fn import_scores(
     let store = startup::open_store(config).await?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    let mut lines = text.lines().enumerate();
-    let header = lines
-        .next()
-        .map(|(_, l)| l.trim_start_matches('\u{feff}').trim());
+    let records = survey_definitions::csv_file::read_records(&text)
+        .map_err(|(line, message)| anyhow::anyhow!("{}:{line}: {message}", path.display()))?;
+    let mut records = records.into_iter();
     anyhow::ensure!(
-        header == Some("ma_xa,tieu_chi,diem,nguon"),
+        records.next().map(|r| r.fields)
+            == Some(vec![
+                "ma_xa".into(),
+                "tieu_chi".into(),
+                "diem".into(),
+                "nguon".into()
+            ]),
         "{}:1: the header must be ma_xa,tieu_chi,diem,nguon",
         path.display()
     );
-    for (index, line) in lines {
-        let n = index + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.splitn(4, ',').map(str::trim).collect();
-        let [code, leaf_id, score, source] = fields[..] else {
+    for record in records {
+        let n = record.line;
+        let [code, leaf_id, score, source] = [0, 1, 2, 3].map(|i| record.get(i));
+        if record.fields.len() != 4 {
             problems.push(format!("{}:{n}: expected 4 fields", path.display()));
             continue;
-        };
+        }
         let Some(leaf) = set.leaf(leaf_id) else {
             problems.push(format!(
                 "{}:{n}: {} has no leaf `{leaf_id}`",
@@ -269,7 +271,6 @@ pub async fn import_scores(
                 continue;
             }
         };
-        let source = source.trim_matches('"');
         if source.is_empty() {
             problems.push(format!(
                 "{}:{n}: say where the score was published",

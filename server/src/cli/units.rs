@@ -373,55 +373,30 @@ fn check_consistency(links: &mut [UnitLink], problem: &mut impl FnMut(usize, Str
     }
 }
 
-/// The records of the file with the line each is on. `#` lines are comments (an example file says
-/// what it is) and blank lines are skipped; a byte-order mark is ignored.
-fn records(text: &str) -> impl Iterator<Item = (usize, Result<Vec<String>, String>)> + '_ {
+/// The records of the file with the line each is on, read by the project's one CSV reader.
+/// `#` lines are comments (an example file says what it is): they are blanked, so every line
+/// keeps its number. A file the reader refuses gives that one problem, on its line.
+fn records(text: &str) -> impl Iterator<Item = (usize, Result<Vec<String>, String>)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.lines()
-        .enumerate()
-        .map(|(i, line)| (i + 1, line.trim_end_matches('\r')))
-        .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
-        .map(|(n, line)| (n, split_fields(line)))
-}
-
-/// RFC 4180 fields of one line (a quoted field may hold commas and doubled quotes, not line
-/// breaks); fields are trimmed.
-fn split_fields(line: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut chars = line.chars().peekable();
-    loop {
-        let mut field = String::new();
-        while chars.next_if(|c| *c == ' ').is_some() {}
-        if chars.next_if_eq(&'"').is_some() {
-            loop {
-                match chars.next() {
-                    None => return Err("a quoted field is not closed on its line".to_owned()),
-                    Some('"') if chars.next_if_eq(&'"').is_some() => field.push('"'),
-                    Some('"') => break,
-                    Some(c) => field.push(c),
-                }
+    let uncommented: Vec<&str> = text
+        .lines()
+        .map(|line| {
+            if line.trim_start().starts_with('#') {
+                ""
+            } else {
+                line
             }
-            while chars.next_if(|c| *c == ' ').is_some() {}
-            if !matches!(chars.peek(), None | Some(',')) {
-                return Err("unexpected text after a closing quote".to_owned());
-            }
-        } else {
-            while let Some(c) = chars.next_if(|c| *c != ',') {
-                if c == '"' {
-                    return Err(
-                        "a quote inside an unquoted field: quote the whole field and double the \
-                         inner quote"
-                            .to_owned(),
-                    );
-                }
-                field.push(c);
-            }
-        }
-        fields.push(field.trim().to_owned());
-        if chars.next().is_none() {
-            return Ok(fields);
-        }
-    }
+        })
+        .collect();
+    let found: Vec<(usize, Result<Vec<String>, String>)> =
+        match survey_definitions::csv_file::read_records(&uncommented.join("\n")) {
+            Ok(records) => records
+                .into_iter()
+                .map(|r| (r.line, Ok(r.fields)))
+                .collect(),
+            Err((line, message)) => vec![(line, Err(message))],
+        };
+    found.into_iter()
 }
 
 #[cfg(test)]
@@ -513,7 +488,7 @@ mod tests {
         );
         let only_header = parse_links(HEAD).unwrap_err();
         assert_eq!(only_header[0].message, "no lines after the header");
-        assert!(problems("1,\"Xã A,9\n")[0].contains("not closed"));
+        assert!(problems("1,\"Xã A,9\n")[0].contains("never closed"));
         assert!(problems("1,Xã \"A\",9,Xã M,Xã,698,2025-07-01,\n")[0].contains("quote inside"));
     }
 
