@@ -27,6 +27,8 @@ pub mod state;
 pub mod store;
 pub mod survey;
 #[cfg(feature = "ssr")]
+pub mod units;
+#[cfg(feature = "ssr")]
 pub mod writer;
 
 use leptos::prelude::*;

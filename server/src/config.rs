@@ -24,8 +24,11 @@ pub struct Config {
     pub public_url: String,
     /// `HAILONG_SITE_ROOT`: folder with the built site (`pkg/` holds JS, WASM and CSS).
     pub site_root: PathBuf,
-    /// `HAILONG_DEFINITIONS`: folder with `surveys/` and `units/`.
+    /// `HAILONG_DEFINITIONS`: folder with `surveys/`, `criteria/` and `units/`.
     pub definitions_dir: PathBuf,
+    /// `HAILONG_PROVINCE`: the two-digit code of the province this deployment serves (default
+    /// `75`, Thành phố Đồng Nai); checked against the national map at start-up.
+    pub province: String,
     /// `HAILONG_TRUST_PROXY=N`: N reverse proxies of ours stand in front (0: none); the client
     /// address is the entry the outermost one added to `X-Forwarded-For`.
     pub trusted_proxies: usize,
@@ -225,6 +228,7 @@ impl Config {
             definitions_dir: var("HAILONG_DEFINITIONS")
                 .unwrap_or_else(|| "survey-definitions".into())
                 .into(),
+            province: province_code(var("HAILONG_PROVINCE").as_deref())?,
             trusted_proxies: trusted_proxies(var("HAILONG_TRUST_PROXY").as_deref())?,
             comment_retention_days: match var("HAILONG_COMMENT_RETENTION_DAYS") {
                 None => None,
@@ -238,9 +242,31 @@ impl Config {
     }
 }
 
+/// The province a deployment serves when `HAILONG_PROVINCE` is unset: Thành phố Đồng Nai.
+pub const DEFAULT_PROVINCE: &str = "75";
+
+/// `HAILONG_PROVINCE`: two digits. Whether a province has that code is the map's to say, at
+/// start-up, with the list of valid codes.
+pub fn province_code(value: Option<&str>) -> anyhow::Result<String> {
+    let code = value.unwrap_or(DEFAULT_PROVINCE).trim();
+    anyhow::ensure!(
+        code.len() == 2 && code.bytes().all(|b| b.is_ascii_digit()),
+        "HAILONG_PROVINCE must be a two-digit province code such as 75 (got `{code}`)"
+    );
+    Ok(code.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn province_is_two_digits_and_dong_nai_by_default() {
+        assert_eq!(province_code(None).unwrap(), "75");
+        assert_eq!(province_code(Some("01")).unwrap(), "01");
+        assert!(province_code(Some("1")).is_err());
+        assert!(province_code(Some("Đồng Nai")).is_err());
+    }
 
     #[test]
     fn opening_hours_and_days_parse_or_explain() {

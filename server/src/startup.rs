@@ -1,19 +1,22 @@
 //! Start-up: load and validate definitions (refusing to start on a broken file), open the database,
 //! migrate, load the administrative units, and build the router that production and tests share.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::Context;
 use app::abuse::Limiters;
 use app::assets::Assets;
 use app::state::{AppState, Settings};
 use app::store::Store;
+use app::units::plan::{plan_province, ProvincePlan};
 use app::{shell, App};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use survey_definitions::{load_dir, load_units_dir, CriteriaSet, Definitions};
+use survey_definitions::{load_dir, CriteriaSet, Definitions, Map};
 use tower_http::compression::CompressionLayer;
 
 use crate::config::Config;
@@ -58,16 +61,69 @@ pub fn load_definitions_and_criteria(
     Ok((definitions, in_force))
 }
 
-/// Opens and migrates the database, then loads the unit lists and gives every commune its desk.
+/// The national map under the definitions folder, read and checked once per process (every
+/// command and test opens the store; the map is the same for all of them).
+pub fn load_map(definitions_dir: &Path) -> anyhow::Result<Arc<Map>> {
+    static MAPS: OnceLock<Mutex<HashMap<PathBuf, Arc<Map>>>> = OnceLock::new();
+    let dir = definitions_dir.join(survey_definitions::MAP_DIR);
+    let mut maps = MAPS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(map) = maps.get(&dir) {
+        return Ok(map.clone());
+    }
+    let map = Arc::new(
+        survey_definitions::load_map(&dir).map_err(|e| anyhow::anyhow!("invalid unit map: {e}"))?,
+    );
+    maps.insert(dir, map.clone());
+    Ok(map)
+}
+
+/// The plan of the configured province as it is today; an unknown code names the valid ones.
+pub fn province_plan(config: &Config) -> anyhow::Result<ProvincePlan> {
+    let map = load_map(&config.definitions_dir)?;
+    let today =
+        survey_definitions::Date::parse(&app::clock::today()).map_err(anyhow::Error::msg)?;
+    plan_province(&map, &config.province, today)
+        .map_err(|e| anyhow::anyhow!("HAILONG_PROVINCE: {e}"))
+}
+
+/// Opens and migrates the database, writes the configured province's units and their history
+/// from the map, and gives every commune in force its desk.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let plan = province_plan(config)?;
     let store = Store::connect(&config.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
     store.migrate().await.context("database migration failed")?;
-    let lists = load_units_dir(&config.definitions_dir)
-        .map_err(|e| anyhow::anyhow!("invalid unit list: {e}"))?;
-    for list in &lists {
-        store.sync_units(list).await.context("loading units")?;
+    let synced = store.sync_province(&plan).await.context("loading units")?;
+    if !synced.is_empty() {
+        tracing::info!(?synced, province = %plan.province_name, "units written from the map");
+        store
+            .audit(
+                None,
+                "start-up",
+                "units_synced",
+                &plan.province_name,
+                &format!("{synced:?}"),
+            )
+            .await?;
+    }
+    let (moved, closed) = store
+        .settle_desks_of_ended_units()
+        .await
+        .context("settling desks of ended units")?;
+    if moved + closed > 0 {
+        store
+            .audit(
+                None,
+                "start-up",
+                "desks_settled",
+                "desks of ended units",
+                &format!("{moved} moved to the renamed unit, {closed} closed"),
+            )
+            .await?;
     }
     let created = store
         .ensure_default_desks()

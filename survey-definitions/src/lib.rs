@@ -18,7 +18,6 @@ mod survey_file;
 #[cfg(test)]
 mod test_support;
 mod toml_tree;
-mod units;
 
 pub use answer::{clean_text, Answer, AnswerError, AnswerValue, FieldErrors};
 pub use criteria::{load_criteria_dir, parse_criteria, CriteriaSet};
@@ -35,4 +34,3 @@ pub use survey::{
     SATISFACTION_LEVELS,
 };
 pub use survey_file::parse_survey;
-pub use units::{load_units_dir, parse_units_csv, Unit, UnitLevel, UnitList};

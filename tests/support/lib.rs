@@ -256,6 +256,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         public_url: PUBLIC_URL.to_string(),
         site_root: site_root(),
         definitions_dir: workspace_root().join("survey-definitions"),
+        province: server::config::DEFAULT_PROVINCE.to_string(),
         trusted_proxies: 0,
         comment_retention_days: None,
         session_hours: 8,

@@ -217,8 +217,8 @@ impl Store {
     ) -> Result<Vec<DailyRow>, StoreError> {
         Ok(sqlx::query_as(
             "select g.desk_id, g.day, g.question_id, g.level, g.answers from daily_answers g \
-             join desks d on d.id = g.desk_id \
-             where d.commune_id = $1 and g.survey_id = $2 and g.day >= $3 and g.day <= $4 \
+             join desks d on d.id = g.desk_id join admin_units du on du.id = d.commune_id \
+             where du.answers_to = $1 and g.survey_id = $2 and g.day >= $3 and g.day <= $4 \
              order by g.day, g.desk_id",
         )
         .bind(commune_id)
@@ -238,10 +238,11 @@ impl Store {
         to_day: &str,
     ) -> Result<Vec<CommuneCountRow>, StoreError> {
         Ok(sqlx::query_as(
-            "select d.commune_id as unit_id, g.question_id, g.level, cast(sum(g.answers) as bigint) as answers \
+            "select du.answers_to as unit_id, g.question_id, g.level, cast(sum(g.answers) as bigint) as answers \
              from daily_answers g join desks d on d.id = g.desk_id \
+             join admin_units du on du.id = d.commune_id \
              where g.survey_id = $1 and g.day >= $2 and g.day <= $3 \
-             group by d.commune_id, g.question_id, g.level",
+             group by du.answers_to, g.question_id, g.level",
         )
         .bind(survey_id)
         .bind(from_day)
@@ -268,10 +269,11 @@ impl Store {
         to_day: &str,
     ) -> Result<BTreeMap<i64, FlagCounts>, StoreError> {
         let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-            "select d.commune_id, f.kind, cast(sum(f.responses) as bigint) \
+            "select du.answers_to, f.kind, cast(sum(f.responses) as bigint) \
              from daily_flags f join desks d on d.id = f.desk_id \
-             where f.day >= $1 and f.day <= $2 and ($3 = 0 or d.commune_id = $4) \
-             group by d.commune_id, f.kind",
+             join admin_units du on du.id = d.commune_id \
+             where f.day >= $1 and f.day <= $2 and ($3 = 0 or du.answers_to = $4) \
+             group by du.answers_to, f.kind",
         )
         .bind(from_day)
         .bind(to_day)

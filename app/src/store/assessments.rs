@@ -171,7 +171,7 @@ const ASSESSMENT_COLUMNS: &str =
     "id, unit_id, criteria_id, criteria_version, state, return_reason, updated_at";
 
 const RESULT_COLUMNS: &str = "s.unit_id, u.code as unit_code, u.name as unit_name, \
-     u.parent_id as district_id, d.code as district_code, d.name as district_name, s.total, s.passed, s.grade, \
+     u.review_district_id as district_id, d.code as district_code, d.name as district_name, s.total, s.passed, s.grade, \
      s.sufficient, s.input_hash, s.output_hash, s.input_json, s.report_json";
 
 fn points_text(points: Option<i64>) -> String {
@@ -572,11 +572,12 @@ impl Store {
         let from_day = crate::clock::day_of(from_ms);
         let to_day = crate::clock::day_of(to_ms - 1);
         let rows: Vec<TallyRow> = sqlx::query_as(
-            "select d.commune_id as unit_id, g.survey_id, g.question_id, g.level, \
+            "select du.answers_to as unit_id, g.survey_id, g.question_id, g.level, \
              cast(sum(g.answers) as bigint) as answers \
              from daily_answers g join desks d on d.id = g.desk_id \
-             where g.day >= $1 and g.day <= $2 and ($3 = 0 or d.commune_id = $4) \
-             group by d.commune_id, g.survey_id, g.question_id, g.level",
+             join admin_units du on du.id = d.commune_id \
+             where g.day >= $1 and g.day <= $2 and ($3 = 0 or du.answers_to = $4) \
+             group by du.answers_to, g.survey_id, g.question_id, g.level",
         )
         .bind(from_day)
         .bind(to_day)
@@ -690,7 +691,7 @@ impl Store {
     ) -> Result<Vec<ScoreResultRow>, StoreError> {
         Ok(sqlx::query_as(&format!(
             "select {RESULT_COLUMNS} from score_results s join admin_units u on u.id = s.unit_id \
-             left join admin_units d on d.id = u.parent_id \
+             left join admin_units d on d.id = u.parent_id and d.level = 'district' \
              where s.run_id = $1 and ($2 = 0 or s.unit_id = $3) order by u.code"
         ))
         .bind(run_id)

@@ -99,16 +99,17 @@ impl ResponseExportQuery {
              from responses r \
              join desks d on d.id = r.desk_id \
              join admin_units c on c.id = d.commune_id \
-             left join admin_units di on di.id = c.parent_id \
+             left join admin_units di on di.id = c.parent_id and di.level = 'district' \
+             left join admin_units rd on rd.id = c.review_district_id \
              left join kiosks k on k.id = r.kiosk_id \
              left join answers a on a.response_id = r.id \
              where r.created_at >= $1 and r.created_at < $2 \
                and ($3 = '' or c.code = $3) \
-               and ($4 = '' or di.code = $4) \
+               and ($4 = '' or rd.code = $4) \
                and ($5 = '' or r.channel = $5) \
                and ($6 = 1 or r.excluded = 0) \
-               and ($7 = 0 or c.id = $7) \
-               and ($8 = 0 or c.parent_id = $8)"
+               and ($7 = 0 or c.answers_to = $7) \
+               and ($8 = 0 or c.review_district_id = $8)"
         );
         let sql = format!("{select} group by r.id order by r.id");
         let after = 9 + questions.len();
@@ -296,7 +297,8 @@ impl Store {
         level: &str,
     ) -> Result<Vec<UnitRef>, StoreError> {
         Ok(sqlx::query_as(
-            "select id, parent_id from admin_units where code = $1 and level = $2 order by id",
+            "select id, coalesce(review_district_id, parent_id) as parent_id from admin_units \
+             where code = $1 and level = $2 order by id",
         )
         .bind(code)
         .bind(level)

@@ -52,8 +52,8 @@ impl Store {
     ) -> Result<Vec<(i64, i64)>, StoreError> {
         Ok(sqlx::query_as(
             "select x.desk_id, cast(sum(x.handled) as bigint) from desk_dossiers x \
-             join desks d on d.id = x.desk_id \
-             where d.commune_id = $1 and x.day >= $2 and x.day <= $3 group by x.desk_id",
+             join desks d on d.id = x.desk_id join admin_units du on du.id = d.commune_id \
+             where du.answers_to = $1 and x.day >= $2 and x.day <= $3 group by x.desk_id",
         )
         .bind(commune_id)
         .bind(from_day)
@@ -173,12 +173,12 @@ impl Store {
         let (unfavourable, resolved): (i64, i64) = sqlx::query_as(
             "select \
                (select cast(coalesce(sum(g.answers), 0) as bigint) from daily_answers g \
-                join desks d on d.id = g.desk_id \
-                where d.commune_id = $1 and g.day >= $2 and g.question_id = 'overall' \
+                join desks d on d.id = g.desk_id join admin_units du on du.id = d.commune_id \
+                where du.answers_to = $1 and g.day >= $2 and g.question_id = 'overall' \
                   and g.level between 1 and 2), \
                (select count(*) from followups f join responses r on r.id = f.response_id \
-                join desks d on d.id = r.desk_id \
-                where d.commune_id = $1 and f.state = 'resolved' and r.created_at >= $3 \
+                join desks d on d.id = r.desk_id join admin_units du on du.id = d.commune_id \
+                where du.answers_to = $1 and f.state = 'resolved' and r.created_at >= $3 \
                   and r.excluded = 0 and r.held = 0 and r.overall <= 2)",
         )
         .bind(commune_id)
@@ -247,7 +247,8 @@ impl Store {
         Ok(sqlx::query_as(
             "select r.created_at, d.name as desk_name, r.flags, r.excluded, r.held \
              from responses r join desks d on d.id = r.desk_id \
-             where d.commune_id = $1 and r.flags is not null \
+             join admin_units du on du.id = d.commune_id \
+             where du.answers_to = $1 and r.flags is not null \
              order by r.created_at desc, r.id desc limit $2",
         )
         .bind(commune_id)

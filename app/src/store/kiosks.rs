@@ -94,7 +94,7 @@ struct Restated {
 
 const KIOSK_SELECT: &str =
     "select k.id, k.label, k.desk_id, d.public_code as desk_code, d.name as desk_name, \
-       c.id as commune_id, c.name as commune_name, c.parent_id as district_id, \
+       c.id as commune_id, c.name as commune_name, c.review_district_id as district_id, \
        k.enrol_expires_at, k.enrolled_at, k.revoked_at, k.last_seen_at, k.created_at, \
        coalesce(u.display_name || ' (' || u.username || ')', '') as enrolled_by, \
        k.approved_at, coalesce(a.display_name || ' (' || a.username || ')', '') as approved_by, \
@@ -109,7 +109,7 @@ const KIOSK_SELECT: &str =
 
 const DESK_SELECT: &str =
     "select d.id, d.public_code, d.name, c.id as commune_id, c.name as commune_name, \
-       c.parent_id as district_id \
+       c.review_district_id as district_id \
      from desks d join admin_units c on c.id = d.commune_id";
 
 impl Store {

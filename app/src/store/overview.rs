@@ -44,8 +44,8 @@ pub struct FlaggedRow {
 impl Store {
     pub async fn commune_by_code(&self, code: &str) -> Result<Option<CommuneRow>, StoreError> {
         Ok(sqlx::query_as(
-            "select c.id, c.code, c.name, c.parent_id as district_id, d.name as district_name \
-             from admin_units c left join admin_units d on d.id = c.parent_id \
+            "select c.id, c.code, c.name, c.review_district_id as district_id, d.name as district_name \
+             from admin_units c left join admin_units d on d.id = c.parent_id and d.level = 'district' \
              where c.code = $1 and c.level = 'commune' order by c.valid_from desc limit 1",
         )
         .bind(code)
@@ -66,7 +66,8 @@ impl Store {
                cast(coalesce(sum(case when g.question_id = 'overall' and g.level >= 4 \
                  then g.answers else 0 end), 0) as bigint) \
              from daily_answers g join desks d on d.id = g.desk_id \
-             where d.commune_id = $1 and g.day >= $2",
+             join admin_units du on du.id = d.commune_id \
+             where du.answers_to = $1 and g.day >= $2",
         )
         .bind(commune_id)
         .bind(crate::clock::day_of(since_ms.max(0)))
@@ -119,7 +120,7 @@ impl Store {
              from responses r join desks d on d.id = r.desk_id \
              join admin_units c on c.id = d.commune_id \
              left join answers o on o.response_id = r.id and o.question_id = 'overall' \
-             where r.flags is not null and ($1 = 0 or c.parent_id = $1) \
+             where r.flags is not null and ($1 = 0 or c.review_district_id = $1) \
              order by r.held desc, r.created_at desc, r.id desc limit $2",
         )
         .bind(district_id.unwrap_or(0))
@@ -134,7 +135,7 @@ impl Store {
         response_id: i64,
     ) -> Result<Option<(i64, Option<i64>)>, StoreError> {
         Ok(sqlx::query_as(
-            "select c.id, c.parent_id from responses r join desks d on d.id = r.desk_id \
+            "select c.answers_to, c.review_district_id from responses r join desks d on d.id = r.desk_id \
              join admin_units c on c.id = d.commune_id where r.id = $1",
         )
         .bind(response_id)

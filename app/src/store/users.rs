@@ -119,11 +119,15 @@ impl Store {
         Ok(updated == 1)
     }
 
-    /// The id of the unit in force with this official code at this level.
+    /// The id of the unit in force with this official code at this level. A district, abolished
+    /// on 1/7/2025, counts while it still reviews a commune in force (`review_district_id`).
     pub async fn unit_id(&self, code: &str, level: &str) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query_as::<_, (i64,)>(
-            "select id from admin_units where code = $1 and level = $2 \
-             and (valid_to is null or valid_to > $3) order by valid_from desc limit 1",
+            "select u.id from admin_units u where u.code = $1 and u.level = $2 \
+             and ((u.valid_to is null or u.valid_to > $3) or ($2 = 'district' and exists \
+               (select 1 from admin_units c where c.review_district_id = u.id \
+                and (c.valid_to is null or c.valid_to > $3)))) \
+             order by u.valid_from desc limit 1",
         )
         .bind(code)
         .bind(level)

@@ -82,11 +82,11 @@ pub async fn list_desks(
     };
     let desks = rows
         .into_iter()
+        .filter(|d| mine(&d.commune_code, &d.review_district_code))
         .map(|d| {
             let url = state.survey_url(&d.public_code);
             d.info(url)
         })
-        .filter(|d| mine(&d.commune_code, &d.district_code))
         .collect();
     Ok(Access::Granted(DesksPageData { me, desks }))
 }

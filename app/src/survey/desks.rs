@@ -73,14 +73,21 @@ fn DeskDirectory(desks: Vec<DeskInfo>, lang: Lang) -> impl IntoView {
                     }
                 })
                 .collect_view();
+            // Today's communes have no district: their desks form one list without a heading.
+            let heading = (!code.is_empty())
+                .then(|| {
+                    view! {
+                        <h3>{name}</h3>
+                        <p>
+                            <a href=format!(
+                                "/posters?district={code}",
+                            )>{t.print_all_district}</a>
+                        </p>
+                    }
+                });
             view! {
                 <section class="district">
-                    <h3>{name}</h3>
-                    <p>
-                        <a href=format!(
-                            "/posters?district={code}",
-                        )>{t.print_all_district}</a>
-                    </p>
+                    {heading}
                     <table>
                         <tbody>{rows}</tbody>
                     </table>

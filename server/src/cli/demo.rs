@@ -10,6 +10,7 @@ use app::store::responses::NewResponse;
 use app::store::Store;
 
 use crate::config::Config;
+use anyhow::Context;
 use chrono::{Datelike, Duration, NaiveTime, Timelike, Weekday};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -23,8 +24,9 @@ pub struct DemoAccount {
     pub what: &'static str,
 }
 
-/// Creates one user of every role (Đồng Xoài district 689, commune Phường Tân Phú 25195) with
-/// random passwords, unless they exist. Returns the accounts created.
+/// Creates one user of every role (the reviewer of the former Đồng Xoài district 689, the
+/// leader and officer of Phường Bình Phước 25195) with random passwords, unless they exist.
+/// Returns the accounts created.
 pub async fn demo_users(state: &app::state::AppState) -> anyhow::Result<Vec<DemoAccount>> {
     let plan = [
         (
@@ -40,16 +42,16 @@ pub async fn demo_users(state: &app::state::AppState) -> anyhow::Result<Vec<Demo
             "Thẩm định TP Đồng Xoài",
         ),
         (
-            "lanhdao.tanphu",
+            "lanhdao.binhphuoc",
             "commune_leader",
             "25195",
-            "Lãnh đạo Phường Tân Phú",
+            "Lãnh đạo Phường Bình Phước",
         ),
         (
-            "canbo.tanphu",
+            "canbo.binhphuoc",
             "commune_officer",
             "25195",
-            "Cán bộ Phường Tân Phú",
+            "Cán bộ Phường Bình Phước",
         ),
     ];
     let mut created = Vec::new();
@@ -71,6 +73,12 @@ pub async fn demo_users(state: &app::state::AppState) -> anyhow::Result<Vec<Demo
     Ok(created)
 }
 
+/// The day the two-tier reform took effect: the demo's pre-reform desks answer until the day
+/// before, today's communes from it.
+pub const REFORM_DAY: &str = "2025-07-01";
+/// The first day of the demo's history, six months before the reform.
+pub const HISTORY_FROM: &str = "2025-01-01";
+
 pub struct DemoOptions {
     pub days: u32,
     pub per_day: f64,
@@ -91,11 +99,22 @@ const COMMENTS_BAD: &[&str] = &[
 ];
 
 /// Stores the simulated responses; returns how many were new.
+/// Today's desks answer from the reform on, the pre-reform communes' desks (made here, once)
+/// from `HISTORY_FROM` until the reform; both within the last `days` days.
 pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize> {
-    let desks = store.list_current_desks(None).await?;
+    store.ensure_history_desks(HISTORY_FROM, REFORM_DAY).await?;
+    let reform = app::clock::parse_day(REFORM_DAY).context("REFORM_DAY is a day")?;
+    let history_from = app::clock::parse_day(HISTORY_FROM).context("HISTORY_FROM is a day")?;
     let today = app::clock::today_date();
+    let mut desks: Vec<(DeskRow, chrono::NaiveDate, chrono::NaiveDate)> = Vec::new();
+    for desk in store.list_current_desks(None).await? {
+        desks.push((desk, reform, today));
+    }
+    for desk in store.list_desks_closed_by(REFORM_DAY).await? {
+        desks.push((desk, history_from, reform - Duration::days(1)));
+    }
     let mut stored = 0;
-    for desk in &desks {
+    for (desk, first, last) in &desks {
         // Each desk gets its own stream, so adding desks does not change the others' data.
         let mut rng = StdRng::seed_from_u64(options.seed ^ hash(&desk.public_code));
         let quality: f64 = rng.gen_range(0.55..0.95);
@@ -103,6 +122,9 @@ pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize>
         let mut drafts = Vec::new();
         for day_back in 0..options.days {
             let date = today - Duration::days(i64::from(day_back));
+            if date < *first || date > *last {
+                continue;
+            }
             let max = match date.weekday() {
                 Weekday::Sun => 0.0,
                 Weekday::Sat => options.per_day,
@@ -254,7 +276,7 @@ pub struct DemoScoring {
 /// Self-assessments at every stage of the workflow, simulated PAR-index scores and one score
 /// run, under the criteria set in force today, so every staff page has something to show.
 /// Nothing is added twice: communes with a dossier keep it, and a run is made only when the set
-/// has none. The demo commune (Phường Tân Phú) is left as a draft in progress for its officer.
+/// has none. The demo commune (Phường Bình Phước) is left as a draft in progress for its officer.
 pub async fn seed_scoring(state: &app::state::AppState, seed: u64) -> anyhow::Result<DemoScoring> {
     use app::domain::dossier::{State, Step};
     use app::store::assessments::{Actor, AppraisalEntry, ImportedRow, SelfEntry};
@@ -433,7 +455,17 @@ pub async fn command(
     seed: u64,
     if_empty: bool,
 ) -> anyhow::Result<()> {
-    let days = days.unwrap_or(if responses.is_some() { 365 } else { 90 });
+    // By default the history goes back to before the reform, so a newcomer sees answers given
+    // at the pre-reform communes counted for today's.
+    let since_history = (app::clock::today_date()
+        - app::clock::parse_day(HISTORY_FROM).context("HISTORY_FROM is a day")?)
+    .num_days() as u32
+        + 1;
+    let days = days.unwrap_or(if responses.is_some() {
+        365
+    } else {
+        since_history
+    });
     let state = crate::startup::build_state(config).await?;
     let store = &state.store;
     if if_empty && store.count_responses().await? > 0 {

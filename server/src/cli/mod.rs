@@ -261,16 +261,20 @@ fn check(config: &Config) -> anyhow::Result<()> {
     for set in &sets {
         println!("ok  criteria {} v{}", set.id, set.version);
     }
-    let lists = survey_definitions::load_units_dir(&config.definitions_dir)
-        .map_err(|e| anyhow::anyhow!("invalid unit list: {e}"))?;
-    for list in lists {
-        println!(
-            "ok  units {} from {}: {} districts, {} communes",
-            list.province.name,
-            list.valid_from,
-            list.districts.len(),
-            list.communes.len()
-        );
-    }
+    let map = startup::load_map(&config.definitions_dir)?;
+    println!(
+        "ok  map: {} provinces, {} commune versions, {} links",
+        map.provinces().len(),
+        map.communes().len(),
+        map.links().len()
+    );
+    let plan = startup::province_plan(config)?;
+    println!(
+        "ok  province {} {}: {} communes today, {} unit versions with their history",
+        plan.province_code,
+        plan.province_name,
+        plan.communes_today,
+        plan.units.len()
+    );
     Ok(())
 }
