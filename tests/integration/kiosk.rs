@@ -17,13 +17,13 @@ hailong_tests::both_backends!(
     the_kiosk_screen_rates_without_javascript,
 );
 
-/// Commune 25195 (Đồng Xoài) and commune 25216 (Phước Long) have one desk each.
+/// Commune 25195 (Đồng Xoài) and commune 25217 (Phước Long) have one desk each.
 pub(crate) async fn staff(app: &TestApp) {
     app.add_user("admin", "province_admin", "").await;
     app.add_user("reviewer689", "district_reviewer", "689")
         .await;
     app.add_user("leader25195", "commune_leader", "25195").await;
-    app.add_user("officer25216", "commune_officer", "25216")
+    app.add_user("officer25217", "commune_officer", "25217")
         .await;
 }
 
@@ -137,7 +137,7 @@ async fn a_commune_leader_enrols_a_kiosk_for_their_own_communes_desks_only(backe
     let app = TestApp::spawn(backend).await;
     staff(&app).await;
     let own = desk_of(&app, "25195").await;
-    let other = desk_of(&app, "25216").await;
+    let other = desk_of(&app, "25217").await;
     let leader = app.login("leader25195").await;
 
     let page = app.get_as("/kiosks", Some(&leader.cookie)).await;
@@ -359,7 +359,7 @@ async fn a_revoked_kiosk_is_refused_with_a_vietnamese_message(backend: Backend) 
     let kiosk_id = app.store().list_kiosks(None).await.unwrap()[0].id;
     let revoke_path = format!("/kiosks/{kiosk_id}/revoke");
 
-    let stranger = app.login("officer25216").await;
+    let stranger = app.login("officer25217").await;
     let not_theirs = app
         .post_as(
             &revoke_path,
@@ -495,7 +495,7 @@ async fn bad_kiosk_input_gets_a_client_error_never_a_server_error(backend: Backe
     let app = TestApp::spawn(backend).await;
     staff(&app).await;
     let desk = desk_of(&app, "25195").await;
-    let other = desk_of(&app, "25216").await;
+    let other = desk_of(&app, "25217").await;
     let leader = app.login("leader25195").await;
     let tablet = enrolled_tablet(&app, &leader, &desk).await;
     let good_key = kiosk_key(1);

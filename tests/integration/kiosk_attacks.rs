@@ -352,9 +352,9 @@ async fn commune_staff_keep_at_most_two_kiosks_per_desk_and_the_province_sees_ev
     let app = TestApp::spawn(backend).await;
     staff(&app).await;
     let desk = desk_of(&app, "25195").await;
-    let other = desk_of(&app, "25216").await;
+    let other = desk_of(&app, "25217").await;
     let leader = app.login("leader25195").await;
-    let officer = app.login("officer25216").await;
+    let officer = app.login("officer25217").await;
 
     let first = try_enrol(&app, &leader, &desk).await.unwrap();
     let waiting = create_code(&app, &leader, &desk).await;
@@ -400,7 +400,7 @@ async fn commune_staff_keep_at_most_two_kiosks_per_desk_and_the_province_sees_ev
     let page = app.get_as("/kiosks", Some(&admin.cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
-    for seen in ["leader25195", "officer25216", "Đã thu hồi", "Chờ nhập mã"] {
+    for seen in ["leader25195", "officer25217", "Đã thu hồi", "Chờ nhập mã"] {
         assert!(html.contains(seen), "the province sees {seen}:\n{html}");
     }
     assert!(
@@ -650,7 +650,7 @@ async fn with_province_approval_a_commune_kiosk_takes_no_rating_until_approved(b
     .await;
     staff(&app).await;
     let desk = desk_of(&app, "25195").await;
-    let other = desk_of(&app, "25216").await;
+    let other = desk_of(&app, "25217").await;
     let leader = app.login("leader25195").await;
     let admin = app.login("admin").await;
     let tablet = try_enrol(&app, &leader, &desk).await.unwrap();

@@ -16,6 +16,7 @@ mod instances;
 mod kiosk;
 mod kiosk_attacks;
 mod live_streams;
+mod map;
 mod mergers;
 mod posters;
 mod qr;

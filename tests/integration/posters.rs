@@ -16,14 +16,21 @@ both_backends!(
 async fn start_up_loads_the_province_and_gives_every_commune_a_desk(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
-    assert_eq!(app.store().count_current_communes().await.unwrap(), 111);
+    assert_eq!(app.store().count_current_communes().await.unwrap(), 95);
     let desks = app.store().list_current_desks(None).await.unwrap();
-    assert_eq!(desks.len(), 111);
-    let districts: std::collections::BTreeSet<_> =
-        desks.iter().map(|d| d.district_code.clone()).collect();
-    assert_eq!(districts.len(), 11);
-    assert!(desks.iter().all(|d| d.province_name == "Tỉnh Bình Phước"));
-    // Loading the same lists again (a restart) changes nothing.
+    assert_eq!(desks.len(), 95);
+    // Two tiers since 1/7/2025: no desk of today's communes sits in a district.
+    assert!(desks.iter().all(|d| d.district_code.is_empty()));
+    assert!(desks
+        .iter()
+        .all(|d| d.province_name == "Thành phố Đồng Nai"));
+    let loc_ninh = desks.iter().find(|d| d.commune_code == "25270").unwrap();
+    assert_eq!(loc_ninh.commune_name, "Phường Lộc Ninh");
+    assert_eq!(
+        loc_ninh.name,
+        "Trung tâm Phục vụ hành chính công phường Lộc Ninh"
+    );
+    // Loading the same map again (a restart) changes nothing.
     server::startup::open_store(&hailong_tests::test_config(
         &app.db.url,
         "127.0.0.1:3000".parse().unwrap(),
@@ -32,7 +39,7 @@ async fn start_up_loads_the_province_and_gives_every_commune_a_desk(backend: Bac
     .unwrap();
     assert_eq!(
         app.store().list_current_desks(None).await.unwrap().len(),
-        111
+        95
     );
 }
 
@@ -50,7 +57,7 @@ async fn a_desk_poster_shows_commune_desk_qr_and_instruction(backend: Backend) {
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
     assert!(html.contains(&desk.commune_name));
-    assert!(html.contains("Bộ phận tiếp nhận và trả kết quả"));
+    assert!(html.contains("Trung tâm Phục vụ hành chính công"));
     assert!(html.contains(&format!("src=\"/q/{}/qr.svg\"", desk.public_code)));
     assert!(html.contains("Quét mã QR để đánh giá"));
     assert!(html.contains(&format!("{PUBLIC_URL}/q/{}", desk.public_code)));
@@ -59,11 +66,12 @@ async fn a_desk_poster_shows_commune_desk_qr_and_instruction(backend: Backend) {
 async fn the_district_batch_has_one_poster_per_desk(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
-    // Thành phố Đồng Xoài (689) has 8 communes.
+    // The former Thành phố Đồng Xoài (689) reviews today's Phường Đồng Xoài and Phường Bình
+    // Phước, formed from its communes.
     let page = app.get_as_admin("/posters?district=689").await;
 
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.text().matches("class=\"poster\"").count(), 8);
+    assert_eq!(page.text().matches("class=\"poster\"").count(), 2);
     assert_eq!(
         app.get_as_admin("/posters?district=000").await.status,
         StatusCode::NOT_FOUND
@@ -75,7 +83,7 @@ async fn the_province_batch_has_every_desk(backend: Backend) {
 
     let page = app.get_as_admin("/posters").await;
 
-    assert_eq!(page.text().matches("class=\"poster\"").count(), 111);
+    assert_eq!(page.text().matches("class=\"poster\"").count(), 95);
 }
 
 async fn the_desks_page_lists_every_desk_for_the_province(backend: Backend) {
@@ -85,8 +93,9 @@ async fn the_desks_page_lists_every_desk_for_the_province(backend: Backend) {
 
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
-    assert_eq!(html.matches("/poster\"").count(), 111);
-    assert!(html.contains("Huyện Bù Đăng"));
+    assert_eq!(html.matches("/poster\"").count(), 95);
+    assert!(html.contains("Phường Bình Phước"));
+    assert!(!html.contains("Huyện "), "no district headings today");
     assert!(
         app.get("/").await.text().contains("Bắt đầu từ đâu"),
         "the tour for newcomers"
@@ -108,7 +117,7 @@ async fn an_extra_desk_gets_its_own_code(backend: Backend) {
     assert!(page.text().contains("Quầy số 2"));
     assert_eq!(
         app.store().list_current_desks(None).await.unwrap().len(),
-        112
+        96
     );
     assert!(app
         .store()

@@ -628,7 +628,7 @@ async fn the_audit_page_and_export_filter_by_actor_action_commune_and_dates(back
     app.add_user("leader25195", "commune_leader", "25195").await;
     let store = app.store();
     let unit = store.unit_id("25195", "commune").await.unwrap().unwrap();
-    let other_unit = store.unit_id("25216", "commune").await.unwrap().unwrap();
+    let other_unit = store.unit_id("25217", "commune").await.unwrap().unwrap();
     let desk = store
         .list_current_desks(None)
         .await
@@ -647,7 +647,7 @@ async fn the_audit_page_and_export_filter_by_actor_action_commune_and_dates(back
         ("binh", "test_b", format!("desk {desk_id}"), 2),
         ("an", "test_b", "commune 25195".to_string(), 3),
         ("binh", "test_a", format!("dong-nai-2025:{other_unit}"), 4),
-        ("an", "test_a", "commune 25216".to_string(), 5),
+        ("an", "test_a", "commune 25217".to_string(), 5),
         ("binh", "test_a", "leader25195".to_string(), 6),
         ("an", "test_a", format!("dong-nai-2025:1{unit}"), 7),
     ];

@@ -691,7 +691,7 @@ impl Store {
     ) -> Result<Vec<ScoreResultRow>, StoreError> {
         Ok(sqlx::query_as(&format!(
             "select {RESULT_COLUMNS} from score_results s join admin_units u on u.id = s.unit_id \
-             left join admin_units d on d.id = u.parent_id and d.level = 'district' \
+             left join admin_units d on d.id = u.review_district_id \
              where s.run_id = $1 and ($2 = 0 or s.unit_id = $3) order by u.code"
         ))
         .bind(run_id)
