@@ -1,7 +1,11 @@
-// Keeps the commune dashboard's headline figures current from the server-sent event stream
+// Keeps every figure of the commune dashboard current from the server-sent event stream
 // (GET /commune/live). A plain script, loaded by the commune page only, rather than an island:
 // every island lands in the one WASM file each citizen's phone downloads. Without it the page
 // is complete and a reload refreshes it.
+//
+// Each figure on the page carries data-live-key, its path in the JSON the stream sends
+// ("windows.2.figure.satisfied", "desks.0.rate"): the server writes the page and the updates
+// from the same text, so an update shows exactly what a reload would.
 (function () {
   "use strict";
   var table = document.querySelector("table.live[data-live-url]");
@@ -14,19 +18,28 @@
     // The browser reconnects by itself; say so until it does.
     table.setAttribute("data-live", "false");
   };
+  function at(data, path) {
+    return path.split(".").reduce(function (value, part) {
+      return value == null ? undefined : value[part];
+    }, data);
+  }
   source.onmessage = function (event) {
-    var windows;
+    var figures;
     try {
-      windows = JSON.parse(event.data);
+      figures = JSON.parse(event.data);
     } catch (e) {
       return;
     }
-    windows.forEach(function (w, i) {
-      var row = table.querySelector('tr[data-window="' + i + '"]');
-      if (!row) return;
-      row.querySelector(".live-n").textContent = w.responses;
-      row.querySelector(".live-share").textContent = w.satisfied;
-      row.querySelector(".live-interval").textContent = w.interval;
+    var cells = document.querySelectorAll("[data-live-key]");
+    Array.prototype.forEach.call(cells, function (cell) {
+      var value = at(figures, cell.getAttribute("data-live-key"));
+      if (typeof value === "string" || typeof value === "number") {
+        cell.textContent = value;
+      }
+    });
+    (figures.desks || []).forEach(function (desk) {
+      var row = document.querySelector('tr[data-desk="' + desk.code + '"]');
+      if (row) row.classList.toggle("data-problem", !!desk.data_problem);
     });
   };
 })();

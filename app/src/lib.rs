@@ -15,6 +15,7 @@ pub mod components;
 pub mod dashboard;
 pub mod domain;
 pub mod error;
+pub mod format;
 pub mod i18n;
 pub mod kiosk;
 #[cfg(feature = "ssr")]

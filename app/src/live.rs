@@ -25,6 +25,7 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, watch};
 
 use crate::abuse::StreamLimits;
+use crate::i18n::Lang;
 use crate::store::notify::Listener;
 use crate::store::{Backend, Store};
 
@@ -34,8 +35,26 @@ pub const CHANNEL: &str = "hailong_responses";
 /// A feed refreshes at most this often; a burst of submissions becomes one computation.
 pub const SETTLE: Duration = Duration::from_millis(200);
 
-/// The latest figures of a commune as the stream sends them (JSON); `None` until computed.
-pub type Figures = Option<Arc<str>>;
+/// The latest figures of a commune as the streams send them; `None` until computed.
+pub type Figures = Option<Arc<FigureTexts>>;
+
+/// A commune's figures written once for each interface language (JSON), so every stream sends
+/// the text its page shows, whatever its language, from one computation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FigureTexts {
+    pub vi: String,
+    pub en: String,
+}
+
+impl FigureTexts {
+    /// The figures written for a page in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Vi => &self.vi,
+            Lang::En => &self.en,
+        }
+    }
+}
 
 /// Which limit refused a new stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,7 +181,7 @@ impl LiveHub {
     ) -> watch::Receiver<Figures>
     where
         F: Fn() -> Fut + Send + 'static,
-        Fut: Future<Output = Option<String>> + Send,
+        Fut: Future<Output = Option<FigureTexts>> + Send,
     {
         let mut feeds = lock(&self.shared.feeds);
         if let Some(feed) = feeds.get(&commune) {
@@ -188,13 +207,13 @@ impl LiveHub {
         compute: F,
     ) where
         F: Fn() -> Fut,
-        Fut: Future<Output = Option<String>>,
+        Fut: Future<Output = Option<FigureTexts>>,
     {
         loop {
             let figures = compute().await;
             self.shared.computations.fetch_add(1, Ordering::Relaxed);
             if let Some(figures) = figures {
-                feed.send_replace(Some(figures.into()));
+                feed.send_replace(Some(Arc::new(figures)));
             }
             // Wait for a response at one of our desks (or a lag: refresh anyway), or the end.
             loop {

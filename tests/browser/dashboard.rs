@@ -72,6 +72,6 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
         .text()
         .await
         .unwrap();
-    assert_eq!(share, "100%");
+    assert_eq!(share, "100,0%");
     browser.close().await;
 }

@@ -23,6 +23,9 @@ both_backends!(
     dossier_days_are_real_days_from_2000_to_today,
     an_excluded_response_leaves_the_figures,
     demo_data_and_dashboard_agree,
+    the_headline_and_the_table_count_the_same_local_days,
+    the_live_update_carries_every_figure_the_page_shows,
+    english_pages_write_figures_with_a_decimal_point,
     generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list,
 );
 
@@ -80,11 +83,58 @@ fn window(html: &str, index: usize) -> (String, String) {
         .find(&format!("data-window=\"{index}\""))
         .unwrap_or_else(|| panic!("window {index} shown"));
     let row = &html[at..at + html[at..].find("</tr>").unwrap()];
-    let cell = |class: &str| {
-        let start = row.find(&format!("class=\"num {class}\">")).unwrap() + class.len() + 13;
-        row[start..start + row[start..].find('<').unwrap()].to_string()
-    };
-    (cell("live-n"), cell("live-share"))
+    (
+        cell_text(row, "class=\"num live-n\""),
+        cell_text(row, "class=\"num live-share\""),
+    )
+}
+
+/// The text of the first element after `marker` (an attribute in its start tag).
+fn cell_text(html: &str, marker: &str) -> String {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} shown"));
+    let start = at + html[at..].find('>').unwrap() + 1;
+    html[start..start + html[start..].find('<').unwrap()].to_string()
+}
+
+/// Every figure the page marks as kept current: (its path in the live JSON, its text).
+fn live_cells(html: &str) -> Vec<(String, String)> {
+    html.match_indices("data-live-key=\"")
+        .map(|(at, marker)| {
+            let key_start = at + marker.len();
+            let key = &html[key_start..key_start + html[key_start..].find('"').unwrap()];
+            // An empty figure renders as a blank text node.
+            let text = cell_text(&html[at..], "data-live-key").trim().to_string();
+            (key.to_string(), text)
+        })
+        .collect()
+}
+
+/// The value at a dotted path (`windows.2.figure.satisfied`) of the live JSON.
+fn at_path<'a>(json: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    path.split('.')
+        .fold(json, |value, part| match part.parse::<usize>() {
+            Ok(i) => &value[i],
+            Err(_) => &value[part],
+        })
+}
+
+/// Every figure the page shows is in the live JSON with the same text.
+fn assert_page_matches_stream(html: &str, json: &serde_json::Value) {
+    let cells = live_cells(html);
+    assert!(
+        cells.len() > 20,
+        "the page marks its figures: {}",
+        cells.len()
+    );
+    for (key, text) in cells {
+        assert_eq!(
+            at_path(json, &key).as_str(),
+            Some(text.as_str()),
+            "{key} on the page and in the stream"
+        );
+    }
 }
 
 async fn dashboard(app: &TestApp, session: &Session) -> String {
@@ -125,9 +175,9 @@ async fn the_dashboard_figures_match_the_stored_responses(backend: Backend) {
 
     let html = dashboard(&app, &leader).await;
 
-    assert_eq!(window(&html, 0), ("3".into(), "66,67%".into()), "today");
-    assert_eq!(window(&html, 1), ("5".into(), "60%".into()), "7 days");
-    assert_eq!(window(&html, 2), ("9".into(), "77,78%".into()), "30 days");
+    assert_eq!(window(&html, 0), ("3".into(), "66,7%".into()), "today");
+    assert_eq!(window(&html, 1), ("5".into(), "60,0%".into()), "7 days");
+    assert_eq!(window(&html, 2), ("9".into(), "77,8%".into()), "30 days");
     // The period (the criteria set of today's year) holds every response of this year.
     let this_year_ago = |age: i64| {
         app::clock::day_of(app::clock::now_ms() - age * DAY_MS)
@@ -145,7 +195,7 @@ async fn the_dashboard_figures_match_the_stored_responses(backend: Backend) {
     assert_eq!(window(&html, 3).0, expected.to_string(), "period");
     // SIPAS: 9 answers to "access" in 30 days, all satisfied.
     assert!(html.contains("Tiếp cận dịch vụ"), "{html:.2000}");
-    assert!(html.contains("<td class=\"num\">100%</td>"));
+    assert!(html.contains(">100,0%</td>"));
     // The trend chart is SVG in the page, one bar per day.
     assert_eq!(html.matches("<rect").count(), 30);
     assert!(html.contains("class=\"share-line\""));
@@ -199,8 +249,8 @@ async fn the_live_stream_sends_new_figures_after_a_submission(backend: Backend) 
     let first = next_event(&mut body, Duration::from_secs(5))
         .await
         .expect("the figures now");
-    let figures: Vec<serde_json::Value> = serde_json::from_str(&first).unwrap();
-    assert_eq!(figures[0]["responses"], 0);
+    let figures: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(figures["windows"][0]["figure"]["responses"], "0");
 
     // A citizen answers at the commune's desk; a response elsewhere sends nothing.
     let (_, elsewhere) = desk_of(&app, "25217").await;
@@ -235,9 +285,16 @@ async fn the_live_stream_sends_new_figures_after_a_submission(backend: Backend) 
     let update = next_event(&mut body, Duration::from_secs(2))
         .await
         .expect("new figures within 2 seconds");
-    let figures: Vec<serde_json::Value> = serde_json::from_str(&update).unwrap();
-    assert_eq!(figures[0]["responses"], 1, "{update}");
-    assert_eq!(figures[0]["satisfied"], "100%");
+    let figures: serde_json::Value = serde_json::from_str(&update).unwrap();
+    assert_eq!(
+        figures["windows"][0]["figure"]["responses"], "1",
+        "{update}"
+    );
+    assert_eq!(figures["windows"][0]["figure"]["satisfied"], "100,0%");
+    assert_eq!(
+        figures["all_time"]["figure"]["responses"], "1",
+        "the headline moves with the table"
+    );
 }
 
 async fn other_communes_cannot_read_the_dashboard_or_its_stream(backend: Backend) {
@@ -379,7 +436,8 @@ async fn dossiers_handled_give_each_desk_a_response_rate(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     staff(&app).await;
     let (desk, code) = desk_of(&app, COMMUNE).await;
-    store_responses(&app, desk, &[(5, 0), (4, 1)]).await;
+    // Two responses today and one five days ago; dossiers are entered for today only.
+    store_responses(&app, desk, &[(5, 0), (4, 0), (4, 5)]).await;
     let leader = app.login("leader25195").await;
     let today = app::clock::today();
     let posted = app
@@ -398,7 +456,39 @@ async fn dossiers_handled_give_each_desk_a_response_rate(backend: Backend) {
     let html = dashboard(&app, &leader).await;
     let at = html.find(&format!("data-desk=\"{code}\"")).unwrap();
     let row = &html[at..at + html[at..].find("</tr>").unwrap()];
-    assert!(row.contains("<td class=\"num rate\">25%</td>"), "{row}");
+    assert_eq!(
+        cell_text(row, "class=\"num rate\""),
+        "25,0%",
+        "today's 2 responses over today's 8 dossiers, not 3 over 8: {row}"
+    );
+    assert_eq!(cell_text(row, "class=\"num dossiers\""), "8");
+    assert!(
+        cell_text(row, "class=\"note\"").contains("Thiếu số hồ sơ 29/30 ngày"),
+        "the days without a count are said to be missing: {row}"
+    );
+    assert!(!row.contains("data-problem"));
+
+    // One dossier for two responses: shown as it is, above 100%, as a data problem.
+    let posted = app
+        .post_as(
+            "/commune/dossiers",
+            &[
+                ("_csrf", &leader.csrf),
+                ("desk", &desk.to_string()),
+                ("day", &today),
+                ("handled", "1"),
+            ],
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER);
+    let html = dashboard(&app, &leader).await;
+    let at = html.find(&format!("data-desk=\"{code}\"")).unwrap();
+    let start = html[..at].rfind("<tr").unwrap();
+    let row = &html[start..at + html[at..].find("</tr>").unwrap()];
+    assert_eq!(cell_text(row, "class=\"num rate\""), "200,0%", "{row}");
+    assert!(row.contains("data-problem"), "{row}");
+    assert!(cell_text(row, "class=\"note\"").contains("cần kiểm tra số liệu"));
 
     for (day, handled) in [
         ("2026-13-01", "5"),
@@ -598,9 +688,8 @@ async fn demo_data_and_dashboard_agree(backend: Backend) {
     let leader = app.login("leader25195").await;
     let (n, share) = window(&dashboard(&app, &leader).await, 2);
     assert_eq!(n, responses.to_string());
-    let expected = scoring::Share::from_ratio(satisfied as u64, responses as u64)
-        .unwrap()
-        .percent(Lang::Vi);
+    let expected =
+        app::format::ratio_percent(satisfied as u64, responses as u64, Lang::Vi).unwrap();
     assert_eq!(share, expected);
 }
 
@@ -699,4 +788,190 @@ async fn generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list(ba
         "enough items (about 65 expected) to fill the page"
     );
     assert_eq!(listed, expected);
+}
+
+/// Stores responses with chosen overall ratings at chosen times (milliseconds).
+async fn store_responses_at(app: &TestApp, desk_id: i64, ratings: &[(u8, i64)]) {
+    let answers: Vec<Vec<Answer>> = ratings
+        .iter()
+        .map(|(overall, _)| vec![scale("overall", *overall), scale("access", 5)])
+        .collect();
+    let keys: Vec<String> = ratings
+        .iter()
+        .enumerate()
+        .map(|(i, (_, at))| format!("at-{desk_id}-{i}-{at}"))
+        .collect();
+    let batch: Vec<NewResponse<'_>> = ratings
+        .iter()
+        .zip(&answers)
+        .zip(&keys)
+        .map(|(((_, at), answers), key)| qr_response(desk_id, key, *at, answers))
+        .collect();
+    app.store().insert_responses(&batch).await.unwrap();
+}
+
+/// Responses on both sides of local midnights (UTC+7): last night at 23:30 belongs to
+/// yesterday, not today; the first of the 30 days starts at its local midnight.
+async fn responses_around_local_midnights(app: &TestApp) {
+    let (desk, _) = desk_of(app, COMMUNE).await;
+    let today = app::clock::today();
+    let midnight = app::clock::midnight_ms(&today).unwrap();
+    let first_of_30 = app::clock::midnight_ms(&app::clock::day_minus(&today, 29)).unwrap();
+    let minute = 60_000;
+    store_responses_at(
+        app,
+        desk,
+        &[
+            (5, midnight + 30 * minute),    // today 00:30
+            (2, midnight - 30 * minute),    // yesterday 23:30
+            (4, first_of_30 + 10 * minute), // the first of the 30 days, 00:10
+            (1, first_of_30 - 10 * minute), // the day before it, 23:50: outside
+        ],
+    )
+    .await;
+}
+
+async fn the_headline_and_the_table_count_the_same_local_days(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    responses_around_local_midnights(&app).await;
+    let leader = app.login("leader25195").await;
+
+    let html = dashboard(&app, &leader).await;
+
+    assert_eq!(window(&html, 0), ("1".into(), "100,0%".into()), "today");
+    assert_eq!(
+        window(&html, 2),
+        ("3".into(), "66,7%".into()),
+        "30 calendar days: 2 of 3 satisfied, with a decimal comma"
+    );
+    let headline_n = cell_text(&html, "class=\"num n-30\"");
+    let headline_share = cell_text(&html, "data-live-key=\"windows.2.figure.satisfied\"");
+    assert_eq!(
+        (headline_n.as_str(), headline_share.as_str()),
+        ("3", "66,7%")
+    );
+    assert_eq!(
+        html.matches("data-live-key=\"windows.2.figure.satisfied\"")
+            .count(),
+        2,
+        "the headline and the table show the one 30-day figure"
+    );
+    let today = app::clock::today();
+    let label = format!(
+        "{}–{}",
+        app::format::date(&app::clock::day_minus(&today, 29), Lang::Vi),
+        app::format::date(&today, Lang::Vi)
+    );
+    assert_eq!(
+        cell_text(&html, "data-live-key=\"windows.2.figure.period\""),
+        label,
+        "the period is labelled with its first and last day"
+    );
+    assert_eq!(
+        cell_text(&html, "class=\"num n-all\""),
+        "4",
+        "since the beginning"
+    );
+    let interval = cell_text(&html, "data-live-key=\"windows.2.figure.interval\"");
+    assert!(
+        interval.contains(',') && !interval.contains('.'),
+        "{interval}"
+    );
+}
+
+async fn open_stream(app: &TestApp, session: &Session, query: &str) -> Body {
+    let response = app
+        .router
+        .clone()
+        .oneshot(
+            Request::get(format!("/commune/live{query}"))
+                .header(header::COOKIE, &session.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.into_body()
+}
+
+async fn the_live_update_carries_every_figure_the_page_shows(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    responses_around_local_midnights(&app).await;
+    let (desk, code) = desk_of(&app, COMMUNE).await;
+    let leader = app.login("leader25195").await;
+    let today = app::clock::today();
+    let posted = app
+        .post_as(
+            "/commune/dossiers",
+            &[
+                ("_csrf", &leader.csrf),
+                ("desk", &desk.to_string()),
+                ("day", &today),
+                ("handled", "4"),
+            ],
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER);
+    let mut body = open_stream(&app, &leader, "").await;
+    let first = next_event(&mut body, Duration::from_secs(5))
+        .await
+        .expect("the figures now");
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_page_matches_stream(&dashboard(&app, &leader).await, &first);
+
+    let mut fields = valid_answers(&key(3));
+    fields.retain(|(k, _)| *k != "dossier_code");
+    let sent = app
+        .post_form_as(
+            &format!("/q/{code}"),
+            &as_pairs(&fields),
+            "10.0.0.3",
+            Some(&device(3)),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let update = next_event(&mut body, Duration::from_secs(2))
+        .await
+        .expect("new figures within 2 seconds");
+    let update: serde_json::Value = serde_json::from_str(&update).unwrap();
+
+    // The update holds what a reload shows, the headline and the desks included.
+    let html = dashboard(&app, &leader).await;
+    assert_page_matches_stream(&html, &update);
+    assert_eq!(update["windows"][0]["figure"]["responses"], "2");
+    assert_eq!(update["windows"][2]["figure"]["responses"], "4");
+    assert_eq!(update["all_time"]["figure"]["responses"], "5");
+    assert_ne!(first["desks"], update["desks"], "the desk's figures moved");
+    assert_eq!(window(&html, 2).0, "4");
+    assert_eq!(cell_text(&html, "class=\"num n-30\""), "4");
+}
+
+async fn english_pages_write_figures_with_a_decimal_point(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    responses_around_local_midnights(&app).await;
+    let leader = app.login("leader25195").await;
+
+    let page = app.get_as("/commune?lang=en", Some(&leader.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert_eq!(window(&html, 2), ("3".into(), "66.7%".into()));
+    assert!(html.contains("/commune/live?commune=25195&amp;lang=en"));
+
+    let mut body = open_stream(&app, &leader, "?lang=en").await;
+    let first = next_event(&mut body, Duration::from_secs(5))
+        .await
+        .expect("the figures now");
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(first["windows"][2]["figure"]["satisfied"], "66.7%");
+    assert_page_matches_stream(&html, &first);
+    // The Vietnamese stream of the same commune (the same feed) keeps its comma.
+    let mut vi = open_stream(&app, &leader, "").await;
+    let vi: serde_json::Value =
+        serde_json::from_str(&next_event(&mut vi, Duration::from_secs(5)).await.unwrap()).unwrap();
+    assert_eq!(vi["windows"][2]["figure"]["satisfied"], "66,7%");
 }

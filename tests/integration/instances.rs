@@ -188,7 +188,7 @@ async fn a_response_on_one_instance_updates_the_dashboard_of_the_other() {
     let first = next_data(&mut body, Duration::from_secs(5))
         .await
         .expect("figures now");
-    assert!(first.contains("\"responses\":0"), "{first}");
+    assert!(first.contains("\"responses\":\"0\""), "{first}");
 
     // A citizen answers at the commune's desk through instance one, with the phone's cookie
     // that the survey page gives.
@@ -222,7 +222,7 @@ async fn a_response_on_one_instance_updates_the_dashboard_of_the_other() {
     let update = next_data(&mut body, Duration::from_secs(2))
         .await
         .expect("instance two announces it within 2 seconds");
-    assert!(update.contains("\"responses\":1"), "{update}");
+    assert!(update.contains("\"responses\":\"1\""), "{update}");
 }
 
 /// The next server-sent event's data, or `None` after `wait`.

@@ -1,52 +1,19 @@
-//! The commune dashboard: satisfaction today, over 7 and 30 days and the scoring period, the
-//! SIPAS elements, each desk, a 30-day trend, follow-up of unfavourable feedback and flagged
-//! responses. Figures come from the per-day counts (`store::aggregates`), so they cost the same
-//! with ten million responses as with ten thousand.
+//! The commune dashboard: satisfaction today, over 7 and 30 days, the scoring period and since
+//! the beginning, the SIPAS elements, each desk, a 30-day trend, follow-up of unfavourable
+//! feedback and flagged responses. The figures are defined in `figures.rs`; they come from the
+//! per-day counts (`store::aggregates`), so they cost the same with ten million responses as
+//! with ten thousand.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::dashboard::figures::FiguresText;
 use crate::domain::roles::{Access, Me};
 use crate::error::AppError;
+use crate::i18n::Lang;
 
 #[cfg(feature = "ssr")]
 use crate::state::AppState;
-
-/// Responses and overall satisfaction over one window, formatted for display.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Figures {
-    /// Which window, e.g. "Hôm nay".
-    pub label: String,
-    pub responses: i64,
-    /// Answers to the overall question (1–5).
-    pub rated: i64,
-    /// `86,2%`, or `—` without answers.
-    pub satisfied: String,
-    /// `81,0–90,1%`, or empty without answers.
-    pub interval: String,
-}
-
-/// One SIPAS element (or the overall question) over the last 30 days.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ElementFigure {
-    pub name: String,
-    pub rated: i64,
-    pub satisfied: String,
-    pub interval: String,
-}
-
-/// One desk over the last 30 days, with its response rate when dossiers were entered.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeskFigure {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-    pub responses: i64,
-    pub satisfied: String,
-    pub dossiers: Option<i64>,
-    /// Responses per dossier handled, `12,5%`.
-    pub rate: Option<String>,
-}
 
 /// One day of the trend chart.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -86,10 +53,8 @@ pub struct FlaggedItem {
 pub struct Dashboard {
     pub me: Me,
     pub commune_code: String,
-    /// Today, 7 days, 30 days, the scoring period.
-    pub windows: Vec<Figures>,
-    pub elements: Vec<ElementFigure>,
-    pub desks: Vec<DeskFigure>,
+    /// Every figure, written for the page's language exactly as the live stream sends them.
+    pub figures: FiguresText,
     pub trend: Vec<TrendDay>,
     pub feedback: Vec<FeedbackItem>,
     /// Unfavourable feedback of the last 30 days not yet resolved.
@@ -107,191 +72,83 @@ pub use ssr::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use std::collections::BTreeMap;
-
-    use survey_definitions::{Feeds, Lang, Survey};
+    use survey_definitions::Survey;
 
     use super::*;
-    use crate::store::aggregates::DailyRow;
-    use crate::store::Store;
+    use crate::dashboard::figures::{commune_figures, overall_question, satisfaction, Period};
 
     pub(super) fn internal(e: impl std::fmt::Display) -> AppError {
         AppError::internal("dashboard", e)
     }
 
-    /// Satisfied share and its 95% Wilson interval from level counts 1–5.
-    pub fn share_text(levels: &[i64; 5]) -> (i64, String, String) {
-        let rated: i64 = levels.iter().sum();
-        let satisfied = levels[3] + levels[4];
-        let Some(share) = scoring::Share::from_ratio(satisfied as u64, rated as u64) else {
-            return (rated, "—".into(), String::new());
-        };
-        let interval = scoring::wilson_95(satisfied as f64 / rated as f64, rated as u64)
-            .and_then(|(low, high)| {
-                Some(format!(
-                    "{}–{}",
-                    scoring::Share::from_decimal((low * 1000.0).floor() / 1000.0)?
-                        .percent(Lang::Vi),
-                    scoring::Share::from_decimal((high * 1000.0).ceil() / 1000.0)?
-                        .percent(Lang::Vi)
-                ))
-            })
-            .unwrap_or_default();
-        (rated, share.percent(Lang::Vi), interval)
+    /// The start of the scoring period running today, if any.
+    fn assessment_from(state: &AppState, today: &str) -> Option<String> {
+        crate::assessment::api::pick_criteria(state, None)
+            .map(|s| s.period.from.clone())
+            .filter(|from| from.as_str() <= today)
     }
 
-    /// The overall question of the survey (the one feeding `overall`).
-    pub fn overall_question(survey: &Survey) -> Option<&str> {
-        survey
-            .questions
-            .iter()
-            .find(|q| q.feeds == Feeds::Overall)
-            .map(|q| q.id.as_str())
+    fn default_survey(state: &AppState) -> Result<&Survey, AppError> {
+        state
+            .definitions
+            .latest(survey_definitions::DEFAULT_SURVEY_ID)
+            .ok_or_else(|| internal("the default survey is missing"))
     }
 
-    fn levels_of<'a>(
-        rows: impl Iterator<Item = &'a DailyRow>,
-        question: &str,
-        days: impl Fn(&str) -> bool,
-    ) -> ([i64; 5], i64) {
-        let mut levels = [0i64; 5];
-        let mut responses = 0;
-        for row in rows.filter(|r| days(&r.day)) {
-            if row.question_id.is_empty() && row.level == 0 {
-                responses += row.answers;
-            } else if row.question_id == question && (1..=5).contains(&row.level) {
-                levels[(row.level - 1) as usize] += row.answers;
-            }
-        }
-        (levels, responses)
-    }
-
-    /// The live figures: today, last 7 and 30 days, and the scoring period so far.
-    pub async fn window_figures(
-        store: &Store,
-        survey: &Survey,
+    /// The figures a live update sends, as JSON for each interface language: the same
+    /// computation and the same writing as the page, so an update and a reload agree.
+    pub async fn live_figures(
+        state: &AppState,
         commune_id: i64,
-        period_from: Option<&str>,
-    ) -> Result<(Vec<Figures>, Vec<DailyRow>), crate::store::StoreError> {
+    ) -> Result<crate::live::FigureTexts, AppError> {
+        let survey = default_survey(state)?;
         let today = crate::clock::today();
-        let from_30 = crate::clock::day_minus(&today, 29);
-        let earliest = match period_from {
-            Some(p) if p < from_30.as_str() => p.to_string(),
-            _ => from_30.clone(),
-        };
-        let rows = store
-            .commune_daily(commune_id, &survey.id, &earliest, &today)
-            .await?;
-        let overall = overall_question(survey).unwrap_or("overall");
-        let from_7 = crate::clock::day_minus(&today, 6);
-        let mut windows: Vec<(&str, String)> = vec![
-            ("Hôm nay", today.clone()),
-            ("7 ngày qua", from_7),
-            ("30 ngày qua", from_30),
-        ];
-        if let Some(p) = period_from {
-            windows.push(("Kỳ đánh giá (từ đầu kỳ)", p.to_string()));
-        }
-        let figures = windows
-            .into_iter()
-            .map(|(label, from)| {
-                let (levels, responses) = levels_of(rows.iter(), overall, |d| {
-                    d >= from.as_str() && d <= today.as_str()
-                });
-                let (rated, satisfied, interval) = share_text(&levels);
-                Figures {
-                    label: label.to_string(),
-                    responses,
-                    rated,
-                    satisfied,
-                    interval,
-                }
-            })
-            .collect();
-        Ok((figures, rows))
+        let (figures, _) = commune_figures(
+            &state.store,
+            survey,
+            commune_id,
+            assessment_from(state, &today).as_deref(),
+            &today,
+        )
+        .await?;
+        let json = |lang| serde_json::to_string(&figures.text(lang)).map_err(internal);
+        Ok(crate::live::FigureTexts {
+            vi: json(Lang::Vi)?,
+            en: json(Lang::En)?,
+        })
     }
 
-    /// Everything the dashboard shows for one commune.
+    /// Everything the dashboard shows for one commune, written in `lang`.
     pub async fn dashboard(
         state: &AppState,
         me: Me,
         commune_id: i64,
         commune_code: String,
+        lang: Lang,
     ) -> Result<Dashboard, AppError> {
         let store = &state.store;
-        let survey = state
-            .definitions
-            .latest(survey_definitions::DEFAULT_SURVEY_ID)
-            .ok_or_else(|| internal("the default survey is missing"))?;
+        let survey = default_survey(state)?;
         let today = crate::clock::today();
-        let period = crate::assessment::api::pick_criteria(state, None)
-            .map(|s| s.period.from.clone())
-            .filter(|from| from.as_str() <= today.as_str());
-        let (windows, rows) = window_figures(store, survey, commune_id, period.as_deref()).await?;
-        let from_30 = crate::clock::day_minus(&today, 29);
-        let recent: Vec<&DailyRow> = rows.iter().filter(|r| r.day >= from_30).collect();
-        let overall = overall_question(survey).unwrap_or("overall");
-
-        let mut elements = Vec::new();
-        for question in &survey.questions {
-            let name = match &question.feeds {
-                Feeds::Overall => "Hài lòng chung".to_string(),
-                Feeds::Sipas(element) => element.label().vi,
-                _ => continue,
-            };
-            let (levels, _) = levels_of(recent.iter().copied(), &question.id, |_| true);
-            let (rated, satisfied, interval) = share_text(&levels);
-            elements.push(ElementFigure {
-                name,
-                rated,
-                satisfied,
-                interval,
-            });
-        }
-
-        let dossiers: BTreeMap<i64, i64> = store
-            .desk_dossiers(commune_id, &from_30, &today)
-            .await?
-            .into_iter()
-            .collect();
-        let desks = store
-            .commune_desks(commune_id)
-            .await?
-            .into_iter()
-            .map(|(id, code, name)| {
-                let (levels, responses) = levels_of(
-                    recent.iter().copied().filter(|r| r.desk_id == id),
-                    overall,
-                    |_| true,
-                );
-                let handled = dossiers.get(&id).copied();
-                let rate = handled.filter(|h| *h > 0).and_then(|h| {
-                    scoring::Share::from_ratio(responses.min(h) as u64, h as u64)
-                        .map(|s| s.percent(Lang::Vi))
-                });
-                DeskFigure {
-                    id,
-                    code,
-                    name,
-                    responses,
-                    satisfied: share_text(&levels).1,
-                    dossiers: handled,
-                    rate,
-                }
-            })
-            .collect();
-
+        let (figures, rows) = commune_figures(
+            store,
+            survey,
+            commune_id,
+            assessment_from(state, &today).as_deref(),
+            &today,
+        )
+        .await?;
+        let overall = overall_question(survey);
+        let last_30 = Period::last_days(&today, 30);
+        let from_30 = last_30.from.clone();
         let trend = (0..30)
             .rev()
             .map(|back| {
                 let day = crate::clock::day_minus(&today, back);
-                let (levels, responses) =
-                    levels_of(recent.iter().copied(), overall, |d| d == day.as_str());
-                let rated: i64 = levels.iter().sum();
+                let s = satisfaction(&rows, overall, |r| r.day == day);
                 TrendDay {
-                    share: (rated > 0).then(|| (levels[3] + levels[4]) as f64 / rated as f64),
+                    share: (s.rated() > 0).then(|| s.satisfied() as f64 / s.rated() as f64),
                     day,
-                    responses,
+                    responses: s.responses,
                 }
             })
             .collect();
@@ -344,9 +201,7 @@ mod ssr {
             ),
             me,
             commune_code,
-            windows,
-            elements,
-            desks,
+            figures: figures.text(lang),
             trend,
             feedback,
             open_items,
@@ -359,7 +214,10 @@ mod ssr {
 
 /// The dashboard of a commune: its own for commune users; any they oversee for reviewers.
 #[server]
-pub async fn get_dashboard(commune: Option<String>) -> Result<Access<Dashboard>, AppError> {
+pub async fn get_dashboard(
+    commune: Option<String>,
+    lang: Lang,
+) -> Result<Access<Dashboard>, AppError> {
     let state = expect_context::<AppState>();
     let Some(me) = crate::accounts::api::request_user(&state).await? else {
         return Ok(Access::SignInRequired);
@@ -369,6 +227,6 @@ pub async fn get_dashboard(commune: Option<String>) -> Result<Access<Dashboard>,
         return Ok(Access::Forbidden);
     };
     Ok(Access::Granted(
-        dashboard(&state, me, row.id, row.code).await?,
+        dashboard(&state, me, row.id, row.code, lang).await?,
     ))
 }

@@ -2,5 +2,6 @@
 //! and the live updates that keep them current.
 
 pub mod api;
+pub mod figures;
 pub mod page;
 pub mod view;

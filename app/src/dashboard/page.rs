@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 use crate::accounts::api::{get_commune_overview, CommuneOverview, FormerUnit};
 use crate::components::{AccountBar, Refusal, ServerFailure};
 use crate::dashboard::api::get_dashboard;
-use crate::dashboard::view::DashboardView;
+use crate::dashboard::view::{DashboardView, Headline};
 use crate::domain::roles::Access;
 use crate::i18n::{use_lang, Lang};
 
@@ -15,7 +15,11 @@ use crate::i18n::{use_lang, Lang};
 pub fn CommunePage() -> impl IntoView {
     let query = use_query_map();
     let data = Resource::new(move || query.read().get("commune"), get_commune_overview);
-    let dashboard = Resource::new(move || query.read().get("commune"), get_dashboard);
+    let lang = use_lang();
+    let dashboard = Resource::new(
+        move || (query.read().get("commune"), lang.get()),
+        |(commune, lang)| get_dashboard(commune, lang),
+    );
     let notice = move || query.read().get("ok");
     view! {
         <Suspense>
@@ -34,14 +38,6 @@ pub fn CommunePage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-fn share((responses, satisfied): (i64, i64)) -> String {
-    if responses == 0 {
-        "—".into()
-    } else {
-        format!("{:.1}%", satisfied as f64 * 100.0 / responses as f64)
     }
 }
 
@@ -119,22 +115,7 @@ fn Overview(
             {formerly}
             <p>{data.district_name}</p>
             {downloads}
-            <table class="figures">
-                <tbody>
-                    <tr>
-                        <th scope="row">"30 ngày qua: số phiếu"</th>
-                        <td class="n-30">{data.last_30_days.0}</td>
-                        <th scope="row">"tỷ lệ hài lòng"</th>
-                        <td>{share(data.last_30_days)}</td>
-                    </tr>
-                    <tr>
-                        <th scope="row">"Từ trước đến nay: số phiếu"</th>
-                        <td class="n-all">{data.all_time.0}</td>
-                        <th scope="row">"tỷ lệ hài lòng"</th>
-                        <td>{share(data.all_time)}</td>
-                    </tr>
-                </tbody>
-            </table>
+            {dashboard.as_ref().map(|d| view! { <Headline figures=d.figures.clone() /> })}
             <h2>"Quầy tiếp nhận"</h2>
             <ul>{desks}</ul>
             {dashboard.map(|data| view! { <DashboardView data notice /> }.into_any())}

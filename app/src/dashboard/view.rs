@@ -1,35 +1,53 @@
 //! The live part of the commune page. Everything renders on the server (the trend chart is SVG),
 //! so the page is complete without JavaScript and fresh on every reload; `app/script/dashboard.js`
-//! then keeps the headline figures current from the server-sent event stream.
+//! then keeps every figure marked `data-live-key` current from the server-sent event stream:
+//! each key is the figure's path in the JSON the stream sends, which is the very text the page
+//! was rendered from.
 
 use leptos::prelude::*;
 
 use crate::components::asset_url;
-use crate::dashboard::api::{Dashboard, DeskFigure, FeedbackItem, Figures, TrendDay};
+use crate::dashboard::api::{Dashboard, FeedbackItem, TrendDay};
+use crate::dashboard::figures::{DeskText, FiguresText, WindowText, LAST_30_DAYS};
+use crate::i18n::{use_lang, Lang};
 
 /// Today / 7 days / 30 days / period figures; `dashboard.js` keeps them current.
 #[component]
-fn LiveFigures(commune: String, initial: Vec<Figures>) -> impl IntoView {
-    let rows = initial
+fn LiveFigures(commune: String, windows: Vec<WindowText>, lang: Lang) -> impl IntoView {
+    let rows = windows
         .into_iter()
         .enumerate()
-        .map(|(i, f)| {
+        .map(|(i, w)| {
             view! {
                 <tr data-window=i>
-                    <th scope="row">{f.label}</th>
-                    <td class="num live-n">{f.responses}</td>
-                    <td class="num live-share">{f.satisfied}</td>
-                    <td class="num live-interval">{f.interval}</td>
+                    <th scope="row">
+                        {w.label} <br />
+                        <small data-live-key=format!("windows.{i}.figure.period")>
+                            {w.figure.period}
+                        </small>
+                    </th>
+                    <td class="num live-n" data-live-key=format!("windows.{i}.figure.responses")>
+                        {w.figure.responses}
+                    </td>
+                    <td class="num live-share" data-live-key=format!("windows.{i}.figure.satisfied")>
+                        {w.figure.satisfied}
+                    </td>
+                    <td
+                        class="num live-interval"
+                        data-live-key=format!("windows.{i}.figure.interval")
+                    >
+                        {w.figure.interval}
+                    </td>
                 </tr>
             }
         })
         .collect_view();
+    let url = match lang {
+        Lang::Vi => format!("/commune/live?commune={commune}"),
+        Lang::En => format!("/commune/live?commune={commune}&lang=en"),
+    };
     view! {
-        <table
-            class="figures live"
-            data-live="false"
-            data-live-url=format!("/commune/live?commune={commune}")
-        >
+        <table class="figures live" data-live="false" data-live-url=url>
             <thead>
                 <tr>
                     <th scope="col">"Thời gian"</th>
@@ -41,6 +59,49 @@ fn LiveFigures(commune: String, initial: Vec<Figures>) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
         <script src=asset_url("dashboard.js") defer></script>
+    }
+    .into_any()
+}
+
+/// The headline above the dashboard: the last 30 days and since the beginning, the same
+/// figures as the table below (and kept current with it).
+#[component]
+pub fn Headline(figures: FiguresText) -> impl IntoView {
+    let last_30 = figures.windows.get(LAST_30_DAYS).cloned();
+    let row = |key: String, w: WindowText, class: &'static str| {
+        view! {
+            <tr>
+                <th scope="row">
+                    {w.label} <br />
+                    <small data-live-key=format!("{key}.figure.period")>{w.figure.period}</small>
+                </th>
+                <td class=format!("num {class}") data-live-key=format!("{key}.figure.responses")>
+                    {w.figure.responses}
+                </td>
+                <td class="num" data-live-key=format!("{key}.figure.satisfied")>
+                    {w.figure.satisfied}
+                </td>
+                <td class="num" data-live-key=format!("{key}.figure.interval")>
+                    {w.figure.interval}
+                </td>
+            </tr>
+        }
+    };
+    view! {
+        <table class="figures headline">
+            <thead>
+                <tr>
+                    <th scope="col">"Thời gian"</th>
+                    <th scope="col">"Số phiếu"</th>
+                    <th scope="col">"Tỷ lệ hài lòng"</th>
+                    <th scope="col">"Khoảng tin cậy 95%"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {last_30.map(|w| row(format!("windows.{LAST_30_DAYS}"), w, "n-30"))}
+                {row("all_time".into(), figures.all_time, "n-all")}
+            </tbody>
+        </table>
     }
     .into_any()
 }
@@ -106,17 +167,26 @@ fn TrendChart(days: Vec<TrendDay>) -> impl IntoView {
 }
 
 #[component]
-fn DeskRows(desks: Vec<DeskFigure>, csrf: String, can_enter: bool) -> impl IntoView {
+fn DeskRows(desks: Vec<DeskText>, csrf: String, can_enter: bool) -> impl IntoView {
     let rows = desks
         .iter()
-        .map(|d| {
+        .enumerate()
+        .map(|(i, d)| {
+            let key = |field: &str| format!("desks.{i}.{field}");
             view! {
-                <tr data-desk=d.code.clone()>
+                <tr data-desk=d.code.clone() class:data-problem=d.data_problem>
                     <td>{d.name.clone()}</td>
-                    <td class="num">{d.responses}</td>
-                    <td class="num">{d.satisfied.clone()}</td>
-                    <td class="num">{d.dossiers.map_or("—".to_string(), |n| n.to_string())}</td>
-                    <td class="num rate">{d.rate.clone().unwrap_or_else(|| "—".into())}</td>
+                    <td class="num" data-live-key=key("figure.responses")>
+                        {d.figure.responses.clone()}
+                    </td>
+                    <td class="num" data-live-key=key("figure.satisfied")>
+                        {d.figure.satisfied.clone()}
+                    </td>
+                    <td class="num dossiers" data-live-key=key("dossiers")>
+                        {d.dossiers.clone()}
+                    </td>
+                    <td class="num rate" data-live-key=key("rate")>{d.rate.clone()}</td>
+                    <td class="note" data-live-key=key("note")>{d.note.clone()}</td>
                 </tr>
             }
         })
@@ -125,15 +195,21 @@ fn DeskRows(desks: Vec<DeskFigure>, csrf: String, can_enter: bool) -> impl IntoV
         .iter()
         .map(|d| view! { <option value=d.id.to_string()>{d.name.clone()}</option> })
         .collect_view();
+    let period = desks
+        .first()
+        .map(|d| d.figure.period.clone())
+        .unwrap_or_default();
     view! {
         <table>
+            <caption>{format!("30 ngày qua: {period}")}</caption>
             <thead>
                 <tr>
-                    <th scope="col">"Quầy (30 ngày qua)"</th>
+                    <th scope="col">"Quầy"</th>
                     <th scope="col">"Số phiếu"</th>
                     <th scope="col">"Hài lòng chung"</th>
-                    <th scope="col">"Hồ sơ đã giải quyết"</th>
-                    <th scope="col">"Tỷ lệ phản hồi"</th>
+                    <th scope="col">"Hồ sơ đã giải quyết (các ngày đã nhập)"</th>
+                    <th scope="col">"Tỷ lệ phản hồi (phiếu ÷ hồ sơ, cùng ngày)"</th>
+                    <th scope="col">"Ghi chú số liệu"</th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
@@ -218,17 +294,29 @@ fn FeedbackList(items: Vec<FeedbackItem>, csrf: String, can_follow_up: bool) -> 
 /// The dashboard sections under the commune's heading.
 #[component]
 pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
+    let lang = use_lang().get_untracked();
     let csrf = data.me.csrf.clone();
+    let elements_period = data
+        .figures
+        .elements
+        .first()
+        .map(|e| e.figure.period.clone())
+        .unwrap_or_default();
     let elements = data
+        .figures
         .elements
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
+            let key = |field: &str| format!("elements.{i}.figure.{field}");
             view! {
                 <tr>
-                    <th scope="row">{e.name.clone()}</th>
-                    <td class="num">{e.rated}</td>
-                    <td class="num">{e.satisfied.clone()}</td>
-                    <td class="num">{e.interval.clone()}</td>
+                    <th scope="row">{e.label.clone()}</th>
+                    <td class="num" data-live-key=key("rated")>{e.figure.rated.clone()}</td>
+                    <td class="num" data-live-key=key("satisfied")>
+                        {e.figure.satisfied.clone()}
+                    </td>
+                    <td class="num" data-live-key=key("interval")>{e.figure.interval.clone()}</td>
                 </tr>
             }
         })
@@ -265,11 +353,18 @@ pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
         <section class="dashboard">
             {notice_text.map(|t| view! { <p class="notice" role="status">{t}</p> })}
             <h2>"Mức độ hài lòng (cập nhật trực tiếp)"</h2>
-            {view! { <LiveFigures commune=data.commune_code.clone() initial=data.windows.clone() /> }
+            {view! {
+                <LiveFigures
+                    commune=data.commune_code.clone()
+                    windows=data.figures.windows.clone()
+                    lang
+                />
+            }
                 .into_any()}
             {view! { <TrendChart days=data.trend.clone() /> }.into_any()}
             <h2>"Năm yếu tố SIPAS (30 ngày qua)"</h2>
             <table>
+                <caption>{elements_period}</caption>
                 <thead>
                     <tr>
                         <th scope="col">"Yếu tố"</th>
@@ -281,7 +376,7 @@ pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
                 <tbody>{elements}</tbody>
             </table>
             <h2>"Theo quầy"</h2>
-            <DeskRows desks=data.desks.clone() csrf=csrf.clone() can_enter=data.can_follow_up />
+            <DeskRows desks=data.figures.desks.clone() csrf=csrf.clone() can_enter=data.can_follow_up />
             <h2>
                 {format!("Ý kiến cần theo dõi (30 ngày qua) — {} chưa giải quyết", data.open_items)}
             </h2>

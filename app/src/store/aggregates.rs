@@ -197,6 +197,16 @@ pub struct DailyRow {
     pub answers: i64,
 }
 
+/// Counts of one desk, question and level summed over days from `first_day` on.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct TotalRow {
+    pub desk_id: i64,
+    pub first_day: String,
+    pub question_id: String,
+    pub level: i64,
+    pub answers: i64,
+}
+
 /// Counts of one commune, question and level over a range of days.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct CommuneCountRow {
@@ -224,6 +234,29 @@ impl Store {
         .bind(commune_id)
         .bind(survey_id)
         .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Every count of a commune's desks for `survey_id` up to `to_day` inclusive, summed by
+    /// desk, question and level, with the first day each sum starts on: the figures "since the
+    /// beginning", read without loading every day.
+    pub async fn commune_totals(
+        &self,
+        commune_id: i64,
+        survey_id: &str,
+        to_day: &str,
+    ) -> Result<Vec<TotalRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "select g.desk_id, min(g.day) as first_day, g.question_id, g.level, \
+               cast(sum(g.answers) as bigint) as answers from daily_answers g \
+             join desks d on d.id = g.desk_id \
+             where d.commune_id = $1 and g.survey_id = $2 and g.day <= $3 \
+             group by g.desk_id, g.question_id, g.level",
+        )
+        .bind(commune_id)
+        .bind(survey_id)
         .bind(to_day)
         .fetch_all(&self.pool)
         .await?)

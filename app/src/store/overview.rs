@@ -75,6 +75,27 @@ impl Store {
         .await?)
     }
 
+    /// Dossiers handled per desk and day of the commune from `from_day` to `to_day` inclusive:
+    /// one row per day a count was entered, so the days without one can be told apart from days
+    /// with none handled.
+    pub async fn desk_dossier_days(
+        &self,
+        commune_id: i64,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<(i64, String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "select x.desk_id, x.day, cast(x.handled as bigint) from desk_dossiers x \
+             join desks d on d.id = x.desk_id \
+             where d.commune_id = $1 and x.day >= $2 and x.day <= $3 order by x.desk_id, x.day",
+        )
+        .bind(commune_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The newest comments left at the commune's desks, by arrival (response id). Each desk's
     /// newest are read from the end of its own index (migration 0007) and the few desks of the
     /// commune merged here: one query over all of them would sort every comment of the

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use app::abuse::StreamLimits;
 use app::accounts::auth;
-use app::dashboard::api::window_figures;
+use app::dashboard::api::live_figures;
 use app::domain::roles::{Me, Role};
+use app::i18n::Lang;
 use app::live::{Figures, StreamTicket, TooManyStreams};
 use app::state::AppState;
 use app::store::followups::FOLLOWUP_STATES;
@@ -41,6 +42,9 @@ const RECHECK: Duration = Duration::from_secs(20);
 struct LiveQuery {
     #[serde(default)]
     commune: String,
+    /// The language of the page the stream feeds (`en`); Vietnamese otherwise.
+    #[serde(default)]
+    lang: String,
 }
 
 /// The commune `me` asks for (their own by default) if they may see it.
@@ -54,7 +58,7 @@ async fn visible_commune(
         .map_err(internal)
 }
 
-/// `GET /commune/live?commune=CODE`: the figures now, then again within a moment of every
+/// `GET /commune/live?commune=CODE[&lang=en]`: the figures now, written as the page writes them, then again within a moment of every
 /// response stored at one of the commune's desks (by this instance or, with PostgreSQL, any),
 /// until the client leaves or the session ends. Beyond the open streams allowed per session or
 /// per user: 429, and the older streams go on.
@@ -122,6 +126,7 @@ async fn live(
     let stream = LiveStream {
         state,
         cookie,
+        lang: Lang::parse(&query.lang).unwrap_or_default(),
         figures,
         ticket,
         checked: Instant::now(),
@@ -139,6 +144,7 @@ async fn live(
 struct LiveStream {
     state: AppState,
     cookie: HeaderMap,
+    lang: Lang,
     figures: watch::Receiver<Figures>,
     ticket: StreamTicket,
     /// When the session was last found valid in the database.
@@ -151,7 +157,7 @@ impl LiveStream {
     async fn next_event(&mut self) -> Option<Event> {
         if std::mem::take(&mut self.first) {
             if let Some(figures) = self.figures.borrow_and_update().clone() {
-                return Some(figures_event(&figures));
+                return Some(figures_event(figures.get(self.lang)));
             }
         }
         loop {
@@ -166,7 +172,7 @@ impl LiveStream {
                     }
                     let figures = self.figures.borrow_and_update().clone();
                     if let Some(figures) = figures {
-                        return Some(figures_event(&figures));
+                        return Some(figures_event(figures.get(self.lang)));
                     }
                 }
                 () = self.ticket.ended() => return None,
@@ -204,22 +210,13 @@ fn figures_event(figures: &str) -> Event {
     Event::default().event("message").data(figures)
 }
 
-/// The headline figures of a commune as JSON, or `None` (logged) when they cannot be computed.
-async fn figures_json(state: &AppState, commune_id: i64) -> Option<String> {
-    let survey = state
-        .definitions
-        .latest(survey_definitions::DEFAULT_SURVEY_ID)?;
-    let today = app::clock::today();
-    let period = app::assessment::api::pick_criteria(state, None)
-        .map(|s| s.period.from.clone())
-        .filter(|from| from.as_str() <= today.as_str());
-    match window_figures(&state.store, survey, commune_id, period.as_deref()).await {
-        Ok((figures, _)) => serde_json::to_string(&figures).ok(),
-        Err(e) => {
-            tracing::warn!("live figures: {e}");
-            None
-        }
-    }
+/// Every figure of a commune's dashboard, written for each language, or `None` (logged) when
+/// they cannot be computed just now.
+async fn figures_json(state: &AppState, commune_id: i64) -> Option<app::live::FigureTexts> {
+    live_figures(state, commune_id)
+        .await
+        .inspect_err(|e| tracing::warn!("live figures: {e}"))
+        .ok()
 }
 
 #[derive(Deserialize)]
