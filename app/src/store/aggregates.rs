@@ -251,8 +251,8 @@ impl Store {
         Ok(sqlx::query_as(
             "select g.desk_id, min(g.day) as first_day, g.question_id, g.level, \
                cast(sum(g.answers) as bigint) as answers from daily_answers g \
-             join desks d on d.id = g.desk_id \
-             where d.commune_id = $1 and g.survey_id = $2 and g.day <= $3 \
+             join desks d on d.id = g.desk_id join admin_units du on du.id = d.commune_id \
+             where du.answers_to = $1 and g.survey_id = $2 and g.day <= $3 \
              group by g.desk_id, g.question_id, g.level",
         )
         .bind(commune_id)

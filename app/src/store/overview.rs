@@ -86,8 +86,8 @@ impl Store {
     ) -> Result<Vec<(i64, String, i64)>, StoreError> {
         Ok(sqlx::query_as(
             "select x.desk_id, x.day, cast(x.handled as bigint) from desk_dossiers x \
-             join desks d on d.id = x.desk_id \
-             where d.commune_id = $1 and x.day >= $2 and x.day <= $3 order by x.desk_id, x.day",
+             join desks d on d.id = x.desk_id join admin_units du on du.id = d.commune_id \
+             where du.answers_to = $1 and x.day >= $2 and x.day <= $3 order by x.desk_id, x.day",
         )
         .bind(commune_id)
         .bind(from_day)
