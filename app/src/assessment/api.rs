@@ -309,7 +309,6 @@ mod ssr {
             problems: form.problems,
         })
     }
-
 }
 
 /// The self-assessment (or appraisal) page of one commune.

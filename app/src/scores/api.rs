@@ -309,5 +309,7 @@ pub async fn get_ranking_page(
     let Some(set) = crate::assessment::api::pick_criteria(&state, criteria.as_deref()) else {
         return Ok(Access::Forbidden);
     };
-    Ok(Access::Granted(ranking_view(&state, me, set, filter).await?))
+    Ok(Access::Granted(
+        ranking_view(&state, me, set, filter).await?,
+    ))
 }
