@@ -19,6 +19,7 @@ mod live_streams;
 mod mergers;
 mod posters;
 mod qr;
+mod rankings;
 mod signin_attacks;
 mod stuffing;
 mod survey;
