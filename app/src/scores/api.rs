@@ -128,9 +128,9 @@ mod ssr {
 
     /// One commune of the read model as the page shows it.
     fn ranking_row(row: &RankedCommune, before: Option<u64>) -> RankingRow {
-        let leaves = leaves(&row.report);
+        let nodes = nodes(&row.report);
         let sum = |pick: &dyn Fn(&scoring::LeafResult) -> Option<scoring::Points>| {
-            leaves
+            nodes
                 .iter()
                 .filter_map(|n| n.leaf.as_ref().and_then(pick))
                 .sum::<scoring::Points>()
@@ -262,7 +262,7 @@ mod ssr {
     }
 
     /// Every node of the report, depth first.
-    fn leaves(report: &scoring::Report) -> Vec<&scoring::NodeResult> {
+    fn nodes(report: &scoring::Report) -> Vec<&scoring::NodeResult> {
         fn walk<'a>(node: &'a scoring::NodeResult, out: &mut Vec<&'a scoring::NodeResult>) {
             out.push(node);
             for child in &node.children {
