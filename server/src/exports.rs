@@ -18,6 +18,7 @@ use std::io::Write;
 
 use app::domain::channel::Channel;
 use app::domain::roles::Role;
+use app::scores::read;
 use app::store::exports::{ExportResponseRow, ResponseExportFilter, ResponseExportQuery};
 use app::store::{Store, StoreError};
 use axum::body::Bytes;
@@ -598,8 +599,10 @@ pub fn score_header() -> Vec<String> {
 pub const NOT_RANKED: &str = "chưa xếp hạng: chưa đủ mẫu";
 
 /// One row per commune of the latest run of `set` that `scope` may see and the filters select,
-/// in ranking order. `rank` is the place in the whole province (all communes of the run),
-/// `rank_in_district` among the communes of the same district, both by `scoring::rank`.
+/// in ranking order, as `app::scores::read` reads the run: `rank` is the place in the whole
+/// province (all communes of the run), `rank_in_district` among the communes of the same
+/// district, and the satisfaction columns are the headline citizen leaf. A stored report that
+/// does not read fails the export.
 pub async fn score_records(
     store: &Store,
     set: &CriteriaSet,
@@ -638,58 +641,33 @@ pub async fn score_records(
         }
     };
     let units = UnitFilter::resolve(store, scope, commune.as_deref(), district.as_deref()).await?;
-    let run = store.latest_score_run(&set.id).await?.ok_or_else(|| {
-        ExportError::NotFound(format!(
-            "Chưa có lần chấm điểm nào theo bộ tiêu chí {}.",
-            set.id
-        ))
-    })?;
-    let results = store.score_results(run.id, None).await?;
-    let mut reports = Vec::with_capacity(results.len());
-    for r in &results {
-        let report: scoring::Report = serde_json::from_str(&r.report_json).map_err(|e| {
-            StoreError::Inconsistent(format!(
-                "run {} commune {}: stored report unreadable: {e}",
-                run.id, r.unit_code
+    let ranked = read::latest_ranked_run(store, &set.id)
+        .await?
+        .ok_or_else(|| {
+            ExportError::NotFound(format!(
+                "Chưa có lần chấm điểm nào theo bộ tiêu chí {}.",
+                set.id
             ))
         })?;
-        reports.push(report);
-    }
-    let province = scoring::rank(&reports);
-    let mut by_district: std::collections::BTreeMap<Option<i64>, Vec<scoring::Report>> =
-        Default::default();
-    for (r, report) in results.iter().zip(&reports) {
-        by_district
-            .entry(r.district_id)
-            .or_default()
-            .push(report.clone());
-    }
-    let in_district: std::collections::HashMap<String, Option<u32>> = by_district
-        .values()
-        .flat_map(|reports| scoring::rank(reports))
-        .map(|e| (e.unit, e.rank))
-        .collect();
+    let run = &ranked.run;
     let run_at = app::clock::display(run.created_at);
     let mut records = Vec::new();
-    for entry in &province {
-        let Some(i) = results.iter().position(|r| r.unit_code == entry.unit) else {
-            continue;
-        };
-        let (r, report) = (&results[i], &reports[i]);
-        if !scope.allows(r.unit_id, r.district_id)
-            || !units.allows(r.unit_id, r.district_id)
+    for row in &ranked.rows {
+        if !scope.allows(row.unit_id, row.district_id)
+            || !units.allows(row.unit_id, row.district_id)
             || grade
                 .as_ref()
-                .is_some_and(|g| report.grade.as_ref().map(|rg| &rg.id) != Some(g))
-            || sufficient.is_some_and(|s| s != report.citizen_sample_sufficient())
+                .is_some_and(|g| row.grade.as_ref().map(|rg| &rg.id) != Some(g))
+            || sufficient.is_some_and(|s| s != row.sufficient)
         {
             continue;
         }
+        let report = &row.report;
         let rank_cell = |rank: Option<u32>| match rank {
             Some(n) => Cell::Int(i64::from(n)),
             None => Cell::from(NOT_RANKED),
         };
-        let citizen = overall_citizen(report);
+        let citizen = row.headline.as_ref();
         let share = |s: Option<scoring::Share>| match s {
             Some(s) => Cell::Decimal {
                 value: i64::from(s.ten_thousandths()),
@@ -703,24 +681,23 @@ pub async fn score_records(
         };
         let yes_no = |b: bool| Cell::from(if b { "có" } else { "không" });
         records.push(vec![
-            Cell::Text(r.unit_code.clone()),
-            Cell::Text(r.unit_name.clone()),
-            Cell::Text(r.district_name.clone().unwrap_or_default()),
-            points(report.total),
+            Cell::Text(row.code.clone()),
+            Cell::Text(row.name.clone()),
+            Cell::Text(row.district_name.clone().unwrap_or_default()),
+            points(row.total),
             points(report.base_points),
             points(report.bonus_points),
             points(report.scale_max),
-            yes_no(report.passed),
+            yes_no(row.passed),
             Cell::Text(
-                report
-                    .grade
+                row.grade
                     .as_ref()
                     .map(|g| g.label.vi.clone())
                     .unwrap_or_default(),
             ),
-            yes_no(report.citizen_sample_sufficient()),
-            rank_cell(entry.rank),
-            rank_cell(in_district.get(&entry.unit).copied().flatten()),
+            yes_no(row.sufficient),
+            rank_cell(row.rank),
+            rank_cell(row.rank_in_district),
             share(citizen.and_then(|c| c.satisfied_share)),
             share(citizen.and_then(|c| c.wilson_95).map(|ci| ci.low)),
             share(citizen.and_then(|c| c.wilson_95).map(|ci| ci.high)),
@@ -736,28 +713,6 @@ pub async fn score_records(
         ]);
     }
     Ok((run.id, records))
-}
-
-/// The citizen leaf on overall satisfaction (the one asking `overall`), else the first citizen
-/// leaf of the report.
-fn overall_citizen(report: &scoring::Report) -> Option<&scoring::CitizenResult> {
-    fn walk<'a>(node: &'a scoring::NodeResult, out: &mut Vec<&'a scoring::CitizenResult>) {
-        if let Some(c) = node.leaf.as_ref().and_then(|l| l.citizen.as_ref()) {
-            out.push(c);
-        }
-        for child in &node.children {
-            walk(child, out);
-        }
-    }
-    let mut leaves = Vec::new();
-    for group in &report.groups {
-        walk(group, &mut leaves);
-    }
-    leaves
-        .iter()
-        .find(|c| c.questions.iter().any(|q| q == "overall"))
-        .or(leaves.first())
-        .copied()
 }
 
 // ---------------------------------------------------------------------------------------------

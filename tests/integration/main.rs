@@ -20,6 +20,7 @@ mod map;
 mod mergers;
 mod posters;
 mod qr;
+mod rankings;
 mod signin_attacks;
 mod stuffing;
 mod survey;

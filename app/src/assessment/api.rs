@@ -1,6 +1,7 @@
-//! Server functions of the self-assessment, appraisal, report and ranking pages. Each checks on
-//! the server who asks and which commune they may see; the form posts that change a dossier are
-//! axum routes (server/src/routes/assessment.rs) that check it all again.
+//! Server functions of the self-assessment and appraisal pages, and the choice of criteria set
+//! and commune the report and ranking pages share. Each checks on the server who asks and which
+//! commune they may see; the form posts that change a dossier are axum routes
+//! (server/src/routes/assessment.rs) that check it all again.
 
 use std::collections::BTreeMap;
 
@@ -105,86 +106,6 @@ pub struct DossierListView {
     pub rows: Vec<DossierRow>,
 }
 
-/// A commune's explained score: from the latest stored run, or computed now when there is none.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportView {
-    pub me: Me,
-    pub commune_name: String,
-    pub district_name: String,
-    pub criteria: CriteriaChoice,
-    pub choices: Vec<CriteriaChoice>,
-    /// The run the report comes from (`None`: computed now, provisional).
-    pub run: Option<RunView>,
-    pub report: scoring::Report,
-    pub state: Option<State>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunView {
-    pub id: i64,
-    pub when: String,
-    pub by: String,
-    pub survey_versions: String,
-    pub criteria_version: i64,
-    pub run_hash: String,
-    pub communes: i64,
-}
-
-/// One commune in the ranking.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RankingRow {
-    pub rank: Option<u32>,
-    pub commune_code: String,
-    pub commune_name: String,
-    pub district_code: String,
-    pub district_name: String,
-    pub total: String,
-    /// For sorting: total in hundredths, satisfied share in ten-thousandths.
-    pub total_hundredths: u64,
-    /// Sum of the commune's own points, and of the appraised points (leaves appraised so far).
-    pub self_assessed: String,
-    pub appraised: String,
-    pub grade_id: Option<String>,
-    pub grade: Option<String>,
-    pub passed: bool,
-    pub sufficient: bool,
-    /// Overall satisfied share and its 95% interval, e.g. `86,2% (81,0–90,1%)`, and n.
-    pub satisfaction: String,
-    pub share: Option<u32>,
-    pub sample: u64,
-    /// The previous period's total and the change, e.g. (`78,5`, `+4,2`).
-    pub previous: Option<(String, String, i64)>,
-}
-
-/// The province view's filters and sort, as in the page's query string.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RankingFilter {
-    pub district: Option<String>,
-    pub grade: Option<String>,
-    /// `sufficient` or `insufficient`.
-    pub sample: Option<String>,
-    /// `rank` (default), `total`, `satisfaction`, `name`, `change`.
-    pub sort: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RankingView {
-    pub me: Me,
-    pub criteria: CriteriaChoice,
-    pub choices: Vec<CriteriaChoice>,
-    pub run: Option<RunView>,
-    /// The previous period compared with, if it has a run.
-    pub previous: Option<CriteriaChoice>,
-    pub rows: Vec<RankingRow>,
-    /// Communes in the run visible to the user before filtering, and how many are ranked.
-    pub total_rows: usize,
-    pub ranked: usize,
-    pub districts: Vec<(String, String)>,
-    pub grades: Vec<(String, String)>,
-    pub filter: RankingFilter,
-    pub can_run: bool,
-}
-
 #[cfg(feature = "ssr")]
 pub use ssr::*;
 
@@ -193,7 +114,7 @@ mod ssr {
     use survey_definitions::criteria::{CriteriaSet, Source};
 
     use super::*;
-    use crate::store::assessments::{AssessmentRow, ScoreRunRow};
+    use crate::store::assessments::AssessmentRow;
     use crate::store::overview::CommuneRow;
 
     pub(super) fn internal(e: impl std::fmt::Display) -> AppError {
@@ -285,18 +206,6 @@ mod ssr {
             .and_then(scoring::Points::from_hundredths)
             .map(|p| p.format(Lang::Vi))
             .unwrap_or_default()
-    }
-
-    pub fn run_view(run: &ScoreRunRow) -> RunView {
-        RunView {
-            id: run.id,
-            when: crate::clock::display(run.created_at),
-            by: run.created_by.clone(),
-            survey_versions: run.survey_versions.clone(),
-            criteria_version: run.criteria_version,
-            run_hash: run.run_hash.clone(),
-            communes: run.communes,
-        }
     }
 
     pub(super) async fn dossier_view(
@@ -400,11 +309,6 @@ mod ssr {
             problems: form.problems,
         })
     }
-
-    /// Formats a share as a percentage with a decimal comma: `86,2%`.
-    pub fn percent(share: scoring::Share) -> String {
-        share.percent(Lang::Vi)
-    }
 }
 
 /// The self-assessment (or appraisal) page of one commune.
@@ -476,268 +380,4 @@ pub async fn get_dossier_list(
         choices: state.criteria.iter().map(choice).collect(),
         rows,
     }))
-}
-
-/// A commune's explained score.
-#[server]
-pub async fn get_report_page(
-    commune: Option<String>,
-    criteria: Option<String>,
-) -> Result<Access<ReportView>, AppError> {
-    let state = expect_context::<AppState>();
-    let Some(me) = request_user(&state).await? else {
-        return Ok(Access::SignInRequired);
-    };
-    let dossier = match open_dossier(&state, &me, commune.as_deref(), criteria.as_deref()).await? {
-        Ok(d) => d,
-        Err(refusal) => return Ok(refuse(refusal)),
-    };
-    let set = dossier.set;
-    let run = state
-        .store
-        .latest_score_run(&set.id)
-        .await
-        .map_err(internal)?;
-    let stored = match &run {
-        Some(run) => state
-            .store
-            .score_results(run.id, Some(dossier.commune.id))
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .next()
-            .and_then(|r| serde_json::from_str::<scoring::Report>(&r.report_json).ok()),
-        None => None,
-    };
-    let (run, report) = match (run, stored) {
-        (Some(run), Some(report)) => (Some(run_view(&run)), report),
-        _ => {
-            let report = crate::scores::runs::score_commune(
-                &state.store,
-                set,
-                dossier.commune.id,
-                &dossier.commune.code,
-            )
-            .await
-            .map_err(internal)?;
-            (None, report)
-        }
-    };
-    Ok(Access::Granted(ReportView {
-        me,
-        commune_name: dossier.commune.name,
-        district_name: dossier.commune.district_name.unwrap_or_default(),
-        criteria: choice(set),
-        choices: state.criteria.iter().map(choice).collect(),
-        run,
-        report,
-        state: Some(dossier.assessment.state().map_err(internal)?),
-    }))
-}
-
-/// The province view: every commune of the latest run with its points, satisfaction, grade and
-/// change since the previous period; filtered and sorted as asked. A district reviewer sees its
-/// district only.
-#[server]
-pub async fn get_ranking_page(
-    criteria: Option<String>,
-    filter: RankingFilter,
-) -> Result<Access<RankingView>, AppError> {
-    let state = expect_context::<AppState>();
-    let Some(me) = request_user(&state).await? else {
-        return Ok(Access::SignInRequired);
-    };
-    if !matches!(me.role, Role::ProvinceAdmin | Role::DistrictReviewer) {
-        return Ok(Access::Forbidden);
-    }
-    let Some(set) = pick_criteria(&state, criteria.as_deref()) else {
-        return Ok(Access::Forbidden);
-    };
-    let unit = my_unit(&state, &me).await?;
-    let run = state
-        .store
-        .latest_score_run(&set.id)
-        .await
-        .map_err(internal)?;
-    // The previous period: the set in force just before this one, if it was scored.
-    let previous_set = state
-        .criteria
-        .iter()
-        .filter(|s| s.period.from < set.period.from)
-        .max_by(|a, b| a.period.from.cmp(&b.period.from));
-    let mut previous_totals: BTreeMap<String, u64> = BTreeMap::new();
-    let mut previous = None;
-    if let Some(prev) = previous_set {
-        if let Some(prev_run) = state
-            .store
-            .latest_score_run(&prev.id)
-            .await
-            .map_err(internal)?
-        {
-            for r in state
-                .store
-                .score_results(prev_run.id, None)
-                .await
-                .map_err(internal)?
-            {
-                previous_totals.insert(r.unit_code, u64::try_from(r.total).unwrap_or(0));
-            }
-            previous = Some(choice(prev));
-        }
-    }
-    let mut rows = Vec::new();
-    let mut districts = BTreeMap::new();
-    if let Some(run) = &run {
-        let results = state
-            .store
-            .score_results(run.id, None)
-            .await
-            .map_err(internal)?;
-        let mut reports = Vec::new();
-        let mut names = BTreeMap::new();
-        for r in results {
-            if !crate::accounts::auth::can_see_commune(me.role, unit, r.unit_id, r.district_id) {
-                continue;
-            }
-            if let Ok(report) = serde_json::from_str::<scoring::Report>(&r.report_json) {
-                let district = r.district_code.clone().unwrap_or_default();
-                districts.insert(
-                    district.clone(),
-                    r.district_name.clone().unwrap_or_default(),
-                );
-                names.insert(
-                    r.unit_code.clone(),
-                    (
-                        r.unit_name.clone(),
-                        district,
-                        r.district_name.clone().unwrap_or_default(),
-                    ),
-                );
-                reports.push(report);
-            }
-        }
-        for entry in scoring::rank(&reports) {
-            let Some(report) = reports.iter().find(|r| r.unit == entry.unit) else {
-                continue;
-            };
-            let leaves: Vec<&scoring::NodeResult> =
-                report.groups.iter().flat_map(all_leaves).collect();
-            let citizen = leaves
-                .iter()
-                .find_map(|n| n.leaf.as_ref().and_then(|l| l.citizen.clone()));
-            let (satisfaction, share, sample) = match citizen {
-                Some(c) => (
-                    match (c.satisfied_share, c.wilson_95) {
-                        (Some(share), Some(ci)) => format!(
-                            "{} ({}–{})",
-                            percent(share),
-                            percent(ci.low),
-                            percent(ci.high)
-                        ),
-                        _ => "—".into(),
-                    },
-                    c.satisfied_share
-                        .map(|s| (s.as_f64() * 10_000.0).round() as u32),
-                    c.sample,
-                ),
-                None => ("—".into(), None, 0),
-            };
-            let sum = |pick: &dyn Fn(&scoring::LeafResult) -> Option<scoring::Points>| {
-                leaves
-                    .iter()
-                    .filter_map(|n| n.leaf.as_ref().and_then(pick))
-                    .sum::<scoring::Points>()
-                    .format(Lang::Vi)
-            };
-            let (name, district_code, district) =
-                names.get(&entry.unit).cloned().unwrap_or_default();
-            let total = entry.total.hundredths();
-            let previous = previous_totals.get(&entry.unit).map(|before| {
-                let change = total as i64 - *before as i64;
-                let magnitude = scoring::Points::from_hundredths(change.unsigned_abs())
-                    .unwrap_or_default()
-                    .format(Lang::Vi);
-                let sign = match change.signum() {
-                    1 => "+",
-                    -1 => "−",
-                    _ => "±",
-                };
-                (
-                    scoring::Points::from_hundredths(*before)
-                        .unwrap_or_default()
-                        .format(Lang::Vi),
-                    format!("{sign}{magnitude}"),
-                    change,
-                )
-            });
-            rows.push(RankingRow {
-                rank: entry.rank,
-                commune_code: entry.unit.clone(),
-                commune_name: name,
-                district_code,
-                district_name: district,
-                total: entry.total.format(Lang::Vi),
-                total_hundredths: total,
-                self_assessed: sum(&|l| l.self_assessed.as_ref().map(|s| s.points)),
-                appraised: sum(&|l| l.appraised.as_ref().map(|a| a.points)),
-                grade_id: report.grade.as_ref().map(|g| g.id.clone()),
-                grade: report.grade.as_ref().map(|g| g.label.vi.clone()),
-                passed: entry.passed,
-                sufficient: report.citizen_sample_sufficient(),
-                satisfaction,
-                share,
-                sample,
-                previous,
-            });
-        }
-    }
-    let total_rows = rows.len();
-    let ranked = rows.iter().filter(|r| r.rank.is_some()).count();
-    let wanted = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
-    if let Some(district) = wanted(&filter.district) {
-        rows.retain(|r| r.district_code == district);
-    }
-    if let Some(grade) = wanted(&filter.grade) {
-        rows.retain(|r| r.grade_id.as_deref() == Some(grade.as_str()));
-    }
-    match wanted(&filter.sample).as_deref() {
-        Some("sufficient") => rows.retain(|r| r.sufficient),
-        Some("insufficient") => rows.retain(|r| !r.sufficient),
-        _ => {}
-    }
-    match wanted(&filter.sort).as_deref() {
-        Some("total") => rows.sort_by_key(|r| std::cmp::Reverse(r.total_hundredths)),
-        Some("satisfaction") => rows.sort_by_key(|r| std::cmp::Reverse(r.share)),
-        Some("name") => rows.sort_by(|a, b| a.commune_name.cmp(&b.commune_name)),
-        Some("change") => rows.sort_by_key(|r| std::cmp::Reverse(r.previous.as_ref().map(|p| p.2))),
-        _ => {}
-    }
-    Ok(Access::Granted(RankingView {
-        can_run: me.role == Role::ProvinceAdmin,
-        me,
-        criteria: choice(set),
-        choices: state.criteria.iter().map(choice).collect(),
-        run: run.as_ref().map(run_view),
-        previous,
-        rows,
-        total_rows,
-        ranked,
-        districts: districts.into_iter().collect(),
-        grades: set
-            .grades
-            .iter()
-            .map(|g| (g.id.clone(), g.label.vi.clone()))
-            .collect(),
-        filter,
-    }))
-}
-
-/// Every node under (and including) `node`, depth first.
-#[cfg(feature = "ssr")]
-fn all_leaves(node: &scoring::NodeResult) -> Vec<&scoring::NodeResult> {
-    let mut out = vec![node];
-    for child in &node.children {
-        out.extend(all_leaves(child));
-    }
-    out
 }

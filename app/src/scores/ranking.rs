@@ -6,11 +6,12 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::assessment::api::{get_ranking_page, RankingFilter, RankingView};
 use crate::assessment::page::CriteriaSwitch;
 use crate::components::{AccountBar, Refusal, ServerFailure};
 use crate::domain::roles::Access;
 use crate::i18n::Lang;
+use crate::scores::api::get_ranking_page;
+use crate::scores::model::{RankingFilter, RankingView};
 
 #[component]
 pub fn RankingPage() -> impl IntoView {

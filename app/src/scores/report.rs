@@ -6,11 +6,12 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use scoring::NodeResult;
 
-use crate::assessment::api::{get_report_page, ReportView};
 use crate::assessment::page::CriteriaSwitch;
 use crate::components::{AccountBar, Refusal, ServerFailure};
 use crate::domain::roles::Access;
 use crate::i18n::Lang;
+use crate::scores::api::get_report_page;
+use crate::scores::model::ReportView;
 
 #[component]
 pub fn ReportPage() -> impl IntoView {

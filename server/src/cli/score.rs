@@ -90,6 +90,24 @@ pub async fn run(
     period: Option<&str>,
     format: ReportFormat,
 ) -> anyhow::Result<()> {
+    run_to(
+        config,
+        criteria,
+        period,
+        format,
+        &mut std::io::stdout().lock(),
+    )
+    .await
+}
+
+/// [`run`], writing to `out`.
+pub async fn run_to(
+    config: &Config,
+    criteria: Option<&str>,
+    period: Option<&str>,
+    format: ReportFormat,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let (definitions, sets) = startup::load_definitions_and_criteria(config)?;
     let set = pick(&sets, criteria, period)?;
     let store = startup::open_store(config).await?;
@@ -98,15 +116,11 @@ pub async fn run(
         .await
         .context("score run failed")?;
     let elapsed = started.elapsed();
-    let results = store.score_results(summary.run_id, None).await?;
-    let reports: Vec<scoring::Report> = results
-        .iter()
-        .map(|r| serde_json::from_str(&r.report_json))
-        .collect::<Result<_, _>>()
-        .context("a stored report does not read back")?;
-    let ranking = scoring::rank(&reports);
-    let mut out = std::io::stdout().lock();
+    let ranked = app::scores::read::ranked_run(&store, summary.run_id)
+        .await?
+        .with_context(|| format!("run {} was stored but does not read back", summary.run_id))?;
     if let ReportFormat::Json = format {
+        let ranking: Vec<serde_json::Value> = ranked.rows.iter().map(ranking_json).collect();
         let json = serde_json::json!({
             "run": summary.run_id,
             "criteria": set.id,
@@ -136,19 +150,57 @@ pub async fn run(
         summary.insufficient,
         summary.run_hash
     )?;
-    writeln!(out, "rank  code   total   grade     commune")?;
-    for entry in &ranking {
-        let name = results
-            .iter()
-            .find(|r| r.unit_code == entry.unit)
-            .map_or("", |r| r.unit_name.as_str());
+    write_ranking_text(out, &ranked.rows)?;
+    Ok(())
+}
+
+/// One commune of the ranking as JSON: places, points, outcome and the headline citizen figure
+/// (satisfied share in ten-thousandths, its 95% interval, n).
+fn ranking_json(row: &app::scores::read::RankedCommune) -> serde_json::Value {
+    let headline = row.headline.as_ref();
+    serde_json::json!({
+        "unit": row.code,
+        "name": row.name,
+        "rank": row.rank,
+        "rank_in_district": row.rank_in_district,
+        "total": row.total,
+        "passed": row.passed,
+        "grade": row.grade.as_ref().map(|g| &g.id),
+        "sufficient_sample": row.sufficient,
+        "satisfied_share": headline.and_then(|c| c.satisfied_share).map(|s| s.ten_thousandths()),
+        "ci95": headline.and_then(|c| c.wilson_95).map(|ci| [ci.low.ten_thousandths(), ci.high.ten_thousandths()]),
+        "sample": headline.map(|c| c.sample),
+    })
+}
+
+/// The ranking as a table: place (`-` when not ranked), code, total, grade, headline satisfied
+/// share with n, name.
+fn write_ranking_text(
+    out: &mut impl Write,
+    rows: &[app::scores::read::RankedCommune],
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "rank  code   total   grade     satisfied        commune"
+    )?;
+    for row in rows {
+        let satisfied = match row.headline.as_ref() {
+            Some(c) => format!(
+                "{} n={}",
+                c.satisfied_share.map_or("-".to_string(), |s| s.to_string()),
+                c.sample
+            ),
+            None => "-".to_string(),
+        };
         writeln!(
             out,
-            "{:>4}  {:<5}  {:>6}  {:<8}  {name}",
-            entry.rank.map_or("-".to_string(), |r| r.to_string()),
-            entry.unit,
-            entry.total.to_string(),
-            entry.grade.as_deref().unwrap_or("-"),
+            "{:>4}  {:<5}  {:>6}  {:<8}  {:<15}  {}",
+            row.rank.map_or("-".to_string(), |r| r.to_string()),
+            row.code,
+            row.total.to_string(),
+            row.grade.as_ref().map_or("-", |g| g.id.as_str()),
+            satisfied,
+            row.name,
         )?;
     }
     Ok(())
