@@ -21,8 +21,8 @@ both_backends!(
 /// leaf is not the headline one.
 const SET: &str = "rank-test-2026";
 const TAN_PHU: &str = "25195"; // district 689
-const TAN_BINH: &str = "25201"; // district 689
-const THAC_MO: &str = "25216"; // district 688
+const TAN_BINH: &str = "25210"; // Phường Đồng Xoài, reviewed by district 689
+const THAC_MO: &str = "25217"; // district 688
 
 /// A definitions folder with the repository's surveys and units and the one criteria set above.
 struct Definitions(PathBuf);
@@ -110,7 +110,7 @@ async fn spawn(backend: Backend, definitions: &Definitions) -> TestApp {
 }
 
 /// 40 answers at each of three communes, every one satisfied with access (SIPAS 100%): overall
-/// 85% at Tân Phú and Tân Bình (equal totals), 75% at Thác Mơ.
+/// 85% at Phường Bình Phước and Phường Đồng Xoài (equal totals), 75% at Phường Phước Long.
 async fn seed(app: &TestApp) {
     let desks = app.store().list_current_desks(None).await.unwrap();
     let desk = |code: &str| desks.iter().find(|d| d.commune_code == code).unwrap().id;
@@ -328,7 +328,7 @@ async fn an_unreadable_stored_report_fails_the_page_the_report_and_the_export(ba
         .unwrap();
     let thac_mo = app.store().commune_by_code(THAC_MO).await.unwrap().unwrap();
     sqlx::query("update score_results set report_json = $1 where run_id = $2 and unit_id = $3")
-        .bind("{\"unit\": \"25216\", cut short")
+        .bind("{\"unit\": \"25217\", cut short")
         .bind(run.run_id)
         .bind(thac_mo.id)
         .execute(app.store().pool())

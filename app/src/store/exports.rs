@@ -308,11 +308,12 @@ impl Store {
 
     /// The district that reviews a commune (its own before the reform), else its parent.
     pub async fn unit_parent(&self, id: i64) -> Result<Option<i64>, StoreError> {
-        let row: Option<(Option<i64>,)> =
-            sqlx::query_as("select coalesce(review_district_id, parent_id) from admin_units where id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(Option<i64>,)> = sqlx::query_as(
+            "select coalesce(review_district_id, parent_id) from admin_units where id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.and_then(|(parent,)| parent))
     }
 }
