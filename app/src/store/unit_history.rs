@@ -1,17 +1,19 @@
-//! What became of administrative units: predecessor → successor links (mergers, splits and
-//! renames of the 2025 reform), and the import that records them.
+//! What became of administrative units: predecessor → successor links, and the import that
+//! records a reform of today's units (the 2025 reform comes from the national map, see
+//! `store::units`).
 //!
 //! An import never deletes or moves anything. Old units and their desks are closed with
 //! `valid_to`, each old desk points to the desk that replaced it (`replaced_by`), and responses stay
-//! with the desk, and so the unit, they were given at. The checks and the changes run in one
-//! transaction, every change is written to `audit_log`, and a change already made is not made
-//! again, so importing the same file twice changes nothing.
+//! with the desk, and so the unit, they were given at; the links decide whose figures include
+//! them (`answers_to`). The checks and the changes run in one transaction, every change is written
+//! to `audit_log`, and a change already made is not made again, so importing the same file twice
+//! changes nothing.
 
 use std::collections::{BTreeMap, HashMap};
 
 use survey_definitions::DEFAULT_SURVEY_ID;
 
-use super::desks::{new_public_code, DEFAULT_DESK_NAME_EN, DEFAULT_DESK_NAME_VI};
+use super::desks::new_public_code;
 use super::{Store, StoreError};
 
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
@@ -63,9 +65,11 @@ pub struct UnitLink {
     pub new_name: String,
     /// "Phường", "Xã" or "Thị trấn".
     pub new_kind: String,
-    /// Official code of the new commune's district (its parent unit).
+    /// Official code of the new commune's district (its parent unit); empty for a commune
+    /// without a district, whose parent is then the province of its old communes.
     pub district_code: String,
-    /// Whether the old commune's desks are pointed to this new commune's desk.
+    /// Whether the old commune's desks are pointed to this new commune's desk; the same
+    /// successor takes the old commune's answers into its figures.
     pub takes_desks: bool,
     pub kind: LinkKind,
 }
@@ -163,8 +167,10 @@ impl Store {
     }
 
     /// Records `links` in one transaction: creates the new communes (and a default desk for
-    /// each that has none), closes the old ones on the effective date, links them, and retires
-    /// the old communes' desks in favour of the successor's desk. Every problem with the file is
+    /// each that has none), closes the old ones on the effective date, links them, retires
+    /// the old communes' desks in favour of the successor's desk, and settles every unit's
+    /// `answers_to` again, so the new communes' figures include their predecessors' answers.
+    /// Every problem with the file is
     /// reported before anything changes; changes already made by an earlier import are skipped.
     /// With `dry_run` everything is rolled back and the changes are only reported.
     pub async fn import_unit_links(
@@ -194,6 +200,14 @@ impl Store {
         retire_units(&mut tx, &olds, &mut changes).await?;
         link_units(&mut tx, links, &olds, &new_ids, &mut changes).await?;
         replace_desks(&mut tx, links, &olds, &news, &new_ids, &mut changes).await?;
+        let moved = super::units::settle_answers(&mut tx).await?;
+        if moved > 0 {
+            changes.push(UnitChange {
+                action: "answers_moved",
+                target: "admin units".to_owned(),
+                detail: format!("{moved} units' answers now count for another unit"),
+            });
+        }
 
         if changes.is_empty() || dry_run {
             tx.rollback().await?;
@@ -300,25 +314,47 @@ async fn resolve<'a>(
             continue;
         }
         let date = &link.effective_date;
-        let district: Option<(i64,)> = sqlx::query_as(
-            "select id from admin_units where code = $1 and level = 'district' \
-             and valid_from <= $2 and (valid_to is null or valid_to > $2) \
-             order by valid_from desc limit 1",
-        )
-        .bind(&link.district_code)
-        .bind(date)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if district.is_none() {
-            problem(
-                link.line,
-                format!(
-                    "new commune {} needs a parent district: no district {} is in force on {date}",
-                    link.new_code, link.district_code
-                ),
-            );
-        }
-        let parent_id = district.map(|(id,)| id);
+        let parent_id = if link.district_code.is_empty() {
+            match olds.get(link.old_code.as_str()) {
+                Some(old) => {
+                    let province = province_of(tx, &old.row, date).await?;
+                    if province.is_none() {
+                        problem(
+                            link.line,
+                            format!(
+                                "new commune {} has no district and old commune {} {} no \
+                                 province in force on {date}: give `ma_huyen_moi`",
+                                link.new_code, link.old_code, old.row.name
+                            ),
+                        );
+                    }
+                    province
+                }
+                // The old commune's own problem is reported already.
+                None => None,
+            }
+        } else {
+            let district: Option<(i64,)> = sqlx::query_as(
+                "select id from admin_units where code = $1 and level = 'district' \
+                 and valid_from <= $2 and (valid_to is null or valid_to > $2) \
+                 order by valid_from desc limit 1",
+            )
+            .bind(&link.district_code)
+            .bind(date)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if district.is_none() {
+                problem(
+                    link.line,
+                    format!(
+                        "new commune {} needs a parent district: no district {} is in force on \
+                         {date} (leave `ma_huyen_moi` empty for a commune without a district)",
+                        link.new_code, link.district_code
+                    ),
+                );
+            }
+            district.map(|(id,)| id)
+        };
         let existing: Option<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
             "select id, level, name, kind, parent_id from admin_units \
              where code = $1 and valid_from = $2",
@@ -405,6 +441,40 @@ async fn resolve<'a>(
         }
     }
     Ok((olds, news))
+}
+
+/// The province an old commune belongs to, in its version in force on `date` (a province may have
+/// been renamed since the commune was formed): the commune's parent if it is a province, else its
+/// district's parent.
+async fn province_of(
+    tx: &mut Tx<'_>,
+    old: &UnitRow,
+    date: &str,
+) -> Result<Option<i64>, StoreError> {
+    let Some(parent_id) = old.parent_id else {
+        return Ok(None);
+    };
+    let code: Option<(String,)> = sqlx::query_as(
+        "select coalesce(g.code, p.code) from admin_units p \
+         left join admin_units g on g.id = p.parent_id and p.level <> 'province' \
+         where p.id = $1 and (p.level = 'province' or g.level = 'province')",
+    )
+    .bind(parent_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((code,)) = code else {
+        return Ok(None);
+    };
+    let in_force: Option<(i64,)> = sqlx::query_as(
+        "select id from admin_units where code = $1 and level = 'province' \
+         and valid_from <= $2 and (valid_to is null or valid_to > $2) \
+         order by valid_from desc limit 1",
+    )
+    .bind(&code)
+    .bind(date)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(in_force.map(|(id,)| id))
 }
 
 /// Links from an earlier import must be lines of this file too: a file may repeat or extend an
@@ -510,13 +580,20 @@ async fn create_units<'a>(
                 .bind(crate::clock::now_ms())
                 .fetch_one(&mut **tx)
                 .await?;
+                // Its own answers count for it until a later link passes them on.
+                sqlx::query("update admin_units set answers_to = id where id = $1")
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                let place = if link.district_code.is_empty() {
+                    "without a district".to_owned()
+                } else {
+                    format!("in district {}", link.district_code)
+                };
                 changes.push(UnitChange {
                     action: "unit_created",
                     target: format!("commune {code} {}", link.new_name),
-                    detail: format!(
-                        "in district {} from {}",
-                        link.district_code, link.effective_date
-                    ),
+                    detail: format!("{place} from {}", link.effective_date),
                 });
                 id
             }
@@ -555,7 +632,9 @@ async fn retire_units(
     Ok(())
 }
 
-/// Records each old → new link that is not recorded yet.
+/// Records each old → new link that is not recorded yet. The successor that takes an old
+/// commune's desks also takes its answers: for a merger or rename the only successor, for a split
+/// the one marked in `nhan_quay`.
 async fn link_units(
     tx: &mut Tx<'_>,
     links: &[UnitLink],
@@ -572,13 +651,14 @@ async fn link_units(
         };
         let inserted = sqlx::query(
             "insert into unit_history \
-               (predecessor_id, successor_id, kind, effective_date, created_at) \
-             values ($1, $2, $3, $4, $5) on conflict (predecessor_id, successor_id) do nothing",
+               (predecessor_id, successor_id, kind, effective_date, takes_answers, created_at) \
+             values ($1, $2, $3, $4, $5, $6) on conflict (predecessor_id, successor_id) do nothing",
         )
         .bind(old.row.id)
         .bind(new_id)
         .bind(link.kind.key())
         .bind(&link.effective_date)
+        .bind(i64::from(link.takes_desks))
         .bind(crate::clock::now_ms())
         .execute(&mut **tx)
         .await?
@@ -629,6 +709,9 @@ async fn replace_desks(
             Some(desk) => desk,
             None => {
                 let public_code = new_public_code();
+                // Named like the desks start-up gives every commune in force.
+                let (name_vi, name_en) =
+                    crate::units::plan::service_centre_name(&new.link.new_name);
                 let (id,): (i64,) = sqlx::query_as(
                     "insert into desks \
                        (public_code, commune_id, name, name_en, survey_id, valid_from, created_at) \
@@ -636,8 +719,8 @@ async fn replace_desks(
                 )
                 .bind(&public_code)
                 .bind(unit_id)
-                .bind(DEFAULT_DESK_NAME_VI)
-                .bind(DEFAULT_DESK_NAME_EN)
+                .bind(&name_vi)
+                .bind(&name_en)
                 .bind(DEFAULT_SURVEY_ID)
                 .bind(date)
                 .bind(crate::clock::now_ms())
@@ -646,12 +729,12 @@ async fn replace_desks(
                 changes.push(UnitChange {
                     action: "desk_created",
                     target: format!("desk {public_code}"),
-                    detail: format!("{DEFAULT_DESK_NAME_VI}, {code} {}", new.link.new_name),
+                    detail: format!("{name_vi}, {code} {}", new.link.new_name),
                 });
                 DeskRow {
                     id,
                     public_code,
-                    name: DEFAULT_DESK_NAME_VI.to_owned(),
+                    name: name_vi,
                 }
             }
         };

@@ -1,5 +1,5 @@
-//! `hailong units import FILE [--dry-run]`: mergers, splits and renames of communes (the 2025
-//! reform) from a CSV file whose format is described in survey-definitions/README.md
+//! `hailong units import FILE [--dry-run]`: mergers, splits and renames of today's communes (a
+//! reform after the 2025 one, which the national map already brings) from a CSV file whose format is described in survey-definitions/README.md
 //! ("Mergers, splits and renames").
 //!
 //! The whole file is checked first, on its own (shape, dates, consistency between lines) and then
@@ -194,7 +194,12 @@ fn parse_line(fields: &[String]) -> Result<UnitLink, Vec<String>> {
         fields[i].as_str()
     };
     let mut errors = Vec::new();
-    for name in &HEADER[..HEADER.len() - 1] {
+    // Today's communes have no district: an empty `ma_huyen_moi` puts the new commune directly
+    // under its old communes' province.
+    for name in HEADER
+        .iter()
+        .filter(|h| !matches!(**h, "ma_huyen_moi" | "nhan_quay"))
+    {
         if column(name).is_empty() {
             errors.push(format!("`{name}` must not be empty"));
         }
@@ -290,17 +295,17 @@ fn check_consistency(links: &mut [UnitLink], problem: &mut impl FnMut(usize, Str
                 problem(
                     link.line,
                     format!(
-                        "new commune {} is `{}` ({}, district {}, from {}) on line {}, but `{}` \
-                         ({}, district {}, from {}) here",
+                        "new commune {} is `{}` ({}, {}, from {}) on line {}, but `{}` ({}, {}, \
+                         from {}) here",
                         link.new_code,
                         first.new_name,
                         first.new_kind,
-                        first.district_code,
+                        district(&first.district_code),
                         first.effective_date,
                         first.line,
                         link.new_name,
                         link.new_kind,
-                        link.district_code,
+                        district(&link.district_code),
                         link.effective_date
                     ),
                 );
@@ -373,6 +378,15 @@ fn check_consistency(links: &mut [UnitLink], problem: &mut impl FnMut(usize, Str
     }
 }
 
+/// A new commune's district as messages name it.
+fn district(code: &str) -> String {
+    if code.is_empty() {
+        "no district".to_owned()
+    } else {
+        format!("district {code}")
+    }
+}
+
 /// The records of the file with the line each is on, read by the project's one CSV reader.
 /// `#` lines are comments (an example file says what it is): they are blanked, so every line
 /// keeps its number. A file the reader refuses gives that one problem, on its line.
@@ -418,11 +432,11 @@ mod tests {
     fn kinds_follow_from_the_lines() {
         let links = parse_links(&format!(
             "# EXAMPLE\n{HEAD}\
-             1,Xã A,9,Xã M,Xã,698,2025-07-01,\n\
-             2,Xã B,9,Xã M,Xã,698,2025-07-01,\n\
-             3,Xã C,7,Xã S,Xã,698,2025-07-01,x\n\
-             3,Xã C,8,\"Xã T, mới\",Xã,698,2025-07-01,\n\
-             4,Xã D,6,Phường D,Phường,698,2025-07-01,\n"
+             1,Xã A,9,Xã M,Xã,,2026-07-01,\n\
+             2,Xã B,9,Xã M,Xã,,2026-07-01,\n\
+             3,Xã C,7,Xã S,Xã,,2026-07-01,x\n\
+             3,Xã C,8,\"Xã T, mới\",Xã,,2026-07-01,\n\
+             4,Xã D,6,Phường D,Phường,698,2026-07-01,\n"
         ))
         .unwrap();
 
@@ -441,31 +455,37 @@ mod tests {
             ]
         );
         assert_eq!(links[3].new_name, "Xã T, mới");
+        assert_eq!(links[0].district_code, "", "no district");
+        assert_eq!(links[4].district_code, "698");
     }
 
     #[test]
     fn every_problem_is_reported_with_its_line() {
         let found = problems(
-            "1,Xã A,9,Xã M,Xã,698,2025-02-30,\n\
-             1,Xã A,10,Xã M,Xã,698,2025-07-01,\n\
-             2,Xã B,10,Xã N,Xã,698,2025-07-01,\n\
-             2,Xã B,10,Xã N,Xã,698,2025-07-01,\n\
-             3,Xã C,7,Xã S,Xã,698,2025-07-01,\n\
-             3,Xã C,8,Xã T,Xã,698,2025-07-01,\n\
-             4a,Xã D,6,Phường D,Huyện,,2025-07-01,y\n\
-             5,Xã E,5,Xã E\n",
+            "1,Xã A,9,Xã M,Xã,,2026-02-30,\n\
+             1,Xã A,10,Xã M,Xã,,2026-07-01,\n\
+             2,Xã B,10,Xã N,Xã,,2026-07-01,\n\
+             2,Xã B,10,Xã N,Xã,,2026-07-01,\n\
+             3,Xã C,7,Xã S,Xã,,2026-07-01,\n\
+             3,Xã C,8,Xã T,Xã,,2026-07-01,\n\
+             4a,,6,Phường D,Huyện,,2026-07-01,y\n\
+             5,Xã E,5,Xã E\n\
+             6,Xã F,11,Xã F,Xã,,2026-07-01,\n\
+             7,Xã G,11,Xã F,Xã,698,2026-07-01,\n",
         );
 
         let expected = [
-            "2: `ngay_hieu_luc`: `2025-02-30` is not a date",
-            "4: new commune 10 is `Xã M`",
+            "2: `ngay_hieu_luc`: `2026-02-30` is not a date",
+            "4: new commune 10 is `Xã M` (Xã, no district, from 2026-07-01) on line 3",
             "5: 2 → 10 is already on line 4",
             "6: commune 3 is split into 7, 8: mark exactly one",
-            "8: `ma_huyen_moi` must not be empty",
+            "8: `ten_xa_cu` must not be empty",
             "8: `ma_xa_cu`: code `4a` must contain digits only",
             "8: `cap_moi`: `Huyện` is not one of",
             "8: `nhan_quay`: write `x` or leave it empty, not `y`",
             "9: expected 8 columns, found 4",
+            "11: new commune 11 is `Xã F` (Xã, no district, from 2026-07-01) on line 10, but \
+             `Xã F` (Xã, district 698, from 2026-07-01) here",
         ];
         for want in expected {
             assert!(
