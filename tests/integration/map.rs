@@ -58,6 +58,21 @@ async fn dong_nai_loads_with_its_history_and_a_second_load_changes_nothing(backe
     assert_eq!(names.len(), 6, "{names:?}");
 }
 
+/// Phường Tân Phú's desk before the reform, made as the demo makes the pre-reform desks.
+async fn tan_phu_desk(store: &app::store::Store) -> app::store::desks::DeskRow {
+    store
+        .ensure_history_desks("2025-01-01", "2025-07-01")
+        .await
+        .unwrap();
+    store
+        .list_desks_closed_by("2025-07-01")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.commune_name == "Phường Tân Phú")
+        .expect("Tân Phú's desk before the reform")
+}
+
 fn overall(level: u8) -> Vec<Answer> {
     vec![Answer {
         question_id: "overall".into(),
@@ -73,17 +88,7 @@ fn morning(day: &str) -> i64 {
 async fn an_answer_at_tan_phu_in_march_2025_counts_for_binh_phuoc_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let store = app.store();
-    store
-        .ensure_history_desks("2025-01-01", "2025-07-01")
-        .await
-        .unwrap();
-    let tan_phu = store
-        .list_desks_closed_by("2025-07-01")
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_name == "Phường Tân Phú")
-        .expect("Tân Phú's desk before the reform");
+    let tan_phu = tan_phu_desk(store).await;
     let today_desk = store
         .list_current_desks(None)
         .await
@@ -128,17 +133,7 @@ async fn an_answer_at_tan_phu_in_march_2025_counts_for_binh_phuoc_once(backend: 
 async fn a_poster_printed_before_the_reform_names_todays_unit(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let store = app.store();
-    store
-        .ensure_history_desks("2025-01-01", "2025-07-01")
-        .await
-        .unwrap();
-    let tan_phu = store
-        .list_desks_closed_by("2025-07-01")
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_name == "Phường Tân Phú")
-        .unwrap();
+    let tan_phu = tan_phu_desk(store).await;
 
     let page = app.get(&format!("/q/{}", tan_phu.public_code)).await;
 
