@@ -19,6 +19,7 @@ mod live_streams;
 mod map;
 mod mergers;
 mod posters;
+mod provinces;
 mod qr;
 mod rankings;
 mod signin_attacks;
