@@ -244,6 +244,23 @@ impl Store {
         Ok(())
     }
 
+    /// How many of the migrations this binary carries are not applied to the database: more
+    /// than 0 means an older binary migrated it, or a migration failed part way.
+    pub async fn missing_migrations(&self) -> Result<usize, StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres"),
+        };
+        let applied: Vec<(i64,)> =
+            sqlx::query_as("select version from _sqlx_migrations where success = true")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(migrator
+            .iter()
+            .filter(|m| !applied.iter().any(|(v,)| *v == m.version))
+            .count())
+    }
+
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("select 1").execute(&self.pool).await?;

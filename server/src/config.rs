@@ -202,6 +202,14 @@ pub fn criteria_ids(value: Option<&str>) -> anyhow::Result<Vec<String>> {
 impl Config {
     /// Reads the environment; `addr` (from `--addr`) wins over `HAILONG_ADDR`.
     pub fn from_env(addr: Option<SocketAddr>) -> anyhow::Result<Config> {
+        let unknown =
+            unknown_settings(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()));
+        anyhow::ensure!(
+            unknown.is_empty(),
+            "unknown setting {}: the settings are {}",
+            unknown.join(", "),
+            SETTINGS.join(", ")
+        );
         let addr = match addr {
             Some(addr) => addr,
             None => var("HAILONG_ADDR")
@@ -242,6 +250,47 @@ impl Config {
     }
 }
 
+/// Every `HAILONG_*` setting the app reads (README lists each with its default).
+pub const SETTINGS: &[&str] = &[
+    "HAILONG_ADDR",
+    "HAILONG_CLIENT_BURST",
+    "HAILONG_CLIENT_PER_MINUTE",
+    "HAILONG_COMMENT_RETENTION_DAYS",
+    "HAILONG_COUNT_FLAGGED",
+    "HAILONG_CRITERIA",
+    "HAILONG_DEFINITIONS",
+    "HAILONG_DESK_PER_MINUTE_FLAG",
+    "HAILONG_DEVICE_BURST",
+    "HAILONG_DEVICE_PER_MINUTE",
+    "HAILONG_DEVICE_WINDOW_MINUTES",
+    "HAILONG_DOSSIER_WINDOW_DAYS",
+    "HAILONG_KIOSK_APPROVAL",
+    "HAILONG_KIOSK_DESK_BURST",
+    "HAILONG_KIOSK_DESK_PER_MINUTE",
+    "HAILONG_KIOSK_MAX_PER_DESK",
+    "HAILONG_KIOSK_MAX_QUEUE_HOURS",
+    "HAILONG_KIOSK_MIN_GAP_SECONDS",
+    "HAILONG_LIVE_STREAMS_PER_SESSION",
+    "HAILONG_LIVE_STREAMS_PER_USER",
+    "HAILONG_OPENING_HOURS",
+    "HAILONG_OPEN_DAYS",
+    "HAILONG_PROVINCE",
+    "HAILONG_PUBLIC_URL",
+    "HAILONG_SESSION_HOURS",
+    "HAILONG_SITE_ROOT",
+    "HAILONG_TRUST_PROXY",
+];
+
+/// The `HAILONG_*` names among `names` that are no setting: a mistyped name would otherwise be
+/// ignored and its default used without a word.
+pub fn unknown_settings(names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut unknown: Vec<String> = names
+        .filter(|n| n.starts_with("HAILONG_") && !SETTINGS.contains(&n.as_str()))
+        .collect();
+    unknown.sort();
+    unknown
+}
+
 /// The province a deployment serves when `HAILONG_PROVINCE` is unset: Thành phố Đồng Nai.
 pub const DEFAULT_PROVINCE: &str = "75";
 
@@ -259,6 +308,28 @@ pub fn province_code(value: Option<&str>) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_setting_is_named() {
+        let names = [
+            "HAILONG_PROVINCE",
+            "HAILONG_CLIENT_BRUST",
+            "PATH",
+            "HAILONG_LOG",
+        ];
+        assert_eq!(
+            unknown_settings(names.iter().map(|s| s.to_string())),
+            vec![
+                "HAILONG_CLIENT_BRUST".to_string(),
+                "HAILONG_LOG".to_string()
+            ]
+        );
+        // Every setting the README documents is known.
+        let readme = include_str!("../../README.md");
+        for name in SETTINGS {
+            assert!(readme.contains(name), "{name} is documented");
+        }
+    }
 
     #[test]
     fn province_is_two_digits_and_dong_nai_by_default() {

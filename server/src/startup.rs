@@ -241,6 +241,7 @@ pub fn build_router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/health", get(routes::health::health))
+        .route("/ready", get(routes::health::ready))
         .route("/q/{code}/qr.svg", get(routes::qr::qr_svg))
         .route("/q/{code}/qr.png", get(routes::qr::qr_png))
         .merge(routes::survey_form::router())

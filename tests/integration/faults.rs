@@ -98,6 +98,13 @@ async fn a_full_disk_acknowledges_only_stored_answers_and_recovers_by_itself() {
         "{}",
         health.text()
     );
+    let ready = app.get("/ready").await;
+    assert_eq!(
+        ready.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        ready.text()
+    );
     let stored = stored_keys(app.store()).await;
     assert!(
         acknowledged.iter().all(|k| stored.contains(k)),
@@ -119,6 +126,11 @@ async fn a_full_disk_acknowledges_only_stored_answers_and_recovers_by_itself() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(healthy, "the server did not recover by itself");
+    let ready = app.get("/ready").await;
+    assert_eq!(
+        (ready.status, ready.text().as_str()),
+        (StatusCode::OK, "ready")
+    );
     for k in &refused {
         let n = u64::from_str_radix(k, 16).unwrap() - 0xabc0_0000_0000;
         assert_eq!(post(n).await.status, StatusCode::SEE_OTHER);

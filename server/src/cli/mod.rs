@@ -21,7 +21,7 @@ use crate::startup;
 #[derive(Parser, Debug)]
 #[command(
     name = "hailong",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("HAILONG_COMMIT"), ")"),
     about = "Hài Lòng: citizen satisfaction at the one-stop desk"
 )]
 pub struct Cli {
