@@ -64,12 +64,8 @@ pub fn load_definitions_and_criteria(
 /// The national map under the definitions folder, read and checked once per process (every
 /// command and test opens the store; the map is the same for all of them).
 pub fn load_map(definitions_dir: &Path) -> anyhow::Result<Arc<Map>> {
-    static MAPS: OnceLock<Mutex<HashMap<PathBuf, Arc<Map>>>> = OnceLock::new();
     let dir = definitions_dir.join(survey_definitions::MAP_DIR);
-    let mut maps = MAPS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let mut maps = maps().lock().unwrap_or_else(|e| e.into_inner());
     if let Some(map) = maps.get(&dir) {
         return Ok(map.clone());
     }
@@ -78,6 +74,16 @@ pub fn load_map(definitions_dir: &Path) -> anyhow::Result<Arc<Map>> {
     );
     maps.insert(dir, map.clone());
     Ok(map)
+}
+
+fn maps() -> &'static Mutex<HashMap<PathBuf, Arc<Map>>> {
+    static MAPS: OnceLock<Mutex<HashMap<PathBuf, Arc<Map>>>> = OnceLock::new();
+    MAPS.get_or_init(Default::default)
+}
+
+/// Drops the maps read so far: a server needs the map only while it starts.
+pub fn forget_maps() {
+    maps().lock().unwrap_or_else(|e| e.into_inner()).clear();
 }
 
 /// The plan of the configured province as it is today; an unknown code names the valid ones.
@@ -356,6 +362,7 @@ fn spawn_checkpoints(store: app::store::Store) {
 /// Runs the server until Ctrl-C.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = build_state(&config).await?;
+    forget_maps();
     spawn_housekeeping(state.clone());
     spawn_checkpoints(state.store.clone());
     let router = build_router(state);
