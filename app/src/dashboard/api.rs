@@ -53,6 +53,7 @@ pub struct FlaggedItem {
 /// itself or a unit it was formed from, written for the page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnswerSource {
+    /// Not unique: a commune formed on 1/7/2025 often keeps one predecessor's code.
     pub code: String,
     pub name: String,
     /// The days it was in force: `đến 30/06/2025`, `từ 01/07/2025`, or a range.

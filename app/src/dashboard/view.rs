@@ -139,7 +139,7 @@ pub fn AnswerSourcesView(sources: AnswerSources) -> impl IntoView {
                 format!("{} ({today})", u.name)
             };
             view! {
-                <tr data-unit=u.code class:own=!u.predecessor>
+                <tr class:own=!u.predecessor>
                     <th scope="row">{name}</th>
                     <td>{u.validity}</td>
                     <td class="num">{u.responses}</td>
