@@ -69,7 +69,7 @@ pub struct AnswerSource {
 pub struct AnswerSources {
     /// The period of the figures since the beginning, as the headline writes it.
     pub period: String,
-    /// Predecessors oldest first, then the commune itself (when it has answers of its own).
+    /// Predecessors oldest first, then the commune itself.
     pub units: Vec<AnswerSource>,
 }
 
@@ -169,15 +169,19 @@ mod ssr {
         }
     }
 
-    /// The units behind the figures since the beginning, written in `lang`; `None` when every
-    /// answer was given at the commune's own desks.
+    /// The units behind the figures since the beginning, written in `lang`: every predecessor
+    /// (those without answers too, so the list is the whole commune's history) and the commune.
+    /// `None` when every answer was given at the commune's own desks.
     pub fn answer_sources(
         rows: Vec<UnitAnswersRow>,
         commune_id: i64,
         period: &Period,
         lang: Lang,
     ) -> Option<AnswerSources> {
-        if rows.iter().all(|r| r.unit_id == commune_id) {
+        if !rows
+            .iter()
+            .any(|r| r.unit_id != commune_id && r.responses > 0)
+        {
             return None;
         }
         // Predecessors first (the store orders them oldest first), the commune last.

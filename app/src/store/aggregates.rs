@@ -300,9 +300,9 @@ pub struct UnitAnswersRow {
 
 impl Store {
     /// Responses for `survey_id` from `from_day` to `to_day` inclusive by the unit whose desks
-    /// took them, among the units whose answers count for `commune_id` (itself included), oldest
-    /// unit first: which predecessors contributed to a commune's figures and how much. Units
-    /// without a response in the range are left out.
+    /// took them, for every commune-level unit whose answers count for `commune_id` (itself
+    /// included, and those without a response: 0), oldest unit first: which predecessors
+    /// contributed to a commune's figures and how much.
     pub async fn commune_answers_by_unit(
         &self,
         commune_id: i64,
@@ -312,12 +312,12 @@ impl Store {
     ) -> Result<Vec<UnitAnswersRow>, StoreError> {
         Ok(sqlx::query_as(
             "select du.id as unit_id, du.code, du.name, du.valid_from, du.valid_to, \
-               cast(sum(g.answers) as bigint) as responses from daily_answers g \
-             join desks d on d.id = g.desk_id join admin_units du on du.id = d.commune_id \
-             where du.answers_to = $1 and g.survey_id = $2 and g.question_id = '' \
-               and g.level = 0 and g.day >= $3 and g.day <= $4 \
+               cast(coalesce(sum(g.answers), 0) as bigint) as responses from admin_units du \
+             left join desks d on d.commune_id = du.id \
+             left join daily_answers g on g.desk_id = d.id and g.survey_id = $2 \
+               and g.question_id = '' and g.level = 0 and g.day >= $3 and g.day <= $4 \
+             where du.answers_to = $1 and du.level = 'commune' \
              group by du.id, du.code, du.name, du.valid_from, du.valid_to \
-             having sum(g.answers) > 0 \
              order by du.valid_from, du.code",
         )
         .bind(commune_id)
