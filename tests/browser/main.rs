@@ -6,6 +6,7 @@ mod csp;
 mod dashboard;
 mod exports;
 mod kiosk;
+mod map;
 
 use app::store::Backend;
 use fantoccini::Locator;

@@ -11,6 +11,7 @@ both_backends!(
     an_answer_at_tan_phu_in_march_2025_counts_for_binh_phuoc_once,
     a_poster_printed_before_the_reform_names_todays_unit,
     a_former_district_reviewer_sees_the_successor_communes,
+    binh_phuocs_dashboard_names_tan_phu_and_its_answers_before_the_reform,
     ha_noi_gives_126_communes,
 );
 
@@ -128,6 +129,107 @@ async fn an_answer_at_tan_phu_in_march_2025_counts_for_binh_phuoc_once(backend: 
     // The same figure for the commune alone.
     let (own, _) = store.tallies(year.0, year.1, Some(ward.id)).await.unwrap();
     assert_eq!(own.iter().map(|r| r.responses).sum::<i64>(), 2);
+}
+
+/// The dashboard's section on the units before the reorganisation, or `None` when it has none.
+fn answer_sources_section(html: &str) -> Option<&str> {
+    let start = html.find(r#"<section class="answer-sources""#)?;
+    let end = html[start..].find("</section>")? + start;
+    Some(&html[start..end])
+}
+
+/// The text of the section's row for `name`, tags removed and cells separated by `|`.
+fn unit_row(section: &str, name: &str) -> String {
+    let row = section
+        .split("<tr")
+        .find(|row| row.contains(name))
+        .unwrap_or_else(|| panic!("a row for {name} in {section}"));
+    // What follows `<tr`: the rest of its tag, then the cells.
+    let cells = row.split_once('>').map_or("", |(_, cells)| cells);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in cells.split("</tr>").next().unwrap_or_default().chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push('|');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split('|')
+        .map(str::trim)
+        .filter(|cell| !cell.is_empty())
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+async fn binh_phuocs_dashboard_names_tan_phu_and_its_answers_before_the_reform(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = app.store();
+    let tan_phu = tan_phu_desk(store).await;
+    let today_desk = store
+        .list_current_desks(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.commune_code == "25195")
+        .unwrap();
+    app.add_user("leader25195", "commune_leader", "25195").await;
+    let leader = app.login("leader25195").await;
+    let before = app.get_as("/commune", Some(&leader.cookie)).await.text();
+    assert!(
+        answer_sources_section(&before).is_none(),
+        "no section before any answer at a predecessor's desk"
+    );
+    let (a, b, c) = (overall(5), overall(4), overall(2));
+    store
+        .insert_responses(&[
+            qr_response(tan_phu.id, "sources-march-1", morning("2025-03-10"), &a),
+            qr_response(tan_phu.id, "sources-march-2", morning("2025-03-11"), &b),
+            qr_response(today_desk.id, "sources-august", morning("2025-08-10"), &c),
+        ])
+        .await
+        .unwrap();
+
+    let page = app.get_as("/commune", Some(&leader.cookie)).await;
+    let english = app.get_as("/commune?lang=en", Some(&leader.cookie)).await;
+
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    let section = answer_sources_section(&html).expect("the section on the units before");
+    assert!(section.contains("Đơn vị trước sắp xếp"), "{section}");
+    assert!(
+        section.contains("10/03/2025"),
+        "the period since the first answer: {section}"
+    );
+    assert_eq!(
+        unit_row(section, "Phường Tân Phú"),
+        "Phường Tân Phú|đến 30/06/2025|2"
+    );
+    assert_eq!(
+        unit_row(section, "Phường Bình Phước"),
+        "Phường Bình Phước (đơn vị hiện nay)|từ 01/07/2025|1"
+    );
+    for name in BINH_PHUOC_PREDECESSORS.iter().skip(1) {
+        assert_eq!(
+            unit_row(section, name),
+            format!("{name}|đến 30/06/2025|0"),
+            "listed without answers"
+        );
+    }
+    let english = english.text();
+    let section = answer_sources_section(&english).expect("the section in English");
+    assert!(
+        section.contains("Units before the reorganisation"),
+        "{section}"
+    );
+    assert_eq!(
+        unit_row(section, "Phường Tân Phú"),
+        "Phường Tân Phú|until 30/06/2025|2"
+    );
 }
 
 async fn a_poster_printed_before_the_reform_names_todays_unit(backend: Backend) {

@@ -49,6 +49,30 @@ pub struct FlaggedItem {
     pub held: bool,
 }
 
+/// A unit whose desks' answers are in the commune's figures since the beginning: the commune
+/// itself or a unit it was formed from, written for the page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerSource {
+    /// Not unique: a commune formed on 1/7/2025 often keeps one predecessor's code.
+    pub code: String,
+    pub name: String,
+    /// The days it was in force: `đến 30/06/2025`, `từ 01/07/2025`, or a range.
+    pub validity: String,
+    /// Responses given at its desks over [`AnswerSources::period`].
+    pub responses: String,
+    /// A unit before the reorganisation, not the commune itself.
+    pub predecessor: bool,
+}
+
+/// Who gave the answers behind the figures since the beginning.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerSources {
+    /// The period of the figures since the beginning, as the headline writes it.
+    pub period: String,
+    /// Predecessors oldest first, then the commune itself.
+    pub units: Vec<AnswerSource>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub me: Me,
@@ -65,6 +89,8 @@ pub struct Dashboard {
     pub flagged_counted: i64,
     pub flagged_held: i64,
     pub can_follow_up: bool,
+    /// Present when answers given at a predecessor's desks are in the figures.
+    pub answer_sources: Option<AnswerSources>,
 }
 
 #[cfg(feature = "ssr")]
@@ -76,6 +102,7 @@ mod ssr {
 
     use super::*;
     use crate::dashboard::figures::{commune_figures, overall_question, satisfaction, Period};
+    use crate::store::aggregates::UnitAnswersRow;
 
     pub(super) fn internal(e: impl std::fmt::Display) -> AppError {
         AppError::internal("dashboard", e)
@@ -118,6 +145,65 @@ mod ssr {
         })
     }
 
+    /// The days a unit was in force, as the page writes them. A pre-reform unit's start is the
+    /// first day of the records, not its founding, so only its last day is written.
+    pub fn validity(valid_from: &str, valid_to: Option<&str>, lang: Lang) -> String {
+        let (from_word, until_word) = match lang {
+            Lang::Vi => ("từ", "đến"),
+            Lang::En => ("since", "until"),
+        };
+        let known_start = valid_from > crate::units::plan::RECORDS_START;
+        match valid_to {
+            None if known_start => {
+                format!("{from_word} {}", crate::format::date(valid_from, lang))
+            }
+            None => String::new(),
+            Some(to) => {
+                let last = crate::clock::day_minus(to, 1);
+                if known_start {
+                    crate::format::period(valid_from, &last, lang)
+                } else {
+                    format!("{until_word} {}", crate::format::date(&last, lang))
+                }
+            }
+        }
+    }
+
+    /// The units behind the figures since the beginning, written in `lang`: every predecessor
+    /// (those without answers too, so the list is the whole commune's history) and the commune.
+    /// `None` when every answer was given at the commune's own desks.
+    pub fn answer_sources(
+        rows: Vec<UnitAnswersRow>,
+        commune_id: i64,
+        period: &Period,
+        lang: Lang,
+    ) -> Option<AnswerSources> {
+        if !rows
+            .iter()
+            .any(|r| r.unit_id != commune_id && r.responses > 0)
+        {
+            return None;
+        }
+        // Predecessors first (the store orders them oldest first), the commune last.
+        let (own, predecessors): (Vec<_>, Vec<_>) =
+            rows.into_iter().partition(|r| r.unit_id == commune_id);
+        let units = predecessors
+            .into_iter()
+            .chain(own)
+            .map(|r| AnswerSource {
+                validity: validity(&r.valid_from, r.valid_to.as_deref(), lang),
+                responses: crate::format::count(r.responses, lang),
+                predecessor: r.unit_id != commune_id,
+                code: r.code,
+                name: r.name,
+            })
+            .collect();
+        Some(AnswerSources {
+            period: period.label(lang),
+            units,
+        })
+    }
+
     /// Everything the dashboard shows for one commune, written in `lang`.
     pub async fn dashboard(
         state: &AppState,
@@ -137,6 +223,17 @@ mod ssr {
             &today,
         )
         .await?;
+        let answer_sources = match figures.all_time.0.as_ref() {
+            Some(period) => answer_sources(
+                store
+                    .commune_answers_by_unit(commune_id, &survey.id, &period.from, &period.to)
+                    .await?,
+                commune_id,
+                period,
+                lang,
+            ),
+            None => None,
+        };
         let overall = overall_question(survey);
         let last_30 = Period::last_days(&today, 30);
         let from_30 = last_30.from.clone();
@@ -208,6 +305,7 @@ mod ssr {
             flagged,
             flagged_counted: flag_counts.counted,
             flagged_held: flag_counts.held,
+            answer_sources,
         })
     }
 }

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 use crate::accounts::api::{get_commune_overview, CommuneOverview, FormerUnit};
 use crate::components::{AccountBar, Refusal, ServerFailure};
 use crate::dashboard::api::get_dashboard;
-use crate::dashboard::view::{DashboardView, Headline};
+use crate::dashboard::view::{AnswerSourcesView, DashboardView, Headline};
 use crate::domain::roles::Access;
 use crate::i18n::{use_lang, Lang};
 
@@ -116,6 +116,10 @@ fn Overview(
             <p>{data.district_name}</p>
             {downloads}
             {dashboard.as_ref().map(|d| view! { <Headline figures=d.figures.clone() /> })}
+            {dashboard
+                .as_ref()
+                .and_then(|d| d.answer_sources.clone())
+                .map(|sources| view! { <AnswerSourcesView sources /> })}
             <h2>"Quầy tiếp nhận"</h2>
             <ul>{desks}</ul>
             {dashboard.map(|data| view! { <DashboardView data notice /> }.into_any())}

@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 
 use crate::components::asset_url;
-use crate::dashboard::api::{Dashboard, FeedbackItem, TrendDay};
+use crate::dashboard::api::{AnswerSources, Dashboard, FeedbackItem, TrendDay};
 use crate::dashboard::figures::{DeskText, FiguresText, WindowText, LAST_30_DAYS};
 use crate::i18n::{use_lang, Lang};
 
@@ -102,6 +102,66 @@ pub fn Headline(figures: FiguresText) -> impl IntoView {
                 {row("all_time".into(), figures.all_time, "n-all")}
             </tbody>
         </table>
+    }
+    .into_any()
+}
+
+/// The units whose desks gave the answers behind the figures since the beginning: the units
+/// the commune was formed from, each with its days in force and its responses, then the commune.
+#[component]
+pub fn AnswerSourcesView(sources: AnswerSources) -> impl IntoView {
+    let lang = use_lang().get_untracked();
+    let (title, intro, unit, in_force, responses, today) = match lang {
+        Lang::Vi => (
+            "Đơn vị trước sắp xếp",
+            "Số liệu từ trước đến nay gồm cả phiếu đánh giá tại quầy của các đơn vị trước sắp xếp",
+            "Đơn vị",
+            "Thời gian hoạt động",
+            "Số phiếu",
+            "đơn vị hiện nay",
+        ),
+        Lang::En => (
+            "Units before the reorganisation",
+            "The figures since the beginning include the answers given at the desks of the units before the reorganisation",
+            "Unit",
+            "In force",
+            "Responses",
+            "today's unit",
+        ),
+    };
+    let rows = sources
+        .units
+        .into_iter()
+        .map(|u| {
+            let name = if u.predecessor {
+                u.name
+            } else {
+                format!("{} ({today})", u.name)
+            };
+            view! {
+                <tr class:own=!u.predecessor>
+                    <th scope="row">{name}</th>
+                    <td>{u.validity}</td>
+                    <td class="num">{u.responses}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="answer-sources">
+            <h2>{title}</h2>
+            <p>{format!("{intro} ({}).", sources.period)}</p>
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">{unit}</th>
+                        <th scope="col">{in_force}</th>
+                        <th scope="col">{responses}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
     }
     .into_any()
 }

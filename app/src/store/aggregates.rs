@@ -285,6 +285,50 @@ impl Store {
     }
 }
 
+/// Responses given at the desks of one unit whose answers count for a commune: the commune
+/// itself or one of its predecessors, with the unit's name and the days it was in force.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnitAnswersRow {
+    pub unit_id: i64,
+    pub code: String,
+    pub name: String,
+    pub valid_from: String,
+    /// The first day it was no longer in force; `None` while it is.
+    pub valid_to: Option<String>,
+    pub responses: i64,
+}
+
+impl Store {
+    /// Responses for `survey_id` from `from_day` to `to_day` inclusive by the unit whose desks
+    /// took them, for every commune-level unit whose answers count for `commune_id` (itself
+    /// included, and those without a response: 0), oldest unit first: which predecessors
+    /// contributed to a commune's figures and how much.
+    pub async fn commune_answers_by_unit(
+        &self,
+        commune_id: i64,
+        survey_id: &str,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<UnitAnswersRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "select du.id as unit_id, du.code, du.name, du.valid_from, du.valid_to, \
+               cast(coalesce(sum(g.answers), 0) as bigint) as responses from admin_units du \
+             left join desks d on d.commune_id = du.id \
+             left join daily_answers g on g.desk_id = d.id and g.survey_id = $2 \
+               and g.question_id = '' and g.level = 0 and g.day >= $3 and g.day <= $4 \
+             where du.answers_to = $1 and du.level = 'commune' \
+             group by du.id, du.code, du.name, du.valid_from, du.valid_to \
+             order by du.valid_from, du.code",
+        )
+        .bind(commune_id)
+        .bind(survey_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
 /// Flagged responses over a range of days: those in the figures, and those waiting for a
 /// reviewer (and so not in them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
