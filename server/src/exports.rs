@@ -19,7 +19,9 @@ use std::io::Write;
 use app::domain::channel::Channel;
 use app::domain::roles::Role;
 use app::scores::read;
-use app::store::exports::{ExportResponseRow, ResponseExportFilter, ResponseExportQuery};
+use std::collections::HashMap;
+
+use app::store::exports::{ExportResponseRow, ResponseExportFilter, ResponseExportQuery, RunUnit};
 use app::store::{Store, StoreError};
 use axum::body::Bytes;
 use chrono::{Duration, NaiveDate};
@@ -400,13 +402,22 @@ impl UnitFilter {
     }
 }
 
+/// A responses export ready to run: what it selects, and whether it has district columns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResponseExport {
+    pub filter: ResponseExportFilter,
+    /// Whether a selected response was given at a commune with a district (before the 2025
+    /// reform): without one, the export has no district columns rather than empty ones.
+    pub districts: bool,
+}
+
 /// The store query for `filter` as `scope` may see it. The scope's own unit is always part of
 /// the query, whatever the filters say.
 pub async fn response_export_filter(
     store: &Store,
     filter: &ResponseFilter,
     scope: &Scope,
-) -> Result<ResponseExportFilter, ExportError> {
+) -> Result<ResponseExport, ExportError> {
     // Checked for the refusal and the unknown-code message; the query itself filters by code.
     UnitFilter::resolve(
         store,
@@ -416,7 +427,7 @@ pub async fn response_export_filter(
     )
     .await?;
     let (from_ms, to_ms) = filter.time_range();
-    Ok(ResponseExportFilter {
+    let filter = ResponseExportFilter {
         from_ms,
         to_ms,
         commune_code: filter.commune.clone(),
@@ -425,32 +436,43 @@ pub async fn response_export_filter(
         include_excluded: filter.include_excluded,
         commune_id: scope.commune_id(),
         district_id: scope.district_id(),
-    })
+    };
+    let districts = store.export_has_districts(&filter).await?;
+    Ok(ResponseExport { filter, districts })
 }
 
 // ---------------------------------------------------------------------------------------------
 // Responses
 
-/// Fixed columns of the responses export; one column per question follows.
-/// `submitted_at_utc` to `desk_code` keep the order of the first export, which scripts read.
-const RESPONSE_COLUMNS: [&str; 17] = [
-    "response_id",
-    "submitted_at_vn",
-    "submitted_at_utc",
-    "district",
-    "commune_code",
-    "commune",
-    "desk_code",
-    "desk",
-    "survey_id",
-    "survey_version",
-    "lang",
-    "channel",
-    "kiosk",
-    "dossier_code",
-    "excluded",
-    "flags",
-    "district_code",
+/// Fixed columns of the responses export, each with whether it is a district column (left out
+/// when no exported response has a district); one column per question follows.
+/// `submitted_at_utc` to `desk_code` keep the order of the first export, which scripts read;
+/// the unit columns name the desk's commune version at the time (code, name, validity, province)
+/// and the unit in force whose figures include the answer (`commune_today_code`,
+/// `commune_today`).
+const RESPONSE_COLUMNS: [(&str, bool); 22] = [
+    ("response_id", false),
+    ("submitted_at_vn", false),
+    ("submitted_at_utc", false),
+    ("district", true),
+    ("province_code", false),
+    ("commune_code", false),
+    ("commune_at_time", false),
+    ("commune_valid_from", false),
+    ("commune_valid_to", false),
+    ("commune_today_code", false),
+    ("commune_today", false),
+    ("desk_code", false),
+    ("desk", false),
+    ("survey_id", false),
+    ("survey_version", false),
+    ("lang", false),
+    ("channel", false),
+    ("kiosk", false),
+    ("dossier_code", false),
+    ("excluded", false),
+    ("flags", false),
+    ("district_code", true),
 ];
 
 /// Every question id known to the definitions, first survey version first, in definition
@@ -467,11 +489,12 @@ pub fn question_columns(definitions: &Definitions) -> Vec<String> {
     questions
 }
 
-/// The header of the responses export for these question columns.
-pub fn response_header(questions: &[String]) -> Vec<String> {
+/// The header of `export` for these question columns.
+pub fn response_header(questions: &[String], export: &ResponseExport) -> Vec<String> {
     RESPONSE_COLUMNS
         .iter()
-        .map(|s| s.to_string())
+        .filter(|(_, district)| export.districts || !district)
+        .map(|(name, _)| name.to_string())
         .chain(questions.iter().cloned())
         .collect()
 }
@@ -486,11 +509,11 @@ const CHANNEL_RECORDS: usize = 1024;
 pub fn spawn_responses(
     store: Store,
     questions: Vec<String>,
-    filter: ResponseExportFilter,
+    export: ResponseExport,
 ) -> mpsc::Receiver<anyhow::Result<Record>> {
     let (tx, rx) = mpsc::channel(CHANNEL_RECORDS);
     tokio::spawn(async move {
-        if let Err(e) = produce_responses(&store, &questions, &filter, &tx).await {
+        if let Err(e) = produce_responses(&store, &questions, &export, &tx).await {
             tracing::error!("response export failed: {e:#}");
             let _ = tx.send(Err(e)).await;
         }
@@ -501,28 +524,42 @@ pub fn spawn_responses(
 async fn produce_responses(
     store: &Store,
     questions: &[String],
-    filter: &ResponseExportFilter,
+    export: &ResponseExport,
     tx: &mpsc::Sender<anyhow::Result<Record>>,
 ) -> anyhow::Result<()> {
     let query = ResponseExportQuery::new(questions);
-    let mut rows = store.export_responses(&query, filter);
+    let mut rows = store.export_responses(&query, &export.filter);
     while let Some(row) = rows.try_next().await? {
-        if tx.send(Ok(response_record(row))).await.is_err() {
+        if tx
+            .send(Ok(response_record(row, export.districts)))
+            .await
+            .is_err()
+        {
             break;
         }
     }
     Ok(())
 }
 
-fn response_record(row: ExportResponseRow) -> Record {
+/// One response in the columns of `RESPONSE_COLUMNS`, the district ones only if `districts`.
+fn response_record(row: ExportResponseRow, districts: bool) -> Record {
     let mut record = Vec::with_capacity(RESPONSE_COLUMNS.len() + row.answers.len());
     record.extend([
         Cell::Int(row.response_id),
         Cell::Text(app::clock::display(row.created_at)),
         Cell::Text(format_utc(row.created_at)),
-        Cell::Text(row.district_name),
+    ]);
+    if districts {
+        record.push(Cell::Text(row.district_name));
+    }
+    record.extend([
+        Cell::Text(row.province_code),
         Cell::Text(row.commune_code),
         Cell::Text(row.commune_name),
+        Cell::Text(row.commune_valid_from),
+        Cell::Text(row.commune_valid_to.unwrap_or_default()),
+        Cell::Text(row.today_code),
+        Cell::Text(row.today_name),
         Cell::Text(row.desk_code),
         Cell::Text(row.desk_name),
         Cell::Text(row.survey_id),
@@ -534,8 +571,10 @@ fn response_record(row: ExportResponseRow) -> Record {
         Cell::Int(row.excluded),
         // Stored comma-separated; spaces keep the column free of the CSV separator.
         Cell::Text(row.flags.replace(',', " ")),
-        Cell::Text(row.district_code),
     ]);
+    if districts {
+        record.push(Cell::Text(row.district_code));
+    }
     record.extend(row.answers.into_iter().map(|answer| match answer {
         (_, Some(text)) => Cell::Text(text),
         (Some(n), None) => Cell::Int(n),
@@ -566,49 +605,60 @@ pub struct ScoreQuery {
     pub sample: Option<String>,
 }
 
-const SCORE_COLUMNS: [&str; 22] = [
-    "commune_code",
-    "commune",
-    "district",
-    "total",
-    "base_points",
-    "bonus_points",
-    "scale_max",
-    "passed",
-    "grade",
-    "sufficient_sample",
-    "rank",
-    "rank_in_district",
-    "satisfied_percent",
-    "ci95_low_percent",
-    "ci95_high_percent",
-    "sample",
-    "input_hash",
-    "output_hash",
-    "run_id",
-    "run_at",
-    "criteria_id",
-    "criteria_version",
+/// Columns of the score export, each with whether it is a district column (left out when no
+/// exported commune has a reviewing district). The unit is the commune version scored, with its
+/// province and validity.
+const SCORE_COLUMNS: [(&str, bool); 25] = [
+    ("province_code", false),
+    ("commune_code", false),
+    ("commune", false),
+    ("commune_valid_from", false),
+    ("commune_valid_to", false),
+    ("district", true),
+    ("total", false),
+    ("base_points", false),
+    ("bonus_points", false),
+    ("scale_max", false),
+    ("passed", false),
+    ("grade", false),
+    ("sufficient_sample", false),
+    ("rank", false),
+    ("rank_in_district", true),
+    ("satisfied_percent", false),
+    ("ci95_low_percent", false),
+    ("ci95_high_percent", false),
+    ("sample", false),
+    ("input_hash", false),
+    ("output_hash", false),
+    ("run_id", false),
+    ("run_at", false),
+    ("criteria_id", false),
+    ("criteria_version", false),
 ];
 
-pub fn score_header() -> Vec<String> {
-    SCORE_COLUMNS.iter().map(|s| s.to_string()).collect()
+/// A score export: its header (district columns only where a commune has a district) and one
+/// record per commune.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoreExport {
+    pub run_id: i64,
+    pub header: Vec<String>,
+    pub records: Vec<Record>,
 }
 
 /// What the rank column says of a commune left out of the ranking.
 pub const NOT_RANKED: &str = "chưa xếp hạng: chưa đủ mẫu";
 
 /// One row per commune of the latest run of `set` that `scope` may see and the filters select,
-/// in ranking order, as `app::scores::read` reads the run: `rank` is the place in the whole
-/// province (all communes of the run), `rank_in_district` among the communes of the same
-/// district, and the satisfaction columns are the headline citizen leaf. A stored report that
+/// in ranking order, with its header, as `app::scores::read` reads the run: `rank` is the place
+/// in the whole province (all communes of the run), `rank_in_district` among the communes of the
+/// same district, and the satisfaction columns are the headline citizen leaf. A stored report that
 /// does not read fails the export.
 pub async fn score_records(
     store: &Store,
     set: &CriteriaSet,
     query: &ScoreQuery,
     scope: &Scope,
-) -> Result<(i64, Vec<Record>), ExportError> {
+) -> Result<ScoreExport, ExportError> {
     let district = present(&query.district)
         .map(|v| parse_code("district", "huyện", v))
         .transpose()?;
@@ -640,7 +690,8 @@ pub async fn score_records(
             )))
         }
     };
-    let units = UnitFilter::resolve(store, scope, commune.as_deref(), district.as_deref()).await?;
+    let unit_filter =
+        UnitFilter::resolve(store, scope, commune.as_deref(), district.as_deref()).await?;
     let ranked = read::latest_ranked_run(store, &set.id)
         .await?
         .ok_or_else(|| {
@@ -651,17 +702,34 @@ pub async fn score_records(
         })?;
     let run = &ranked.run;
     let run_at = app::clock::display(run.created_at);
-    let mut records = Vec::new();
-    for row in &ranked.rows {
-        if !scope.allows(row.unit_id, row.district_id)
-            || !units.allows(row.unit_id, row.district_id)
-            || grade
-                .as_ref()
-                .is_some_and(|g| row.grade.as_ref().map(|rg| &rg.id) != Some(g))
-            || sufficient.is_some_and(|s| s != row.sufficient)
-        {
-            continue;
-        }
+    let units: HashMap<i64, RunUnit> = store
+        .score_run_units(run.id)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let selected: Vec<_> = ranked
+        .rows
+        .iter()
+        .filter(|row| {
+            scope.allows(row.unit_id, row.district_id)
+                && unit_filter.allows(row.unit_id, row.district_id)
+                && grade
+                    .as_ref()
+                    .is_none_or(|g| row.grade.as_ref().map(|rg| &rg.id) == Some(g))
+                && sufficient.is_none_or(|s| s == row.sufficient)
+        })
+        .collect();
+    let districts = selected
+        .iter()
+        .any(|row| row.district_name.as_deref().is_some_and(|d| !d.is_empty()));
+    let header = SCORE_COLUMNS
+        .iter()
+        .filter(|(_, district)| districts || !district)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let mut records = Vec::with_capacity(selected.len());
+    for row in selected {
         let report = &row.report;
         let rank_cell = |rank: Option<u32>| match rank {
             Some(n) => Cell::Int(i64::from(n)),
@@ -680,10 +748,18 @@ pub async fn score_records(
             decimals: 2,
         };
         let yes_no = |b: bool| Cell::from(if b { "có" } else { "không" });
-        records.push(vec![
+        let unit = units.get(&row.unit_id);
+        let mut record = vec![
+            Cell::Text(unit.map(|u| u.province_code.clone()).unwrap_or_default()),
             Cell::Text(row.code.clone()),
             Cell::Text(row.name.clone()),
-            Cell::Text(row.district_name.clone().unwrap_or_default()),
+            Cell::Text(unit.map(|u| u.valid_from.clone()).unwrap_or_default()),
+            Cell::Text(unit.and_then(|u| u.valid_to.clone()).unwrap_or_default()),
+        ];
+        if districts {
+            record.push(Cell::Text(row.district_name.clone().unwrap_or_default()));
+        }
+        record.extend([
             points(row.total),
             points(report.base_points),
             points(report.bonus_points),
@@ -697,7 +773,11 @@ pub async fn score_records(
             ),
             yes_no(row.sufficient),
             rank_cell(row.rank),
-            rank_cell(row.rank_in_district),
+        ]);
+        if districts {
+            record.push(rank_cell(row.rank_in_district));
+        }
+        record.extend([
             share(citizen.and_then(|c| c.satisfied_share)),
             share(citizen.and_then(|c| c.wilson_95).map(|ci| ci.low)),
             share(citizen.and_then(|c| c.wilson_95).map(|ci| ci.high)),
@@ -711,8 +791,13 @@ pub async fn score_records(
             Cell::Text(run.criteria_id.clone()),
             Cell::Int(run.criteria_version),
         ]);
+        records.push(record);
     }
-    Ok((run.id, records))
+    Ok(ScoreExport {
+        run_id: run.id,
+        header,
+        records,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -865,9 +950,9 @@ pub async fn write_responses_csv(
     out: &mut impl Write,
 ) -> anyhow::Result<u64> {
     let questions = question_columns(definitions);
-    let header = response_header(&questions);
-    let query = response_export_filter(store, filter, scope).await?;
-    let mut rx = spawn_responses(store.clone(), questions, query);
+    let export = response_export_filter(store, filter, scope).await?;
+    let header = response_header(&questions, &export);
+    let mut rx = spawn_responses(store.clone(), questions, export);
     write_csv(out, &header, &mut rx).await
 }
 

@@ -22,6 +22,7 @@ both_backends!(
     a_large_export_streams_every_response_once,
     every_export_is_complete_with_gzip_brotli_or_no_compression,
     a_spreadsheet_shows_formula_like_text_as_text,
+    an_answer_before_the_reform_names_its_unit_then_and_today,
 );
 
 const TAN_PHU: &str = "25195"; // district 689 (Đồng Xoài)
@@ -317,8 +318,17 @@ async fn the_csv_has_a_bom_and_one_row_per_response_the_filters_select(backend: 
         .expect("the comment comes back unchanged through the CSV quoting");
     assert_eq!(tricky[all.col("submitted_at_vn")], "10/03/2026 08:00");
     assert_eq!(tricky[all.col("submitted_at_utc")], "2026-03-10T01:00:00Z");
-    // Since 1/7/2025 communes have no district: an answer of 2026 names none.
-    assert_eq!(tricky[all.col("district_code")], "");
+    // Since 1/7/2025 communes have no district: answers of 2026 alone have no district column.
+    for column in ["district", "district_code"] {
+        assert!(!all.header.iter().any(|h| h == column), "{:?}", all.header);
+    }
+    assert_eq!(tricky[all.col("province_code")], "75");
+    assert_eq!(tricky[all.col("commune_code")], TAN_PHU);
+    assert_eq!(tricky[all.col("commune_at_time")], "Phường Bình Phước");
+    assert_eq!(tricky[all.col("commune_valid_from")], "2025-07-01");
+    assert_eq!(tricky[all.col("commune_valid_to")], "", "in force");
+    assert_eq!(tricky[all.col("commune_today_code")], TAN_PHU);
+    assert_eq!(tricky[all.col("commune_today")], "Phường Bình Phước");
     assert_eq!(tricky[all.col("channel")], "qr");
     assert_eq!(tricky[all.col("visits")], "1");
     assert_eq!(tricky[all.col("feedback")], "", "unanswered stays empty");
@@ -661,6 +671,172 @@ async fn the_score_export_has_one_row_per_commune_of_the_latest_run(backend: Bac
     )
     .await;
     assert_eq!(own.values("commune_code"), [TAN_PHU]);
+    let row = &csv.rows[csv
+        .values("commune_code")
+        .iter()
+        .position(|c| *c == TAN_PHU)
+        .unwrap()];
+    assert_eq!(row[csv.col("province_code")], "75");
+    assert_eq!(row[csv.col("commune")], "Phường Bình Phước");
+    assert_eq!(row[csv.col("commune_valid_from")], "2025-07-01");
+    assert_eq!(row[csv.col("commune_valid_to")], "", "in force");
+
+    // A province with no district history: no district columns rather than empty ones.
+    sqlx::query("update admin_units set review_district_id = null")
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    let flat = csv_as(&app, &admin, &format!("/exports/scores.csv?criteria={SET}")).await;
+    for column in ["district", "rank_in_district"] {
+        assert!(
+            !flat.header.iter().any(|h| h == column),
+            "{:?}",
+            flat.header
+        );
+    }
+    assert_eq!(flat.rows.len(), csv.rows.len());
+    assert_eq!(flat.values("total"), csv.values("total"));
+    let xlsx = app
+        .get_as(
+            &format!("/exports/scores.xlsx?criteria={SET}"),
+            Some(&admin.cookie),
+        )
+        .await;
+    let sheet = read_xlsx(&xlsx, "Kết quả chấm điểm");
+    let header: Vec<String> = sheet.rows().next().unwrap().iter().map(cell_text).collect();
+    assert_eq!(header, flat.header);
+}
+
+/// Phường Tân Phú's desk before the reform, made as the demo makes the pre-reform desks.
+async fn tan_phu_desk_before_the_reform(app: &TestApp) -> i64 {
+    let store = app.store();
+    store
+        .ensure_history_desks("2025-01-01", "2025-07-01")
+        .await
+        .unwrap();
+    store
+        .list_desks_closed_by("2025-07-01")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.commune_name == "Phường Tân Phú")
+        .expect("Tân Phú's desk before the reform")
+        .id
+}
+
+async fn an_answer_before_the_reform_names_its_unit_then_and_today(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let before = tan_phu_desk_before_the_reform(&app).await;
+    let today = desk_id(&app, TAN_PHU).await;
+    let (march, august) = (answers(5, None), answers(4, None));
+    app.store()
+        .insert_responses(&[
+            qr_response(before, "export-march-2025", vn("2025-03-10", 9, 0), &march),
+            qr_response(today, "export-august-2025", vn("2025-08-10", 9, 0), &august),
+        ])
+        .await
+        .unwrap();
+    let admin = app.login("admin").await;
+
+    let response = app
+        .get_as("/exports/responses.csv", Some(&admin.cookie))
+        .await;
+
+    let csv = Csv::read(&response);
+    assert_eq!(csv.rows.len(), 2);
+    let on = |day: &str| {
+        csv.rows
+            .iter()
+            .find(|r| r[csv.col("submitted_at_vn")].starts_with(day))
+            .unwrap_or_else(|| panic!("the answer of {day}"))
+    };
+    // 25195 named Phường Tân Phú of district 689 in Bình Phước (70) until 30/6/2025; its answers
+    // count for Phường Bình Phước, which took the code.
+    let expected = [
+        (
+            "10/03/2025",
+            [
+                ("province_code", "70"),
+                ("commune_code", TAN_PHU),
+                ("commune_at_time", "Phường Tân Phú"),
+                ("commune_valid_from", "2024-01-01"),
+                ("commune_valid_to", "2025-07-01"),
+                ("commune_today_code", TAN_PHU),
+                ("commune_today", "Phường Bình Phước"),
+                ("district", "Thành phố Đồng Xoài"),
+                ("district_code", "689"),
+            ],
+        ),
+        (
+            "10/08/2025",
+            [
+                ("province_code", "75"),
+                ("commune_code", TAN_PHU),
+                ("commune_at_time", "Phường Bình Phước"),
+                ("commune_valid_from", "2025-07-01"),
+                ("commune_valid_to", ""),
+                ("commune_today_code", TAN_PHU),
+                ("commune_today", "Phường Bình Phước"),
+                ("district", ""),
+                ("district_code", ""),
+            ],
+        ),
+    ];
+    for (day, columns) in expected {
+        let row = on(day);
+        for (column, value) in columns {
+            assert_eq!(row[csv.col(column)], value, "{day}: {column}");
+        }
+    }
+    let xlsx = app
+        .get_as("/exports/responses.xlsx", Some(&admin.cookie))
+        .await;
+    let rows: Vec<Vec<String>> = read_xlsx(&xlsx, "Phiếu khảo sát")
+        .rows()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect();
+    assert_eq!(rows[0], csv.header);
+    assert_eq!(&rows[1..], &csv.rows[..]);
+    // The command line writes the same file.
+    let mut out = Vec::new();
+    server::cli::export::write_responses_csv(app.store(), &app.state.definitions, &mut out)
+        .await
+        .unwrap();
+    assert_eq!(out, response.body);
+
+    // After the reform alone: no district column, in either format.
+    let after = csv_as(&app, &admin, "/exports/responses.csv?from=2025-07-01").await;
+    assert_eq!(after.rows.len(), 1);
+    for column in ["district", "district_code"] {
+        assert!(
+            !after.header.iter().any(|h| h == column),
+            "{:?}",
+            after.header
+        );
+    }
+    assert_eq!(after.values("commune_today"), ["Phường Bình Phước"]);
+    let xlsx = app
+        .get_as(
+            "/exports/responses.xlsx?from=2025-07-01",
+            Some(&admin.cookie),
+        )
+        .await;
+    let header: Vec<String> = read_xlsx(&xlsx, "Phiếu khảo sát")
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(cell_text)
+        .collect();
+    assert_eq!(header, after.header);
+    // A commune's export covers every version with its code, each named as it was then.
+    let leader = app.login("leader25195").await;
+    let own = csv_as(&app, &leader, "/exports/responses.csv").await;
+    let mut names = own.values("commune_at_time");
+    names.sort();
+    assert_eq!(names, ["Phường Bình Phước", "Phường Tân Phú"]);
+    assert!(own.header.iter().any(|h| h == "district"));
 }
 
 async fn a_large_export_streams_every_response_once(backend: Backend) {
@@ -813,13 +989,37 @@ impl Value {
 /// each as the columns to compare.
 type Stored = BTreeMap<String, Vec<(String, Value)>>;
 
+/// A response as stored: id, time, commune code, desk code, channel, excluded, commune name,
+/// validity from and to, code and name of the unit its answers count for, province code.
+type StoredResponse = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
 /// Every response the default export selects (excluded ones left out), read back with SQL.
 async fn stored_responses(app: &TestApp, questions: &[String]) -> Stored {
     let pool = app.store().pool();
-    let responses: Vec<(i64, i64, String, String, String, i64)> = sqlx::query_as(
-        "select r.id, r.created_at, c.code, d.public_code, r.channel, r.excluded \
+    // The unit columns: the desk's commune version, its province (its parent or its district's)
+    // and the unit its answers count for.
+    let responses: Vec<StoredResponse> = sqlx::query_as(
+        "select r.id, r.created_at, c.code, d.public_code, r.channel, r.excluded, \
+           c.name, c.valid_from, c.valid_to, t.code, t.name, p.code \
          from responses r join desks d on d.id = r.desk_id \
-         join admin_units c on c.id = d.commune_id where r.excluded = 0",
+         join admin_units c on c.id = d.commune_id \
+         join admin_units t on t.id = c.answers_to \
+         join admin_units p on p.level = 'province' and (p.id = c.parent_id or p.id = \
+           (select g.parent_id from admin_units g where g.id = c.parent_id)) \
+         where r.excluded = 0",
     )
     .fetch_all(pool)
     .await
@@ -843,12 +1043,22 @@ async fn stored_responses(app: &TestApp, questions: &[String]) -> Stored {
     }
     responses
         .into_iter()
-        .map(|(id, at, commune, desk, channel, excluded)| {
+        .map(|r| {
+            let (id, at, commune, desk, channel, excluded) = (r.0, r.1, r.2, r.3, r.4, r.5);
             let mut row = vec![
                 ("response_id".to_string(), Value::Int(id)),
                 ("submitted_at_utc".to_string(), Value::text(utc_text(at))),
                 ("submitted_at_vn".to_string(), Value::text(vn_text(at))),
+                ("province_code".to_string(), Value::text(r.11)),
                 ("commune_code".to_string(), Value::text(commune)),
+                ("commune_at_time".to_string(), Value::text(r.6)),
+                ("commune_valid_from".to_string(), Value::text(r.7)),
+                (
+                    "commune_valid_to".to_string(),
+                    Value::text(r.8.unwrap_or_default()),
+                ),
+                ("commune_today_code".to_string(), Value::text(r.9)),
+                ("commune_today".to_string(), Value::text(r.10)),
                 ("desk_code".to_string(), Value::text(desk)),
                 ("channel".to_string(), Value::text(channel)),
                 ("excluded".to_string(), Value::Int(excluded)),
@@ -864,29 +1074,50 @@ async fn stored_responses(app: &TestApp, questions: &[String]) -> Stored {
 
 /// Every commune of the latest score run, read back with SQL.
 async fn stored_scores(app: &TestApp) -> Stored {
-    let rows: Vec<(String, i64, i64, String, String, i64)> = sqlx::query_as(
-        "select u.code, s.total, s.passed, s.input_hash, s.output_hash, s.run_id \
+    type StoredScore = (
+        String,
+        i64,
+        i64,
+        String,
+        String,
+        i64,
+        String,
+        Option<String>,
+        String,
+    );
+    let rows: Vec<StoredScore> = sqlx::query_as(
+        "select u.code, s.total, s.passed, s.input_hash, s.output_hash, s.run_id, \
+           u.valid_from, u.valid_to, p.code \
          from score_results s join admin_units u on u.id = s.unit_id \
+         join admin_units p on p.id = u.parent_id and p.level = 'province' \
          where s.run_id = (select max(id) from score_runs)",
     )
     .fetch_all(app.store().pool())
     .await
     .unwrap();
     rows.into_iter()
-        .map(|(code, total, passed, input, output, run)| {
-            let row = vec![
-                ("commune_code".to_string(), Value::text(code.clone())),
-                ("total".to_string(), Value::Points(total)),
-                (
-                    "passed".to_string(),
-                    Value::text(if passed == 1 { "có" } else { "không" }),
-                ),
-                ("input_hash".to_string(), Value::text(input)),
-                ("output_hash".to_string(), Value::text(output)),
-                ("run_id".to_string(), Value::Int(run)),
-            ];
-            (code, row)
-        })
+        .map(
+            |(code, total, passed, input, output, run, from, to, province)| {
+                let row = vec![
+                    ("province_code".to_string(), Value::text(province)),
+                    ("commune_code".to_string(), Value::text(code.clone())),
+                    ("commune_valid_from".to_string(), Value::text(from)),
+                    (
+                        "commune_valid_to".to_string(),
+                        Value::text(to.unwrap_or_default()),
+                    ),
+                    ("total".to_string(), Value::Points(total)),
+                    (
+                        "passed".to_string(),
+                        Value::text(if passed == 1 { "có" } else { "không" }),
+                    ),
+                    ("input_hash".to_string(), Value::text(input)),
+                    ("output_hash".to_string(), Value::text(output)),
+                    ("run_id".to_string(), Value::Int(run)),
+                ];
+                (code, row)
+            },
+        )
         .collect()
 }
 

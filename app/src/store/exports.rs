@@ -36,10 +36,20 @@ pub struct ResponseExportFilter {
 pub struct ExportResponseRow {
     pub response_id: i64,
     pub created_at: i64,
+    /// The district of the desk's commune version: empty after the 2025 reform.
     pub district_code: String,
     pub district_name: String,
+    /// The province of the desk's commune version at the time (its parent, or its district's).
+    pub province_code: String,
+    /// Code, name and validity of the desk's commune version: the unit the answer was given to.
     pub commune_code: String,
     pub commune_name: String,
+    pub commune_valid_from: String,
+    /// `None` while the version is in force.
+    pub commune_valid_to: Option<String>,
+    /// The unit in force whose figures include the answer (the commune's `answers_to`).
+    pub today_code: String,
+    pub today_name: String,
     pub desk_code: String,
     pub desk_name: String,
     pub survey_id: String,
@@ -69,8 +79,22 @@ pub struct ResponseExportQuery {
 /// Responses per page of the SQLite export.
 const EXPORT_PAGE: i64 = 1000;
 
+/// The conditions of a `ResponseExportFilter` on `r` (responses), `c` (the desk's commune) and
+/// `rd` (its reviewing district), as `bind_filter` binds them: `$n = ''` / `$n = 0` switch a
+/// condition off, so one statement serves every filter and both databases.
+const FILTER_CONDITIONS: &str = "r.created_at >= $1 and r.created_at < $2 \
+     and ($3 = '' or c.code = $3) \
+     and ($4 = '' or rd.code = $4) \
+     and ($5 = '' or r.channel = $5) \
+     and ($6 = 1 or r.excluded = 0) \
+     and ($7 = 0 or c.answers_to = $7) \
+     and ($8 = 0 or c.review_district_id = $8)";
+
+/// Parameters `FILTER_CONDITIONS` takes.
+const FILTER_PARAMS: usize = 8;
+
 /// Columns before the answers.
-const FIXED_COLUMNS: usize = 16;
+const FIXED_COLUMNS: usize = 21;
 
 impl ResponseExportQuery {
     pub fn new(questions: &[String]) -> ResponseExportQuery {
@@ -81,7 +105,7 @@ impl ResponseExportQuery {
         // merge join as it goes), hence `max()` around columns that depend on the response.
         let mut answers = String::new();
         for i in 0..questions.len() {
-            let p = 9 + i;
+            let p = FILTER_PARAMS + 1 + i;
             answers.push_str(&format!(
                 ", max(case when a.question_id = ${p} then a.value_int end) as c{} \
                  , max(case when a.question_id = ${p} then a.value_text end) as c{}",
@@ -91,28 +115,28 @@ impl ResponseExportQuery {
         }
         let select = format!(
             "select r.id as c0, max(r.created_at) as c1, max(coalesce(di.code, '')) as c2, \
-               max(coalesce(di.name, '')) as c3, max(c.code) as c4, max(c.name) as c5, \
-               max(d.public_code) as c6, max(d.name) as c7, max(r.survey_id) as c8, \
-               max(r.survey_version) as c9, max(r.lang) as c10, max(r.channel) as c11, \
-               max(coalesce(k.label, '')) as c12, max(r.dossier_code) as c13, \
-               max(r.excluded) as c14, max(coalesce(r.flags, '')) as c15{answers} \
+               max(coalesce(di.name, '')) as c3, max(coalesce(pv.code, '')) as c4, \
+               max(c.code) as c5, max(c.name) as c6, max(c.valid_from) as c7, \
+               max(c.valid_to) as c8, max(coalesce(t.code, c.code)) as c9, \
+               max(coalesce(t.name, c.name)) as c10, max(d.public_code) as c11, \
+               max(d.name) as c12, max(r.survey_id) as c13, max(r.survey_version) as c14, \
+               max(r.lang) as c15, max(r.channel) as c16, max(coalesce(k.label, '')) as c17, \
+               max(r.dossier_code) as c18, max(r.excluded) as c19, \
+               max(coalesce(r.flags, '')) as c20{answers} \
              from responses r \
              join desks d on d.id = r.desk_id \
              join admin_units c on c.id = d.commune_id \
              left join admin_units di on di.id = c.parent_id and di.level = 'district' \
+             left join admin_units pv on pv.id = coalesce(di.parent_id, c.parent_id) \
+               and pv.level = 'province' \
+             left join admin_units t on t.id = c.answers_to \
              left join admin_units rd on rd.id = c.review_district_id \
              left join kiosks k on k.id = r.kiosk_id \
              left join answers a on a.response_id = r.id \
-             where r.created_at >= $1 and r.created_at < $2 \
-               and ($3 = '' or c.code = $3) \
-               and ($4 = '' or rd.code = $4) \
-               and ($5 = '' or r.channel = $5) \
-               and ($6 = 1 or r.excluded = 0) \
-               and ($7 = 0 or c.answers_to = $7) \
-               and ($8 = 0 or c.review_district_id = $8)"
+             where {FILTER_CONDITIONS}"
         );
         let sql = format!("{select} group by r.id order by r.id");
-        let after = 9 + questions.len();
+        let after = FILTER_PARAMS + 1 + questions.len();
         let columns: Vec<String> = (0..FIXED_COLUMNS + 2 * questions.len())
             .map(|i| format!("c{i}"))
             .collect();
@@ -141,30 +165,33 @@ fn export_row(row: &AnyRow, questions: usize) -> Result<ExportResponseRow, sqlx:
         created_at: row.try_get(1)?,
         district_code: row.try_get(2)?,
         district_name: row.try_get(3)?,
-        commune_code: row.try_get(4)?,
-        commune_name: row.try_get(5)?,
-        desk_code: row.try_get(6)?,
-        desk_name: row.try_get(7)?,
-        survey_id: row.try_get(8)?,
-        survey_version: row.try_get(9)?,
-        lang: row.try_get(10)?,
-        channel: row.try_get(11)?,
-        kiosk: row.try_get(12)?,
-        dossier_code: row.try_get(13)?,
-        excluded: row.try_get(14)?,
-        flags: row.try_get(15)?,
+        province_code: row.try_get(4)?,
+        commune_code: row.try_get(5)?,
+        commune_name: row.try_get(6)?,
+        commune_valid_from: row.try_get(7)?,
+        commune_valid_to: row.try_get(8)?,
+        today_code: row.try_get(9)?,
+        today_name: row.try_get(10)?,
+        desk_code: row.try_get(11)?,
+        desk_name: row.try_get(12)?,
+        survey_id: row.try_get(13)?,
+        survey_version: row.try_get(14)?,
+        lang: row.try_get(15)?,
+        channel: row.try_get(16)?,
+        kiosk: row.try_get(17)?,
+        dossier_code: row.try_get(18)?,
+        excluded: row.try_get(19)?,
+        flags: row.try_get(20)?,
         answers,
     })
 }
 
-/// Binds the filter and the question ids: `$n = ''` / `$n = 0` switch a condition off, so one
-/// statement serves every filter and both databases.
-fn bind_filter<'q>(
+/// Binds the filter's parameters of `FILTER_CONDITIONS`, `$1` to `$8`.
+fn bind_conditions<'q>(
     statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     filter: &ResponseExportFilter,
-    query: &'q ResponseExportQuery,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    let mut statement = statement
+    statement
         .bind(filter.from_ms)
         .bind(filter.to_ms)
         .bind(filter.commune_code.clone().unwrap_or_default())
@@ -172,7 +199,16 @@ fn bind_filter<'q>(
         .bind(filter.channel.clone().unwrap_or_default())
         .bind(i64::from(filter.include_excluded))
         .bind(filter.commune_id.unwrap_or(0))
-        .bind(filter.district_id.unwrap_or(0));
+        .bind(filter.district_id.unwrap_or(0))
+}
+
+/// Binds the filter, then the question ids.
+fn bind_filter<'q>(
+    statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    filter: &ResponseExportFilter,
+    query: &'q ResponseExportQuery,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut statement = bind_conditions(statement, filter);
     for question in &query.questions {
         statement = statement.bind(question.as_str());
     }
@@ -206,8 +242,13 @@ fn parse_page(page: &str, questions: usize) -> Result<Vec<ExportResponseRow>, sq
                 created_at: required_int(next(), "created_at")?,
                 district_code: text(next()).unwrap_or_default(),
                 district_name: text(next()).unwrap_or_default(),
+                province_code: text(next()).unwrap_or_default(),
                 commune_code: text(next()).unwrap_or_default(),
                 commune_name: text(next()).unwrap_or_default(),
+                commune_valid_from: text(next()).unwrap_or_default(),
+                commune_valid_to: text(next()),
+                today_code: text(next()).unwrap_or_default(),
+                today_name: text(next()).unwrap_or_default(),
                 desk_code: text(next()).unwrap_or_default(),
                 desk_name: text(next()).unwrap_or_default(),
                 survey_id: text(next()).unwrap_or_default(),
@@ -233,7 +274,33 @@ pub struct UnitRef {
     pub parent_id: Option<i64>,
 }
 
+/// A commune version of a score run as the score export names it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct RunUnit {
+    pub id: i64,
+    /// Its province (its parent, or its district's).
+    pub province_code: String,
+    pub valid_from: String,
+    /// `None` while the version is in force.
+    pub valid_to: Option<String>,
+}
+
 impl Store {
+    /// The province and validity of every commune version scored in run `run_id`.
+    pub async fn score_run_units(&self, run_id: i64) -> Result<Vec<RunUnit>, StoreError> {
+        Ok(sqlx::query_as(
+            "select c.id, coalesce(pv.code, '') as province_code, c.valid_from, c.valid_to \
+             from score_results s join admin_units c on c.id = s.unit_id \
+             left join admin_units di on di.id = c.parent_id and di.level = 'district' \
+             left join admin_units pv on pv.id = coalesce(di.parent_id, c.parent_id) \
+               and pv.level = 'province' \
+             where s.run_id = $1 order by c.id",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The responses `filter` selects with their answers to `query`'s questions, ordered by
     /// response id, streamed.
     pub fn export_responses<'a>(
@@ -287,6 +354,29 @@ impl Store {
         })
         .try_flatten()
         .boxed()
+    }
+
+    /// Whether any response `filter` selects was given at a desk of a commune with a district
+    /// (before the 2025 reform): the export then has district columns, else none. Read from
+    /// the few communes with a district and their desks' responses in the period, so an export
+    /// of today's communes alone reads no response here.
+    pub async fn export_has_districts(
+        &self,
+        filter: &ResponseExportFilter,
+    ) -> Result<bool, StoreError> {
+        let sql = format!(
+            "select c.id from admin_units c \
+             join admin_units di on di.id = c.parent_id and di.level = 'district' \
+             join desks d on d.commune_id = c.id \
+             left join admin_units rd on rd.id = c.review_district_id \
+             where exists (select 1 from responses r where r.desk_id = d.id \
+               and {FILTER_CONDITIONS}) \
+             limit 1"
+        );
+        let found = bind_conditions(sqlx::query(&sql), filter)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
     }
 
     /// Every unit with this official code at this level (`commune`, `district`), past and

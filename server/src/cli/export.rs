@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::exports::{
-    self, question_columns, response_export_filter, response_header, score_header, score_records,
+    self, question_columns, response_export_filter, response_header, score_records,
     spawn_responses, write_csv, write_xlsx, ExportFormat, ResponseFilter, ResponseQuery, Scope,
     ScoreQuery,
 };
@@ -88,10 +88,10 @@ pub async fn run(config: &Config, what: ExportWhat) -> anyhow::Result<()> {
                 excluded: Some(if include_excluded { "1" } else { "0" }.into()),
             };
             let filter = ResponseFilter::parse(&query, app::clock::today_date())?;
-            let store_filter = response_export_filter(&store, &filter, &scope).await?;
+            let export = response_export_filter(&store, &filter, &scope).await?;
             let questions = question_columns(&definitions);
-            let header = response_header(&questions);
-            let rx = spawn_responses(store.clone(), questions, store_filter);
+            let header = response_header(&questions, &export);
+            let rx = spawn_responses(store.clone(), questions, export);
             (format, output, "Phiếu khảo sát", header, rx)
         }
         ExportWhat::Scores {
@@ -107,12 +107,12 @@ pub async fn run(config: &Config, what: ExportWhat) -> anyhow::Result<()> {
                 district,
                 ..Default::default()
             };
-            let (_, records) = score_records(&store, set, &query, &scope).await?;
-            let (tx, rx) = mpsc::channel(records.len().max(1));
-            for record in records {
+            let export = score_records(&store, set, &query, &scope).await?;
+            let (tx, rx) = mpsc::channel(export.records.len().max(1));
+            for record in export.records {
                 let _ = tx.try_send(Ok(record));
             }
-            (format, output, "Kết quả chấm điểm", score_header(), rx)
+            (format, output, "Kết quả chấm điểm", export.header, rx)
         }
     };
     let rows = match (format, output) {

@@ -105,7 +105,7 @@ async fn responses(
         Err(e) => return refusal(e),
     };
     let questions = exports::question_columns(&state.definitions);
-    let header = exports::response_header(&questions);
+    let header = exports::response_header(&questions, &store_filter);
     let rx = exports::spawn_responses(state.store.clone(), questions, store_filter);
     let name = exports::file_name(
         "responses",
@@ -143,10 +143,11 @@ async fn scores(
             ),
         );
     };
-    let records = match exports::score_records(&state.store, set, &query, &scope).await {
-        Ok((_, records)) => records,
+    let export = match exports::score_records(&state.store, set, &query, &scope).await {
+        Ok(export) => export,
         Err(e) => return refusal(e),
     };
+    let (header, records) = (export.header, export.records);
     let name = exports::file_name(
         "scores",
         &[
@@ -163,10 +164,8 @@ async fn scores(
     }
     drop(tx);
     match format {
-        ExportFormat::Csv => csv_response(exports::score_header(), rx, &name).await,
-        ExportFormat::Xlsx => {
-            xlsx_response("Kết quả chấm điểm", exports::score_header(), rx, &name).await
-        }
+        ExportFormat::Csv => csv_response(header, rx, &name).await,
+        ExportFormat::Xlsx => xlsx_response("Kết quả chấm điểm", header, rx, &name).await,
     }
 }
 
