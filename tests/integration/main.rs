@@ -21,6 +21,7 @@ mod mergers;
 mod posters;
 mod qr;
 mod rankings;
+mod reviewers;
 mod signin_attacks;
 mod stuffing;
 mod survey;
