@@ -56,19 +56,28 @@ async fn a_province_reviewer_sees_only_its_assigned_communes(backend: Backend) {
     let session = app.login("tinh.thamdinh").await;
     let cookie = Some(session.cookie.as_str());
 
-    let home = app.try_login("tinh.thamdinh", hailong_tests::PASSWORD).await;
+    let home = app
+        .try_login("tinh.thamdinh", hailong_tests::PASSWORD)
+        .await;
     let review = app.get_as("/review", cookie).await;
     let own = app.get_as("/commune?commune=25195", cookie).await;
     let other = app.get_as("/commune?commune=25217", cookie).await;
-    let own_dossier = app.get_as("/assessment?commune=25195&criteria=dong-nai-2026", cookie).await;
-    let other_dossier = app.get_as("/assessment?commune=25217&criteria=dong-nai-2026", cookie).await;
+    let own_dossier = app
+        .get_as("/assessment?commune=25195&criteria=dong-nai-2026", cookie)
+        .await;
+    let other_dossier = app
+        .get_as("/assessment?commune=25217&criteria=dong-nai-2026", cookie)
+        .await;
     let no_commune = app.get_as("/commune", cookie).await;
 
     assert_eq!(home.location(), Some("/review"));
     assert_eq!(review.status, StatusCode::OK);
     let review = review.text();
     assert!(review.contains("Phường Bình Phước"), "{review}");
-    assert!(!review.contains("Phường Phước Long"), "only the assigned commune");
+    assert!(
+        !review.contains("Phường Phước Long"),
+        "only the assigned commune"
+    );
     assert_eq!(own.status, StatusCode::OK);
     assert!(own.text().contains("Phường Bình Phước"));
     assert_eq!(other.status, StatusCode::FORBIDDEN);
@@ -82,19 +91,13 @@ async fn assigning_communes_is_checked_and_audited(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.add_user("leader25195", "commune_leader", "25195").await;
     let first = reviewer_of(&app, "tinh.thamdinh", &["25195", "25217"]).await;
-    let again = app::accounts::users::assign_communes(
-        &app.state,
-        "tinh.thamdinh",
-        &["25195".to_string()],
-    )
-    .await
-    .unwrap();
-    let unknown = app::accounts::users::assign_communes(
-        &app.state,
-        "tinh.thamdinh",
-        &["99999".to_string()],
-    )
-    .await;
+    let again =
+        app::accounts::users::assign_communes(&app.state, "tinh.thamdinh", &["25195".to_string()])
+            .await
+            .unwrap();
+    let unknown =
+        app::accounts::users::assign_communes(&app.state, "tinh.thamdinh", &["99999".to_string()])
+            .await;
     let not_reviewer =
         app::accounts::users::assign_communes(&app.state, "leader25195", &["25217".to_string()])
             .await;
@@ -186,7 +189,11 @@ async fn an_account_of_a_merged_commune_follows_its_successor(backend: Backend) 
     assert!(out.contains("imported"), "{out}");
     assert_eq!(leader.unit_code.as_deref(), Some("90001"));
     assert_eq!(officer.unit_code.as_deref(), Some("90001"));
-    assert_eq!(assigned, vec![successor.unwrap()], "the assignment follows too");
+    assert_eq!(
+        assigned,
+        vec![successor.unwrap()],
+        "the assignment follows too"
+    );
     assert_eq!(commune.status, StatusCode::OK);
     assert!(commune.text().contains("Xã Phú Riềng"));
     let log = app.store().list_audit(100).await.unwrap();

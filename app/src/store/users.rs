@@ -443,31 +443,29 @@ impl Store {
     ) -> Result<Vec<UserUnitMove>, StoreError> {
         let today = crate::clock::today();
         let mut tx = self.pool.begin().await?;
-        let rows: Vec<(
-            i64,
-            String,
-            String,
-            String,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-        )> = sqlx::query_as(
-            "select u.id, u.username, o.code, o.name, n.id, n.code, n.name \
-                 from users u join admin_units o on o.id = u.unit_id \
-                 left join admin_units n on n.id = o.answers_to and n.id <> o.id \
-                   and n.level = 'commune' and (n.valid_to is null or n.valid_to > $1) \
-                 where u.active = 1 and u.role in ('commune_leader', 'commune_officer') \
-                   and o.valid_to is not null and o.valid_to <= $1 \
-                 order by u.id",
+        let rows: Vec<EndedUnitUser> = sqlx::query_as(
+            "select u.id as user_id, u.username, o.code || ' ' || o.name as from_unit, \
+               n.id as to_id, n.code || ' ' || n.name as to_unit \
+             from users u join admin_units o on o.id = u.unit_id \
+             left join admin_units n on n.id = o.answers_to and n.id <> o.id \
+               and n.level = 'commune' and (n.valid_to is null or n.valid_to > $1) \
+             where u.active = 1 and u.role in ('commune_leader', 'commune_officer') \
+               and o.valid_to is not null and o.valid_to <= $1 \
+             order by u.id",
         )
         .bind(&today)
         .fetch_all(&mut *tx)
         .await?;
         let now = crate::clock::now_ms();
         let mut moves = Vec::new();
-        for (user_id, username, from_code, from_name, to_id, to_code, to_name) in rows {
-            let from = format!("{from_code} {from_name}");
-            let to = to_code.zip(to_name).map(|(c, n)| format!("{c} {n}"));
+        for row in rows {
+            let EndedUnitUser {
+                user_id,
+                username,
+                from_unit: from,
+                to_id,
+                to_unit: to,
+            } = row;
             let (action, detail) = match (to_id, &to) {
                 (Some(to_id), Some(to)) => {
                     sqlx::query("update users set unit_id = $1 where id = $2")
@@ -802,6 +800,16 @@ fn bind_all<'q, O>(
         };
     }
     query
+}
+
+/// An active commune user of a unit that ended, with the heir in force its answers go to.
+#[derive(sqlx::FromRow)]
+struct EndedUnitUser {
+    user_id: i64,
+    username: String,
+    from_unit: String,
+    to_id: Option<i64>,
+    to_unit: Option<String>,
 }
 
 /// A commune user whose unit ended: `from` and `to` as "code name"; `to` is `None` when the
