@@ -131,6 +131,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
             )
             .await?;
     }
+    move_users_of_ended_units(&store, "start-up").await?;
     let created = store
         .ensure_default_desks()
         .await
@@ -157,6 +158,26 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let store = open_store(config).await?;
     audit_definition_versions(&store, &definitions).await?;
     Ok(state_with(config, store, definitions, criteria, assets))
+}
+
+/// Moves the accounts of communes that ended to the commune their answers count for (audited
+/// by the store); one whose commune has no heir stays and is logged as a warning.
+pub async fn move_users_of_ended_units(store: &Store, actor: &str) -> anyhow::Result<()> {
+    let moves = store
+        .move_users_of_ended_units(actor)
+        .await
+        .context("moving users of ended units")?;
+    for m in moves {
+        match &m.to {
+            Some(to) => {
+                tracing::info!(user = %m.username, from = %m.from, %to, "user moved to the successor unit")
+            }
+            None => {
+                tracing::warn!(user = %m.username, unit = %m.from, "user's unit ended and has no successor in force")
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Records in the audit log when the set of survey versions in force changes.

@@ -22,6 +22,7 @@ mod posters;
 mod provinces;
 mod qr;
 mod rankings;
+mod reviewers;
 mod signin_attacks;
 mod stuffing;
 mod survey;

@@ -263,7 +263,8 @@ pub async fn request_user(state: &AppState) -> Result<Option<Me>, AppError> {
 }
 
 /// The commune `me` asks for (their own when `code` is absent or empty) if they may see it:
-/// commune users their own, a district reviewer its district's, the province admin any. `None`
+/// commune users their own, a district reviewer its district's, a province reviewer those
+/// assigned to it, the province admin any. `None`
 /// for an unknown commune or one that is not theirs, which pages and routes answer with 403.
 #[cfg(feature = "ssr")]
 pub async fn visible_commune(
@@ -283,10 +284,7 @@ pub async fn visible_commune(
         return Ok(None);
     };
     let unit = store.user_by_id(me.id).await?.and_then(|u| u.unit_id);
-    Ok(
-        crate::accounts::auth::can_see_commune(me.role, unit, row.id, row.district_id)
-            .then_some(row),
-    )
+    Ok(crate::accounts::auth::may_see_commune(me, unit, row.id, row.district_id).then_some(row))
 }
 
 /// The user if signed in with one of `roles`, else the refusal the page should show.
@@ -515,11 +513,17 @@ pub async fn get_audit_page(
     Ok(Access::Granted(data))
 }
 
-/// Flagged responses: the district reviewer sees its district, the province admin all.
+/// Flagged responses: the district reviewer sees its district, the province reviewer its
+/// assigned communes, the province admin all.
 #[server]
 pub async fn get_review_page() -> Result<Access<ReviewPageData>, AppError> {
     let state = expect_context::<AppState>();
-    let me = match require(&state, &[Role::ProvinceAdmin, Role::DistrictReviewer]).await? {
+    let reviewers = [
+        Role::ProvinceAdmin,
+        Role::DistrictReviewer,
+        Role::ProvinceReviewer,
+    ];
+    let me = match require(&state, &reviewers).await? {
         Ok(me) => me,
         Err(refusal) => return Ok(refuse(refusal)),
     };
@@ -533,10 +537,11 @@ pub async fn get_review_page() -> Result<Access<ReviewPageData>, AppError> {
         }
         _ => None,
     };
-    let flagged = state
-        .store
-        .flagged_responses(district, 200)
-        .await?
+    let flagged = match me.role {
+        Role::ProvinceReviewer => state.store.assigned_flagged_responses(me.id, 200).await?,
+        _ => state.store.flagged_responses(district, 200).await?,
+    };
+    let flagged = flagged
         .into_iter()
         .map(|f| {
             let flags = crate::domain::flags::Flags::parse_stored(Some(&f.flags))

@@ -230,10 +230,25 @@ pub async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Optio
         .session(&token_hash(token))
         .await
         .map_err(|e| AppError::internal("session", e))?;
-    Ok(session.and_then(|s| me(&s.user, s.csrf_token)))
+    let Some(session) = session else {
+        return Ok(None);
+    };
+    let assigned = assigned_of(&state.store, &session.user)
+        .await
+        .map_err(|e| AppError::internal("session", e))?;
+    Ok(me(&session.user, session.csrf_token, assigned))
 }
 
-fn me(user: &UserRow, csrf: String) -> Option<Me> {
+/// The communes a province reviewer is assigned; none for other roles.
+async fn assigned_of(store: &Store, user: &UserRow) -> Result<Vec<i64>, StoreError> {
+    if user.role() == Some(Role::ProvinceReviewer) {
+        store.assigned_communes(user.id).await
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+fn me(user: &UserRow, csrf: String, assigned: Vec<i64>) -> Option<Me> {
     Some(Me {
         id: user.id,
         username: user.username.clone(),
@@ -241,6 +256,7 @@ fn me(user: &UserRow, csrf: String) -> Option<Me> {
         role: user.role()?,
         unit_code: user.unit_code.clone(),
         unit_name: user.unit_name.clone(),
+        assigned,
         csrf,
     })
 }
@@ -484,7 +500,9 @@ pub async fn login(
         .audit(Some(user.id), &user.username, "login", &user.username, "")
         .await
         .map_err(err)?;
-    let me = me(&user, csrf).ok_or_else(|| AppError::internal("login", "unknown role"))?;
+    let assigned = assigned_of(store, &user).await.map_err(err)?;
+    let me =
+        me(&user, csrf, assigned).ok_or_else(|| AppError::internal("login", "unknown role"))?;
     let cookie = cookie_header(
         SESSION_COOKIE,
         &token,
@@ -539,7 +557,9 @@ pub fn same_token(a: &str, b: &str) -> bool {
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpg";
 
-/// Whether `me` may see the commune with this id, whose district is `district_id`.
+/// Whether a user of `me_role` and unit `me_unit` may see the commune with this id, whose
+/// district is `district_id`. A province reviewer sees only its assigned communes, which this
+/// rule does not know: it is refused here, and [`may_see_commune`] decides for it.
 pub fn can_see_commune(
     me_role: Role,
     me_unit: Option<i64>,
@@ -548,8 +568,23 @@ pub fn can_see_commune(
 ) -> bool {
     match me_role {
         Role::ProvinceAdmin => true,
+        Role::ProvinceReviewer => false,
         Role::DistrictReviewer => me_unit.is_some() && me_unit == district_id,
         Role::CommuneLeader | Role::CommuneOfficer => me_unit == Some(commune_id),
+    }
+}
+
+/// Whether the signed-in `me` (unit `me_unit`) may see the commune with this id, whose district
+/// is `district_id`: [`can_see_commune`], and for a province reviewer its assigned communes.
+pub fn may_see_commune(
+    me: &Me,
+    me_unit: Option<i64>,
+    commune_id: i64,
+    district_id: Option<i64>,
+) -> bool {
+    match me.role {
+        Role::ProvinceReviewer => me.assigned.contains(&commune_id),
+        role => can_see_commune(role, me_unit, commune_id, district_id),
     }
 }
 
@@ -717,6 +752,19 @@ mod tests {
         ));
         assert!(can_see_commune(Role::CommuneLeader, Some(5), 5, Some(1)));
         assert!(!can_see_commune(Role::CommuneOfficer, Some(6), 5, Some(1)));
+        assert!(!can_see_commune(Role::ProvinceReviewer, None, 5, Some(1)));
+        let reviewer = Me {
+            id: 1,
+            username: "r".into(),
+            display_name: "R".into(),
+            role: Role::ProvinceReviewer,
+            unit_code: None,
+            unit_name: None,
+            assigned: vec![5],
+            csrf: String::new(),
+        };
+        assert!(may_see_commune(&reviewer, None, 5, Some(1)));
+        assert!(!may_see_commune(&reviewer, None, 6, Some(1)));
     }
 
     #[test]

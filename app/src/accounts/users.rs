@@ -32,7 +32,12 @@ pub async fn validate_new_user(
     }
     let unit_id = match role.unit_level() {
         None if unit.trim().is_empty() => None,
-        None => return Err("Quản trị cấp tỉnh không gắn với đơn vị: để trống mã đơn vị.".into()),
+        None => {
+            return Err(format!(
+                "{} không gắn với đơn vị: để trống mã đơn vị.",
+                role.label(survey_definitions::Lang::Vi)
+            ))
+        }
         Some(level) => {
             let id = state
                 .store
@@ -100,4 +105,59 @@ pub async fn add_user(
         .await
         .map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// Assigns communes (official codes of communes in force) to a province reviewer, audited as
+/// done by the command line, one entry per commune newly assigned; the codes newly assigned.
+/// Nothing changes when the user is no province reviewer or any code is unknown.
+pub async fn assign_communes(
+    state: &AppState,
+    username: &str,
+    codes: &[String],
+) -> Result<Vec<String>, String> {
+    let store = &state.store;
+    let user = store
+        .user_by_username(username.trim())
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user {username}"))?;
+    if user.role() != Some(Role::ProvinceReviewer) {
+        return Err(format!(
+            "{username} is a {}: only a {} is assigned communes",
+            user.role,
+            Role::ProvinceReviewer.key()
+        ));
+    }
+    let mut units = Vec::new();
+    for code in codes.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        let id = store
+            .unit_id(code, "commune")
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no commune in force has the code {code}"))?;
+        units.push((id, code.to_string()));
+    }
+    if units.is_empty() {
+        return Err("no commune code given".into());
+    }
+    let ids: Vec<i64> = units.iter().map(|(id, _)| *id).collect();
+    let added = store
+        .assign_communes(user.id, &ids, "command line")
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut assigned = Vec::new();
+    for (id, code) in units.into_iter().filter(|(id, _)| added.contains(id)) {
+        store
+            .audit(
+                None,
+                "command line",
+                "reviewer_commune_assigned",
+                &user.username,
+                &format!("commune {code} (unit {id})"),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        assigned.push(code);
+    }
+    Ok(assigned)
 }

@@ -3,13 +3,16 @@
 use serde::{Deserialize, Serialize};
 use survey_definitions::Lang;
 
-/// One role per user. Commune roles belong to one commune, the district reviewer to one district.
+/// One role per user. Commune roles belong to one commune, the district reviewer to one district;
+/// the province reviewer belongs to no unit and sees the communes the province admin assigns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Role {
     /// Manages units, desks, users and definitions; sees everything.
     ProvinceAdmin,
     /// Sees and reviews the communes of its district (for provinces that still have districts).
     DistrictReviewer,
+    /// Reviews the communes assigned to it (`reviewer_communes`), wherever they lie.
+    ProvinceReviewer,
     /// Approves the commune's data; sees only the own commune.
     CommuneLeader,
     /// Enters the commune's data; sees only the own commune.
@@ -17,9 +20,10 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
         Role::ProvinceAdmin,
         Role::DistrictReviewer,
+        Role::ProvinceReviewer,
         Role::CommuneLeader,
         Role::CommuneOfficer,
     ];
@@ -29,6 +33,7 @@ impl Role {
         match self {
             Role::ProvinceAdmin => "province_admin",
             Role::DistrictReviewer => "district_reviewer",
+            Role::ProvinceReviewer => "province_reviewer",
             Role::CommuneLeader => "commune_leader",
             Role::CommuneOfficer => "commune_officer",
         }
@@ -44,6 +49,8 @@ impl Role {
             (Role::ProvinceAdmin, Lang::En) => "Province admin",
             (Role::DistrictReviewer, Lang::Vi) => "Thẩm định cấp huyện",
             (Role::DistrictReviewer, Lang::En) => "District reviewer",
+            (Role::ProvinceReviewer, Lang::Vi) => "Thẩm định cấp tỉnh",
+            (Role::ProvinceReviewer, Lang::En) => "Province reviewer",
             (Role::CommuneLeader, Lang::Vi) => "Lãnh đạo xã",
             (Role::CommuneLeader, Lang::En) => "Commune leader",
             (Role::CommuneOfficer, Lang::Vi) => "Cán bộ xã",
@@ -54,7 +61,7 @@ impl Role {
     /// The administrative level of the unit this role is tied to, if any.
     pub fn unit_level(self) -> Option<&'static str> {
         match self {
-            Role::ProvinceAdmin => None,
+            Role::ProvinceAdmin | Role::ProvinceReviewer => None,
             Role::DistrictReviewer => Some("district"),
             Role::CommuneLeader | Role::CommuneOfficer => Some("commune"),
         }
@@ -64,7 +71,7 @@ impl Role {
     pub fn home(self) -> &'static str {
         match self {
             Role::ProvinceAdmin => "/admin/users",
-            Role::DistrictReviewer => "/review",
+            Role::DistrictReviewer | Role::ProvinceReviewer => "/review",
             Role::CommuneLeader | Role::CommuneOfficer => "/commune",
         }
     }
@@ -79,6 +86,9 @@ pub struct Me {
     pub role: Role,
     pub unit_code: Option<String>,
     pub unit_name: Option<String>,
+    /// The communes a province reviewer is assigned (unit ids of the communes in force); empty
+    /// for every other role.
+    pub assigned: Vec<i64>,
     /// The session's CSRF token, which every state-changing form must carry back.
     pub csrf: String,
 }

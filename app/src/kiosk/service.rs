@@ -449,7 +449,7 @@ pub fn may_manage(role: Role, my_unit: Option<i64>, commune_id: i64) -> bool {
     match role {
         Role::ProvinceAdmin => true,
         Role::CommuneLeader | Role::CommuneOfficer => my_unit == Some(commune_id),
-        Role::DistrictReviewer => false,
+        Role::DistrictReviewer | Role::ProvinceReviewer => false,
     }
 }
 
@@ -461,7 +461,7 @@ pub async fn managed_commune(
 ) -> Result<Result<Option<i64>, ()>, AppError> {
     Ok(match me.role {
         Role::ProvinceAdmin => Ok(None),
-        Role::DistrictReviewer => Err(()),
+        Role::DistrictReviewer | Role::ProvinceReviewer => Err(()),
         Role::CommuneLeader | Role::CommuneOfficer => {
             let user = state
                 .store

@@ -78,6 +78,9 @@ pub async fn list_desks(
     let mine = |commune: &str, district: &str| match me.role {
         Role::ProvinceAdmin => true,
         Role::DistrictReviewer => me.unit_code.as_deref() == Some(district),
+        // The rows name communes by code only; a province reviewer sees desks on each
+        // commune's own page.
+        Role::ProvinceReviewer => false,
         Role::CommuneLeader | Role::CommuneOfficer => me.unit_code.as_deref() == Some(commune),
     };
     let desks = rows

@@ -141,15 +141,24 @@ pub enum UserAction {
     Add {
         #[arg(long)]
         username: String,
-        /// province_admin, district_reviewer, commune_leader or commune_officer.
+        /// province_admin, district_reviewer, province_reviewer, commune_leader or commune_officer.
         #[arg(long)]
         role: String,
-        /// Official code of the commune (commune roles) or district (district reviewer).
+        /// Official code of the commune (commune roles) or district (district reviewer); empty
+        /// for the province roles.
         #[arg(long, default_value = "")]
         unit: String,
         /// Full name shown in the interface (defaults to the user name).
         #[arg(long)]
         name: Option<String>,
+    },
+    /// Assign communes to a province reviewer, who sees only the communes assigned to it.
+    Assign {
+        #[arg(long)]
+        username: String,
+        /// Official codes of communes in force, separated by commas (e.g. 25195,25217).
+        #[arg(long, value_delimiter = ',')]
+        communes: Vec<String>,
     },
 }
 
@@ -225,6 +234,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(anyhow::Error::msg)?;
             println!("created user {username} ({role})");
+            Ok(())
+        }
+        Command::User {
+            action: UserAction::Assign { username, communes },
+        } => {
+            let state = startup::build_state(&config()?).await?;
+            let added = app::accounts::users::assign_communes(&state, &username, &communes)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            println!(
+                "assigned {} new communes to {username}: {}",
+                added.len(),
+                added.join(", ")
+            );
             Ok(())
         }
         Command::Demo {

@@ -82,6 +82,9 @@ async fn import_file(
         ImportOutcome::Refused(problems) => return Err(refusal(&name, &problems)),
         ImportOutcome::Done { changes } => changes,
     };
+    if !dry_run && !changes.is_empty() {
+        startup::move_users_of_ended_units(&store, ACTOR).await?;
+    }
     if changes.is_empty() {
         writeln!(
             out,

@@ -1,0 +1,213 @@
+//! Province reviewers, who see only the communes assigned to them, and accounts of communes
+//! that a later reform merges away, which follow the commune their answers count for.
+
+use app::store::Backend;
+use axum::http::StatusCode;
+use hailong_tests::{as_pairs, both_backends, device, key, valid_answers, TestApp};
+
+both_backends!(
+    a_province_reviewer_sees_only_its_assigned_communes,
+    assigning_communes_is_checked_and_audited,
+    an_account_of_a_merged_commune_follows_its_successor,
+);
+
+/// Creates `reviewer` as a province reviewer assigned `communes`, as `hailong user assign` does.
+async fn reviewer_of(app: &TestApp, reviewer: &str, communes: &[&str]) -> Vec<String> {
+    app.add_user(reviewer, "province_reviewer", "").await;
+    let codes: Vec<String> = communes.iter().map(|c| c.to_string()).collect();
+    app::accounts::users::assign_communes(&app.state, reviewer, &codes)
+        .await
+        .expect("assign communes")
+}
+
+/// Sends a response the honeypot flags at the first current desk of `commune`.
+async fn flagged_response_at(app: &TestApp, commune: &str, n: u64) {
+    let desk = app
+        .store()
+        .list_current_desks(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.commune_code == commune)
+        .unwrap()
+        .public_code;
+    let mut fields = valid_answers(&key(n));
+    fields.push(("website", "bot".into()));
+    let response = app
+        .post_form_as(
+            &format!("/q/{desk}"),
+            &as_pairs(&fields),
+            &format!("192.0.2.{n}"),
+            Some(&device(n)),
+        )
+        .await;
+    assert!(
+        response.status.is_redirection() || response.status.is_success(),
+        "{}",
+        response.status
+    );
+}
+
+async fn a_province_reviewer_sees_only_its_assigned_communes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    reviewer_of(&app, "tinh.thamdinh", &["25195"]).await;
+    flagged_response_at(&app, "25195", 1).await;
+    flagged_response_at(&app, "25217", 2).await;
+    let session = app.login("tinh.thamdinh").await;
+    let cookie = Some(session.cookie.as_str());
+
+    let home = app
+        .try_login("tinh.thamdinh", hailong_tests::PASSWORD)
+        .await;
+    let review = app.get_as("/review", cookie).await;
+    let own = app.get_as("/commune?commune=25195", cookie).await;
+    let other = app.get_as("/commune?commune=25217", cookie).await;
+    let own_dossier = app
+        .get_as("/assessment?commune=25195&criteria=dong-nai-2026", cookie)
+        .await;
+    let other_dossier = app
+        .get_as("/assessment?commune=25217&criteria=dong-nai-2026", cookie)
+        .await;
+    let no_commune = app.get_as("/commune", cookie).await;
+
+    assert_eq!(home.location(), Some("/review"));
+    assert_eq!(review.status, StatusCode::OK);
+    let review = review.text();
+    assert!(review.contains("Phường Bình Phước"), "{review}");
+    assert!(
+        !review.contains("Phường Phước Long"),
+        "only the assigned commune"
+    );
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.text().contains("Phường Bình Phước"));
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    assert!(!other.text().contains("Phường Phước Long"));
+    assert_eq!(own_dossier.status, StatusCode::OK);
+    assert_eq!(other_dossier.status, StatusCode::FORBIDDEN);
+    assert_eq!(no_commune.status, StatusCode::FORBIDDEN);
+}
+
+async fn assigning_communes_is_checked_and_audited(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("leader25195", "commune_leader", "25195").await;
+    let first = reviewer_of(&app, "tinh.thamdinh", &["25195", "25217"]).await;
+    let again =
+        app::accounts::users::assign_communes(&app.state, "tinh.thamdinh", &["25195".to_string()])
+            .await
+            .unwrap();
+    let unknown =
+        app::accounts::users::assign_communes(&app.state, "tinh.thamdinh", &["99999".to_string()])
+            .await;
+    let not_reviewer =
+        app::accounts::users::assign_communes(&app.state, "leader25195", &["25217".to_string()])
+            .await;
+    let with_unit = app::accounts::users::add_user(
+        &app.state,
+        "tinh.khac",
+        "Khác",
+        "province_reviewer",
+        "25195",
+        hailong_tests::PASSWORD,
+    )
+    .await;
+
+    assert_eq!(first, ["25195", "25217"]);
+    assert!(again.is_empty(), "assigned already: nothing new");
+    assert!(unknown.unwrap_err().contains("99999"));
+    assert!(not_reviewer.is_err());
+    assert!(with_unit.is_err(), "a province reviewer has no unit");
+    let log = app.store().list_audit(50).await.unwrap();
+    let assigned: Vec<&str> = log
+        .iter()
+        .filter(|e| e.action == "reviewer_commune_assigned" && e.target == "tinh.thamdinh")
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert_eq!(assigned.len(), 2, "{assigned:?}");
+    assert!(assigned.iter().any(|d| d.contains("25195")));
+    assert!(assigned.iter().any(|d| d.contains("25217")));
+}
+
+const HEADER: &str =
+    "ma_xa_cu,ten_xa_cu,ma_xa_moi,ten_xa_moi,cap_moi,ma_huyen_moi,ngay_hieu_luc,nhan_quay\n";
+
+/// Today's Xã Phú Riềng and Xã Bình Tân become one new Xã Phú Riềng on 1 July 2026 (a made-up
+/// reform, as in the merger tests).
+const MERGER: &str = "25252,Xã Phú Riềng,90001,Xã Phú Riềng,Xã,,2026-07-01,\n\
+                      25246,Xã Bình Tân,90001,Xã Phú Riềng,Xã,,2026-07-01,\n";
+
+/// Runs `hailong units import FILE` on the app's database, as the command line does.
+async fn import(app: &TestApp, body: &str) -> String {
+    let n: u64 = rand::random();
+    let file = std::env::temp_dir().join(format!("hailong-reviewers-{n:016x}.csv"));
+    std::fs::write(&file, format!("{HEADER}{body}")).unwrap();
+    let action =
+        server::cli::parse_units_command(&["hailong", "units", "import", file.to_str().unwrap()])
+            .unwrap();
+    let config = hailong_tests::test_config(&app.db.url, "127.0.0.1:3000".parse().unwrap());
+    let mut out = Vec::new();
+    server::cli::units::run_to(&config, action, &mut out)
+        .await
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    String::from_utf8(out).unwrap()
+}
+
+async fn an_account_of_a_merged_commune_follows_its_successor(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("leader25246", "commune_leader", "25246").await;
+    app.add_user("officer25252", "commune_officer", "25252")
+        .await;
+    reviewer_of(&app, "tinh.thamdinh", &["25246", "25252"]).await;
+
+    let out = import(&app, MERGER).await;
+    let leader = app
+        .store()
+        .user_by_username("leader25246")
+        .await
+        .unwrap()
+        .unwrap();
+    let officer = app
+        .store()
+        .user_by_username("officer25252")
+        .await
+        .unwrap()
+        .unwrap();
+    let reviewer = app
+        .store()
+        .user_by_username("tinh.thamdinh")
+        .await
+        .unwrap()
+        .unwrap();
+    let assigned = app.store().assigned_communes(reviewer.id).await.unwrap();
+    let successor = app.store().unit_id("90001", "commune").await.unwrap();
+    let session = app.login("leader25246").await;
+    let commune = app.get_as("/commune", Some(&session.cookie)).await;
+    // A restart finds nothing more to move.
+    let config = hailong_tests::test_config(&app.db.url, "127.0.0.1:3000".parse().unwrap());
+    server::startup::open_store(&config).await.unwrap();
+
+    assert!(out.contains("imported"), "{out}");
+    assert_eq!(leader.unit_code.as_deref(), Some("90001"));
+    assert_eq!(officer.unit_code.as_deref(), Some("90001"));
+    assert_eq!(
+        assigned,
+        vec![successor.unwrap()],
+        "the assignment follows too"
+    );
+    assert_eq!(commune.status, StatusCode::OK);
+    assert!(commune.text().contains("Xã Phú Riềng"));
+    let log = app.store().list_audit(100).await.unwrap();
+    let moved: Vec<&str> = log
+        .iter()
+        .filter(|e| e.action == "user_unit_moved")
+        .map(|e| e.target.as_str())
+        .collect();
+    assert_eq!(moved.len(), 2, "{moved:?}");
+    assert!(moved.contains(&"leader25246") && moved.contains(&"officer25252"));
+    let detail = &log
+        .iter()
+        .find(|e| e.action == "user_unit_moved" && e.target == "leader25246")
+        .unwrap()
+        .detail;
+    assert_eq!(detail, "25246 Xã Bình Tân → 90001 Xã Phú Riềng");
+}
