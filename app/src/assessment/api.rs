@@ -356,7 +356,7 @@ pub async fn get_dossier_list(
         .map(|a| Ok((a.unit_id, a.state()?)))
         .collect::<Result<_, crate::store::StoreError>>()
         .map_err(internal)?;
-    let date = crate::scores::runs::roster_date(set);
+    let date = crate::assessment::input::roster_date(set);
     let mut rows = Vec::new();
     for (id, code) in state.store.communes_on(&date).await.map_err(internal)? {
         let Some(row) = state.store.commune_by_code(&code).await.map_err(internal)? else {

@@ -8,6 +8,21 @@ use survey_definitions::criteria::{CriteriaSet, Evidence, Source};
 
 use crate::store::assessments::{EntryRow, ImportedRow, ResponseCountRow, TallyRow};
 
+/// The date whose communes are scored: today while the period runs, else its last day. After a
+/// merger, the communes in force then are the ones that get a result.
+pub fn roster_date(set: &CriteriaSet) -> String {
+    let today = crate::clock::today();
+    if today < set.period.to {
+        today.max(set.period.from.clone())
+    } else {
+        chrono::NaiveDate::parse_from_str(&set.period.to, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.pred_opt())
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| set.period.from.clone())
+    }
+}
+
 fn points(hundredths: i64) -> Points {
     Points::from_hundredths(u64::try_from(hundredths).unwrap_or(0)).unwrap_or(Points::ZERO)
 }

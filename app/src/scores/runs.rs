@@ -7,6 +7,7 @@ use scoring::{Report, ScoringInput};
 use survey_definitions::criteria::{CriteriaSet, Source};
 use survey_definitions::Definitions;
 
+pub use crate::assessment::input::roster_date;
 use crate::assessment::input::scoring_input;
 use crate::store::assessments::{NewScoreResult, NewScoreRun};
 use crate::store::{Store, StoreError};
@@ -38,21 +39,6 @@ pub fn period_ms(set: &CriteriaSet) -> Result<(i64, i64), RunError> {
         crate::clock::midnight_ms(&set.period.from).ok_or_else(bad)?,
         crate::clock::midnight_ms(&set.period.to).ok_or_else(bad)?,
     ))
-}
-
-/// The date whose communes are scored: today while the period runs, else its last day. After a
-/// merger, the communes in force then are the ones that get a result.
-pub fn roster_date(set: &CriteriaSet) -> String {
-    let today = crate::clock::today();
-    if today < set.period.to {
-        today.max(set.period.from.clone())
-    } else {
-        chrono::NaiveDate::parse_from_str(&set.period.to, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.pred_opt())
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_else(|| set.period.from.clone())
-    }
 }
 
 /// The surveys a set scores from, with the versions in force, e.g. `one-stop-desk v1`.
