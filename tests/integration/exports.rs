@@ -709,18 +709,8 @@ async fn the_score_export_has_one_row_per_commune_of_the_latest_run(backend: Bac
 
 /// Phường Tân Phú's desk before the reform, made as the demo makes the pre-reform desks.
 async fn tan_phu_desk_before_the_reform(app: &TestApp) -> i64 {
-    let store = app.store();
-    store
-        .ensure_history_desks("2025-01-01", "2025-07-01")
+    hailong_tests::pre_reform_desk(app.store(), "Phường Tân Phú")
         .await
-        .unwrap();
-    store
-        .list_desks_closed_by("2025-07-01")
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_name == "Phường Tân Phú")
-        .expect("Tân Phú's desk before the reform")
         .id
 }
 

@@ -59,21 +59,6 @@ async fn dong_nai_loads_with_its_history_and_a_second_load_changes_nothing(backe
     assert_eq!(names.len(), 6, "{names:?}");
 }
 
-/// Phường Tân Phú's desk before the reform, made as the demo makes the pre-reform desks.
-async fn tan_phu_desk(store: &app::store::Store) -> app::store::desks::DeskRow {
-    store
-        .ensure_history_desks("2025-01-01", "2025-07-01")
-        .await
-        .unwrap();
-    store
-        .list_desks_closed_by("2025-07-01")
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_name == "Phường Tân Phú")
-        .expect("Tân Phú's desk before the reform")
-}
-
 fn overall(level: u8) -> Vec<Answer> {
     vec![Answer {
         question_id: "overall".into(),
@@ -89,7 +74,7 @@ fn morning(day: &str) -> i64 {
 async fn an_answer_at_tan_phu_in_march_2025_counts_for_binh_phuoc_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let store = app.store();
-    let tan_phu = tan_phu_desk(store).await;
+    let tan_phu = hailong_tests::pre_reform_desk(store, "Phường Tân Phú").await;
     let today_desk = store
         .list_current_desks(None)
         .await
@@ -169,7 +154,7 @@ fn unit_row(section: &str, name: &str) -> String {
 async fn binh_phuocs_dashboard_names_tan_phu_and_its_answers_before_the_reform(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let store = app.store();
-    let tan_phu = tan_phu_desk(store).await;
+    let tan_phu = hailong_tests::pre_reform_desk(store, "Phường Tân Phú").await;
     let today_desk = store
         .list_current_desks(None)
         .await
@@ -235,7 +220,7 @@ async fn binh_phuocs_dashboard_names_tan_phu_and_its_answers_before_the_reform(b
 async fn a_poster_printed_before_the_reform_names_todays_unit(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let store = app.store();
-    let tan_phu = tan_phu_desk(store).await;
+    let tan_phu = hailong_tests::pre_reform_desk(store, "Phường Tân Phú").await;
 
     let page = app.get(&format!("/q/{}", tan_phu.public_code)).await;
 

@@ -54,6 +54,22 @@ pub fn qr_response<'a>(
     }
 }
 
+/// The desk a pre-reform commune (named as it was, e.g. "Phường Tân Phú") had until 1/7/2025,
+/// made as the demo makes the desks of its history.
+pub async fn pre_reform_desk(store: &Store, commune_name: &str) -> app::store::desks::DeskRow {
+    store
+        .ensure_history_desks("2025-01-01", "2025-07-01")
+        .await
+        .expect("history desks");
+    store
+        .list_desks_closed_by("2025-07-01")
+        .await
+        .expect("desks closed by the reform")
+        .into_iter()
+        .find(|d| d.commune_name == commune_name)
+        .unwrap_or_else(|| panic!("{commune_name}'s desk before the reform"))
+}
+
 /// The public URL tests configure, to check that QR codes carry it rather than the listen address.
 pub const PUBLIC_URL: &str = "https://hailong.test";
 
