@@ -191,12 +191,15 @@ async fn old_responses_stay_at_their_desks_and_count_for_the_new_commune(backend
     assert_eq!(rows.len(), 3, "nothing deleted:\n{csv}");
     assert!(
         rows.iter().any(|r| r.contains("2026-06-15T03:00:00Z,")
-            && r.contains(&format!(",25252,Xã Phú Riềng,{phu_rieng}"))),
+            && r.contains(&format!(
+                ",25252,Xã Phú Riềng,2025-07-01,2026-07-01,90001,Xã Phú Riềng,{phu_rieng}"
+            ))),
         "{csv}"
     );
     assert!(
-        rows.iter()
-            .any(|r| r.contains(&format!(",25246,Xã Bình Tân,{binh_tan}"))),
+        rows.iter().any(|r| r.contains(&format!(
+            ",25246,Xã Bình Tân,2025-07-01,2026-07-01,90001,Xã Phú Riềng,{binh_tan}"
+        ))),
         "{csv}"
     );
 
