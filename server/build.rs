@@ -14,8 +14,12 @@ fn main() {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown commit".to_owned());
     println!("cargo:rustc-env=HAILONG_COMMIT={commit}");
-    // A new commit changes HEAD or the branch it points to.
+    println!("cargo:rerun-if-changed=build.rs");
+    // A new commit changes HEAD or the branch it points to. Only paths that exist are named:
+    // Cargo reruns a build script on every build for a missing one.
     for path in ["../.git/HEAD", "../.git/refs/heads", "../.git/packed-refs"] {
-        println!("cargo:rerun-if-changed={path}");
+        if std::path::Path::new(path).exists() {
+            println!("cargo:rerun-if-changed={path}");
+        }
     }
 }
