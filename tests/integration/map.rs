@@ -48,10 +48,19 @@ async fn dong_nai_loads_with_its_history_and_a_second_load_changes_nothing(backe
 
     let ward = store.commune_by_code("25195").await.unwrap().unwrap();
     assert_eq!(ward.name, "Phường Bình Phước");
-    let sources = store.answer_sources(ward.id).await.unwrap();
+    let sources = store
+        .commune_answers_by_unit(
+            ward.id,
+            survey_definitions::DEFAULT_SURVEY_ID,
+            "2025-01-01",
+            "2025-12-31",
+        )
+        .await
+        .unwrap();
     let names: Vec<&str> = sources
         .iter()
-        .map(|(_, _, name, _)| name.as_str())
+        .filter(|u| u.unit_id != ward.id)
+        .map(|u| u.name.as_str())
         .collect();
     for name in BINH_PHUOC_PREDECESSORS {
         assert!(names.contains(&name), "{name} in {names:?}");

@@ -123,21 +123,6 @@ impl Store {
         .await?;
         Ok(n)
     }
-
-    /// The communes whose figures include answers given at `commune_id`'s desks other than its
-    /// own: its predecessors that pass answers on, with their names and dates, oldest first.
-    pub async fn answer_sources(
-        &self,
-        commune_id: i64,
-    ) -> Result<Vec<(i64, String, String, Option<String>)>, StoreError> {
-        Ok(sqlx::query_as(
-            "select id, code, name, valid_to from admin_units \
-             where answers_to = $1 and id <> $1 and level = 'commune' order by valid_from, code",
-        )
-        .bind(commune_id)
-        .fetch_all(&self.pool)
-        .await?)
-    }
 }
 
 fn resolve(
