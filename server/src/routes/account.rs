@@ -5,7 +5,6 @@
 use app::accounts::auth::{self, LOGIN_CSRF_COOKIE};
 use app::accounts::login::LoginProblem;
 use app::accounts::users::{password_problem, validate_new_user};
-use app::domain::roles::Role;
 use app::state::AppState;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, OriginalUri, Path, Query, State};
@@ -17,7 +16,7 @@ use leptos::prelude::provide_context;
 use serde::Deserialize;
 
 use super::problem::{internal, problem, unreadable_form};
-use super::signed_in::authorize;
+use super::signed_in::{AnyStaff, ProvinceAdmin, Reviewers, Staff, StaffForm};
 use crate::exports::{csv_bytes, Cell, ExportFormat, Record};
 use crate::routes::survey_form::MAX_FORM_BYTES;
 
@@ -105,25 +104,15 @@ async fn render_login(
     super::render_page_as_get(state, uri, headers, move || provide_context(login_problem)).await
 }
 
+/// A form with no field but the token every staff form carries (read by `StaffForm`).
 #[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
+struct TokenOnly {}
 
 async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<CsrfForm>, FormRejection>,
+    StaffForm { me, .. }: StaffForm<TokenOnly, AnyStaff>,
 ) -> Response {
-    let Form(form) = match form {
-        Ok(form) => form,
-        Err(rejection) => return unreadable_form(rejection),
-    };
-    let me = match authorize(&state, &headers, &Role::ALL, Some(&form.csrf)).await {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     match auth::logout(&state, &headers, &me).await {
         Ok(cookie) => {
             let mut response = Redirect::to("/login").into_response();
@@ -136,8 +125,6 @@ async fn logout(
 
 #[derive(Deserialize)]
 struct NewUserForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -152,17 +139,9 @@ struct NewUserForm {
 
 async fn create_user(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    form: Result<Form<NewUserForm>, FormRejection>,
+    _headers: HeaderMap,
+    StaffForm { me, form, .. }: StaffForm<NewUserForm, ProvinceAdmin>,
 ) -> Response {
-    let Form(form) = match form {
-        Ok(form) => form,
-        Err(rejection) => return unreadable_form(rejection),
-    };
-    let me = match authorize(&state, &headers, &[Role::ProvinceAdmin], Some(&form.csrf)).await {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     let (role, unit_id) = match validate_new_user(
         &state,
         &form.username,
@@ -203,8 +182,6 @@ async fn create_user(
 
 #[derive(Deserialize)]
 struct PasswordForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     password: String,
 }
@@ -212,17 +189,9 @@ struct PasswordForm {
 async fn reset_password(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    form: Result<Form<PasswordForm>, FormRejection>,
+    _headers: HeaderMap,
+    StaffForm { me, form, .. }: StaffForm<PasswordForm, ProvinceAdmin>,
 ) -> Response {
-    let Form(form) = match form {
-        Ok(form) => form,
-        Err(rejection) => return unreadable_form(rejection),
-    };
-    let me = match authorize(&state, &headers, &[Role::ProvinceAdmin], Some(&form.csrf)).await {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     if let Err(message) = password_problem(&form.password) {
         return problem(StatusCode::UNPROCESSABLE_ENTITY, &message);
     }
@@ -256,8 +225,6 @@ async fn reset_password(
 
 #[derive(Deserialize)]
 struct LiftForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -268,17 +235,9 @@ struct LiftForm {
 /// of one address; audited.
 async fn lift_sign_in_limit(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    form: Result<Form<LiftForm>, FormRejection>,
+    _headers: HeaderMap,
+    StaffForm { me, form, .. }: StaffForm<LiftForm, ProvinceAdmin>,
 ) -> Response {
-    let Form(form) = match form {
-        Ok(form) => form,
-        Err(rejection) => return unreadable_form(rejection),
-    };
-    let me = match authorize(&state, &headers, &[Role::ProvinceAdmin], Some(&form.csrf)).await {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     let lifted = match state
         .store
         .lift_sign_in_limit(&form.username, &form.client_hash)
@@ -321,8 +280,6 @@ async fn lift_sign_in_limit(
 
 #[derive(Deserialize)]
 struct DecisionForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     decision: String,
 }
@@ -330,24 +287,8 @@ struct DecisionForm {
 async fn review_response(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    form: Result<Form<DecisionForm>, FormRejection>,
+    StaffForm { me, form, .. }: StaffForm<DecisionForm, Reviewers>,
 ) -> Response {
-    let Form(form) = match form {
-        Ok(form) => form,
-        Err(rejection) => return unreadable_form(rejection),
-    };
-    let me = match authorize(
-        &state,
-        &headers,
-        &[Role::ProvinceAdmin, Role::DistrictReviewer],
-        Some(&form.csrf),
-    )
-    .await
-    {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     let exclude = match form.decision.as_str() {
         "exclude" => true,
         "include" => false,
@@ -397,12 +338,9 @@ async fn review_response(
 /// the same download headers.
 async fn audit_csv(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Staff<ProvinceAdmin>,
     Query(query): Query<app::accounts::api::AuditQuery>,
 ) -> Response {
-    if let Err(refusal) = authorize(&state, &headers, &[Role::ProvinceAdmin], None).await {
-        return refusal;
-    }
     let filter = match query.filter() {
         Ok(filter) => filter,
         Err(message) => return problem(StatusCode::BAD_REQUEST, message),

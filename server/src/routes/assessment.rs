@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use app::assessment::api::{open_dossier, DossierForm};
 use app::assessment::input::evidence_required;
 use app::domain::dossier::{parse_points, State, Step};
-use app::domain::roles::{Me, Role};
+use app::domain::roles::Role;
 use app::state::AppState;
 use app::store::assessments::{
     Actor, AppraisalEntry, AssessmentRow, ImportedRow, SelfEntry, StepRefused,
 };
-use axum::extract::{Form, Path, State as AxumState};
+use axum::extract::{Path, State as AxumState};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
@@ -23,7 +23,7 @@ use serde::Deserialize;
 use survey_definitions::criteria::{CriteriaSet, Source};
 
 use super::problem::{internal, problem};
-use super::signed_in::authorize;
+use super::signed_in::{AnyStaff, ProvinceAdmin, StaffForm};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -258,13 +258,11 @@ async fn dossier_post(
     AxumState(state): AxumState<AppState>,
     Path((commune, criteria)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
+    StaffForm {
+        me, form: fields, ..
+    }: StaffForm<Vec<(String, String)>, AnyStaff>,
 ) -> Response {
     let fields: BTreeMap<String, String> = fields.into_iter().collect();
-    let me = match authorize(&state, &headers, &Role::ALL, Some(field(&fields, "_csrf"))).await {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     let step = match field(&fields, "step") {
         "save" => Some(Step::SaveEntries),
         "submit" => Some(Step::Submit),
@@ -477,8 +475,6 @@ async fn transition(
 
 #[derive(Deserialize)]
 struct RunForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     criteria: String,
 }
@@ -486,13 +482,9 @@ struct RunForm {
 /// The province admin's "score every commune" button.
 async fn run_scores(
     AxumState(state): AxumState<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<RunForm>,
+    _headers: HeaderMap,
+    StaffForm { me, form, .. }: StaffForm<RunForm, ProvinceAdmin>,
 ) -> Response {
-    let me: Me = match authorize(&state, &headers, &[Role::ProvinceAdmin], Some(&form.csrf)).await {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     let Some(set) = state.criteria.iter().find(|s| s.id == form.criteria) else {
         return problem(StatusCode::BAD_REQUEST, "Không có bộ tiêu chí này.");
     };

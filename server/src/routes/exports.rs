@@ -5,19 +5,18 @@
 
 use std::io::{BufWriter, Read, Seek};
 
-use app::domain::roles::Role;
 use app::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tokio::sync::{mpsc, oneshot};
 
 use super::problem::{internal, problem};
-use super::signed_in::authorize;
+use super::signed_in::{AnyStaff, Staff};
 use crate::exports::{
     self, ExportError, ExportFormat, Record, ResponseFilter, ResponseQuery, Scope, ScoreQuery,
 };
@@ -33,20 +32,28 @@ pub fn router() -> Router<AppState> {
 type ResponseParams = Result<Query<ResponseQuery>, QueryRejection>;
 type ScoreParams = Result<Query<ScoreQuery>, QueryRejection>;
 
-async fn responses_csv(state: State<AppState>, headers: HeaderMap, q: ResponseParams) -> Response {
-    responses(state, headers, q, ExportFormat::Csv).await
+async fn responses_csv(
+    state: State<AppState>,
+    staff: Staff<AnyStaff>,
+    q: ResponseParams,
+) -> Response {
+    responses(state, staff, q, ExportFormat::Csv).await
 }
 
-async fn responses_xlsx(state: State<AppState>, headers: HeaderMap, q: ResponseParams) -> Response {
-    responses(state, headers, q, ExportFormat::Xlsx).await
+async fn responses_xlsx(
+    state: State<AppState>,
+    staff: Staff<AnyStaff>,
+    q: ResponseParams,
+) -> Response {
+    responses(state, staff, q, ExportFormat::Xlsx).await
 }
 
-async fn scores_csv(state: State<AppState>, headers: HeaderMap, q: ScoreParams) -> Response {
-    scores(state, headers, q, ExportFormat::Csv).await
+async fn scores_csv(state: State<AppState>, staff: Staff<AnyStaff>, q: ScoreParams) -> Response {
+    scores(state, staff, q, ExportFormat::Csv).await
 }
 
-async fn scores_xlsx(state: State<AppState>, headers: HeaderMap, q: ScoreParams) -> Response {
-    scores(state, headers, q, ExportFormat::Xlsx).await
+async fn scores_xlsx(state: State<AppState>, staff: Staff<AnyStaff>, q: ScoreParams) -> Response {
+    scores(state, staff, q, ExportFormat::Xlsx).await
 }
 
 fn refusal(e: ExportError) -> Response {
@@ -59,8 +66,8 @@ fn refusal(e: ExportError) -> Response {
 }
 
 /// The signed-in user's scope (every role may export what it may see).
-async fn exporter(state: &AppState, headers: &HeaderMap) -> Result<Scope, Response> {
-    let me = authorize(state, headers, &Role::ALL, None).await?;
+async fn exporter(state: &AppState, staff: Staff<AnyStaff>) -> Result<Scope, Response> {
+    let me = staff.me;
     let unit = state
         .store
         .user_by_id(me.id)
@@ -84,11 +91,11 @@ fn bad_query(_: QueryRejection) -> Response {
 
 async fn responses(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    staff: Staff<AnyStaff>,
     query: ResponseParams,
     format: ExportFormat,
 ) -> Response {
-    let scope = match exporter(&state, &headers).await {
+    let scope = match exporter(&state, staff).await {
         Ok(scope) => scope,
         Err(refused) => return refused,
     };
@@ -120,11 +127,11 @@ async fn responses(
 
 async fn scores(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    staff: Staff<AnyStaff>,
     query: ScoreParams,
     format: ExportFormat,
 ) -> Response {
-    let scope = match exporter(&state, &headers).await {
+    let scope = match exporter(&state, staff).await {
         Ok(scope) => scope,
         Err(refused) => return refused,
     };

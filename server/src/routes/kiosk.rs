@@ -5,7 +5,6 @@
 //! recognised by its HttpOnly cookie alone.
 
 use app::accounts::auth;
-use app::domain::roles::Role;
 use app::i18n::{with_lang, Lang};
 use app::kiosk::model::{EnrolProblem, KioskRating, KioskRefusal, KiosksNotice, ENROL_CSRF_COOKIE};
 use app::kiosk::service::{self as kiosk, KioskOutcome};
@@ -22,7 +21,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::problem::{internal, problem};
-use super::signed_in::authorize;
+use super::signed_in::{KioskManagers, ProvinceAdmin, StaffForm};
 use super::survey_form::MAX_FORM_BYTES;
 
 pub fn router() -> Router<AppState> {
@@ -37,16 +36,8 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
 }
 
-const MANAGERS: [Role; 3] = [
-    Role::ProvinceAdmin,
-    Role::CommuneLeader,
-    Role::CommuneOfficer,
-];
-
 #[derive(Deserialize)]
 struct EnrolmentForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     desk: String,
     #[serde(default)]
@@ -59,12 +50,8 @@ async fn create_enrolment(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    Form(form): Form<EnrolmentForm>,
+    StaffForm { me, form, .. }: StaffForm<EnrolmentForm, KioskManagers>,
 ) -> Response {
-    let me = match authorize(&state, &headers, &MANAGERS, Some(&form.csrf)).await {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     let label = match kiosk::parse_label(&form.label) {
         Ok(label) => label,
         Err(message) => return problem(StatusCode::UNPROCESSABLE_ENTITY, message),
@@ -111,22 +98,16 @@ async fn create_enrolment(
     .await
 }
 
+/// A form with no field but the token every staff form carries (read by `StaffForm`).
 #[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
+struct TokenOnly {}
 
 async fn revoke(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    _headers: HeaderMap,
+    StaffForm { me, .. }: StaffForm<TokenOnly, KioskManagers>,
 ) -> Response {
-    let me = match authorize(&state, &headers, &MANAGERS, Some(&form.csrf)).await {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     let row = match find_kiosk(&state, &id).await {
         Ok(row) => row,
         Err(response) => return response,
@@ -191,13 +172,9 @@ fn describe(row: &KioskRow) -> String {
 async fn approve(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    _headers: HeaderMap,
+    StaffForm { me, .. }: StaffForm<TokenOnly, ProvinceAdmin>,
 ) -> Response {
-    let me = match authorize(&state, &headers, &[Role::ProvinceAdmin], Some(&form.csrf)).await {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     let row = match find_kiosk(&state, &id).await {
         Ok(row) => row,
         Err(response) => return response,
@@ -221,8 +198,6 @@ async fn approve(
 
 #[derive(Deserialize)]
 struct RatingsDecisionForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     decision: String,
     /// Days (`YYYY-MM-DD`, Vietnam time, both included); empty for every rating.
@@ -238,12 +213,8 @@ async fn decide_ratings(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<RatingsDecisionForm>,
+    StaffForm { me, form, .. }: StaffForm<RatingsDecisionForm, ProvinceAdmin>,
 ) -> Response {
-    let me = match authorize(&state, &headers, &[Role::ProvinceAdmin], Some(&form.csrf)).await {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     let row = match find_kiosk(&state, &id).await {
         Ok(row) => row,
         Err(response) => return response,

@@ -8,13 +8,13 @@ use std::time::Duration;
 use app::abuse::StreamLimits;
 use app::accounts::auth;
 use app::dashboard::api::live_figures;
-use app::domain::roles::{Me, Role};
+use app::domain::roles::Me;
 use app::i18n::Lang;
 use app::live::{Figures, StreamTicket, TooManyStreams};
 use app::state::AppState;
 use app::store::followups::FOLLOWUP_STATES;
 use app::store::overview::CommuneRow;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -25,7 +25,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::problem::{internal, problem};
-use super::signed_in::authorize;
+use super::signed_in::{CommuneStaff, StaffForm};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -221,8 +221,6 @@ async fn figures_json(state: &AppState, commune_id: i64) -> Option<app::live::Fi
 
 #[derive(Deserialize)]
 struct FollowupForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     state: String,
     #[serde(default)]
@@ -232,21 +230,10 @@ struct FollowupForm {
 /// A commune leader or officer marks feedback of their own commune as being handled or resolved.
 async fn followup(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _headers: HeaderMap,
     Path(response): Path<String>,
-    Form(form): Form<FollowupForm>,
+    StaffForm { me, form, .. }: StaffForm<FollowupForm, CommuneStaff>,
 ) -> Response {
-    let me = match authorize(
-        &state,
-        &headers,
-        &[Role::CommuneLeader, Role::CommuneOfficer],
-        Some(&form.csrf),
-    )
-    .await
-    {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     let Ok(response) = response.parse::<i64>() else {
         return problem(StatusCode::NOT_FOUND, "Không tìm thấy phiếu này.");
     };
@@ -283,8 +270,6 @@ async fn followup(
 
 #[derive(Deserialize)]
 struct DossiersForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     desk: String,
     #[serde(default)]
@@ -296,20 +281,9 @@ struct DossiersForm {
 /// Dossiers a desk of the user's commune handled on a day, for its response rate.
 async fn dossiers(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<DossiersForm>,
+    _headers: HeaderMap,
+    StaffForm { me, form, .. }: StaffForm<DossiersForm, CommuneStaff>,
 ) -> Response {
-    let me = match authorize(
-        &state,
-        &headers,
-        &[Role::CommuneLeader, Role::CommuneOfficer],
-        Some(&form.csrf),
-    )
-    .await
-    {
-        Ok(me) => me,
-        Err(refusal) => return refusal,
-    };
     let Some(handled) = form
         .handled
         .trim()
