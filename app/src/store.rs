@@ -7,6 +7,7 @@
 pub mod abuse;
 pub mod aggregates;
 pub mod assessments;
+pub mod backup;
 pub mod desks;
 pub mod exports;
 pub mod followups;
