@@ -1,0 +1,157 @@
+//! Graceful shutdown of `hailong serve` on SIGTERM (systemd's stop and restart) or Ctrl-C.
+//!
+//! It runs in three steps, so a restart loses no answer and resets no request:
+//! 1. **drain** ([`DRAIN`]): `/ready` answers 503 so a load balancer stops sending citizens
+//!    here, every response carries `Connection: close` so kept-alive clients leave after their
+//!    current request instead of being cut off while idle, and the live streams end with a
+//!    `retry:` hint (they would otherwise hold the shutdown open for ever);
+//! 2. **stop accepting**: the listener closes and the requests in flight run to their end (at
+//!    most [`IN_FLIGHT_LIMIT`]);
+//! 3. **commit**: the response writer commits every answer still queued, and the process exits 0.
+
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use tokio::sync::watch;
+
+/// How long the app keeps serving, with `Connection: close`, after the signal: long enough for
+/// every busy keep-alive connection to finish a request and leave.
+pub const DRAIN: Duration = Duration::from_millis(500);
+
+/// How long requests in flight may still run once the listener is closed; systemd's default
+/// stop timeout (90 s) is well above it.
+pub const IN_FLIGHT_LIMIT: Duration = Duration::from_secs(30);
+
+/// The stage of the shutdown, shared by the signal task, the router and `/ready`.
+#[derive(Clone, Debug)]
+pub struct Shutdown {
+    stage: watch::Sender<Stage>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Stage {
+    Serving,
+    Draining,
+    Stopping,
+}
+
+impl Default for Shutdown {
+    fn default() -> Self {
+        Shutdown {
+            stage: watch::channel(Stage::Serving).0,
+        }
+    }
+}
+
+impl Shutdown {
+    /// Whether the shutdown has begun (the drain or later).
+    pub fn is_draining(&self) -> bool {
+        *self.stage.borrow() >= Stage::Draining
+    }
+
+    /// Begins the drain (step 1).
+    pub fn drain(&self) {
+        self.stage.send_if_modified(|stage| {
+            let begins = *stage == Stage::Serving;
+            if begins {
+                *stage = Stage::Draining;
+            }
+            begins
+        });
+    }
+
+    /// Ends the drain: the listener is to close (step 2).
+    pub fn stop(&self) {
+        self.stage.send_replace(Stage::Stopping);
+    }
+
+    /// Completes when the listener is to close.
+    pub async fn stopping(&self) {
+        let mut stage = self.stage.subscribe();
+        let _ = stage.wait_for(|s| *s == Stage::Stopping).await;
+    }
+
+    /// Completes when the drain begins.
+    pub async fn draining(&self) {
+        let mut stage = self.stage.subscribe();
+        let _ = stage.wait_for(|s| *s >= Stage::Draining).await;
+    }
+}
+
+/// Waits for SIGTERM or Ctrl-C, then drains for [`DRAIN`] and stops. `on_drain` runs as the
+/// drain begins (ending the live streams).
+pub async fn on_signal(shutdown: Shutdown, on_drain: impl FnOnce()) {
+    let signal = wait_for_signal().await;
+    tracing::info!("{signal}: draining for {} ms", DRAIN.as_millis());
+    shutdown.drain();
+    on_drain();
+    tokio::time::sleep(DRAIN).await;
+    tracing::info!("no longer accepting connections; finishing the requests in flight");
+    shutdown.stop();
+}
+
+/// The name of the signal that arrived.
+async fn wait_for_signal() -> &'static str {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                () = ctrl_c => "Ctrl-C",
+            },
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                ctrl_c.await;
+                "Ctrl-C"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        ctrl_c.await;
+        "Ctrl-C"
+    }
+}
+
+/// During the drain every response asks the client to close its connection, so that none is
+/// left idle for the listener's close to cut while a request is on its way.
+pub async fn close_connections_while_draining(
+    State(shutdown): State<Shutdown>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if shutdown.is_draining() {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_stages_follow_each_other() {
+        let shutdown = Shutdown::default();
+        assert!(!shutdown.is_draining());
+        shutdown.drain();
+        assert!(shutdown.is_draining());
+        shutdown.draining().await;
+        shutdown.stop();
+        shutdown.drain();
+        assert!(shutdown.is_draining(), "a second signal changes nothing");
+        shutdown.stopping().await;
+    }
+}
