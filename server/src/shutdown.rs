@@ -9,13 +9,21 @@
 //!    most [`IN_FLIGHT_LIMIT`]);
 //! 3. **commit**: the response writer commits every answer still queued, and the process exits 0.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use axum::Router;
+use futures::FutureExt;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
 
 /// How long the app keeps serving, with `Connection: close`, after the signal: long enough for
 /// every busy keep-alive connection to finish a request and leave.
@@ -136,6 +144,86 @@ pub async fn close_connections_while_draining(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// How long a connection that is idle when the listener closes may still take to send a
+/// request (its response then closes it): a client that connected just before the close, or
+/// whose request is on its way, is answered rather than cut off.
+pub const LAST_REQUEST_GRACE: Duration = Duration::from_secs(1);
+
+/// Serves `router` on `listener` (HTTP/1.1, each request with the client's address as
+/// `ConnectInfo`) until `shutdown` stops it, then waits for the connections to finish, at most
+/// [`IN_FLIGHT_LIMIT`].
+///
+/// axum's own `serve` closes every idle connection the moment it stops, including one accepted
+/// an instant earlier whose request is already in the socket: its client sees a reset for a
+/// request it sent. Here each connection gets [`LAST_REQUEST_GRACE`] instead, and connections
+/// the kernel has completed but the loop has not yet taken are taken before the listener
+/// closes.
+pub async fn serve(listener: TcpListener, router: Router, shutdown: Shutdown) {
+    let mut connections = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = shutdown.stopping() => break,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                connections.spawn(connection(stream, peer, router.clone(), shutdown.clone()));
+            }
+            // Out of file descriptors, say: the connection waits in the backlog meanwhile.
+            Err(e) => {
+                tracing::warn!("cannot accept a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        while connections.try_join_next().is_some() {}
+    }
+    while let Some(Ok((stream, peer))) = listener.accept().now_or_never() {
+        connections.spawn(connection(stream, peer, router.clone(), shutdown.clone()));
+    }
+    drop(listener);
+    let all_closed = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(IN_FLIGHT_LIMIT, all_closed)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "{} connections still busy {} s after the listener closed: stopping without them",
+            connections.len(),
+            IN_FLIGHT_LIMIT.as_secs()
+        );
+        connections.abort_all();
+    }
+}
+
+async fn connection(stream: TcpStream, peer: SocketAddr, router: Router, shutdown: Shutdown) {
+    let _ = stream.set_nodelay(true);
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        router.clone().oneshot(request)
+    });
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        served = connection.as_mut() => {
+            if let Err(e) = served {
+                tracing::debug!("connection from {peer}: {e}");
+            }
+            return;
+        }
+        () = shutdown.stopping() => {}
+    }
+    // Busy, the connection finishes its request (the response closes it); idle, it has a moment
+    // to send the one it may have on its way.
+    if tokio::time::timeout(LAST_REQUEST_GRACE, connection.as_mut())
+        .await
+        .is_err()
+    {
+        connection.as_mut().graceful_shutdown();
+        let _ = connection.await;
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! migrate, load the administrative units, and build the router that production and tests share.
 
 use std::collections::HashMap;
-use std::future::IntoFuture;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -412,25 +411,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let live = state.live.clone();
         move || live.close_all()
     }));
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown({
-        let shutdown = shutdown.clone();
-        async move { shutdown.stopping().await }
-    });
-    let overdue = async {
-        shutdown.stopping().await;
-        tokio::time::sleep(crate::shutdown::IN_FLIGHT_LIMIT).await;
-    };
-    tokio::select! {
-        served = server.into_future() => served?,
-        () = overdue => tracing::warn!(
-            "requests still running {} s after the listener closed: stopping without them",
-            crate::shutdown::IN_FLIGHT_LIMIT.as_secs()
-        ),
-    }
+    crate::shutdown::serve(listener, router, shutdown).await;
     let queued = state.writer.queued();
     state.writer.finish().await;
     state.store.close().await;

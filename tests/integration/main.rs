@@ -23,6 +23,7 @@ mod provinces;
 mod qr;
 mod rankings;
 mod reviewers;
+mod shutdown;
 mod signin_attacks;
 mod stuffing;
 mod survey;
