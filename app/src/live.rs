@@ -77,6 +77,17 @@ struct Shared {
     streams: Mutex<StreamBook>,
     /// Figures computed since start (read by tests and benchmarks).
     computations: AtomicU64,
+    /// Becomes `true` when the server shuts down: every stream ends.
+    closing: ClosingSignal,
+}
+
+#[derive(Debug)]
+struct ClosingSignal(watch::Sender<bool>);
+
+impl Default for ClosingSignal {
+    fn default() -> Self {
+        ClosingSignal(watch::channel(false).0)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -307,6 +318,22 @@ impl LiveHub {
         })
     }
 
+    /// Ends every stream, now and to come: the server is shutting down.
+    pub fn close_all(&self) {
+        self.shared.closing.0.send_replace(true);
+    }
+
+    /// Whether [`LiveHub::close_all`] was called.
+    pub fn is_closing(&self) -> bool {
+        *self.shared.closing.0.borrow()
+    }
+
+    /// Completes when [`LiveHub::close_all`] is called.
+    pub async fn closing(&self) {
+        let mut closing = self.shared.closing.0.subscribe();
+        let _ = closing.wait_for(|c| *c).await;
+    }
+
     /// Ends every stream of `session` (its key, as given to [`LiveHub::open_stream`]).
     pub fn end_session(&self, session: &str) {
         let mut book = lock(&self.shared.streams);
@@ -399,5 +426,15 @@ mod tests {
         assert!(!b.has_ended());
         drop(a);
         assert_eq!(hub.open_streams(), 1);
+    }
+
+    #[tokio::test]
+    async fn closing_is_seen_by_every_clone() {
+        let hub = LiveHub::default();
+        let other = hub.clone();
+        assert!(!other.is_closing());
+        hub.close_all();
+        assert!(other.is_closing());
+        other.closing().await;
     }
 }

@@ -20,7 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use survey_definitions::{Answer, Lang};
-use tokio::sync::{mpsc, oneshot, Mutex as AsyncMutex};
+use tokio::sync::{mpsc, oneshot, watch, Mutex as AsyncMutex};
+use tokio::task::JoinHandle;
 
 use crate::domain::channel::Channel;
 use crate::domain::flags::{CountFlagged, Flags};
@@ -148,6 +149,9 @@ type Job = (PendingResponse, Reply);
 pub struct ResponseWriter {
     queue: mpsc::Sender<Job>,
     health: Arc<WriterHealth>,
+    /// Set by [`ResponseWriter::finish`]: the tasks commit what is queued and end.
+    finishing: Arc<watch::Sender<bool>>,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
 impl ResponseWriter {
@@ -161,14 +165,32 @@ impl ResponseWriter {
             Backend::Sqlite => 1,
             Backend::Postgres => 2,
         };
+        let finishing = Arc::new(watch::channel(false).0);
+        let mut tasks = Vec::new();
         for _ in 0..writers {
             let (store, jobs, live, health) =
                 (store.clone(), jobs.clone(), live.clone(), health.clone());
-            tokio::spawn(async move {
+            let mut finish = finishing.subscribe();
+            tasks.push(tokio::spawn(async move {
                 loop {
                     let batch = {
                         let mut jobs = jobs.lock().await;
-                        let Some(first) = jobs.recv().await else {
+                        let received = tokio::select! {
+                            biased;
+                            job = jobs.recv() => Some(job),
+                            () = async {
+                                let _ = finish.wait_for(|f| *f).await;
+                            } => None,
+                        };
+                        let first = match received {
+                            Some(job) => job,
+                            None => {
+                                // Closed, the queue still hands out what it holds, then `None`.
+                                jobs.close();
+                                jobs.recv().await
+                            }
+                        };
+                        let Some(first) = first else {
                             return;
                         };
                         let mut batch = vec![first];
@@ -183,6 +205,7 @@ impl ResponseWriter {
                     let (responses, replies): (Vec<PendingResponse>, Vec<Reply>) =
                         batch.into_iter().unzip();
                     let results = commit(&store, &health, &responses).await;
+                    count_stored(&responses, &results);
                     let desks: Vec<i64> = responses
                         .iter()
                         .zip(&results)
@@ -194,10 +217,32 @@ impl ResponseWriter {
                     }
                     live.announce(&store, &desks).await;
                 }
-            });
+            }));
         }
         spawn_probe(store, health.clone(), queue.downgrade());
-        ResponseWriter { queue, health }
+        ResponseWriter {
+            queue,
+            health,
+            finishing,
+            tasks: Arc::new(Mutex::new(tasks)),
+        }
+    }
+
+    /// Commits every response already queued and stops the writer tasks (a graceful shutdown);
+    /// a response handed over afterwards is answered `WriteError::Unavailable`.
+    pub async fn finish(&self) {
+        self.finishing.send_replace(true);
+        let tasks = std::mem::take(&mut *self.tasks.lock().expect("writer tasks"));
+        for task in tasks {
+            if let Err(e) = task.await {
+                tracing::error!("a response writer ended abnormally: {e}");
+            }
+        }
+    }
+
+    /// How many responses wait for a writer task (not counting the batches being committed).
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
     }
 
     /// Stores a response; returns once it is committed, or with the reason it was not.
@@ -227,7 +272,20 @@ async fn commit(
     let started = Instant::now();
     let mut pause = Duration::from_millis(50);
     loop {
-        match store.insert_responses(&news).await {
+        let attempt = Instant::now();
+        let inserted = store.insert_responses(&news).await;
+        metrics::histogram!(COMMIT_SECONDS).record(attempt.elapsed().as_secs_f64());
+        if let Err(e) = &inserted {
+            let kind = if e.is_transient() {
+                "transient"
+            } else if e.is_unavailable() {
+                "unavailable"
+            } else {
+                "refused"
+            };
+            metrics::counter!(DATABASE_ERRORS, "source" => "writer", "kind" => kind).increment(1);
+        }
+        match inserted {
             Ok(results) => {
                 health.recover();
                 return results.into_iter().map(Ok).collect();
@@ -256,6 +314,28 @@ async fn commit(
                 results.extend(Box::pin(commit(store, health, right)).await);
                 return results;
             }
+        }
+    }
+}
+
+/// Seconds each commit of a batch took (failed attempts included).
+pub const COMMIT_SECONDS: &str = "hailong_writer_commit_seconds";
+/// Responses newly stored, by channel.
+pub const ANSWERS_ACCEPTED: &str = "hailong_answers_accepted_total";
+/// Responses stored with a flag, by flag (a response with two flags counts under both).
+pub const ANSWERS_FLAGGED: &str = "hailong_answers_flagged_total";
+/// Database operations that failed, by where and how.
+pub const DATABASE_ERRORS: &str = "hailong_database_errors_total";
+
+/// Counts the responses a batch newly stored, and their flags.
+fn count_stored(responses: &[PendingResponse], results: &[Result<Inserted, WriteError>]) {
+    for (response, result) in responses.iter().zip(results) {
+        if !matches!(result, Ok(Inserted::New(_))) {
+            continue;
+        }
+        metrics::counter!(ANSWERS_ACCEPTED, "channel" => response.channel.key()).increment(1);
+        for flag in response.flags.iter() {
+            metrics::counter!(ANSWERS_FLAGGED, "reason" => flag.key()).increment(1);
         }
     }
 }

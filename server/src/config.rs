@@ -9,6 +9,8 @@ use app::abuse::kiosk::{KioskApproval, KioskSettings};
 use app::abuse::AbuseSettings;
 use app::domain::flags::CountFlagged;
 
+use crate::logging::LogFormat;
+
 /// The embedded default: an SQLite file under ./data, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/hailong.db?mode=rwc";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
@@ -43,6 +45,11 @@ pub struct Config {
     pub abuse: AbuseSettings,
     /// Kiosk quotas, enrolment limit, approval and rules (`HAILONG_KIOSK_*`; see README).
     pub kiosk: KioskSettings,
+    /// `HAILONG_LOG_FORMAT`: `text` (default) or `json`.
+    pub log_format: LogFormat,
+    /// `HAILONG_METRICS_TOKEN`: a bearer token that opens `/metrics` from other machines than
+    /// this one; unset, only loopback clients may read it.
+    pub metrics_token: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -231,11 +238,11 @@ impl Config {
             addr,
             public_url,
             site_root: var("HAILONG_SITE_ROOT")
-                .unwrap_or_else(|| "target/site".into())
-                .into(),
-            definitions_dir: var("HAILONG_DEFINITIONS")
-                .unwrap_or_else(|| "survey-definitions".into())
-                .into(),
+                .map_or_else(|| beside_binary_or("site", "target/site"), PathBuf::from),
+            definitions_dir: var("HAILONG_DEFINITIONS").map_or_else(
+                || beside_binary_or("survey-definitions", "survey-definitions"),
+                PathBuf::from,
+            ),
             province: province_code(var("HAILONG_PROVINCE").as_deref())?,
             trusted_proxies: trusted_proxies(var("HAILONG_TRUST_PROXY").as_deref())?,
             comment_retention_days: match var("HAILONG_COMMENT_RETENTION_DAYS") {
@@ -246,8 +253,88 @@ impl Config {
             criteria: criteria_ids(var("HAILONG_CRITERIA").as_deref())?,
             abuse: abuse_from_env()?,
             kiosk: kiosk_from_env()?,
+            log_format: match var("HAILONG_LOG_FORMAT") {
+                None => LogFormat::default(),
+                Some(v) => LogFormat::parse(&v).with_context(|| {
+                    format!("HAILONG_LOG_FORMAT must be text or json (got `{v}`)")
+                })?,
+            },
+            metrics_token: match var("HAILONG_METRICS_TOKEN") {
+                None => None,
+                Some(token) => {
+                    anyhow::ensure!(
+                        token.trim().len() >= 16 && !token.contains(char::is_whitespace),
+                        "HAILONG_METRICS_TOKEN must be at least 16 characters without spaces"
+                    );
+                    Some(token.trim().to_owned())
+                }
+            },
         })
     }
+
+    /// The effective settings on one line, secrets hidden (the database password, the metrics
+    /// token), for the start-up log and `hailong check --config`.
+    pub fn summary(&self) -> String {
+        let a = &self.abuse;
+        let k = &self.kiosk;
+        format!(
+            "DATABASE_URL={} HAILONG_ADDR={} HAILONG_PUBLIC_URL={} HAILONG_SITE_ROOT={} \
+             HAILONG_DEFINITIONS={} HAILONG_PROVINCE={} HAILONG_CRITERIA={} \
+             HAILONG_TRUST_PROXY={} HAILONG_SESSION_HOURS={} HAILONG_COMMENT_RETENTION_DAYS={} \
+             HAILONG_CLIENT_PER_MINUTE={} HAILONG_CLIENT_BURST={} HAILONG_DEVICE_PER_MINUTE={} \
+             HAILONG_DEVICE_BURST={} HAILONG_DEVICE_WINDOW_MINUTES={} HAILONG_KIOSK_APPROVAL={:?} \
+             HAILONG_KIOSK_MAX_PER_DESK={} HAILONG_LOG_FORMAT={} HAILONG_METRICS_TOKEN={}",
+            redact_url(&self.database_url),
+            self.addr,
+            self.public_url,
+            self.site_root.display(),
+            self.definitions_dir.display(),
+            self.province,
+            self.criteria.join(","),
+            self.trusted_proxies,
+            self.session_hours,
+            self.comment_retention_days
+                .map_or_else(|| "unset".to_owned(), |d| d.to_string()),
+            a.client_per_minute,
+            a.client_burst,
+            a.device_per_minute,
+            a.device_burst,
+            a.device_window.as_secs() / 60,
+            k.approval,
+            k.max_per_desk,
+            self.log_format.key(),
+            if self.metrics_token.is_some() {
+                "(set)"
+            } else {
+                "unset"
+            },
+        )
+    }
+}
+
+/// The URL without its password, for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A folder the release archive ships beside the binary (`site`, `survey-definitions`) when
+/// it is there, so an unpacked release runs from any working directory; otherwise the
+/// workspace's own folder, relative to the working directory (`cargo run`, the tests).
+fn beside_binary_or(name: &str, workspace: &str) -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join(name)))
+        .filter(|dir| dir.is_dir())
+        .unwrap_or_else(|| workspace.into())
 }
 
 /// Every `HAILONG_*` setting the app reads (README lists each with its default).
@@ -272,6 +359,8 @@ pub const SETTINGS: &[&str] = &[
     "HAILONG_KIOSK_MIN_GAP_SECONDS",
     "HAILONG_LIVE_STREAMS_PER_SESSION",
     "HAILONG_LIVE_STREAMS_PER_USER",
+    "HAILONG_LOG_FORMAT",
+    "HAILONG_METRICS_TOKEN",
     "HAILONG_OPENING_HOURS",
     "HAILONG_OPEN_DAYS",
     "HAILONG_PROVINCE",
@@ -347,6 +436,15 @@ mod tests {
         assert_eq!(open_days("1-6").unwrap(), vec![0, 1, 2, 3, 4, 5]);
         assert_eq!(open_days("1,3").unwrap(), vec![0, 2]);
         assert!(open_days("0-8").is_err());
+    }
+
+    #[test]
+    fn passwords_are_hidden_in_database_urls() {
+        assert_eq!(
+            redact_url("postgres://u:secret@127.0.0.1/db"),
+            "postgres://u:***@127.0.0.1/db"
+        );
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
     }
 
     #[test]

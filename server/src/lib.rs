@@ -6,5 +6,8 @@ pub mod cli;
 pub mod config;
 pub mod csv;
 pub mod exports;
+pub mod logging;
+pub mod metrics;
 pub mod routes;
+pub mod shutdown;
 pub mod startup;

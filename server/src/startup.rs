@@ -21,6 +21,7 @@ use tower_http::compression::CompressionLayer;
 
 use crate::config::Config;
 use crate::routes;
+use crate::shutdown::Shutdown;
 
 /// The stem of the wasm-bindgen output and the main stylesheet in `pkg/` (`scripts/build-site.sh`).
 const OUTPUT_NAME: &str = "hailong";
@@ -101,7 +102,12 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let plan = province_plan(config)?;
     let store = Store::connect(&config.database_url)
         .await
-        .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
+        .with_context(|| {
+            format!(
+                "DATABASE_URL: cannot open the database {}",
+                crate::config::redact_url(&config.database_url)
+            )
+        })?;
     store.migrate().await.context("database migration failed")?;
     let synced = store.sync_province(&plan).await.context("loading units")?;
     if !synced.is_empty() {
@@ -304,20 +310,6 @@ pub fn build_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The URL without its password, for error messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
-
 /// Periodic chores: forget idle rate-limit keys and answers older than the flag window; delete
 /// sign-in counts with their salt; apply the comment retention setting.
 fn spawn_housekeeping(state: AppState) {
@@ -380,42 +372,49 @@ fn spawn_checkpoints(store: app::store::Store) {
     });
 }
 
-/// Runs the server until Ctrl-C.
+/// Runs the server until SIGTERM or Ctrl-C, then shuts down gracefully (see `crate::shutdown`):
+/// every answer acknowledged or queued is committed before it returns.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    tracing::info!(
+        "hailong {} ({}) starting: {}",
+        env!("CARGO_PKG_VERSION"),
+        env!("HAILONG_COMMIT"),
+        config.summary()
+    );
+    let metrics = crate::metrics::install()?;
     let state = build_state(&config).await?;
     forget_maps();
     spawn_housekeeping(state.clone());
     spawn_checkpoints(state.store.clone());
-    let router = build_router(state);
+    let shutdown = Shutdown::default();
+    let router = build_router(state.clone())
+        .merge(crate::metrics::router(
+            state.clone(),
+            metrics,
+            config.metrics_token.clone(),
+        ))
+        .layer(axum::middleware::from_fn(crate::logging::log_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            shutdown.clone(),
+            crate::shutdown::close_connections_while_draining,
+        ))
+        .layer(axum::Extension(shutdown.clone()));
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
-        .with_context(|| format!("cannot listen on {}", config.addr))?;
+        .with_context(|| format!("HAILONG_ADDR: cannot listen on {}", config.addr))?;
     tracing::info!(
         "Hài Lòng listening on http://{} (QR codes point to {})",
         listener.local_addr()?,
         config.public_url
     );
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    tokio::spawn(crate::shutdown::on_signal(shutdown.clone(), {
+        let live = state.live.clone();
+        move || live.close_all()
+    }));
+    crate::shutdown::serve(listener, router, shutdown).await;
+    let queued = state.writer.queued();
+    state.writer.finish().await;
+    state.store.close().await;
+    tracing::info!("stopped; {queued} answers were still queued and are committed");
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_are_hidden_in_database_urls() {
-        assert_eq!(
-            redact("postgres://u:secret@127.0.0.1/db"),
-            "postgres://u:***@127.0.0.1/db"
-        );
-        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
-    }
 }

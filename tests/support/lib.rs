@@ -279,6 +279,8 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         criteria: server::config::criteria_ids(None).expect("the default criteria ids parse"),
         abuse: app::abuse::AbuseSettings::default(),
         kiosk: app::abuse::kiosk::KioskSettings::default(),
+        log_format: Default::default(),
+        metrics_token: None,
     }
 }
 

@@ -64,7 +64,52 @@ impl Server {
     /// Starts `hailong serve` on a free port with the database `database_url` and `env`, and
     /// waits until `/health` answers 200.
     pub async fn start(binary: &PathBuf, database_url: &str, env: &[(&str, &str)]) -> Server {
+        let server = Server::spawn(binary, database_url, env);
+        server.wait_healthy().await;
+        server
+    }
+
+    async fn wait_healthy(&self) {
+        let http = Http::new(None);
+        for _ in 0..200 {
+            if let Ok((status, _)) = http.get(self.port, "/health", None).await {
+                if status == StatusCode::OK {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("hailong serve on port {} never answered /health", self.port);
+    }
+
+    /// Starts `hailong serve` like [`Server::start`] without waiting for it.
+    pub fn spawn(binary: &PathBuf, database_url: &str, env: &[(&str, &str)]) -> Server {
+        Server::spawn_with_log(binary, database_url, env, None)
+    }
+
+    /// Starts `hailong serve` like [`Server::start`], its log (stderr) written to `log`.
+    pub async fn start_logging_to(
+        binary: &PathBuf,
+        database_url: &str,
+        env: &[(&str, &str)],
+        log: &std::path::Path,
+    ) -> Server {
+        let server = Server::spawn_with_log(binary, database_url, env, Some(log));
+        server.wait_healthy().await;
+        server
+    }
+
+    fn spawn_with_log(
+        binary: &PathBuf,
+        database_url: &str,
+        env: &[(&str, &str)],
+        log: Option<&std::path::Path>,
+    ) -> Server {
         let port = free_port();
+        let stderr = match log {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("create the log file")),
+            None => Stdio::inherit(),
+        };
         let child = Command::new(binary)
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .current_dir(workspace_root())
@@ -74,19 +119,31 @@ impl Server {
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("start hailong serve");
-        let server = Server { child, port };
-        let http = Http::new(None);
-        for _ in 0..200 {
-            if let Ok((status, _)) = http.get(port, "/health", None).await {
-                if status == StatusCode::OK {
-                    return server;
-                }
+        Server { child, port }
+    }
+
+    /// Sends SIGTERM, as systemd's stop or restart does.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM {}", self.child.id());
+    }
+
+    /// Waits up to `limit` for the process to exit; `None` if it is still running.
+    pub async fn exited_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().expect("the process's status") {
+                return Some(status);
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        panic!("hailong serve on port {port} never answered /health");
+        None
     }
 
     /// Kills the process at once (SIGKILL), as a power cut or the OOM killer would.
@@ -129,7 +186,7 @@ impl Http {
             .client
             .request(request)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| error_chain(&e))?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response
@@ -165,6 +222,19 @@ impl Http {
     ) -> Result<Reply, String> {
         self.send(post(port, path, fields, cookie)).await
     }
+}
+
+/// An error with its causes (`client error (Connect): tcp connect error: Connection refused`):
+/// tests tell a refused connection from one cut in the middle of a request.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 pub fn get(port: u16, path: &str, cookie: Option<&str>) -> Request<Full<Bytes>> {

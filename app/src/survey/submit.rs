@@ -129,6 +129,35 @@ pub async fn submit(
     fields: &[(String, String)],
     client: &ClientInfo,
 ) -> Result<SubmitOutcome, AppError> {
+    let outcome = outcome_of(state, code, fields, client).await;
+    if let Ok(outcome) = &outcome {
+        count_refused(outcome);
+    }
+    outcome
+}
+
+/// Counts a refused submission by reason (`hailong_answers_refused_total`); stored ones are
+/// counted by the writer, which alone knows whether they are new.
+fn count_refused(outcome: &SubmitOutcome) {
+    let reason = match outcome {
+        SubmitOutcome::Stored { .. } => return,
+        SubmitOutcome::Invalid { .. } => "invalid",
+        SubmitOutcome::FormExpired => "form_expired",
+        SubmitOutcome::DeskNotFound => "desk_not_found",
+        SubmitOutcome::DeskRetired => "desk_retired",
+        SubmitOutcome::AlreadyRated => "already_rated",
+        SubmitOutcome::RateLimited { .. } => "rate_limited",
+        SubmitOutcome::Unavailable => "unavailable",
+    };
+    metrics::counter!("hailong_answers_refused_total", "reason" => reason).increment(1);
+}
+
+async fn outcome_of(
+    state: &AppState,
+    code: &str,
+    fields: &[(String, String)],
+    client: &ClientInfo,
+) -> Result<SubmitOutcome, AppError> {
     match submit_or_fail(state, code, fields, client).await {
         Ok(outcome) => Ok(outcome),
         // A read or write before the commit (today's salt is stored on the day's first answer)

@@ -38,7 +38,12 @@ pub enum Command {
         addr: Option<SocketAddr>,
     },
     /// Validate the survey definitions and unit lists; exit 1 naming the file, field and line.
-    Check,
+    Check {
+        /// Validate the settings (environment variables) only, print them with secrets
+        /// hidden, and exit 1 naming the first setting that is wrong.
+        #[arg(long)]
+        config: bool,
+    },
     /// List every current desk with its survey URL, or add a desk to a commune.
     Desks {
         #[arg(long, value_enum, default_value_t = desks::Format::Csv)]
@@ -162,20 +167,10 @@ pub enum UserAction {
     },
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,sqlx=warn,leptos_axum=warn".into());
-    // Logs go to stderr so that commands writing CSV to stdout stay clean.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
 /// Parses the command line and runs the command; errors are printed with their causes.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    crate::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -196,7 +191,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = || Config::from_env(None);
     match cli.command.unwrap_or(Command::Serve { addr: None }) {
         Command::Serve { addr } => startup::serve(Config::from_env(addr)?).await,
-        Command::Check => check(&config()?),
+        Command::Check { config: true } => {
+            println!("ok  settings: {}", config()?.summary());
+            Ok(())
+        }
+        Command::Check { config: false } => check(&config()?),
         Command::Desks { format, action } => desks::run(&config()?, format, action).await,
         Command::Units { action } => units::run(&config()?, action).await,
         Command::Export { what } => export::run(&config()?, what).await,

@@ -58,7 +58,11 @@ async fn login(
         return render_login(state, uri, headers, LoginProblem::Expired).await;
     }
     let client = state.client_info(Some(peer), &headers);
-    match auth::login(&state, &form.username, &form.password, &client).await {
+    let outcome = auth::login(&state, &form.username, &form.password, &client).await;
+    if let Ok(Err(refused)) = &outcome {
+        crate::metrics::sign_in_failed(*refused);
+    }
+    match outcome {
         Ok(Ok((me, cookie))) => {
             let mut response = Redirect::to(me.role.home()).into_response();
             response.headers_mut().append(header::SET_COOKIE, cookie);

@@ -4,13 +4,23 @@
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::Extension;
+
+use crate::shutdown::Shutdown;
 
 /// Readiness, for a load balancer or an orchestrator deciding whether to send citizens here:
 /// 200 `ready` only when an answer could be stored now: the database takes a write (through
 /// the writer's own connection) and every migration this binary carries is applied; 503 with
-/// the reason otherwise. A writer failure from before does not keep it unready: the probe's
+/// the reason otherwise; 503 `shutting down` from the moment `hailong serve` is told to stop.
+/// A writer failure from before does not keep it unready: the probe's
 /// write shows whether the cause is gone, and no citizen is sent here while it is not.
-pub async fn ready(State(state): State<AppState>) -> (StatusCode, String) {
+pub async fn ready(
+    State(state): State<AppState>,
+    shutdown: Option<Extension<Shutdown>>,
+) -> (StatusCode, String) {
+    if shutdown.is_some_and(|Extension(s)| s.is_draining()) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down".into());
+    }
     if let Err(e) = state.store.probe_write().await {
         tracing::error!("readiness: {e}");
         return (

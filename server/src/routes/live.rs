@@ -131,6 +131,7 @@ async fn live(
         ticket,
         checked: Instant::now(),
         first: true,
+        closed: false,
     };
     Sse::new(futures::stream::unfold(stream, |mut stream| async move {
         let event = stream.next_event().await?;
@@ -150,11 +151,32 @@ struct LiveStream {
     /// When the session was last found valid in the database.
     checked: Instant,
     first: bool,
+    /// The server is shutting down and the retry hint is sent: the stream ends.
+    closed: bool,
+}
+
+/// How long a browser waits before reconnecting to a stream a shutdown ended: about the time
+/// systemd takes to start the server again.
+const RETRY_AFTER_SHUTDOWN: Duration = Duration::from_secs(3);
+
+/// The last event of a stream the server's shutdown ends: the browser reconnects after
+/// [`RETRY_AFTER_SHUTDOWN`] (to this instance once restarted, or another).
+fn shutdown_event() -> Event {
+    Event::default()
+        .retry(RETRY_AFTER_SHUTDOWN)
+        .comment("server restarting")
 }
 
 impl LiveStream {
     /// The next figures to send, or `None` when the stream ends.
     async fn next_event(&mut self) -> Option<Event> {
+        if self.closed {
+            return None;
+        }
+        if self.state.live.is_closing() {
+            self.closed = true;
+            return Some(shutdown_event());
+        }
         if std::mem::take(&mut self.first) {
             if let Some(figures) = self.figures.borrow_and_update().clone() {
                 return Some(figures_event(figures.get(self.lang)));
@@ -176,6 +198,10 @@ impl LiveStream {
                     }
                 }
                 () = self.ticket.ended() => return None,
+                () = self.state.live.closing() => {
+                    self.closed = true;
+                    return Some(shutdown_event());
+                }
                 () = tokio::time::sleep_until(recheck_at) => {
                     if !self.session_still_valid(true).await {
                         return None;
