@@ -1109,6 +1109,12 @@ fn summary(report: &Report) -> Text {
                 report.knockouts.len()
             ),
         );
+    } else if threshold == Points::ZERO {
+        // A set without a pass mark (Đồng Nai: every commune gets a star) grades every total.
+        words.say(
+            "Đạt: bộ tiêu chí không có ngưỡng điểm tối thiểu, mọi tổng điểm đều được xếp loại.",
+            "Passed: the set has no pass mark; every total is graded.",
+        );
     } else if report.passed {
         words.say(
             format!("Đạt (ngưỡng {} điểm).", threshold.vi()),

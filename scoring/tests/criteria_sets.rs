@@ -86,7 +86,8 @@ fn a_commune_at_75_points_gets_one_star_not_a_failure() {
 
     let report = score(&set("dong-nai-2025", 2), &input).unwrap();
 
-    // 100 / 100 × 50 + (3 + 5 + 4 + 3) + (3 + 3 + 4) = 50 + 15 + 10 = 75.
+    // 100 / 100 × 50 + (3 + 5 + 4 + 3) + (3 + 3 + 4) = 50 + 15 + 10 = 75. The two desk-survey
+    // leaves have no answers; c2.desk, c3.businesses, c3.cadres and c5.initiatives no entry.
     assert_eq!(report.total, points(75.0));
     assert!(report.passed, "below 80 is 1 star, not a failure");
     assert!(report.knockouts.is_empty());
@@ -94,6 +95,11 @@ fn a_commune_at_75_points_gets_one_star_not_a_failure() {
     assert_eq!(
         (grade.id.as_str(), grade.label.vi.as_str()),
         ("1-star", "1 sao")
+    );
+    assert_eq!(
+        report.summary.en,
+        "Total 75/100. Passed: the set has no pass mark; every total is graded. Grade: 1 star. \
+         2 criteria with insufficient survey data. 4 criteria with nothing entered."
     );
     // Version 1 stays as it was, so its reports reproduce: it failed the same commune.
     let v1 = score(&set("dong-nai-2025", 1), &input).unwrap();
