@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 use survey_definitions::criteria::{
-    BelowMin, CitizenSurvey, Content, CriteriaSet, Evidence, Group, Knockout, Leaf, Metric, Points,
-    Rule, Selection, Share, Source,
+    BelowMin, CitizenSurvey, Content, CriteriaSet, Evidence, Group, IndependentSurvey, Knockout,
+    Leaf, Metric, Points, Rule, Selection, Share, Source,
 };
 use survey_definitions::{Lang, SipasElement, Text};
 
@@ -16,8 +16,8 @@ use crate::explain::{list, Localized, Mean, Words};
 use crate::hash::{canonical_json, sha256_hex};
 use crate::input::{Appraised, ScoringInput};
 use crate::report::{
-    Basis, CitizenResult, GradeResult, InsufficientData, Interval, KnockoutResult, LeafResult,
-    NodeResult, Report, SourceKind,
+    Basis, CitizenResult, GradeResult, IndependentResult, InsufficientData, Interval,
+    KnockoutResult, LeafResult, NodeResult, Report, SourceKind,
 };
 use crate::ScoringError;
 
@@ -158,6 +158,17 @@ fn check_input(set: &CriteriaSet, input: &ScoringInput) -> Result<(), ScoringErr
             });
         }
     }
+    for survey in input.independent.keys() {
+        let read = leaves
+            .iter()
+            .any(|leaf| matches!(leaf.source, Source::IndependentSurvey(s) if &s.survey == survey));
+        if !read {
+            return Err(ScoringError::UnknownIndependentSurvey {
+                survey: survey.clone(),
+                set: set.id.clone(),
+            });
+        }
+    }
     for (survey, tally) in &input.surveys {
         for (question, counts) in &tally.answers {
             let answered: u128 = counts.iter().map(|&c| u128::from(c)).sum();
@@ -289,6 +300,9 @@ fn leaf_node(
             notes,
         ),
         Source::CitizenSurvey(citizen) => citizen_leaf(id, max, citizen, input, notes),
+        Source::IndependentSurvey(independent) => {
+            independent_leaf(id, max, independent, input, notes)
+        }
         Source::Imported { import_max } => imported_leaf(id, max, *import_max, input, notes),
     };
     NodeResult {
@@ -423,6 +437,7 @@ fn entered_leaf(
         imported: None,
         bonus_cap: cap,
         citizen: None,
+        independent: None,
         explanation: words.done(),
     };
     (points, leaf)
@@ -603,6 +618,7 @@ fn citizen_leaf(
             metric_value: m.value.map(Fraction::share),
             rule: citizen.rule.clone(),
         }),
+        independent: None,
         explanation: words.done(),
     };
     (points, leaf)
@@ -813,6 +829,174 @@ fn imported_leaf(
         imported: imported.cloned(),
         bonus_cap: None,
         citizen: None,
+        independent: None,
+        explanation: words.done(),
+    };
+    (points, leaf)
+}
+
+/// A leaf scored from the province's own survey: its figure (n and satisfied share) for the
+/// commune, the leaf's rule on the share, and the same minimum-n handling as desk answers. A
+/// missing figure is never scored automatically: it is flagged like too few answers (n = 0)
+/// and left to the figure's arrival or the appraiser.
+fn independent_leaf(
+    id: &str,
+    max: Points,
+    source: &IndependentSurvey,
+    input: &ScoringInput,
+    notes: &mut Notes,
+) -> (Points, LeafResult) {
+    let figure = input.independent.get(&source.survey);
+    let appraised = input.appraised.get(id);
+    let wilson = figure
+        .and_then(|f| wilson_95(f.satisfied_share.as_f64(), f.sample))
+        .map(|(low, high)| Interval {
+            low: share_rounded(low, f64::floor),
+            high: share_rounded(high, f64::ceil),
+        });
+    let mut words = Words::default();
+    let computed = match figure {
+        None => {
+            notes.insufficient.push(InsufficientData {
+                leaf: id.to_owned(),
+                sample: 0,
+                min_responses: source.min_responses,
+                below_min: BelowMin::Insufficient,
+                appraised: appraised.is_some(),
+            });
+            words.say(
+                format!(
+                    "Khảo sát độc lập «{}»: chưa có số liệu của xã trong kỳ; chưa đủ dữ liệu, \
+                     không tính điểm tự động; chờ số liệu hoặc thẩm định.",
+                    source.survey
+                ),
+                format!(
+                    "Independent survey “{}”: no figure for this commune and period; \
+                     insufficient data, no points computed; waiting for the figure or the \
+                     appraiser.",
+                    source.survey
+                ),
+            );
+            None
+        }
+        Some(figure) => {
+            let (from_vi, from_en) = match &figure.from {
+                Some(from) => (format!(" (nguồn: {from})"), format!(" (from: {from})")),
+                None => (String::new(), String::new()),
+            };
+            words.say(
+                format!(
+                    "Khảo sát độc lập «{}»{from_vi}: n = {}, tỷ lệ hài lòng hoặc rất hài lòng {}.",
+                    source.survey,
+                    figure.sample,
+                    figure.satisfied_share.vi()
+                ),
+                format!(
+                    "Independent survey “{}”{from_en}: n = {}, {} satisfied or very satisfied.",
+                    source.survey,
+                    figure.sample,
+                    figure.satisfied_share.en()
+                ),
+            );
+            if let Some(interval) = wilson {
+                words.say(
+                    format!(
+                        "Khoảng tin cậy 95% (Wilson, n = {}): {} – {}.",
+                        figure.sample,
+                        interval.low.vi(),
+                        interval.high.vi()
+                    ),
+                    format!(
+                        "95% confidence interval (Wilson, n = {}): {} – {}.",
+                        figure.sample,
+                        interval.low.en(),
+                        interval.high.en()
+                    ),
+                );
+            }
+            if figure.sample >= source.min_responses {
+                let value = Fraction {
+                    num: u128::from(figure.satisfied_share.ten_thousandths()),
+                    den: u128::from(Share::SCALE),
+                };
+                let (points, applied) = apply(&source.rule, value, max);
+                say_rule(
+                    &mut words,
+                    &source.rule,
+                    applied,
+                    figure.satisfied_share,
+                    points,
+                    max,
+                );
+                Some(points)
+            } else {
+                notes.insufficient.push(InsufficientData {
+                    leaf: id.to_owned(),
+                    sample: figure.sample,
+                    min_responses: source.min_responses,
+                    below_min: source.below_min,
+                    appraised: appraised.is_some(),
+                });
+                match source.below_min {
+                    BelowMin::Zero => {
+                        words.say(
+                            format!(
+                                "n = {} ít hơn mức tối thiểu {}: tính 0 điểm.",
+                                figure.sample, source.min_responses
+                            ),
+                            format!(
+                                "n = {} is below the minimum of {}: 0 points.",
+                                figure.sample, source.min_responses
+                            ),
+                        );
+                        Some(Points::ZERO)
+                    }
+                    BelowMin::Insufficient => {
+                        words.say(
+                            format!(
+                                "n = {} ít hơn mức tối thiểu {}: chưa đủ dữ liệu, không tính \
+                                 điểm tự động; chờ thẩm định.",
+                                figure.sample, source.min_responses
+                            ),
+                            format!(
+                                "n = {} is below the minimum of {}: insufficient data, no \
+                                 points computed; left to the appraiser.",
+                                figure.sample, source.min_responses
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    };
+    let sufficient = figure.is_some_and(|f| f.sample >= source.min_responses);
+    let (points, basis) = match (appraised, computed) {
+        (Some(appraised), _) => {
+            say_appraised(&mut words, appraised, max);
+            (appraised.points, Basis::Appraised)
+        }
+        (None, Some(points)) if sufficient => (points, Basis::CitizenSurvey),
+        (None, Some(_)) => (Points::ZERO, Basis::BelowMinimum),
+        (None, None) => (Points::ZERO, Basis::InsufficientData),
+    };
+    let leaf = LeafResult {
+        source: SourceKind::IndependentSurvey,
+        basis,
+        self_assessed: None,
+        appraised: appraised.cloned(),
+        computed,
+        imported: None,
+        bonus_cap: None,
+        citizen: None,
+        independent: Some(IndependentResult {
+            survey: source.survey.clone(),
+            figure: figure.cloned(),
+            min_responses: source.min_responses,
+            below_min: source.below_min,
+            wilson_95: wilson,
+            rule: source.rule.clone(),
+        }),
         explanation: words.done(),
     };
     (points, leaf)
@@ -924,6 +1108,12 @@ fn summary(report: &Report) -> Text {
                 "Not passed: {} knock-out condition(s) fired.",
                 report.knockouts.len()
             ),
+        );
+    } else if threshold == Points::ZERO {
+        // A set without a pass mark (Đồng Nai: every commune gets a star) grades every total.
+        words.say(
+            "Đạt: bộ tiêu chí không có ngưỡng điểm tối thiểu, mọi tổng điểm đều được xếp loại.",
+            "Passed: the set has no pass mark; every total is graded.",
         );
     } else if report.passed {
         words.say(

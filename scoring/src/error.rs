@@ -67,6 +67,16 @@ pub enum ScoringError {
         /// The leaf.
         id: String,
     },
+    /// A figure for an independent survey that no leaf of the set reads.
+    #[error(
+        "independent.{survey}: no independent_survey leaf of criteria set `{set}` reads `{survey}`"
+    )]
+    UnknownIndependentSurvey {
+        /// The survey name given.
+        survey: String,
+        /// The criteria set's id.
+        set: String,
+    },
     /// A question with more answers than the survey has responses.
     #[error(
         "surveys.{survey}.answers.{question}: {answered} answers but only {responses} responses"

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use survey_definitions::criteria::Points;
+use survey_definitions::criteria::{Points, Share};
 
 /// Everything [`score`](crate::score) needs besides the criteria set.
 ///
@@ -29,6 +29,24 @@ pub struct ScoringInput {
     /// Scores from other systems, by leaf id (imported leaves only).
     #[serde(default)]
     pub imported: BTreeMap<String, ImportedScore>,
+    /// Figures of surveys the province runs itself, by the `survey` name of the
+    /// independent-survey leaves that read them. A survey missing here leaves those leaves
+    /// unscored. Left out of the hashed form when empty, so inputs without it hash as before.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub independent: BTreeMap<String, IndependentFigure>,
+}
+
+/// One commune's result in a survey the province runs itself, for the period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndependentFigure {
+    /// n: the people of the commune who answered.
+    pub sample: u64,
+    /// Share of them satisfied or very satisfied, 0 to 1 with at most 4 decimals.
+    pub satisfied_share: Share,
+    /// Where the figure was published (document, date), shown in the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
 
 /// The answers of one survey for the commune and period, flagged responses already removed.

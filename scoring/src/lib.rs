@@ -34,10 +34,12 @@ pub use citizen::wilson_95;
 pub use engine::score;
 pub use error::ScoringError;
 pub use hash::{canonical_json, sha256_hex};
-pub use input::{Appraised, ImportedScore, ScoringInput, SelfAssessed, SurveyTally};
+pub use input::{
+    Appraised, ImportedScore, IndependentFigure, ScoringInput, SelfAssessed, SurveyTally,
+};
 pub use rank::{rank, RankEntry, RankStatus};
 pub use report::{
-    Basis, CitizenResult, GradeResult, InsufficientData, Interval, KnockoutResult, LeafResult,
-    NodeResult, Report, SourceKind,
+    Basis, CitizenResult, GradeResult, IndependentResult, InsufficientData, Interval,
+    KnockoutResult, LeafResult, NodeResult, Report, SourceKind,
 };
 pub use survey_definitions::criteria::{CriteriaSet, Points, Share};

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use survey_definitions::criteria::{BelowMin, Knockout, Metric, Period, Points, Rule, Share};
 use survey_definitions::Text;
 
-use crate::input::{Appraised, ImportedScore, SelfAssessed};
+use crate::input::{Appraised, ImportedScore, IndependentFigure, SelfAssessed};
 
 /// The score of one commune for one period under one criteria set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +109,9 @@ pub struct LeafResult {
     /// Sample and measure, for citizen-survey leaves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citizen: Option<CitizenResult>,
+    /// The province's figure, for independent-survey leaves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub independent: Option<IndependentResult>,
     /// What happened, in words and arithmetic, in Vietnamese and English.
     pub explanation: Text,
 }
@@ -121,6 +124,8 @@ pub enum SourceKind {
     SelfAssessment,
     /// Computed from citizen answers.
     CitizenSurvey,
+    /// Computed from the figure of a survey the province runs itself.
+    IndependentSurvey,
     /// Scaled from another system's score.
     Imported,
     /// Entered by the commune, added on top of the scale up to a cap.
@@ -139,7 +144,8 @@ pub enum Basis {
     MissingEvidence,
     /// 0: nothing was entered or imported.
     NotEntered,
-    /// Computed from citizen answers by the leaf's rule.
+    /// Computed from citizen answers (at the desk or in the province's own survey) by the
+    /// leaf's rule.
     CitizenSurvey,
     /// 0: fewer answers than the minimum and the set says `below_min = "zero"`.
     BelowMinimum,
@@ -185,6 +191,23 @@ pub struct CitizenResult {
     pub rule: Rule,
 }
 
+/// The province's survey figure behind an independent-survey leaf.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndependentResult {
+    /// The survey name in the criteria set.
+    pub survey: String,
+    /// The figure, if the input has one for this commune and period.
+    pub figure: Option<IndependentFigure>,
+    /// The leaf's minimum n.
+    pub min_responses: u64,
+    /// What happens below the minimum.
+    pub below_min: BelowMin,
+    /// The 95% Wilson score interval of the share for the figure's n.
+    pub wilson_95: Option<Interval>,
+    /// The rule, as in the criteria set.
+    pub rule: Rule,
+}
+
 /// A confidence interval of a share; `low` rounded down and `high` rounded up to 0.01
 /// percentage point, so the printed interval always contains the computed one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,7 +238,8 @@ pub struct KnockoutResult {
     pub explanation: Text,
 }
 
-/// A citizen-survey leaf with fewer answers than its minimum.
+/// A citizen- or independent-survey leaf with fewer answers than its minimum, or an
+/// independent-survey leaf without a figure (n = 0).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InsufficientData {
     /// The leaf's id.

@@ -2,6 +2,7 @@
 //! inputs, and snapshots of full reports for the shipped criteria sets.
 
 mod behaviour;
+mod criteria_sets;
 mod properties;
 mod reports;
 mod support;

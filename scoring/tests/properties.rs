@@ -84,7 +84,7 @@ fn build_input(
                     score.score = scaled(*import_max, share);
                     input.imported.insert(id.clone(), score);
                 }
-                Source::CitizenSurvey(_) => {}
+                Source::CitizenSurvey(_) | Source::IndependentSurvey(_) => {}
             }
         }
         if appraised {

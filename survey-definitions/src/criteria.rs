@@ -40,6 +40,11 @@ pub struct CriteriaSet {
     pub name: Text,
     /// The period whose activity and answers are scored.
     pub period: Period,
+    /// Set when the regime no longer applies to new periods (e.g. its province was merged
+    /// away): the set stays to reproduce its reports but is not offered for new work. Left out
+    /// of the serialized set when absent, so the hashes of earlier reports do not change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub historical: Option<Historical>,
     /// The points all non-bonus groups add up to (100 in every known regime).
     pub scale_max: Points,
     /// The least total that passes, if no knock-out fires.
@@ -60,6 +65,15 @@ pub struct Period {
     pub from: String,
     /// First day no longer included.
     pub to: String,
+}
+
+/// Since when, and why, a set is no longer offered for new periods.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Historical {
+    /// First day (ISO `YYYY-MM-DD`) the set is no longer offered for new periods.
+    pub valid_until: String,
+    /// Why, as shown beside the set.
+    pub reason: Text,
 }
 
 impl Period {
@@ -168,6 +182,9 @@ pub enum Source {
     },
     /// Computed from the citizen survey answers of the commune in the period.
     CitizenSurvey(CitizenSurvey),
+    /// Computed from a survey the province runs itself (not at the desk), given per commune
+    /// and period as a sample size and a satisfied share.
+    IndependentSurvey(IndependentSurvey),
     /// A score from another system on its own scale 0..=`import_max`, scaled linearly to the
     /// leaf's max: points = score / import_max × max.
     Imported {
@@ -185,11 +202,13 @@ pub enum Source {
 }
 
 impl Source {
-    /// The name used in files: `self_assessment`, `citizen_survey`, `imported`, `bonus`.
+    /// The name used in files: `self_assessment`, `citizen_survey`, `independent_survey`,
+    /// `imported`, `bonus`.
     pub fn key(&self) -> &'static str {
         match self {
             Source::SelfAssessment { .. } => "self_assessment",
             Source::CitizenSurvey(_) => "citizen_survey",
+            Source::IndependentSurvey(_) => "independent_survey",
             Source::Imported { .. } => "imported",
             Source::Bonus { .. } => "bonus",
         }
@@ -228,6 +247,22 @@ pub struct CitizenSurvey {
     /// The fewest answers (to the most-answered of `questions`) for the measure to count.
     pub min_responses: u64,
     /// What happens below `min_responses`.
+    pub below_min: BelowMin,
+}
+
+/// A leaf scored from the figures of a survey the province runs itself, e.g. Sở Nội vụ's
+/// satisfaction survey drawn from citizen lists: one sample size and one satisfied share per
+/// commune and period, entered from the province's results rather than counted by this app.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndependentSurvey {
+    /// Names the figures in the scoring input, e.g. `so-noi-vu`; lowercase `a-z`, `0-9`, `-`.
+    pub survey: String,
+    /// How the satisfied share becomes points.
+    pub rule: Rule,
+    /// The smallest sample for the share to count.
+    pub min_responses: u64,
+    /// What happens below `min_responses`. A commune without any figure is never scored
+    /// automatically, whatever this says: the figure is missing, not small.
     pub below_min: BelowMin,
 }
 
@@ -343,6 +378,15 @@ pub struct Leaf<'a> {
 }
 
 impl CriteriaSet {
+    /// Whether the set is historical on `date` (ISO `YYYY-MM-DD`): its `valid_until` is on or
+    /// before that day. A historical set is kept to reproduce reports, not offered for new
+    /// periods.
+    pub fn is_historical_on(&self, date: &str) -> bool {
+        self.historical
+            .as_ref()
+            .is_some_and(|h| h.valid_until.as_str() <= date)
+    }
+
     /// Every leaf, in display order.
     pub fn leaves(&self) -> Vec<Leaf<'_>> {
         let mut leaves = Vec::new();
@@ -423,6 +467,9 @@ impl CriteriaSet {
         }
         check_text(&self.name, "name")?;
         check_period(&self.period)?;
+        if let Some(historical) = &self.historical {
+            check_historical(historical, &self.period)?;
+        }
         if self.scale_max == Points::ZERO {
             return Err(Problem::new("scale_max", "scale_max must be above 0"));
         }
@@ -602,14 +649,16 @@ impl CriteriaSet {
                             format!("insufficient_sample is already listed as knockouts[{first}]"),
                         ));
                     }
-                    if !self
-                        .leaves()
-                        .iter()
-                        .any(|l| matches!(l.source, Source::CitizenSurvey(_)))
-                    {
+                    if !self.leaves().iter().any(|l| {
+                        matches!(
+                            l.source,
+                            Source::CitizenSurvey(_) | Source::IndependentSurvey(_)
+                        )
+                    }) {
                         return Err(Problem::new(
                             format!("{at}.kind"),
-                            "insufficient_sample needs at least one citizen_survey leaf",
+                            "insufficient_sample needs at least one citizen_survey or \
+                             independent_survey leaf",
                         ));
                     }
                 }
@@ -662,6 +711,23 @@ fn check_source(
             Ok(())
         }
         Source::CitizenSurvey(citizen) => check_citizen(citizen, max, &at, definitions),
+        Source::IndependentSurvey(independent) => {
+            if !is_slug(&independent.survey, |c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+            }) {
+                return Err(Problem::new(
+                    format!("{at}.survey"),
+                    "survey must be non-empty and use only a-z, 0-9 and -",
+                ));
+            }
+            if independent.min_responses == 0 {
+                return Err(Problem::new(
+                    format!("{at}.min_responses"),
+                    "min_responses must be 1 or more: no share can be computed from 0 answers",
+                ));
+            }
+            check_rule(&independent.rule, max, &at)
+        }
     }
 }
 
@@ -733,7 +799,12 @@ fn check_citizen(
             "min_responses must be 1 or more: no share can be computed from 0 answers",
         ));
     }
-    match &citizen.rule {
+    check_rule(&citizen.rule, max, at)
+}
+
+/// The rules of a linear or banded rule on a leaf of `max` points.
+fn check_rule(rule: &Rule, max: Points, at: &str) -> Result<(), Problem> {
+    match rule {
         Rule::Linear { from, to } => {
             if from >= to {
                 return Err(Problem::new(
@@ -821,6 +892,29 @@ pub(crate) fn sipas_questions(
         }
     }
     ids
+}
+
+fn check_historical(historical: &Historical, period: &Period) -> Result<(), Problem> {
+    if !crate::date::is_iso_date(&historical.valid_until) {
+        return Err(Problem::new(
+            "historical.valid_until",
+            format!(
+                "`{}` is not a date in the form YYYY-MM-DD",
+                historical.valid_until
+            ),
+        ));
+    }
+    // A set that ended before its period began was never in force.
+    if historical.valid_until <= period.from {
+        return Err(Problem::new(
+            "historical.valid_until",
+            format!(
+                "valid_until ({}) must be after period.from ({})",
+                historical.valid_until, period.from
+            ),
+        ));
+    }
+    check_text(&historical.reason, "historical.reason")
 }
 
 fn check_period(period: &Period) -> Result<(), Problem> {

@@ -141,9 +141,12 @@ mod ssr {
                     .iter()
                     .find(|s| s.period.contains(&today))
                     .or_else(|| {
+                        // A historical set (its province merged away) is never the default
+                        // for new work; it stays reachable by id for its old reports.
                         state
                             .criteria
                             .iter()
+                            .filter(|s| !s.is_historical_on(&today))
                             .max_by(|a, b| a.period.from.cmp(&b.period.from))
                     })
             }
@@ -236,7 +239,10 @@ mod ssr {
                 let (kind, import_max) = match leaf.source {
                     Source::SelfAssessment { .. } => (LeafKind::SelfAssessment, String::new()),
                     Source::Bonus { .. } => (LeafKind::Bonus, String::new()),
-                    Source::CitizenSurvey(_) => (LeafKind::CitizenSurvey, String::new()),
+                    // Both are computed, never entered on the form.
+                    Source::CitizenSurvey(_) | Source::IndependentSurvey(_) => {
+                        (LeafKind::CitizenSurvey, String::new())
+                    }
                     Source::Imported { import_max } => {
                         (LeafKind::Imported, import_max.format(Lang::Vi))
                     }

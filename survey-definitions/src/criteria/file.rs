@@ -9,21 +9,29 @@ use crate::{DefinitionError, Definitions, SipasElement, Text};
 
 use super::{
     sipas_questions, Band, BelowMin, CitizenSurvey, Content, CriteriaSet, Criterion, Evidence,
-    Grade, Group, Knockout, Metric, Period, Points, Rule, Selection, Share, Source, SubCriterion,
+    Grade, Group, Historical, IndependentSurvey, Knockout, Metric, Period, Points, Rule, Selection,
+    Share, Source, SubCriterion,
 };
 
-const SET_KEYS: [&str; 9] = [
+const SET_KEYS: [&str; 10] = [
     "id",
     "version",
     "name",
     "period",
+    "historical",
     "scale_max",
     "pass_threshold",
     "grades",
     "knockouts",
     "groups",
 ];
-const SOURCE_KINDS: [&str; 4] = ["self_assessment", "citizen_survey", "imported", "bonus"];
+const SOURCE_KINDS: [&str; 5] = [
+    "self_assessment",
+    "citizen_survey",
+    "independent_survey",
+    "imported",
+    "bonus",
+];
 
 /// Parses one criteria file and checks it, including that every citizen-survey leaf names
 /// questions of a survey in `definitions`; `file` is only used in error messages.
@@ -69,6 +77,17 @@ impl Reader<'_> {
         let name = self.text(&table, "name")?;
         let period_field = table.required("period", &mut self.spans)?;
         let period = self.period(&period_field)?;
+        let historical = match table.optional("historical", &mut self.spans) {
+            Some(field) => {
+                let historical = field.table()?;
+                historical.allow(&["valid_until", "reason"])?;
+                Some(Historical {
+                    valid_until: self.string(&historical, "valid_until")?,
+                    reason: self.text(&historical, "reason")?,
+                })
+            }
+            None => None,
+        };
         let scale_max = self.points_at(&table, "scale_max")?;
         let pass_threshold = self.points_at(&table, "pass_threshold")?;
         let grades = table
@@ -94,6 +113,7 @@ impl Reader<'_> {
             version,
             name,
             period,
+            historical,
             scale_max,
             pass_threshold,
             grades,
@@ -229,6 +249,19 @@ impl Reader<'_> {
                 })
             }
             "citizen_survey" => self.citizen(&table).map(Source::CitizenSurvey),
+            "independent_survey" => {
+                table.allow(&["kind", "survey", "rule", "min_responses", "below_min"])?;
+                let survey = self.string(&table, "survey")?;
+                let rule_field = table.required("rule", &mut self.spans)?;
+                let rule = self.rule(&rule_field)?;
+                let (min_responses, below_min) = self.minimum(&table)?;
+                Ok(Source::IndependentSurvey(IndependentSurvey {
+                    survey,
+                    rule,
+                    min_responses,
+                    below_min,
+                }))
+            }
             other => Err(kind_field.fail(format!(
                 "unknown source kind `{other}`; use one of: {}",
                 SOURCE_KINDS.join(", ")
@@ -286,6 +319,20 @@ impl Reader<'_> {
         };
         let rule_field = table.required("rule", &mut self.spans)?;
         let rule = self.rule(&rule_field)?;
+        let (min_responses, below_min) = self.minimum(table)?;
+        Ok(CitizenSurvey {
+            survey,
+            selection,
+            questions,
+            metric,
+            rule,
+            min_responses,
+            below_min,
+        })
+    }
+
+    /// `min_responses` and `below_min` of a survey-fed leaf.
+    fn minimum(&mut self, table: &Table) -> Result<(u64, BelowMin), Fail> {
         let min_field = table.required("min_responses", &mut self.spans)?;
         let min_responses = u64::try_from(min_field.integer()?)
             .map_err(|_| min_field.fail("min_responses must be 1 or more"))?;
@@ -299,15 +346,7 @@ impl Reader<'_> {
                 )))
             }
         };
-        Ok(CitizenSurvey {
-            survey,
-            selection,
-            questions,
-            metric,
-            rule,
-            min_responses,
-            below_min,
-        })
+        Ok((min_responses, below_min))
     }
 
     /// `sipas = "all"` or a list of element keys, turned into the questions feeding them.

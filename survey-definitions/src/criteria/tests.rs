@@ -210,8 +210,19 @@ fn the_shipped_criteria_sets_load_against_the_shipped_surveys() {
 
     let sets = load_criteria_dir(dir, definitions()).unwrap();
 
-    let ids: Vec<_> = sets.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, ["bac-giang-2023", "dong-nai-2025", "dong-nai-2026"]);
+    let ids: Vec<_> = sets.iter().map(|s| (s.id.as_str(), s.version)).collect();
+    assert_eq!(
+        ids,
+        [
+            ("bac-giang-2023", 1),
+            ("bac-giang-2023", 2),
+            ("dong-nai-2025-independent", 1),
+            ("dong-nai-2025", 1),
+            ("dong-nai-2025", 2),
+            ("dong-nai-2026", 1),
+            ("dong-nai-2026", 2),
+        ]
+    );
     let maxima = |set: &CriteriaSet| -> Vec<(bool, String)> {
         set.groups
             .iter()
@@ -229,7 +240,7 @@ fn the_shipped_criteria_sets_load_against_the_shipped_surveys() {
             (false, "20".into())
         ]
     );
-    let dong_nai = &sets[1];
+    let dong_nai = &sets[3];
     assert_eq!(
         maxima(dong_nai),
         [
@@ -707,4 +718,128 @@ fn a_set_round_trips_through_serde() {
     let back: CriteriaSet = toml::from_str(&json).unwrap();
 
     assert_eq!(back, set);
+}
+
+/// The fixture marked historical from `valid_until`.
+fn with_historical(valid_until: &str) -> String {
+    VALID.replacen(
+        "scale_max = 100\n",
+        &format!(
+            "historical.valid_until = \"{valid_until}\"\nhistorical.reason.vi = \"Tỉnh đã \
+             hợp nhất.\"\nhistorical.reason.en = \"The province merged.\"\nscale_max = 100\n"
+        ),
+        1,
+    )
+}
+
+#[test]
+fn a_historical_set_names_its_end_and_reason() {
+    let set = parse_criteria("h.toml", &with_historical("2025-07-01"), definitions()).unwrap();
+
+    assert!(set.is_historical_on("2025-07-01") && !set.is_historical_on("2025-06-30"));
+    assert_eq!(set.historical.unwrap().reason.en, "The province merged.");
+    assert!(!valid().is_historical_on("2099-01-01"));
+    for (date, message) in [
+        ("2025-13-01", "YYYY-MM-DD"),
+        ("2025-01-01", "must be after period.from"),
+    ] {
+        let text = with_historical(date);
+        let error = parse_criteria("broken.toml", &text, definitions()).unwrap_err();
+        assert_error(
+            &text,
+            &error,
+            "historical.valid_until",
+            "historical.valid_until",
+            message,
+        );
+    }
+}
+
+/// An independent-survey source, put in place of the fixture's imported one (`c1.par`).
+const INDEPENDENT: &str = r#"source.kind = "independent_survey"
+source.survey = "so-noi-vu"
+source.rule = { kind = "linear", from = 0.60, to = 0.90 }
+source.min_responses = 30
+source.below_min = "insufficient""#;
+
+fn independent_text(source: &str) -> String {
+    VALID.replacen(
+        r#"source = { kind = "imported", import_max = 100 }"#,
+        source,
+        1,
+    )
+}
+
+#[test]
+fn an_independent_survey_leaf_is_read_and_checked() {
+    let set = parse_criteria("ok.toml", &independent_text(INDEPENDENT), definitions()).unwrap();
+
+    let Source::IndependentSurvey(independent) = set.leaf("c1.par").unwrap().source else {
+        panic!("c1.par is an independent-survey leaf");
+    };
+    assert_eq!(
+        (independent.survey.as_str(), independent.min_responses),
+        ("so-noi-vu", 30)
+    );
+    assert_eq!(independent.below_min, BelowMin::Insufficient);
+    for (from, to, field, message) in [
+        (
+            "source.min_responses = 30",
+            "source.min_responses = 0",
+            "groups[0].criteria[1].source.min_responses",
+            "1 or more",
+        ),
+        (
+            r#"source.survey = "so-noi-vu""#,
+            r#"source.survey = "Sở Nội vụ""#,
+            "groups[0].criteria[1].source.survey",
+            "a-z, 0-9 and -",
+        ),
+        (
+            "to = 0.90",
+            "to = 0.50",
+            "groups[0].criteria[1].source.rule.to",
+            "must be above from",
+        ),
+        (
+            "source.below_min",
+            "source.import_max = 100\nsource.below_min",
+            "groups[0].criteria[1].source.import_max",
+            "unknown key `import_max`",
+        ),
+    ] {
+        let text = independent_text(&INDEPENDENT.replacen(from, to, 1));
+        let error = parse_criteria("broken.toml", &text, definitions()).unwrap_err();
+        assert_error(&text, &error, field, to.lines().next().unwrap(), message);
+    }
+}
+
+#[test]
+fn a_broken_copy_of_the_shipped_sets_is_named_by_file_and_line() {
+    let dir = temp_dir("criteria-broken-copy");
+    std::fs::create_dir(dir.join("criteria")).unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("criteria");
+    for entry in std::fs::read_dir(shipped).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join("criteria").join(entry.file_name())).unwrap();
+    }
+    let file = dir.join("criteria/bac-giang-2023.v2.toml");
+    let text = std::fs::read_to_string(&file).unwrap().replacen(
+        "historical.valid_until = \"2025-07-01\"",
+        "historical.valid_until = \"2022-07-01\"",
+        1,
+    );
+    std::fs::write(&file, &text).unwrap();
+
+    let error = load_criteria_dir(&dir, definitions()).unwrap_err();
+
+    let line = line_with(&text, "historical.valid_until");
+    assert!(
+        error.to_string().ends_with(&format!(
+            "bac-giang-2023.v2.toml:{line}: field `historical.valid_until`: valid_until \
+             (2022-07-01) must be after period.from (2023-01-01)"
+        )),
+        "{error}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }
