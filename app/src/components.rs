@@ -62,6 +62,7 @@ pub fn AccountBar(me: crate::domain::roles::Me) -> impl IntoView {
             ("/ranking", "Xếp hạng"),
             ("/desks", "Quầy và áp phích"),
             ("/kiosks", "Máy đánh giá"),
+            ("/alerts", "Thư báo"),
         ],
         Role::DistrictReviewer => vec![
             ("/review", "Phiếu bị đánh dấu"),
@@ -76,6 +77,7 @@ pub fn AccountBar(me: crate::domain::roles::Me) -> impl IntoView {
             ("/report", "Kết quả chấm điểm"),
             ("/desks", "Quầy và áp phích"),
             ("/kiosks", "Máy đánh giá"),
+            ("/alerts", "Thư báo"),
         ],
     };
     view! {

@@ -277,6 +277,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(routes::assessment::router())
         .merge(routes::exports::router())
         .merge(routes::live::router())
+        .merge(crate::alerts::routes::router())
         .leptos_routes_with_context(&state, page_routes, || (), {
             let options = options.clone();
             move || shell(options.clone())
@@ -382,10 +383,12 @@ fn spawn_checkpoints(store: app::store::Store) {
 
 /// Runs the server until Ctrl-C.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let alerts = crate::config::alert_settings_from_env()?;
     let state = build_state(&config).await?;
     forget_maps();
     spawn_housekeeping(state.clone());
     spawn_checkpoints(state.store.clone());
+    crate::alerts::spawn(state.clone(), alerts)?;
     let router = build_router(state);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
