@@ -25,11 +25,12 @@ create table alert_sources (
     created_at bigint not null
 );
 
--- The queue: one row per message to deliver. The mail is written when it is sent, from the
+-- The queue: one row per message to deliver (a mail, an entry of a daily digest, a webhook
+-- call, or a complaint left unresolved too long, mailed to the province reviewer). The mail is written when it is sent, from the
 -- response as it is then, so a comment deleted by retention is not kept here.
 create table alerts (
     id bigint generated always as identity primary key,
-    channel text not null check (channel in ('mail', 'digest', 'webhook')),
+    channel text not null check (channel in ('mail', 'digest', 'webhook', 'escalation')),
     response_id bigint not null references responses (id) on delete cascade,
     user_id bigint references users (id),
     recipient text not null,
@@ -42,6 +43,8 @@ create table alerts (
 );
 create index alerts_due on alerts (next_attempt_at) where status = 'queued';
 create index alerts_status on alerts (status, id);
+-- A complaint is escalated to each reviewer once, whichever process notices it first.
+create unique index alerts_escalation on alerts (response_id, user_id) where channel = 'escalation';
 
 -- Every delivery attempt, for the province admin: when, to whom, and what came back.
 create table alert_deliveries (

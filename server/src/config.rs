@@ -255,7 +255,7 @@ impl Config {
 
 /// The alert settings from the environment (see [`alert_settings`]).
 pub fn alert_settings_from_env() -> anyhow::Result<AlertSettings> {
-    alert_settings(|name| var(name))
+    alert_settings(var)
 }
 
 /// The alert settings read through `get` (`HAILONG_SMTP_URL`, `HAILONG_WEBHOOK_URL`,
@@ -301,17 +301,26 @@ pub fn alert_settings(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Al
         digest_hour < 24,
         "HAILONG_ALERT_DIGEST_HOUR is an hour from 0 to 23 (got {digest_hour})"
     );
-    let seconds = |name: &str, default: std::time::Duration| -> anyhow::Result<std::time::Duration> {
-        let n = number(name, default.as_secs())?;
-        anyhow::ensure!(n >= 1, "{name} must be at least 1 (got {n})");
-        Ok(std::time::Duration::from_secs(n))
-    };
+    let seconds =
+        |name: &str, default: std::time::Duration| -> anyhow::Result<std::time::Duration> {
+            let n = number(name, default.as_secs())?;
+            anyhow::ensure!(n >= 1, "{name} must be at least 1 (got {n})");
+            Ok(std::time::Duration::from_secs(n))
+        };
     let max_attempts = number("HAILONG_ALERT_MAX_ATTEMPTS", d.max_attempts.into())?;
     anyhow::ensure!(
         (1..=50).contains(&max_attempts),
         "HAILONG_ALERT_MAX_ATTEMPTS must be 1 to 50 (got {max_attempts})"
     );
+    let escalate_days = number("HAILONG_ALERT_ESCALATE_DAYS", 7)?;
+    anyhow::ensure!(
+        escalate_days <= 365,
+        "HAILONG_ALERT_ESCALATE_DAYS is a number of days from 0 (never) to 365 (got {escalate_days})"
+    );
     Ok(AlertSettings {
+        escalate_after: (escalate_days > 0)
+            .then(|| std::time::Duration::from_secs(escalate_days * 86_400)),
+        escalation_every: d.escalation_every,
         smtp,
         webhook,
         rule: AlertRule {
@@ -331,6 +340,7 @@ pub const SETTINGS: &[&str] = &[
     "HAILONG_ADDR",
     "HAILONG_ALERT_COMMENT_MAX_OVERALL",
     "HAILONG_ALERT_DIGEST_HOUR",
+    "HAILONG_ALERT_ESCALATE_DAYS",
     "HAILONG_ALERT_MAX_ATTEMPTS",
     "HAILONG_ALERT_MAX_OVERALL",
     "HAILONG_ALERT_POLL_SECONDS",
@@ -462,22 +472,40 @@ mod tests {
                 &[("HAILONG_SMTP_URL", "smtp://")][..],
                 "HAILONG_SMTP_URL must name the mail server",
             ),
-            (&[("HAILONG_SMTP_URL", "smtp:///x")][..], "must name the mail server"),
-            (&[("HAILONG_SMTP_URL", "http://mail.x")][..], "must start with smtp://"),
             (
-                &[("HAILONG_SMTP_URL", "smtp://mail.x"), ("HAILONG_SMTP_TLS", "yes")][..],
+                &[("HAILONG_SMTP_URL", "smtp:///x")][..],
+                "must name the mail server",
+            ),
+            (
+                &[("HAILONG_SMTP_URL", "http://mail.x")][..],
+                "must start with smtp://",
+            ),
+            (
+                &[
+                    ("HAILONG_SMTP_URL", "smtp://mail.x"),
+                    ("HAILONG_SMTP_TLS", "yes"),
+                ][..],
                 "HAILONG_SMTP_TLS must be",
             ),
             (
-                &[("HAILONG_SMTP_URL", "smtp://mail.x"), ("HAILONG_MAIL_FROM", "không phải thư")][..],
+                &[
+                    ("HAILONG_SMTP_URL", "smtp://mail.x"),
+                    ("HAILONG_MAIL_FROM", "không phải thư"),
+                ][..],
                 "HAILONG_MAIL_FROM",
             ),
-            (&[("HAILONG_WEBHOOK_URL", "ftp://x")][..], "must start with http:// or https://"),
+            (
+                &[("HAILONG_WEBHOOK_URL", "ftp://x")][..],
+                "must start with http:// or https://",
+            ),
             (
                 &[("HAILONG_WEBHOOK_URL", "http://127.0.0.1:9/hook")][..],
                 "HAILONG_WEBHOOK_SECRET",
             ),
-            (&[("HAILONG_ALERT_MAX_OVERALL", "9")][..], "ratings from 0 to 5"),
+            (
+                &[("HAILONG_ALERT_MAX_OVERALL", "9")][..],
+                "ratings from 0 to 5",
+            ),
             (&[("HAILONG_ALERT_DIGEST_HOUR", "24")][..], "0 to 23"),
         ] {
             let err = with(pairs).unwrap_err().to_string();

@@ -163,18 +163,57 @@ async fn unfavourable_answer_mails_each_opted_in_user_of_its_commune_once(b: Bac
     let sink = SmtpSink::start(port, mail_folder());
     let app = TestApp::spawn(b).await;
     let (here, elsewhere) = two_communes(&app).await;
-    add(&app, "chu-tich", "commune_leader", &here.commune_code, "chu.tich@xa.gov.vn").await;
-    add(&app, "can-bo", "commune_officer", &here.commune_code, "can.bo@xa.gov.vn").await;
-    add(&app, "tat-thu", "commune_officer", &here.commune_code, "tat.thu@xa.gov.vn").await;
-    add(&app, "tong-hop", "commune_officer", &here.commune_code, "tong.hop@xa.gov.vn").await;
+    add(
+        &app,
+        "chu-tich",
+        "commune_leader",
+        &here.commune_code,
+        "chu.tich@xa.gov.vn",
+    )
+    .await;
+    add(
+        &app,
+        "can-bo",
+        "commune_officer",
+        &here.commune_code,
+        "can.bo@xa.gov.vn",
+    )
+    .await;
+    add(
+        &app,
+        "tat-thu",
+        "commune_officer",
+        &here.commune_code,
+        "tat.thu@xa.gov.vn",
+    )
+    .await;
+    add(
+        &app,
+        "tong-hop",
+        "commune_officer",
+        &here.commune_code,
+        "tong.hop@xa.gov.vn",
+    )
+    .await;
     add(&app, "khong-thu", "commune_officer", &here.commune_code, "").await;
-    add(&app, "xa-khac", "commune_leader", &elsewhere.commune_code, "xa.khac@xa.gov.vn").await;
+    add(
+        &app,
+        "xa-khac",
+        "commune_leader",
+        &elsewhere.commune_code,
+        "xa.khac@xa.gov.vn",
+    )
+    .await;
     add(&app, "tinh", "province_admin", "", "tinh@sonoivu.gov.vn").await;
     // One officer turns mail off and one chooses the daily digest, on their own page.
     for (name, mode) in [("tat-thu", "off"), ("tong-hop", "digest")] {
         let session = app.login(name).await;
         let page = app.get_as("/alerts", Some(&session.cookie)).await;
-        assert!(page.text().contains(&name.replace('-', ".")), "{}", page.text());
+        assert!(
+            page.text().contains(&name.replace('-', ".")),
+            "{}",
+            page.text()
+        );
         let saved = app
             .post_as(
                 "/alerts/settings",
@@ -199,16 +238,23 @@ async fn unfavourable_answer_mails_each_opted_in_user_of_its_commune_once(b: Bac
 
     // Assert: exactly one mail to each opted-in user of that commune, at once.
     let mails = sink.wait_for(2, Duration::from_secs(30)).await;
-    let mut to: Vec<String> = mails.iter().map(|m| m["to"][0].as_str().unwrap().to_string()).collect();
+    let mut to: Vec<String> = mails
+        .iter()
+        .map(|m| m["to"][0].as_str().unwrap().to_string())
+        .collect();
     to.sort();
     assert_eq!(to, ["can.bo@xa.gov.vn", "chu.tich@xa.gov.vn"], "{mails:#?}");
-    let device_hash: Option<String> = sqlx::query_scalar(
-        "select device_hash from responses where idempotency_key = $1",
-    )
-    .bind(key(1))
-    .fetch_one(app.store().pool())
-    .await
-    .expect("the response");
+    let device_hash: Option<String> =
+        sqlx::query_scalar("select device_hash from responses where idempotency_key = $1")
+            .bind(key(1))
+            .fetch_one(app.store().pool())
+            .await
+            .expect("the response");
+    println!(
+        "{}\n\n{}",
+        mails[0]["subject"],
+        mails[0]["body"].as_str().unwrap()
+    );
     for mail in &mails {
         let body = mail["body"].as_str().unwrap();
         let raw = mail["raw"].as_str().unwrap();
@@ -216,17 +262,26 @@ async fn unfavourable_answer_mails_each_opted_in_user_of_its_commune_once(b: Bac
         assert!(body.contains(comment), "the comment: {body}");
         assert!(body.contains("1/5"), "the answers: {body}");
         assert!(
-            body.contains(&format!("https://hailong.test/commune?commune={}", here.commune_code)),
+            body.contains(&format!(
+                "https://hailong.test/commune?commune={}",
+                here.commune_code
+            )),
             "the follow-up link: {body}"
         );
         let hash = device_hash.as_deref().expect("the phone's hash is stored");
-        assert!(!raw.contains(hash) && !raw.contains(&device(1)), "no device: {raw}");
+        assert!(
+            !raw.contains(hash) && !raw.contains(&device(1)),
+            "no device: {raw}"
+        );
         assert!(!raw.contains("10.7.0.2"), "no address: {raw}");
     }
     // The digest entry waits for its hour; the admin sees it queued, and nothing failed.
     let queue = app.get_as_admin("/alerts").await.text();
     assert!(queue.contains("Đã gửi: 2"), "{queue}");
-    assert!(queue.contains("Đang chờ gửi: 1") && queue.contains("Thư tổng hợp"), "{queue}");
+    assert!(
+        queue.contains("Đang chờ gửi: 1") && queue.contains("Thư tổng hợp"),
+        "{queue}"
+    );
     assert!(!queue.contains("Gửi không được"), "{queue}");
 
     // A 1-star answer in the other commune mails its leader only.
@@ -242,7 +297,14 @@ async fn mail_server_down_during_a_burst_delays_nothing_and_loses_nothing(b: Bac
     let port = free_port();
     let app = TestApp::spawn(b).await;
     let (here, elsewhere) = two_communes(&app).await;
-    add(&app, "chu-tich", "commune_leader", &here.commune_code, "chu.tich@xa.gov.vn").await;
+    add(
+        &app,
+        "chu-tich",
+        "commune_leader",
+        &here.commune_code,
+        "chu.tich@xa.gov.vn",
+    )
+    .await;
     // The same number of answers before alerts run, at another desk (a desk's burst of more
     // than 15 a minute is held for review).
     let baseline: Vec<Duration> = {
@@ -281,14 +343,24 @@ async fn mail_server_down_during_a_burst_delays_nothing_and_loses_nothing(b: Bac
     let mails = sink.wait_for(10, Duration::from_secs(60)).await;
     assert_eq!(mails.len(), 10, "{mails:#?}");
     let queue = app.get_as_admin("/alerts").await.text();
-    assert!(queue.contains("Đã gửi: 10") && !queue.contains("Đang chờ gửi"), "{queue}");
+    assert!(
+        queue.contains("Đã gửi: 10") && !queue.contains("Đang chờ gửi"),
+        "{queue}"
+    );
 }
 
 async fn an_alert_that_cannot_be_delivered_fails_with_its_reason(b: Backend) {
     let port = free_port();
     let app = TestApp::spawn(b).await;
     let (here, _) = two_communes(&app).await;
-    add(&app, "chu-tich", "commune_leader", &here.commune_code, "chu.tich@xa.gov.vn").await;
+    add(
+        &app,
+        "chu-tich",
+        "commune_leader",
+        &here.commune_code,
+        "chu.tich@xa.gov.vn",
+    )
+    .await;
     server::alerts::spawn(app.state.clone(), {
         let mut settings = fast_settings(Some(port));
         settings.max_attempts = 2;
@@ -308,7 +380,227 @@ async fn an_alert_that_cannot_be_delivered_fails_with_its_reason(b: Backend) {
     }
     assert!(queue.contains("Gửi không được: 1"), "{queue}");
     assert!(queue.contains("Connection refused"), "the reason: {queue}");
-    assert!(queue.contains("chu.tich@xa.gov.vn"), "the recipient: {queue}");
+    assert!(
+        queue.contains("chu.tich@xa.gov.vn"),
+        "the recipient: {queue}"
+    );
+}
+
+async fn a_digest_user_gets_one_mail_listing_the_days_answers(b: Backend) {
+    let port = free_port();
+    let sink = SmtpSink::start(port, mail_folder());
+    let app = TestApp::spawn(b).await;
+    let (here, _) = two_communes(&app).await;
+    add(
+        &app,
+        "tong-hop",
+        "commune_leader",
+        &here.commune_code,
+        "tong.hop@xa.gov.vn",
+    )
+    .await;
+    let session = app.login("tong-hop").await;
+    let saved = app
+        .post_as(
+            "/alerts/settings",
+            &[
+                ("_csrf", session.csrf.as_str()),
+                ("email", "tong.hop@xa.gov.vn"),
+                ("mode", "digest"),
+            ],
+            Some(&session.cookie),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    server::alerts::spawn(app.state.clone(), fast_settings(Some(port))).expect("alerts start");
+
+    submit(
+        &app,
+        &here.public_code,
+        1,
+        "1",
+        "Lần thứ nhất chưa hài lòng.",
+    )
+    .await;
+    submit(
+        &app,
+        &here.public_code,
+        2,
+        "2",
+        "Lần thứ hai chưa hài lòng.",
+    )
+    .await;
+    // Nothing goes out before the digest's hour.
+    assert!(sink.wait_for(1, Duration::from_secs(3)).await.is_empty());
+    let queued: Vec<(String, i64)> =
+        sqlx::query_as("select channel, next_attempt_at from alerts order by id")
+            .fetch_all(app.store().pool())
+            .await
+            .expect("the queue");
+    assert_eq!(queued.len(), 2, "{queued:?}");
+    let hour = app::alerts::rule::next_digest_at(app::clock::now_ms(), 7);
+    assert!(
+        queued.iter().all(|(c, at)| c == "digest" && *at == hour),
+        "{queued:?}"
+    );
+
+    // The hour comes (the rows are made due, as the clock would).
+    sqlx::query("update alerts set next_attempt_at = 0")
+        .execute(app.store().pool())
+        .await
+        .expect("make the digest due");
+    let mails = sink.wait_for(1, Duration::from_secs(30)).await;
+    assert_eq!(mails.len(), 1, "one digest: {mails:#?}");
+    let body = mails[0]["body"].as_str().unwrap();
+    assert!(body.contains("Tổng hợp 2 đánh giá"), "{body}");
+    assert!(
+        body.contains("Lần thứ nhất") && body.contains("Lần thứ hai"),
+        "{body}"
+    );
+    assert!(body.contains(&here.name), "{body}");
+}
+
+async fn an_unresolved_complaint_is_escalated_to_the_province_reviewer(b: Backend) {
+    let port = free_port();
+    let sink = SmtpSink::start(port, mail_folder());
+    let app = TestApp::spawn(b).await;
+    let (here, elsewhere) = two_communes(&app).await;
+    add(
+        &app,
+        "chu-tich",
+        "commune_leader",
+        &here.commune_code,
+        "chu.tich@xa.gov.vn",
+    )
+    .await;
+    add(
+        &app,
+        "tham-dinh",
+        "province_reviewer",
+        "",
+        "tham.dinh@sonoivu.gov.vn",
+    )
+    .await;
+    add(
+        &app,
+        "tham-dinh-khac",
+        "province_reviewer",
+        "",
+        "khac@sonoivu.gov.vn",
+    )
+    .await;
+    app::accounts::users::assign_communes(
+        &app.state,
+        "tham-dinh",
+        std::slice::from_ref(&here.commune_code),
+    )
+    .await
+    .expect("assign");
+    app::accounts::users::assign_communes(
+        &app.state,
+        "tham-dinh-khac",
+        std::slice::from_ref(&elsewhere.commune_code),
+    )
+    .await
+    .expect("assign");
+    let mut settings = fast_settings(Some(port));
+    settings.escalate_after = Some(Duration::from_secs(8));
+    settings.escalation_every = Duration::from_millis(300);
+    server::alerts::spawn(app.state.clone(), settings).expect("alerts start");
+
+    submit(
+        &app,
+        &here.public_code,
+        1,
+        "1",
+        "Chưa ai trả lời phản ánh của tôi.",
+    )
+    .await;
+    submit(
+        &app,
+        &here.public_code,
+        2,
+        "1",
+        "Phản ánh này xã đã giải quyết.",
+    )
+    .await;
+    let mails = sink.wait_for(2, Duration::from_secs(30)).await;
+    assert_eq!(mails.len(), 2, "the leader's two mails first: {mails:#?}");
+    // The commune resolves the second one on its page.
+    let (resolved,): (i64,) = sqlx::query_as("select id from responses where idempotency_key = $1")
+        .bind(key(2))
+        .fetch_one(app.store().pool())
+        .await
+        .expect("the response");
+    let session = app.login("chu-tich").await;
+    let done = app
+        .post_as(
+            &format!("/commune/followups/{resolved}"),
+            &[
+                ("_csrf", session.csrf.as_str()),
+                ("state", "resolved"),
+                ("note", "Đã gọi điện xin lỗi."),
+            ],
+            Some(&session.cookie),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+
+    let mails = sink.wait_for(3, Duration::from_secs(30)).await;
+    assert_eq!(mails.len(), 3, "one escalation, once: {mails:#?}");
+    let escalation = &mails[2];
+    assert_eq!(escalation["to"][0], "tham.dinh@sonoivu.gov.vn");
+    let body = escalation["body"].as_str().unwrap();
+    assert!(body.contains("Chưa ai trả lời"), "{body}");
+    assert!(!body.contains("xã đã giải quyết"), "{body}");
+}
+
+async fn a_mailbox_the_server_refuses_fails_at_once_and_affects_no_one_else(b: Backend) {
+    let port = free_port();
+    let sink = SmtpSink::start(port, mail_folder());
+    let app = TestApp::spawn(b).await;
+    let (here, _) = two_communes(&app).await;
+    add(
+        &app,
+        "chu-tich",
+        "commune_leader",
+        &here.commune_code,
+        "chu.tich@xa.gov.vn",
+    )
+    .await;
+    add(
+        &app,
+        "nghi-viec",
+        "commune_officer",
+        &here.commune_code,
+        "refuse@xa.gov.vn",
+    )
+    .await;
+    server::alerts::spawn(app.state.clone(), fast_settings(Some(port))).expect("alerts start");
+
+    submit(&app, &here.public_code, 1, "1", "").await;
+
+    let mails = sink.wait_for(1, Duration::from_secs(30)).await;
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert_eq!(mails[0]["to"][0], "chu.tich@xa.gov.vn");
+    let failed: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+        "select recipient, attempts, last_error from alerts where status = 'failed'",
+    )
+    .fetch_all(app.store().pool())
+    .await
+    .expect("the queue");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!((failed[0].0.as_str(), failed[0].1), ("refuse@xa.gov.vn", 1));
+    let reason = failed[0].2.clone().unwrap_or_default();
+    assert!(
+        reason.contains("550"),
+        "the server's answer is the reason: {reason}"
+    );
+    let queue = app.get_as_admin("/alerts").await.text();
+    assert!(
+        queue.contains("Gửi không được: 1") && queue.contains("Đã gửi: 1"),
+        "{queue}"
+    );
 }
 
 /// What the test's webhook receiver got: the signature header, the body, the status it gave.
@@ -335,7 +627,9 @@ async fn webhook_receiver() -> (String, Calls) {
     let router = axum::Router::new()
         .route("/hook", axum::routing::post(hook))
         .with_state(calls.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });
     (url, calls)
@@ -359,7 +653,11 @@ async fn the_webhook_is_signed_retried_after_a_500_and_logged(b: Backend) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let calls = calls.lock().unwrap().clone();
-    assert_eq!(calls.len(), 2, "a 500, then one retry that succeeds: {calls:?}");
+    assert_eq!(
+        calls.len(),
+        2,
+        "a 500, then one retry that succeeds: {calls:?}"
+    );
     assert_eq!((calls[0].2, calls[1].2), (500, 200));
     assert_eq!(calls[0].1, calls[1].1, "the retry sends the same document");
     for (signature, body, _) in &calls {
@@ -371,7 +669,10 @@ async fn the_webhook_is_signed_retried_after_a_500_and_logged(b: Backend) {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        assert_eq!(signature.as_deref(), Some(format!("sha256={expected}").as_str()));
+        assert_eq!(
+            signature.as_deref(),
+            Some(format!("sha256={expected}").as_str())
+        );
     }
     let event: serde_json::Value = serde_json::from_slice(&calls[1].1).expect("JSON");
     assert_eq!(event["event"], "unfavourable_feedback");
@@ -380,7 +681,10 @@ async fn the_webhook_is_signed_retried_after_a_500_and_logged(b: Backend) {
     assert_eq!(event["comment"], comment);
     assert_eq!(event["overall"], 1);
     let text = String::from_utf8_lossy(&calls[1].1);
-    assert!(!text.contains(&device(1)) && !text.contains("10.7.0.2"), "{text}");
+    assert!(
+        !text.contains(&device(1)) && !text.contains("10.7.0.2"),
+        "{text}"
+    );
 
     // The delivery log holds both attempts.
     let (id,): (i64,) = sqlx::query_as("select id from alerts where channel = 'webhook'")
@@ -412,7 +716,12 @@ async fn bad_alert_input_is_refused_with_a_clear_message(b: Backend) {
     .await
     .unwrap_err();
     assert!(refused.contains("“chu tich@xa” không hợp lệ"), "{refused}");
-    assert!(app.store().user_by_username("chu-tich").await.unwrap().is_none());
+    assert!(app
+        .store()
+        .user_by_username("chu-tich")
+        .await
+        .unwrap()
+        .is_none());
 
     // The users page refuses it with a 422 and the same words.
     let admin = "quan-tri";
@@ -430,20 +739,47 @@ async fn bad_alert_input_is_refused_with_a_clear_message(b: Backend) {
         ]
     };
     let response = app
-        .post_as("/admin/users", &as_pairs(&form("khong-co-a-cong")), Some(&session.cookie))
+        .post_as(
+            "/admin/users",
+            &as_pairs(&form("khong-co-a-cong")),
+            Some(&session.cookie),
+        )
         .await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(response.text().contains("không hợp lệ"), "{}", response.text());
+    assert!(
+        response.text().contains("không hợp lệ"),
+        "{}",
+        response.text()
+    );
     let response = app
-        .post_as("/admin/users", &as_pairs(&form("can.bo@xa.gov.vn")), Some(&session.cookie))
+        .post_as(
+            "/admin/users",
+            &as_pairs(&form("can.bo@xa.gov.vn")),
+            Some(&session.cookie),
+        )
         .await;
-    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.text());
-    let users = app.get_as("/admin/users", Some(&session.cookie)).await.text();
-    assert!(users.contains("can.bo@xa.gov.vn"), "the admin sees the address");
+    assert_eq!(
+        response.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        response.text()
+    );
+    let users = app
+        .get_as("/admin/users", Some(&session.cookie))
+        .await
+        .text();
+    assert!(
+        users.contains("can.bo@xa.gov.vn"),
+        "the admin sees the address"
+    );
     let response = app
         .post_as(
             "/alerts/settings",
-            &[("_csrf", session.csrf.as_str()), ("email", "a@"), ("mode", "each")],
+            &[
+                ("_csrf", session.csrf.as_str()),
+                ("email", "a@"),
+                ("mode", "each"),
+            ],
             Some(&session.cookie),
         )
         .await;
@@ -451,12 +787,20 @@ async fn bad_alert_input_is_refused_with_a_clear_message(b: Backend) {
     let response = app
         .post_as(
             "/alerts/settings",
-            &[("_csrf", session.csrf.as_str()), ("email", ""), ("mode", "sometimes")],
+            &[
+                ("_csrf", session.csrf.as_str()),
+                ("email", ""),
+                ("mode", "sometimes"),
+            ],
             Some(&session.cookie),
         )
         .await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(response.text().contains("cách nhận thư"), "{}", response.text());
+    assert!(
+        response.text().contains("cách nhận thư"),
+        "{}",
+        response.text()
+    );
 
     // A commune user may not open the users page, so never sees another's address.
     let officer = app.login("can-bo").await;
@@ -465,8 +809,16 @@ async fn bad_alert_input_is_refused_with_a_clear_message(b: Backend) {
 
     // Settings that cannot work stop the server before it starts, saying why.
     for (name, value, says) in [
-        ("HAILONG_SMTP_URL", "smtp://", "HAILONG_SMTP_URL must name the mail server"),
-        ("HAILONG_WEBHOOK_URL", "ftp://x", "HAILONG_WEBHOOK_URL must start with http:// or https://"),
+        (
+            "HAILONG_SMTP_URL",
+            "smtp://",
+            "HAILONG_SMTP_URL must name the mail server",
+        ),
+        (
+            "HAILONG_WEBHOOK_URL",
+            "ftp://x",
+            "HAILONG_WEBHOOK_URL must start with http:// or https://",
+        ),
     ] {
         let err = server::config::alert_settings(|n| (n == name).then(|| value.to_string()))
             .unwrap_err()
@@ -481,4 +833,7 @@ both_backends!(
     an_alert_that_cannot_be_delivered_fails_with_its_reason,
     the_webhook_is_signed_retried_after_a_500_and_logged,
     bad_alert_input_is_refused_with_a_clear_message,
+    a_digest_user_gets_one_mail_listing_the_days_answers,
+    an_unresolved_complaint_is_escalated_to_the_province_reviewer,
+    a_mailbox_the_server_refuses_fails_at_once_and_affects_no_one_else,
 );

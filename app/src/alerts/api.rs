@@ -30,7 +30,12 @@ async fn alerts_page(
 
     let contact = state.store.alert_contact(me.id).await?;
     let (email, mode) = contact
-        .map(|c| (c.email, AlertMode::parse(&c.alert_mode).unwrap_or(AlertMode::Each)))
+        .map(|c| {
+            (
+                c.email,
+                AlertMode::parse(&c.alert_mode).unwrap_or(AlertMode::Each),
+            )
+        })
         .unwrap_or((None, AlertMode::Each));
     let queue = if me.role == Role::ProvinceAdmin {
         let (rows, counts) = state.store.alert_queue(200).await?;
@@ -58,7 +63,10 @@ async fn alerts_page(
         None
     };
     Ok(AlertsPageData {
-        receives: matches!(me.role, Role::CommuneLeader | Role::CommuneOfficer),
+        receives: matches!(
+            me.role,
+            Role::CommuneLeader | Role::CommuneOfficer | Role::ProvinceReviewer
+        ),
         me,
         email,
         mode,

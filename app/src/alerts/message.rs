@@ -16,7 +16,10 @@ pub struct Mail {
 
 /// Where the commune follows its unfavourable feedback up (`/commune`, its list of comments).
 pub fn followup_url(public_url: &str, commune_code: &str) -> String {
-    format!("{}/commune?commune={commune_code}", public_url.trim_end_matches('/'))
+    format!(
+        "{}/commune?commune={commune_code}",
+        public_url.trim_end_matches('/')
+    )
 }
 
 /// The answers as (question, answer) lines in the survey's order; questions the survey no
@@ -57,6 +60,8 @@ pub fn answer_lines(response: &AlertResponse, definitions: &Definitions) -> Vec<
                     .find(|o| o.value == t)
                     .map_or(t.to_string(), |o| o.label.get(Lang::Vi).to_string())
             }),
+            // The citizen's comment has a paragraph of its own.
+            QuestionKind::Comment { .. } if question.id == "comment" => continue,
             QuestionKind::Comment { .. } => text.clone(),
         };
         if let Some(value) = value.filter(|v| !v.trim().is_empty()) {
@@ -115,15 +120,54 @@ pub fn single_mail(response: &AlertResponse, definitions: &Definitions, public_u
     Mail {
         subject: format!(
             "[Hài Lòng] Đánh giá chưa hài lòng{} tại {}",
-            overall(response).map(|o| format!(" ({o}/5)")).unwrap_or_default(),
+            overall(response)
+                .map(|o| format!(" ({o}/5)"))
+                .unwrap_or_default(),
             response.desk_name
         ),
         body,
     }
 }
 
+/// The mail to a province reviewer about an unfavourable answer the commune has not resolved
+/// after `days` days.
+pub fn escalation_mail(
+    response: &AlertResponse,
+    definitions: &Definitions,
+    public_url: &str,
+    days: u64,
+) -> Mail {
+    let state = match response.followup.as_deref() {
+        Some("handling") => "đang xử lý",
+        _ => "chưa được xử lý",
+    };
+    let mut body = format!(
+        "Phản ánh dưới đây của người dân tại {} {state} sau {days} ngày.\n\n",
+        response.commune_name
+    );
+    describe(response, definitions, &mut body);
+    if let Some(comment) = comment(response) {
+        body.push_str(&format!("\nÝ kiến của người dân:\n{comment}\n"));
+    }
+    body.push_str(&format!(
+        "\nTheo dõi việc xử lý: {}\n",
+        followup_url(public_url, &response.commune_code)
+    ));
+    Mail {
+        subject: format!(
+            "[Hài Lòng] Phản ánh chưa giải quyết sau {days} ngày: {}",
+            response.commune_name
+        ),
+        body,
+    }
+}
+
 /// The daily digest of several unfavourable answers, oldest first.
-pub fn digest_mail(responses: &[AlertResponse], definitions: &Definitions, public_url: &str) -> Mail {
+pub fn digest_mail(
+    responses: &[AlertResponse],
+    definitions: &Definitions,
+    public_url: &str,
+) -> Mail {
     let mut body = format!(
         "Tổng hợp {} đánh giá chưa hài lòng từ lần gửi trước.\n",
         responses.len()

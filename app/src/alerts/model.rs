@@ -12,7 +12,8 @@ pub struct AlertsPageData {
     pub me: Me,
     pub email: Option<String>,
     pub mode: AlertMode,
-    /// Whether this user's role receives alerts (commune leaders and officers).
+    /// Whether this user's role receives alerts: commune leaders and officers about their
+    /// commune, province reviewers about complaints left unresolved in theirs.
     pub receives: bool,
     pub queue: Option<AlertQueueView>,
 }

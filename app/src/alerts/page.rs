@@ -55,7 +55,7 @@ fn Alerts(data: AlertsPageData, saved: bool) -> impl IntoView {
             {saved.then(|| view! { <p class="notice" role="status">"Đã lưu."</p> })}
             <p>
                 {if data.receives {
-                    "Khi người dân đánh giá chưa hài lòng tại xã của ông/bà, hệ thống gửi thư đến địa chỉ dưới đây."
+                    "Khi người dân đánh giá chưa hài lòng tại xã của ông/bà (hoặc, với thẩm định viên của tỉnh, khi phản ánh ở xã được giao chưa được giải quyết đúng hạn), hệ thống gửi thư đến địa chỉ dưới đây."
                 } else {
                     "Thư báo phản ánh được gửi đến lãnh đạo và cán bộ của xã."
                 }}

@@ -24,7 +24,8 @@ impl Default for AlertRule {
 impl AlertRule {
     /// Whether an answer with this overall rating and comment sends alerts.
     pub fn is_unfavourable(&self, overall: Option<i64>, commented: bool) -> bool {
-        overall.is_some_and(|o| o <= self.max_overall || (commented && o <= self.comment_max_overall))
+        overall
+            .is_some_and(|o| o <= self.max_overall || (commented && o <= self.comment_max_overall))
     }
 }
 
@@ -127,7 +128,10 @@ mod tests {
     #[test]
     fn the_digest_goes_out_at_the_next_hour() {
         let midnight = crate::clock::midnight_ms("2026-12-03").unwrap();
-        assert_eq!(next_digest_at(midnight + 3_600_000, 7), midnight + 7 * 3_600_000);
+        assert_eq!(
+            next_digest_at(midnight + 3_600_000, 7),
+            midnight + 7 * 3_600_000
+        );
         assert_eq!(
             next_digest_at(midnight + 8 * 3_600_000, 7),
             midnight + 31 * 3_600_000

@@ -93,32 +93,34 @@ impl Store {
 
     /// Sets a user's alert choice (`each`, `digest` or `off`; the caller checks the word).
     pub async fn set_alert_mode(&self, user_id: i64, mode: &str) -> Result<bool, StoreError> {
-        Ok(sqlx::query("update users set alert_mode = $1 where id = $2")
-            .bind(mode)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        Ok(
+            sqlx::query("update users set alert_mode = $1 where id = $2")
+                .bind(mode)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                == 1,
+        )
     }
 
     /// Every user's address and alert choice.
     pub async fn alert_contacts(&self) -> Result<Vec<AlertContactRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "select id as user_id, email, alert_mode from users order by id",
+        Ok(
+            sqlx::query_as("select id as user_id, email, alert_mode from users order by id")
+                .fetch_all(&self.pool)
+                .await?,
         )
-        .fetch_all(&self.pool)
-        .await?)
     }
 
     /// One user's address and alert choice.
     pub async fn alert_contact(&self, user_id: i64) -> Result<Option<AlertContactRow>, StoreError> {
-        Ok(sqlx::query_as(
-            "select id as user_id, email, alert_mode from users where id = $1",
+        Ok(
+            sqlx::query_as("select id as user_id, email, alert_mode from users where id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?,
         )
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?)
     }
 
     /// Every response id up to this one has been looked at by the scanner.
@@ -154,19 +156,20 @@ impl Store {
         Ok(id)
     }
 
-    /// Counted responses after `after_id` whose overall rating is at most `max_overall`, or at
+    /// Counted responses after `after_id`, given since `given_since`, whose overall rating is at most `max_overall`, or at
     /// most `comment_max_overall` with a comment, that have no alerts queued yet; oldest first.
     /// Held and excluded answers wait for their review and send nothing.
     pub async fn unfavourable_without_alerts(
         &self,
         after_id: i64,
+        given_since: i64,
         max_overall: i64,
         comment_max_overall: i64,
         limit: i64,
     ) -> Result<Vec<UnfavourableRow>, StoreError> {
         Ok(sqlx::query_as(
             "select r.id as response_id from responses r \
-             where r.id > $1 and r.held = 0 and r.excluded = 0 \
+             where r.id > $1 and r.created_at >= $5 and r.held = 0 and r.excluded = 0 \
              and (r.overall <= $2 or (r.commented = 1 and r.overall <= $3)) \
              and not exists (select 1 from alert_sources s where s.response_id = r.id) \
              order by r.id limit $4",
@@ -175,6 +178,7 @@ impl Store {
         .bind(max_overall)
         .bind(comment_max_overall)
         .bind(limit)
+        .bind(given_since)
         .fetch_all(&self.pool)
         .await?)
     }
@@ -241,6 +245,26 @@ impl Store {
         Ok(queued)
     }
 
+    /// Queues a mail to each province reviewer (assigned the commune, with an address, alerts
+    /// not off) about every unfavourable answer given between `since` and `before` whose
+    /// follow-up is not `resolved`; once per answer and reviewer. How many were queued.
+    pub async fn queue_escalations(
+        &self,
+        since: i64,
+        before: i64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "insert into alerts (channel, response_id, user_id, recipient, status, attempts,                next_attempt_at, created_at)              select 'escalation', r.id, u.id, u.email, 'queued', 0, $3, $3              from alert_sources s join responses r on r.id = s.response_id              join desks d on d.id = r.desk_id join admin_units du on du.id = d.commune_id              join reviewer_communes rc on rc.unit_id = du.answers_to              join users u on u.id = rc.user_id              left join followups f on f.response_id = r.id              where s.created_at >= $1 and r.created_at < $2 and r.excluded = 0              and (f.state is null or f.state <> 'resolved')              and u.role = 'province_reviewer' and u.active = 1 and u.email is not null              and u.alert_mode <> 'off'              on conflict do nothing",
+        )
+        .bind(since)
+        .bind(before)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// Queued messages due at `now`, oldest first.
     pub async fn due_alerts(&self, now: i64, limit: i64) -> Result<Vec<DueAlertRow>, StoreError> {
         Ok(sqlx::query_as(
@@ -256,11 +280,7 @@ impl Store {
 
     /// Takes a due message for this process until `until`: false when another process took it
     /// first (its `next_attempt_at` is no longer the one read).
-    pub async fn claim_alert(
-        &self,
-        alert: &DueAlertRow,
-        until: i64,
-    ) -> Result<bool, StoreError> {
+    pub async fn claim_alert(&self, alert: &DueAlertRow, until: i64) -> Result<bool, StoreError> {
         Ok(sqlx::query(
             "update alerts set next_attempt_at = $1 \
              where id = $2 and status = 'queued' and next_attempt_at = $3",
@@ -371,11 +391,10 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        let counts = sqlx::query_as(
-            "select status, count(*) from alerts group by status order by status",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let counts =
+            sqlx::query_as("select status, count(*) from alerts group by status order by status")
+                .fetch_all(&self.pool)
+                .await?;
         Ok((rows, counts))
     }
 

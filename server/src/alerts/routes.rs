@@ -68,7 +68,11 @@ async fn save_settings(
                 &me.username,
                 "alert_settings_set",
                 &me.username,
-                &format!("mode={} email={}", mode.key(), if email.is_some() { "set" } else { "none" }),
+                &format!(
+                    "mode={} email={}",
+                    mode.key(),
+                    if email.is_some() { "set" } else { "none" }
+                ),
             )
             .await
     };

@@ -16,11 +16,15 @@ use super::AlertSettings;
 
 /// Most unfavourable answers queued in one query.
 const BATCH: i64 = 500;
+/// Answers given longer ago than this send no alert: a kiosk's offline queue arrives within two
+/// days, and alerts switched on after months without a mail server must not mail the past.
+const MAX_AGE_MS: i64 = 3 * 86_400_000;
 
 /// Scans every `settings.poll` until the runtime ends; errors are logged and the next pass
 /// tries again.
 pub async fn run(state: AppState, settings: AlertSettings) {
     let mut seen: VecDeque<(Instant, i64)> = VecDeque::new();
+    let mut escalated: Option<Instant> = None;
     let mut tick = tokio::time::interval(settings.poll);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -28,7 +32,38 @@ pub async fn run(state: AppState, settings: AlertSettings) {
         if let Err(e) = scan(&state, &settings, &mut seen).await {
             tracing::warn!("alert scanner: {e}");
         }
+        if escalated.is_none_or(|at| at.elapsed() >= settings.escalation_every) {
+            escalated = Some(Instant::now());
+            if let Err(e) = escalate(&state, &settings).await {
+                tracing::warn!("alert escalation: {e}");
+            }
+        }
     }
+}
+
+/// How far back escalation looks past the escalation age: answers older than that were
+/// escalated already, or (given before alerts were switched on) are left alone.
+const ESCALATION_WINDOW_MS: i64 = 30 * 86_400_000;
+
+/// Queues the mails to province reviewers about unfavourable answers left unresolved longer
+/// than `escalate_after`; how many.
+pub async fn escalate(
+    state: &AppState,
+    settings: &AlertSettings,
+) -> Result<u64, app::store::StoreError> {
+    let (Some(after), Some(_)) = (settings.escalate_after, &settings.smtp) else {
+        return Ok(0);
+    };
+    let now = app::clock::now_ms();
+    let before = now - after.as_millis() as i64;
+    let queued = state
+        .store
+        .queue_escalations(before - ESCALATION_WINDOW_MS, before, now)
+        .await?;
+    if queued > 0 {
+        tracing::info!("alerts: {queued} unresolved complaints escalated");
+    }
+    Ok(queued)
 }
 
 /// One pass: queues the messages of unfavourable answers above the cursor; how many.
@@ -48,6 +83,7 @@ pub async fn scan(
         let rows = store
             .unfavourable_without_alerts(
                 after,
+                app::clock::now_ms() - MAX_AGE_MS,
                 settings.rule.max_overall,
                 settings.rule.comment_max_overall,
                 BATCH,

@@ -71,6 +71,10 @@ impl Sender {
                     .entry(alert.user_id.unwrap_or_default())
                     .or_default()
                     .push(alert),
+                "escalation" => {
+                    let outcome = self.mail_escalation(&alert).await;
+                    self.record(&alert, outcome).await?;
+                }
                 "webhook" => {
                     let outcome = self.call_webhook(&alert).await;
                     self.record(&alert, outcome).await?;
@@ -90,7 +94,10 @@ impl Sender {
         Ok(())
     }
 
-    async fn response(&self, alert: &DueAlertRow) -> Result<app::store::alerts::AlertResponse, Failure> {
+    async fn response(
+        &self,
+        alert: &DueAlertRow,
+    ) -> Result<app::store::alerts::AlertResponse, Failure> {
         self.state
             .store
             .alert_response(alert.response_id)
@@ -112,6 +119,22 @@ impl Sender {
             &response,
             &self.state.definitions,
             &self.state.settings.public_url,
+        );
+        mailer.send(&alert.recipient, &mail).await
+    }
+
+    async fn mail_escalation(&self, alert: &DueAlertRow) -> Result<(), Failure> {
+        let mailer = self.mailer.as_ref().ok_or_else(no_mail_server)?;
+        let response = self.response(alert).await?;
+        let days = self
+            .settings
+            .escalate_after
+            .map_or(0, |after| after.as_secs() / 86_400);
+        let mail = message::escalation_mail(
+            &response,
+            &self.state.definitions,
+            &self.state.settings.public_url,
+            days,
         );
         mailer.send(&alert.recipient, &mail).await
     }
@@ -160,7 +183,11 @@ impl Sender {
         let attempt = alert.attempts + 1;
         let store = &self.state.store;
         match outcome {
-            Ok(()) => store.record_alert_attempt(alert.id, attempt, None, None).await,
+            Ok(()) => {
+                store
+                    .record_alert_attempt(alert.id, attempt, None, None)
+                    .await
+            }
             Err(failure) => {
                 let next = (!failure.permanent && attempt < i64::from(self.settings.max_attempts))
                     .then(|| app::clock::now_ms() + backoff_ms(&self.settings, attempt));

@@ -24,6 +24,11 @@ pub struct AlertSettings {
     pub max_attempts: u32,
     /// `HAILONG_ALERT_DIGEST_HOUR`: the province's hour at which daily digests go out.
     pub digest_hour: u32,
+    /// `HAILONG_ALERT_ESCALATE_DAYS`: how old an unfavourable answer gets, unresolved, before
+    /// the province reviewers assigned its commune are mailed (`None`: never).
+    pub escalate_after: Option<Duration>,
+    /// How often answers due for escalation are looked for.
+    pub escalation_every: Duration,
     /// How long after an id was seen every lower id is surely committed or gone: the writer
     /// retries a batch for 8 s, and no transaction of it lasts minutes.
     pub settle: Duration,
@@ -39,6 +44,8 @@ impl Default for AlertSettings {
             retry: Duration::from_secs(60),
             max_attempts: 6,
             digest_hour: 7,
+            escalate_after: Some(Duration::from_secs(7 * 86_400)),
+            escalation_every: Duration::from_secs(600),
             settle: Duration::from_secs(300),
         }
     }

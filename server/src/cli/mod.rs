@@ -253,14 +253,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             action: UserAction::SetEmail { username, email },
         } => {
             let state = startup::build_state(&config()?).await?;
-            let set = app::accounts::users::set_email(
-                &state,
-                (None, "command line"),
-                &username,
-                &email,
-            )
-            .await
-            .map_err(anyhow::Error::msg)?;
+            let set =
+                app::accounts::users::set_email(&state, (None, "command line"), &username, &email)
+                    .await
+                    .map_err(anyhow::Error::msg)?;
             match set {
                 Some(email) => println!("{username}'s e-mail address is now {email}"),
                 None => println!("{username} has no e-mail address now"),
