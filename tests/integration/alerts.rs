@@ -603,6 +603,110 @@ async fn a_mailbox_the_server_refuses_fails_at_once_and_affects_no_one_else(b: B
     );
 }
 
+async fn queued_alerts_survive_a_killed_server_and_go_out_after_the_restart(b: Backend) {
+    use hailong_tests::process::{hailong_binary, Http, Server};
+    let Some(binary) = hailong_binary() else {
+        return;
+    };
+    let db = hailong_tests::TestDb::create(b).await;
+    let mail_port = free_port();
+    let mail_url = format!("smtp://127.0.0.1:{mail_port}");
+    let env = [
+        ("HAILONG_SMTP_URL", mail_url.as_str()),
+        ("HAILONG_SMTP_TLS", "none"),
+        ("HAILONG_ALERT_POLL_SECONDS", "1"),
+        ("HAILONG_ALERT_RETRY_SECONDS", "1"),
+        ("HAILONG_ALERT_MAX_ATTEMPTS", "50"),
+    ];
+    let mut server = Server::start(&binary, &db.url, &env).await;
+    let store = app::store::Store::connect(&db.url)
+        .await
+        .expect("the database");
+    let desk = store.list_current_desks(None).await.expect("desks")[0].clone();
+    store.close().await;
+
+    // `hailong user add --email`, as an administrator types it: a bad address is refused.
+    let user_add = |email: &str| {
+        use std::io::Write;
+        let mut child = Command::new(&binary)
+            .args([
+                "user",
+                "add",
+                "--username",
+                "chu-tich",
+                "--role",
+                "commune_leader",
+            ])
+            .args(["--unit", &desk.commune_code, "--email", email])
+            .current_dir(hailong_tests::workspace_root())
+            .env("DATABASE_URL", &db.url)
+            .env("HAILONG_SITE_ROOT", hailong_tests::site_root())
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("hailong user add");
+        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        child.wait_with_output().expect("hailong user add ends")
+    };
+    let refused = user_add("chu tich@xa");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("không hợp lệ"), "{said}");
+    let added = user_add("chu.tich@xa.gov.vn");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+
+    // An unfavourable answer while the mail server is down; then the server dies.
+    let mut fields = valid_answers(&key(1));
+    for (name, value) in fields.iter_mut() {
+        match *name {
+            "overall" => *value = "1".into(),
+            "dossier_code" => *value = String::new(),
+            _ => {}
+        }
+    }
+    let reply = Http::new(None)
+        .post_form(
+            server.port,
+            &format!("/q/{}", desk.public_code),
+            &as_pairs(&fields),
+            Some(&format!("hl_dev={}", device(1))),
+        )
+        .await
+        .expect("the server answers");
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    server.kill_9();
+
+    // The mail server and the app come back: the alert goes out, once.
+    let sink = SmtpSink::start(mail_port, mail_folder());
+    let _server = Server::start(&binary, &db.url, &env).await;
+    // A message taken when the server died waits out its claim (a minute) first.
+    let mails = sink.wait_for(1, Duration::from_secs(90)).await;
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert_eq!(mails[0]["to"][0], "chu.tich@xa.gov.vn");
+
+    // A mail server URL without a host stops `hailong serve` before it starts, saying why.
+    let refused = Command::new(&binary)
+        .args(["serve", "--addr", &format!("127.0.0.1:{}", free_port())])
+        .current_dir(hailong_tests::workspace_root())
+        .env("DATABASE_URL", &db.url)
+        .env("HAILONG_SMTP_URL", "smtp://")
+        .output()
+        .expect("hailong serve");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("HAILONG_SMTP_URL must name the mail server"),
+        "{said}"
+    );
+}
+
 /// What the test's webhook receiver got: the signature header, the body, the status it gave.
 type Calls = Arc<Mutex<Vec<(Option<String>, Vec<u8>, u16)>>>;
 
@@ -836,4 +940,5 @@ both_backends!(
     a_digest_user_gets_one_mail_listing_the_days_answers,
     an_unresolved_complaint_is_escalated_to_the_province_reviewer,
     a_mailbox_the_server_refuses_fails_at_once_and_affects_no_one_else,
+    queued_alerts_survive_a_killed_server_and_go_out_after_the_restart,
 );

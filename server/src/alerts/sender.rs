@@ -24,9 +24,10 @@ pub struct Failure {
 
 /// Most messages taken in one pass.
 const PASS: i64 = 200;
-/// How long a message taken by this process stays out of others' reach; a process that stops
-/// while sending leaves it to be tried again after this.
-const CLAIM_MS: i64 = 5 * 60_000;
+/// How long a message taken by this process stays out of others' reach: longer than one
+/// delivery may take (mail and webhook give up after 20 s); a process that stops while sending
+/// leaves the message to be tried again after this.
+const CLAIM_MS: i64 = 60_000;
 
 pub struct Sender {
     state: AppState,
