@@ -460,6 +460,69 @@ async fn a_digest_user_gets_one_mail_listing_the_days_answers(b: Backend) {
     assert!(body.contains(&here.name), "{body}");
 }
 
+async fn turning_alerts_off_drops_what_still_waits(b: Backend) {
+    let port = free_port();
+    let sink = SmtpSink::start(port, mail_folder());
+    let app = TestApp::spawn(b).await;
+    let (here, _) = two_communes(&app).await;
+    add(
+        &app,
+        "tong-hop",
+        "commune_leader",
+        &here.commune_code,
+        "tong.hop@xa.gov.vn",
+    )
+    .await;
+    let session = app.login("tong-hop").await;
+    let choose = |mode: &'static str| {
+        vec![
+            ("_csrf", session.csrf.clone()),
+            ("email", "tong.hop@xa.gov.vn".to_string()),
+            ("mode", mode.to_string()),
+        ]
+    };
+    let saved = app
+        .post_as(
+            "/alerts/settings",
+            &as_pairs(&choose("digest")),
+            Some(&session.cookie),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    server::alerts::spawn(app.state.clone(), fast_settings(Some(port))).expect("alerts start");
+    submit(&app, &here.public_code, 1, "1", "Chờ lâu.").await;
+    let waiting = || async {
+        let (n,): (i64,) = sqlx::query_as("select count(*) from alerts where status = 'queued'")
+            .fetch_one(app.store().pool())
+            .await
+            .expect("the queue");
+        n
+    };
+    let start = Instant::now();
+    while waiting().await == 0 && start.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(waiting().await, 1, "the digest entry waits for its hour");
+
+    let saved = app
+        .post_as(
+            "/alerts/settings",
+            &as_pairs(&choose("off")),
+            Some(&session.cookie),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    assert_eq!(waiting().await, 0, "turned off, nothing waits");
+    let page = app
+        .get_as("/alerts?ok=saved", Some(&session.cookie))
+        .await
+        .text();
+    assert!(page.contains("Đã lưu."), "{page}");
+    submit(&app, &here.public_code, 2, "1", "Lại chờ lâu.").await;
+    assert!(sink.wait_for(1, Duration::from_secs(3)).await.is_empty());
+    assert_eq!(waiting().await, 0);
+}
+
 async fn an_unresolved_complaint_is_escalated_to_the_province_reviewer(b: Backend) {
     let port = free_port();
     let sink = SmtpSink::start(port, mail_folder());
@@ -941,4 +1004,5 @@ both_backends!(
     an_unresolved_complaint_is_escalated_to_the_province_reviewer,
     a_mailbox_the_server_refuses_fails_at_once_and_affects_no_one_else,
     queued_alerts_survive_a_killed_server_and_go_out_after_the_restart,
+    turning_alerts_off_drops_what_still_waits,
 );

@@ -76,32 +76,59 @@ pub struct AlertQueueRow {
 const RESPONSES_CURSOR: &str = "responses";
 
 impl Store {
-    /// Sets (or, with `None`, removes) a user's e-mail address; whether the user exists.
+    /// Sets (or, with `None`, removes) a user's e-mail address; whether the user exists. Mails
+    /// still waiting for the user go to the new address, or nowhere.
     pub async fn set_user_email(
         &self,
         user_id: i64,
         email: Option<&str>,
     ) -> Result<bool, StoreError> {
-        Ok(sqlx::query("update users set email = $1 where id = $2")
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query("update users set email = $1 where id = $2")
             .bind(email)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
-            == 1)
+            .rows_affected();
+        match email {
+            Some(email) => {
+                sqlx::query(
+                    "update alerts set recipient = $1 where user_id = $2 and status = 'queued'",
+                )
+                .bind(email)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("delete from alerts where user_id = $1 and status = 'queued'")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(updated == 1)
     }
 
-    /// Sets a user's alert choice (`each`, `digest` or `off`; the caller checks the word).
+    /// Sets a user's alert choice (`each`, `digest` or `off`; the caller checks the word). With
+    /// `off`, mails still waiting for the user (a digest's, say) are dropped: nothing more is sent.
     pub async fn set_alert_mode(&self, user_id: i64, mode: &str) -> Result<bool, StoreError> {
-        Ok(
-            sqlx::query("update users set alert_mode = $1 where id = $2")
-                .bind(mode)
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query("update users set alert_mode = $1 where id = $2")
+            .bind(mode)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if mode == "off" {
+            sqlx::query("delete from alerts where user_id = $1 and status = 'queued'")
                 .bind(user_id)
-                .execute(&self.pool)
-                .await?
-                .rows_affected()
-                == 1,
-        )
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(updated == 1)
     }
 
     /// Every user's address and alert choice.
