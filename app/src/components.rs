@@ -62,6 +62,7 @@ pub fn AccountBar(me: crate::domain::roles::Me) -> impl IntoView {
             ("/ranking", "Xếp hạng"),
             ("/desks", "Quầy và áp phích"),
             ("/kiosks", "Máy đánh giá"),
+            ("/alerts", "Thư báo"),
         ],
         Role::DistrictReviewer => vec![
             ("/review", "Phiếu bị đánh dấu"),
@@ -69,13 +70,14 @@ pub fn AccountBar(me: crate::domain::roles::Me) -> impl IntoView {
             ("/ranking", "Xếp hạng"),
             ("/desks", "Quầy và áp phích"),
         ],
-        Role::ProvinceReviewer => vec![("/review", "Phiếu bị đánh dấu")],
+        Role::ProvinceReviewer => vec![("/review", "Phiếu bị đánh dấu"), ("/alerts", "Thư báo")],
         Role::CommuneLeader | Role::CommuneOfficer => vec![
             ("/commune", "Xã của tôi"),
             ("/assessment", "Tự đánh giá"),
             ("/report", "Kết quả chấm điểm"),
             ("/desks", "Quầy và áp phích"),
             ("/kiosks", "Máy đánh giá"),
+            ("/alerts", "Thư báo"),
         ],
     };
     view! {

@@ -7,6 +7,7 @@
 #[cfg(feature = "ssr")]
 pub mod abuse;
 pub mod accounts;
+pub mod alerts;
 pub mod assessment;
 pub mod assets;
 #[cfg(feature = "ssr")]
@@ -119,6 +120,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/commune") view=dashboard::page::CommunePage ssr=SsrMode::Async />
                 <Route path=path!("/admin/users") view=accounts::admin::UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=accounts::admin::AuditPage ssr=SsrMode::Async />
+                <Route path=path!("/alerts") view=alerts::page::AlertsPage ssr=SsrMode::Async />
                 <Route path=path!("/review") view=survey::review::ReviewPage ssr=SsrMode::Async />
                 <Route path=path!("/kiosk") view=kiosk::page::KioskPage ssr=SsrMode::Async />
                 <Route path=path!("/kiosks") view=kiosk::page::KiosksPage ssr=SsrMode::Async />

@@ -6,6 +6,7 @@
 
 pub mod abuse;
 pub mod aggregates;
+pub mod alerts;
 pub mod assessments;
 pub mod backup;
 pub mod desks;

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use app::abuse::kiosk::{KioskApproval, KioskSettings};
 use app::abuse::AbuseSettings;
+use app::alerts::rule::AlertRule;
 use app::domain::flags::CountFlagged;
 
+pub use crate::alerts::settings::{AlertSettings, SmtpSettings, WebhookSettings};
 use crate::logging::LogFormat;
 
 /// The embedded default: an SQLite file under ./data, created on first start.
@@ -337,9 +339,98 @@ fn beside_binary_or(name: &str, workspace: &str) -> PathBuf {
         .unwrap_or_else(|| workspace.into())
 }
 
+/// The alert settings from the environment (see [`alert_settings`]).
+pub fn alert_settings_from_env() -> anyhow::Result<AlertSettings> {
+    alert_settings(var)
+}
+
+/// The alert settings read through `get` (`HAILONG_SMTP_URL`, `HAILONG_WEBHOOK_URL`,
+/// `HAILONG_ALERT_*`…); a value that cannot work is refused with the reason, before the server
+/// starts.
+pub fn alert_settings(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<AlertSettings> {
+    let d = AlertSettings::default();
+    let number = |name: &str, default: u64| -> anyhow::Result<u64> {
+        match get(name) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{name} must be a whole number (got `{v}`)")),
+        }
+    };
+    let smtp = match get("HAILONG_SMTP_URL") {
+        None => None,
+        Some(url) => Some(SmtpSettings::parse(
+            url.trim(),
+            get("HAILONG_SMTP_TLS").as_deref(),
+            get("HAILONG_MAIL_FROM").as_deref(),
+        )?),
+    };
+    let webhook = match get("HAILONG_WEBHOOK_URL") {
+        None => None,
+        Some(url) => Some(WebhookSettings::parse(
+            url.trim(),
+            get("HAILONG_WEBHOOK_SECRET").unwrap_or_default(),
+        )?),
+    };
+    let max_overall = number("HAILONG_ALERT_MAX_OVERALL", d.rule.max_overall as u64)?;
+    let comment_max_overall = number(
+        "HAILONG_ALERT_COMMENT_MAX_OVERALL",
+        d.rule.comment_max_overall as u64,
+    )?;
+    anyhow::ensure!(
+        max_overall <= 5 && comment_max_overall <= 5,
+        "HAILONG_ALERT_MAX_OVERALL and HAILONG_ALERT_COMMENT_MAX_OVERALL are ratings from 0 to 5"
+    );
+    let digest_hour = number("HAILONG_ALERT_DIGEST_HOUR", u64::from(d.digest_hour))?;
+    anyhow::ensure!(
+        digest_hour < 24,
+        "HAILONG_ALERT_DIGEST_HOUR is an hour from 0 to 23 (got {digest_hour})"
+    );
+    let seconds =
+        |name: &str, default: std::time::Duration| -> anyhow::Result<std::time::Duration> {
+            let n = number(name, default.as_secs())?;
+            anyhow::ensure!(n >= 1, "{name} must be at least 1 (got {n})");
+            Ok(std::time::Duration::from_secs(n))
+        };
+    let max_attempts = number("HAILONG_ALERT_MAX_ATTEMPTS", d.max_attempts.into())?;
+    anyhow::ensure!(
+        (1..=50).contains(&max_attempts),
+        "HAILONG_ALERT_MAX_ATTEMPTS must be 1 to 50 (got {max_attempts})"
+    );
+    let escalate_days = number("HAILONG_ALERT_ESCALATE_DAYS", 7)?;
+    anyhow::ensure!(
+        escalate_days <= 365,
+        "HAILONG_ALERT_ESCALATE_DAYS is a number of days from 0 (never) to 365 (got {escalate_days})"
+    );
+    Ok(AlertSettings {
+        escalate_after: (escalate_days > 0)
+            .then(|| std::time::Duration::from_secs(escalate_days * 86_400)),
+        escalation_every: d.escalation_every,
+        smtp,
+        webhook,
+        rule: AlertRule {
+            max_overall: max_overall as i64,
+            comment_max_overall: comment_max_overall as i64,
+        },
+        poll: seconds("HAILONG_ALERT_POLL_SECONDS", d.poll)?,
+        retry: seconds("HAILONG_ALERT_RETRY_SECONDS", d.retry)?,
+        max_attempts: max_attempts as u32,
+        digest_hour: digest_hour as u32,
+        settle: d.settle,
+    })
+}
+
 /// Every `HAILONG_*` setting the app reads (README lists each with its default).
 pub const SETTINGS: &[&str] = &[
     "HAILONG_ADDR",
+    "HAILONG_ALERT_COMMENT_MAX_OVERALL",
+    "HAILONG_ALERT_DIGEST_HOUR",
+    "HAILONG_ALERT_ESCALATE_DAYS",
+    "HAILONG_ALERT_MAX_ATTEMPTS",
+    "HAILONG_ALERT_MAX_OVERALL",
+    "HAILONG_ALERT_POLL_SECONDS",
+    "HAILONG_ALERT_RETRY_SECONDS",
     "HAILONG_CLIENT_BURST",
     "HAILONG_CLIENT_PER_MINUTE",
     "HAILONG_COMMENT_RETENTION_DAYS",
@@ -361,13 +452,18 @@ pub const SETTINGS: &[&str] = &[
     "HAILONG_LIVE_STREAMS_PER_USER",
     "HAILONG_LOG_FORMAT",
     "HAILONG_METRICS_TOKEN",
+    "HAILONG_MAIL_FROM",
     "HAILONG_OPENING_HOURS",
     "HAILONG_OPEN_DAYS",
     "HAILONG_PROVINCE",
     "HAILONG_PUBLIC_URL",
     "HAILONG_SESSION_HOURS",
     "HAILONG_SITE_ROOT",
+    "HAILONG_SMTP_TLS",
+    "HAILONG_SMTP_URL",
     "HAILONG_TRUST_PROXY",
+    "HAILONG_WEBHOOK_SECRET",
+    "HAILONG_WEBHOOK_URL",
 ];
 
 /// The `HAILONG_*` names among `names` that are no setting: a mistyped name would otherwise be
@@ -445,6 +541,73 @@ mod tests {
             "postgres://u:***@127.0.0.1/db"
         );
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn alert_settings_refuse_what_cannot_work() {
+        let with = |pairs: &'static [(&'static str, &'static str)]| {
+            alert_settings(move |name| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            })
+        };
+        let none = with(&[]).unwrap();
+        assert!(none.smtp.is_none() && none.webhook.is_none());
+        assert_eq!(none.rule, AlertRule::default());
+        let smtp = with(&[
+            ("HAILONG_SMTP_URL", "smtp://127.0.0.1:2525"),
+            ("HAILONG_SMTP_TLS", "none"),
+        ])
+        .unwrap()
+        .smtp
+        .unwrap();
+        assert_eq!((smtp.host.as_str(), smtp.port), ("127.0.0.1", 2525));
+        for (pairs, says) in [
+            (
+                &[("HAILONG_SMTP_URL", "smtp://")][..],
+                "HAILONG_SMTP_URL must name the mail server",
+            ),
+            (
+                &[("HAILONG_SMTP_URL", "smtp:///x")][..],
+                "must name the mail server",
+            ),
+            (
+                &[("HAILONG_SMTP_URL", "http://mail.x")][..],
+                "must start with smtp://",
+            ),
+            (
+                &[
+                    ("HAILONG_SMTP_URL", "smtp://mail.x"),
+                    ("HAILONG_SMTP_TLS", "yes"),
+                ][..],
+                "HAILONG_SMTP_TLS must be",
+            ),
+            (
+                &[
+                    ("HAILONG_SMTP_URL", "smtp://mail.x"),
+                    ("HAILONG_MAIL_FROM", "không phải thư"),
+                ][..],
+                "HAILONG_MAIL_FROM",
+            ),
+            (
+                &[("HAILONG_WEBHOOK_URL", "ftp://x")][..],
+                "must start with http:// or https://",
+            ),
+            (
+                &[("HAILONG_WEBHOOK_URL", "http://127.0.0.1:9/hook")][..],
+                "HAILONG_WEBHOOK_SECRET",
+            ),
+            (
+                &[("HAILONG_ALERT_MAX_OVERALL", "9")][..],
+                "ratings from 0 to 5",
+            ),
+            (&[("HAILONG_ALERT_DIGEST_HOUR", "24")][..], "0 to 23"),
+        ] {
+            let err = with(pairs).unwrap_err().to_string();
+            assert!(err.contains(says), "{pairs:?}: {err}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! pages (QR images, the plain-form posts, exports, live updates, health), the export writers,
 //! and the command-line commands. Every part is an adapter over the app's features.
 
+pub mod alerts;
 pub mod cli;
 pub mod config;
 pub mod csv;

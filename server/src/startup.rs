@@ -283,6 +283,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(routes::assessment::router())
         .merge(routes::exports::router())
         .merge(routes::live::router())
+        .merge(crate::alerts::routes::router())
         .leptos_routes_with_context(&state, page_routes, || (), {
             let options = options.clone();
             move || shell(options.clone())
@@ -382,10 +383,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.summary()
     );
     let metrics = crate::metrics::install()?;
+    let alerts = crate::config::alert_settings_from_env()?;
     let state = build_state(&config).await?;
     forget_maps();
     spawn_housekeeping(state.clone());
     spawn_checkpoints(state.store.clone());
+    crate::alerts::spawn(state.clone(), alerts)?;
     let shutdown = Shutdown::default();
     let router = build_router(state.clone())
         .merge(crate::metrics::router(

@@ -3,6 +3,7 @@
 
 mod abuse;
 mod accounts;
+mod alerts;
 mod assessment;
 mod assets;
 mod backup;

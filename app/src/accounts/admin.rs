@@ -49,6 +49,22 @@ fn Users(data: UsersPageData, notice: Option<String>) -> impl IntoView {
                     <td>{u.role.label(Lang::Vi)}</td>
                     <td>{u.unit.unwrap_or_default()}</td>
                     <td>
+                        <form method="post" action=format!("/admin/users/{}/email", u.id) class="inline">
+                            <input type="hidden" name="_csrf" value=csrf.clone() />
+                            <label class="visually-hidden" for=format!("email-{}", u.id)>
+                                "Thư điện tử"
+                            </label>
+                            <input
+                                type="email"
+                                id=format!("email-{}", u.id)
+                                name="email"
+                                value=u.email.unwrap_or_default()
+                                placeholder="ten@vi-du.gov.vn"
+                            />
+                            <button type="submit">"Lưu"</button>
+                        </form>
+                    </td>
+                    <td>
                         <form method="post" action=format!("/admin/users/{}/password", u.id) class="inline">
                             <input type="hidden" name="_csrf" value=csrf />
                             <label class="visually-hidden" for=format!("pw-{}", u.id)>
@@ -84,6 +100,7 @@ fn Users(data: UsersPageData, notice: Option<String>) -> impl IntoView {
                         <th>"Họ tên"</th>
                         <th>"Vai trò"</th>
                         <th>"Đơn vị"</th>
+                        <th>"Thư điện tử"</th>
                         <th>"Mật khẩu"</th>
                     </tr>
                 </thead>
@@ -101,6 +118,8 @@ fn Users(data: UsersPageData, notice: Option<String>) -> impl IntoView {
                 <select id="new-role" name="role">{roles}</select>
                 <label for="new-unit">"Mã đơn vị (mã xã hoặc mã huyện; để trống cho quản trị tỉnh)"</label>
                 <input id="new-unit" name="unit" inputmode="numeric" />
+                <label for="new-email">"Thư điện tử (để nhận thư báo phản ánh; có thể để trống)"</label>
+                <input id="new-email" name="email" type="email" autocomplete="off" />
                 <label for="new-password">"Mật khẩu (ít nhất 10 ký tự)"</label>
                 <input id="new-password" type="password" name="password" required autocomplete="new-password" />
                 <button type="submit" class="submit">"Thêm"</button>

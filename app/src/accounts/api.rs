@@ -54,6 +54,8 @@ pub struct UserView {
     pub display_name: String,
     pub role: Role,
     pub unit: Option<String>,
+    /// Personal data: this page is the province admin's only.
+    pub email: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -386,6 +388,13 @@ pub async fn get_users_page() -> Result<Access<UsersPageData>, AppError> {
         Ok(me) => me,
         Err(refusal) => return Ok(refuse(refusal)),
     };
+    let emails: std::collections::HashMap<i64, String> = state
+        .store
+        .alert_contacts()
+        .await?
+        .into_iter()
+        .filter_map(|c| Some((c.user_id, c.email?)))
+        .collect();
     let users = state
         .store
         .list_users()
@@ -393,6 +402,7 @@ pub async fn get_users_page() -> Result<Access<UsersPageData>, AppError> {
         .into_iter()
         .filter_map(|u| {
             Some(UserView {
+                email: emails.get(&u.id).cloned(),
                 id: u.id,
                 role: u.role()?,
                 unit: u

@@ -83,16 +83,37 @@ pub async fn add_user(
     unit: &str,
     password: &str,
 ) -> Result<(), String> {
+    add_user_with_email(state, username, name, role, unit, password, "").await
+}
+
+/// [`add_user`] with an e-mail address (empty for none), checked before anything is stored.
+pub async fn add_user_with_email(
+    state: &AppState,
+    username: &str,
+    name: &str,
+    role: &str,
+    unit: &str,
+    password: &str,
+    email: &str,
+) -> Result<(), String> {
     let (role, unit_id) = validate_new_user(state, username, name, role, unit, password).await?;
+    let email = crate::alerts::rule::parse_email(email)?;
     let hash = crate::accounts::auth::hash_password(password.to_string())
         .await
         .map_err(|e| e.to_string())?;
-    state
+    let id = state
         .store
         .create_user(username.trim(), name.trim(), &hash, role, unit_id)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("the user name {username} is taken"))?;
+    if let Some(email) = &email {
+        state
+            .store
+            .set_user_email(id, Some(email))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     state
         .store
         .audit(
@@ -160,4 +181,36 @@ pub async fn assign_communes(
         assigned.push(code);
     }
     Ok(assigned)
+}
+
+/// Sets or (with an empty `email`) removes a user's e-mail address, audited as done by
+/// `actor` (the address itself stays out of the log: it is personal data).
+pub async fn set_email(
+    state: &AppState,
+    actor: (Option<i64>, &str),
+    username: &str,
+    email: &str,
+) -> Result<Option<String>, String> {
+    let email = crate::alerts::rule::parse_email(email)?;
+    let store = &state.store;
+    let user = store
+        .user_by_username(username.trim())
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("Không có người dùng “{}”.", username.trim()))?;
+    store
+        .set_user_email(user.id, email.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
+    store
+        .audit(
+            actor.0,
+            actor.1,
+            "user_email_set",
+            &user.username,
+            if email.is_some() { "set" } else { "removed" },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(email)
 }

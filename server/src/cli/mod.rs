@@ -156,6 +156,16 @@ pub enum UserAction {
         /// Full name shown in the interface (defaults to the user name).
         #[arg(long)]
         name: Option<String>,
+        /// E-mail address for alerts about unfavourable answers (commune leaders and officers).
+        #[arg(long, default_value = "")]
+        email: String,
+    },
+    /// Set a user's e-mail address (an empty address removes it).
+    SetEmail {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
     },
     /// Assign communes to a province reviewer, who sees only the communes assigned to it.
     Assign {
@@ -220,6 +230,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     role,
                     unit,
                     name,
+                    email,
                 },
         } => {
             let mut password = String::new();
@@ -229,10 +240,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\r', '\n']);
             let state = startup::build_state(&config()?).await?;
             let name = name.unwrap_or_else(|| username.clone());
-            app::accounts::users::add_user(&state, &username, &name, &role, &unit, password)
-                .await
-                .map_err(anyhow::Error::msg)?;
+            app::accounts::users::add_user_with_email(
+                &state, &username, &name, &role, &unit, password, &email,
+            )
+            .await
+            .map_err(anyhow::Error::msg)?;
             println!("created user {username} ({role})");
+            Ok(())
+        }
+        Command::User {
+            action: UserAction::SetEmail { username, email },
+        } => {
+            let state = startup::build_state(&config()?).await?;
+            let set =
+                app::accounts::users::set_email(&state, (None, "command line"), &username, &email)
+                    .await
+                    .map_err(anyhow::Error::msg)?;
+            match set {
+                Some(email) => println!("{username}'s e-mail address is now {email}"),
+                None => println!("{username} has no e-mail address now"),
+            }
             Ok(())
         }
         Command::User {

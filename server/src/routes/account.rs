@@ -139,6 +139,8 @@ struct NewUserForm {
     unit: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    email: String,
 }
 
 async fn create_user(
@@ -159,6 +161,10 @@ async fn create_user(
         Ok(valid) => valid,
         Err(message) => return problem(StatusCode::UNPROCESSABLE_ENTITY, &message),
     };
+    let email = match app::alerts::rule::parse_email(&form.email) {
+        Ok(email) => email,
+        Err(message) => return problem(StatusCode::UNPROCESSABLE_ENTITY, &message),
+    };
     let hash = match auth::hash_password(form.password.clone()).await {
         Ok(hash) => hash,
         Err(e) => return internal(e),
@@ -169,7 +175,11 @@ async fn create_user(
         .create_user(username, form.display_name.trim(), &hash, role, unit_id)
         .await
     {
-        Ok(Some(_)) => {}
+        Ok(Some(id)) => {
+            if let Err(e) = state.store.set_user_email(id, email.as_deref()).await {
+                return internal(e);
+            }
+        }
         Ok(None) => return problem(StatusCode::CONFLICT, "Tên đăng nhập này đã có người dùng."),
         Err(e) => return internal(e),
     }
