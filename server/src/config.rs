@@ -43,6 +43,9 @@ pub struct Config {
     pub abuse: AbuseSettings,
     /// Kiosk quotas, enrolment limit, approval and rules (`HAILONG_KIOSK_*`; see README).
     pub kiosk: KioskSettings,
+    /// `HAILONG_DOSSIER_PATTERN`: the province's dossier-code format, a regular expression
+    /// starting with `^` or a simple pattern (`9` a digit, `A` a letter, `*` letters and digits).
+    pub dossier_pattern: app::survey::dossier_code::DossierPattern,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -246,6 +249,12 @@ impl Config {
             criteria: criteria_ids(var("HAILONG_CRITERIA").as_deref())?,
             abuse: abuse_from_env()?,
             kiosk: kiosk_from_env()?,
+            dossier_pattern: match var("HAILONG_DOSSIER_PATTERN") {
+                None => Default::default(),
+                Some(v) => app::survey::dossier_code::DossierPattern::parse(&v).map_err(|e| {
+                    anyhow::anyhow!("HAILONG_DOSSIER_PATTERN is not a dossier-code format: {e}")
+                })?,
+            },
         })
     }
 }
@@ -263,6 +272,7 @@ pub const SETTINGS: &[&str] = &[
     "HAILONG_DEVICE_BURST",
     "HAILONG_DEVICE_PER_MINUTE",
     "HAILONG_DEVICE_WINDOW_MINUTES",
+    "HAILONG_DOSSIER_PATTERN",
     "HAILONG_DOSSIER_WINDOW_DAYS",
     "HAILONG_KIOSK_APPROVAL",
     "HAILONG_KIOSK_DESK_BURST",

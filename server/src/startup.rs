@@ -243,6 +243,7 @@ pub fn state_with(
             session_hours: config.session_hours,
             abuse: config.abuse.clone(),
             kiosk: config.kiosk.clone(),
+            dossier_pattern: config.dossier_pattern.clone(),
         }),
         limiters: Limiters::new(&config.abuse),
         recent: Default::default(),

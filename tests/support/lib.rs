@@ -279,6 +279,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         criteria: server::config::criteria_ids(None).expect("the default criteria ids parse"),
         abuse: app::abuse::AbuseSettings::default(),
         kiosk: app::abuse::kiosk::KioskSettings::default(),
+        dossier_pattern: Default::default(),
     }
 }
 
