@@ -273,6 +273,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/q/{code}/qr.svg", get(routes::qr::qr_svg))
         .route("/q/{code}/qr.png", get(routes::qr::qr_png))
         .merge(routes::survey_form::router())
+        .merge(routes::qr::router())
         .merge(routes::account::router())
         .merge(routes::kiosk::router())
         .merge(routes::assessment::router())

@@ -12,5 +12,7 @@ pub mod page;
 pub mod poster;
 pub mod review;
 #[cfg(feature = "ssr")]
+pub mod slips;
+#[cfg(feature = "ssr")]
 pub mod submit;
 pub mod thanks;
