@@ -24,5 +24,7 @@ mod qr;
 mod rankings;
 mod reviewers;
 mod signin_attacks;
+mod slips;
 mod stuffing;
 mod survey;
+mod survey_v2;
