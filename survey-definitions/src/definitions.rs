@@ -253,8 +253,12 @@ mod tests {
             ("feedback", "na"),
         ])
         .unwrap();
-        let received = post(&[("overall", "4"), ("result_received", "yes"), ("results", "2")])
-            .unwrap();
+        let received = post(&[
+            ("overall", "4"),
+            ("result_received", "yes"),
+            ("results", "2"),
+        ])
+        .unwrap();
         let refused = post(&[("overall", "na")]).unwrap_err();
 
         assert!(not_received.iter().all(|a| a.question_id != "results"));

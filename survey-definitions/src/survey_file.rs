@@ -4,9 +4,9 @@
 //! then checked on the typed value by `Survey::check`, and mapped back to a line through the
 //! spans recorded on the way.
 
+use crate::survey::Condition;
 use crate::survey::MAX_CHARS_LIMIT;
 use crate::toml_tree::{self, Fail, Field, Spans};
-use crate::survey::Condition;
 use crate::{Choice, DefinitionError, Feeds, Question, QuestionKind, Survey, Text};
 
 const SURVEY_KEYS: [&str; 7] = [

@@ -58,7 +58,9 @@ async fn rate_a_dossier_at_360_px(backend: Backend, javascript: bool) {
         .clone();
     let browser = Browser::start(javascript).await;
     let c = &browser.client;
-    c.set_window_size(WIDTH as u32, HEIGHT as u32).await.unwrap();
+    c.set_window_size(WIDTH as u32, HEIGHT as u32)
+        .await
+        .unwrap();
 
     c.goto(&app.url(&format!("/q/{desk}?hs={CODE}")))
         .await
@@ -79,7 +81,10 @@ async fn rate_a_dossier_at_360_px(backend: Backend, javascript: bool) {
     assert!(page_width <= WIDTH, "the page is {page_width} px wide");
     for group in c.find_all(Locator::Css("form .q")).await.unwrap() {
         let (_, _, width, height) = group.rectangle().await.unwrap();
-        assert!(width <= WIDTH && height <= HEIGHT, "a group of {width}×{height} px");
+        assert!(
+            width <= WIDTH && height <= HEIGHT,
+            "a group of {width}×{height} px"
+        );
     }
     let dossier = c.find(Locator::Id("q-dossier_code")).await.unwrap();
     assert_eq!(dossier.prop("value").await.unwrap().as_deref(), Some(CODE));
@@ -117,10 +122,19 @@ async fn rate_a_dossier_at_360_px(backend: Backend, javascript: bool) {
             .unwrap();
     assert_eq!((version, dossier.as_deref()), (2, Some(CODE)));
     let answers = app.state.store.answers_of(id).await.unwrap();
-    let get = |q: &str| answers.iter().find(|a| a.question_id == q).cloned().unwrap();
+    let get = |q: &str| {
+        answers
+            .iter()
+            .find(|a| a.question_id == q)
+            .cloned()
+            .unwrap()
+    };
     assert_eq!(get("results").value_int, Some(4));
     assert_eq!(
-        (get("feedback").value_int, get("feedback").value_text.as_deref()),
+        (
+            get("feedback").value_int,
+            get("feedback").value_text.as_deref()
+        ),
         (None, Some("na"))
     );
     browser.close().await;

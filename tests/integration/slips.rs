@@ -36,7 +36,13 @@ fn decoded_qr_codes(html: &str) -> Vec<String> {
                 svg[at..].split('"').next().unwrap().parse().unwrap()
             };
             let (width, height) = (attr("width"), attr("height"));
-            let path = svg.split(" d=\"").nth(1).unwrap().split('"').next().unwrap();
+            let path = svg
+                .split(" d=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
             // Scaled ×2: each dark module is a rectangle `M{left} {top}h{w}v{h}H{left}V{top}`.
             let mut image = image::GrayImage::from_pixel(width * 2, height * 2, image::Luma([255]));
             for rect in path.split('M').filter(|r| !r.is_empty()) {
@@ -60,17 +66,20 @@ fn decoded_qr_codes(html: &str) -> Vec<String> {
         .collect()
 }
 
-async fn staff_print_a_slip_per_dossier_whose_qr_opens_the_survey_with_the_code(
-    backend: Backend,
-) {
+async fn staff_print_a_slip_per_dossier_whose_qr_opens_the_survey_with_the_code(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.add_user("officer25195", "commune_officer", COMMUNE).await;
+    app.add_user("officer25195", "commune_officer", COMMUNE)
+        .await;
     let officer = app.login("officer25195").await;
     let desk = desk_code(&app, COMMUNE).await;
     let path = format!("/desks/{desk}/slips");
 
     let form = app.get_as(&path, Some(&officer.cookie)).await;
-    let csv = format!("ma_ho_so,ngay_hen\n{},2026-12-10\n{}\n", CODES[0], CODES[1].to_lowercase());
+    let csv = format!(
+        "ma_ho_so,ngay_hen\n{},2026-12-10\n{}\n",
+        CODES[0],
+        CODES[1].to_lowercase()
+    );
     let printed = app
         .post_as(
             &path,
@@ -80,12 +89,17 @@ async fn staff_print_a_slip_per_dossier_whose_qr_opens_the_survey_with_the_code(
         .await;
 
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.text().contains("In phiếu hẹn trả kết quả có mã QR đánh giá"));
+    assert!(form
+        .text()
+        .contains("In phiếu hẹn trả kết quả có mã QR đánh giá"));
     assert_eq!(printed.status, StatusCode::OK, "{}", printed.text());
     let html = printed.text();
     assert_eq!(html.matches("<section class=\"slip\">").count(), 2);
     assert!(html.contains("href=\"/slips.css\""));
-    assert!(html.contains(&format!("Mã hồ sơ: {}", CODES[1])), "codes in upper case");
+    assert!(
+        html.contains(&format!("Mã hồ sơ: {}", CODES[1])),
+        "codes in upper case"
+    );
     assert!(html.contains("quét mã QR"));
     let urls = decoded_qr_codes(&html);
     let expected: Vec<String> = CODES
@@ -106,7 +120,8 @@ async fn staff_print_a_slip_per_dossier_whose_qr_opens_the_survey_with_the_code(
 
 async fn a_list_with_a_malformed_code_is_refused_naming_its_line(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.add_user("officer25195", "commune_officer", COMMUNE).await;
+    app.add_user("officer25195", "commune_officer", COMMUNE)
+        .await;
     let officer = app.login("officer25195").await;
     let desk = desk_code(&app, COMMUNE).await;
     let csv = format!("ma_ho_so\n{}\nHS-12\n", CODES[0]);
@@ -127,14 +142,21 @@ async fn a_list_with_a_malformed_code_is_refused_naming_its_line(backend: Backen
         .await;
 
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text().contains("Dòng 3: «HS-12» không phải mã hồ sơ"), "{}", refused.text());
+    assert!(
+        refused
+            .text()
+            .contains("Dòng 3: «HS-12» không phải mã hồ sơ"),
+        "{}",
+        refused.text()
+    );
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.text().contains("Chưa có mã hồ sơ nào"));
 }
 
 async fn only_the_desks_own_staff_print_its_slips(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.add_user("officer25217", "commune_officer", "25217").await;
+    app.add_user("officer25217", "commune_officer", "25217")
+        .await;
     let other = app.login("officer25217").await;
     let desk = desk_code(&app, COMMUNE).await;
     let path = format!("/desks/{desk}/slips");
@@ -142,7 +164,11 @@ async fn only_the_desks_own_staff_print_its_slips(backend: Backend) {
     let anonymous = app.get(&path).await;
     let elsewhere = app.get_as(&path, Some(&other.cookie)).await;
     let forged = app
-        .post_as(&path, &[("_csrf", "forged"), ("codes", CODES[0])], Some(&other.cookie))
+        .post_as(
+            &path,
+            &[("_csrf", "forged"), ("codes", CODES[0])],
+            Some(&other.cookie),
+        )
         .await;
 
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
@@ -163,10 +189,14 @@ async fn hailong_slips_writes_the_same_slips_to_a_file(backend: Backend) {
     server::cli::slips::command(&config, &desk, &codes, &output)
         .await
         .unwrap();
-    let wrong_output = server::cli::slips::command(&config, &desk, &codes, &dir.join("s.pdf")).await;
+    let wrong_output =
+        server::cli::slips::command(&config, &desk, &codes, &dir.join("s.pdf")).await;
 
     let html = std::fs::read_to_string(&output).unwrap();
-    assert!(html.contains("<style>@page{size:A6"), "a file carries its own style");
+    assert!(
+        html.contains("<style>@page{size:A6"),
+        "a file carries its own style"
+    );
     assert_eq!(
         decoded_qr_codes(&html),
         CODES

@@ -68,7 +68,10 @@ async fn a_v2_form_posted_without_javascript_is_stored_as_version_2(backend: Bac
         .await;
 
     // The page is the v2 form in official wording, and the post goes to the thank-you page.
-    assert_eq!(hailong_tests::hidden_value(&page, "_version").as_deref(), Some("2"));
+    assert_eq!(
+        hailong_tests::hidden_value(&page, "_version").as_deref(),
+        Some("2")
+    );
     for wording in [
         "Ông/Bà đã nhận kết quả chưa?",
         "xử lý ý kiến góp ý, phản ánh, kiến nghị",
@@ -79,7 +82,12 @@ async fn a_v2_form_posted_without_javascript_is_stored_as_version_2(backend: Bac
     ] {
         assert!(page.contains(wording), "{wording}");
     }
-    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.text());
+    assert_eq!(
+        response.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        response.text()
+    );
     let (id, version, dossier): (i64, i64, Option<String>) =
         sqlx::query_as("select id, survey_version, dossier_code from responses")
             .fetch_one(app.store().pool())
@@ -89,10 +97,19 @@ async fn a_v2_form_posted_without_javascript_is_stored_as_version_2(backend: Bac
     assert_eq!(dossier.as_deref(), Some(CODE), "stored in upper case");
     let answers = app.store().answers_of(id).await.unwrap();
     let get = |q: &str| answers.iter().find(|a| a.question_id == q).cloned();
-    assert!(get("results").is_none(), "a result not yet received is ignored");
+    assert!(
+        get("results").is_none(),
+        "a result not yet received is ignored"
+    );
     let feedback = get("feedback").unwrap();
-    assert_eq!((feedback.value_int, feedback.value_text.as_deref()), (None, Some("na")));
-    assert_eq!(get("respondent").unwrap().value_text.as_deref(), Some("organisation"));
+    assert_eq!(
+        (feedback.value_int, feedback.value_text.as_deref()),
+        (None, Some("na"))
+    );
+    assert_eq!(
+        get("respondent").unwrap().value_text.as_deref(),
+        Some("organisation")
+    );
     assert_eq!(get("staff_helped").unwrap().value_int, Some(1));
     assert_eq!(get("harassment").unwrap().value_int, Some(0));
 }
@@ -111,12 +128,29 @@ async fn v1_and_v2_answers_in_one_period_count_on_the_same_elements(backend: Bac
     // Three v2 forms: feedback 5, 2 and "not applicable"; the result rated once received (5),
     // ignored when not received (1), not asked in the third.
     let v2 = [
-        v2_answers(&key(3), &[("feedback", "5"), ("result_received", "yes"), ("results", "5")]),
-        v2_answers(&key(4), &[("feedback", "2"), ("result_received", "no"), ("results", "1")]),
+        v2_answers(
+            &key(3),
+            &[
+                ("feedback", "5"),
+                ("result_received", "yes"),
+                ("results", "5"),
+            ],
+        ),
+        v2_answers(
+            &key(4),
+            &[
+                ("feedback", "2"),
+                ("result_received", "no"),
+                ("results", "1"),
+            ],
+        ),
         v2_answers(&key(5), &[("feedback", "na"), ("access", "1")]),
     ];
     for (n, fields) in v2.iter().enumerate() {
-        assert_eq!(post(&app, &path, fields, 3 + n as u64).await, StatusCode::SEE_OTHER);
+        assert_eq!(
+            post(&app, &path, fields, 3 + n as u64).await,
+            StatusCode::SEE_OTHER
+        );
     }
 
     let survey = app
@@ -152,12 +186,14 @@ async fn v1_and_v2_answers_in_one_period_count_on_the_same_elements(backend: Bac
     assert_eq!(element("Hài lòng chung"), (6, 6));
     assert_eq!(element("Tiếp cận dịch vụ"), (4, 3));
     assert_eq!(element("Kết quả giải quyết công việc"), (4, 4));
-    assert_eq!(element("Tiếp nhận, xử lý góp ý, phản ánh, kiến nghị"), (5, 4));
-    let versions: Vec<(i64,)> =
-        sqlx::query_as("select survey_version from responses order by id")
-            .fetch_all(app.store().pool())
-            .await
-            .unwrap();
+    assert_eq!(
+        element("Tiếp nhận, xử lý góp ý, phản ánh, kiến nghị"),
+        (5, 4)
+    );
+    let versions: Vec<(i64,)> = sqlx::query_as("select survey_version from responses order by id")
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
     assert_eq!(versions, [(1,), (1,), (1,), (2,), (2,), (2,)]);
 }
 
@@ -184,10 +220,25 @@ async fn a_second_rating_of_the_same_dossier_is_flagged_not_refused(backend: Bac
     let code = app.any_desk_code().await;
     let path = format!("/q/{code}?hs={CODE}");
 
-    let first = post(&app, &path, &v2_answers(&key(1), &[("dossier_code", CODE)]), 1).await;
-    let second = post(&app, &path, &v2_answers(&key(2), &[("dossier_code", CODE)]), 2).await;
+    let first = post(
+        &app,
+        &path,
+        &v2_answers(&key(1), &[("dossier_code", CODE)]),
+        1,
+    )
+    .await;
+    let second = post(
+        &app,
+        &path,
+        &v2_answers(&key(2), &[("dossier_code", CODE)]),
+        2,
+    )
+    .await;
 
-    assert_eq!((first, second), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
+    assert_eq!(
+        (first, second),
+        (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER)
+    );
     let rows: Vec<(Option<String>, i64)> =
         sqlx::query_as("select flags, held from responses order by id")
             .fetch_all(app.store().pool())
@@ -195,9 +246,9 @@ async fn a_second_rating_of_the_same_dossier_is_flagged_not_refused(backend: Bac
             .unwrap();
     assert_eq!(rows.len(), 2, "both ratings are stored");
     assert!(
-        rows.iter()
-            .all(|(flags, held)| flags.as_deref().unwrap_or("").contains("dossier_repeat")
-                && *held == 1),
+        rows.iter().all(
+            |(flags, held)| flags.as_deref().unwrap_or("").contains("dossier_repeat") && *held == 1
+        ),
         "{rows:?}"
     );
 }
@@ -228,9 +279,16 @@ async fn mixed_up_or_malformed_answers_are_refused_and_nothing_is_stored(backend
         ),
         (
             "not applicable on the overall question",
-            v2_answers(&key(3), &[]).into_iter().map(|(k, v)| {
-                if k == "overall" { (k, "na".to_string()) } else { (k, v) }
-            }).collect(),
+            v2_answers(&key(3), &[])
+                .into_iter()
+                .map(|(k, v)| {
+                    if k == "overall" {
+                        (k, "na".to_string())
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect(),
             StatusCode::UNPROCESSABLE_ENTITY,
             "không có lựa chọn «Không áp dụng»",
         ),
@@ -255,7 +313,12 @@ async fn mixed_up_or_malformed_answers_are_refused_and_nothing_is_stored(backend
 
     for (n, (case, fields, status, message)) in cases.iter().enumerate() {
         let response = app
-            .post_form_as(&path, &as_pairs(fields), &format!("203.0.113.{n}"), Some(&device(n as u64)))
+            .post_form_as(
+                &path,
+                &as_pairs(fields),
+                &format!("203.0.113.{n}"),
+                Some(&device(n as u64)),
+            )
             .await;
         assert_eq!(response.status, *status, "{case}: {}", response.text());
         assert!(response.text().contains(message), "{case}");
@@ -263,6 +326,8 @@ async fn mixed_up_or_malformed_answers_are_refused_and_nothing_is_stored(backend
     let bad_link = app.get(&format!("/q/{code}?hs=khong-phai-ma")).await;
 
     assert_eq!(bad_link.status, StatusCode::BAD_REQUEST);
-    assert!(bad_link.text().contains("Mã hồ sơ trong đường dẫn không đúng định dạng"));
+    assert!(bad_link
+        .text()
+        .contains("Mã hồ sơ trong đường dẫn không đúng định dạng"));
     assert_eq!(app.store().count_responses().await.unwrap(), 0);
 }

@@ -42,7 +42,10 @@ impl DossierPattern {
             let example = if regex.is_match(DEFAULT_EXAMPLE) {
                 DEFAULT_EXAMPLE.to_owned()
             } else {
-                setting.trim_start_matches('^').trim_end_matches('$').to_owned()
+                setting
+                    .trim_start_matches('^')
+                    .trim_end_matches('$')
+                    .to_owned()
             };
             return Ok(DossierPattern { regex, example });
         }
@@ -130,7 +133,13 @@ mod tests {
         ] {
             assert!(p.accepts(good), "{good}");
         }
-        for bad in ["HS-1", "12345", "000.00.14.H20-2007-0002", "H20 200703 0002", ""] {
+        for bad in [
+            "HS-1",
+            "12345",
+            "000.00.14.H20-2007-0002",
+            "H20 200703 0002",
+            "",
+        ] {
             assert!(!p.accepts(bad), "{bad}");
         }
     }

@@ -70,8 +70,12 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
     } = data;
     let prefill = prefill.unwrap_or_default();
     let other_version = match lang {
-        Lang::Vi => "Phiếu đánh giá đã được cập nhật. Vui lòng xem lại các câu trả lời dưới đây và gửi lại.",
-        Lang::En => "The survey has been updated. Please check your answers below and send them again.",
+        Lang::Vi => {
+            "Phiếu đánh giá đã được cập nhật. Vui lòng xem lại các câu trả lời dưới đây và gửi lại."
+        }
+        Lang::En => {
+            "The survey has been updated. Please check your answers below and send them again."
+        }
     };
     let refused_code = dossier_refused.map(|example| match lang {
         Lang::Vi => format!(
@@ -376,9 +380,11 @@ fn question_view(q: &Question, prefill: &Prefill, context: &FormContext) -> AnyV
                 .map(|(level, text, _)| {
                     (level.to_string(), text.get(lang).to_string(), Some(*level))
                 })
-                .chain(q.not_applicable.as_ref().map(|na| {
-                    (NOT_APPLICABLE.to_string(), na.get(lang).to_string(), None)
-                }))
+                .chain(
+                    q.not_applicable
+                        .as_ref()
+                        .map(|na| (NOT_APPLICABLE.to_string(), na.get(lang).to_string(), None)),
+                )
                 .collect(),
         ),
         QuestionKind::YesNo => Some(vec![

@@ -9,7 +9,12 @@ use crate::config::Config;
 use crate::routes::qr::{slips_html, SlipStyle};
 use crate::startup;
 
-pub async fn command(config: &Config, desk: &str, codes: &Path, output: &Path) -> anyhow::Result<()> {
+pub async fn command(
+    config: &Config,
+    desk: &str,
+    codes: &Path,
+    output: &Path,
+) -> anyhow::Result<()> {
     anyhow::ensure!(
         output
             .extension()

@@ -192,8 +192,8 @@ async fn my_desk(
     code: &str,
     csrf: Option<&str>,
 ) -> Result<(app::store::desks::DeskRow, String), Response> {
-    use app::domain::roles::Role;
     use super::problem::{internal, problem};
+    use app::domain::roles::Role;
     let me = super::signed_in::authorize(
         state,
         headers,
@@ -208,7 +208,12 @@ async fn my_desk(
     .await?;
     let desk = match state.store.find_desk(code).await {
         Ok(Some(desk)) if !desk.is_retired() => desk,
-        Ok(_) => return Err(problem(StatusCode::NOT_FOUND, "Không tìm thấy quầy tiếp nhận.")),
+        Ok(_) => {
+            return Err(problem(
+                StatusCode::NOT_FOUND,
+                "Không tìm thấy quầy tiếp nhận.",
+            ))
+        }
         Err(e) => return Err(internal(e)),
     };
     let mine = match me.role {
@@ -294,13 +299,11 @@ async fn slips_print(
         Ok(found) => found,
         Err(refused) => return refused,
     };
-    let codes =
-        match app::survey::slips::parse_codes(&form.codes, &state.settings.dossier_pattern) {
-            Ok(codes) => codes,
-            Err(e) => {
-                return super::problem::problem(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
-            }
-        };
+    let codes = match app::survey::slips::parse_codes(&form.codes, &state.settings.dossier_pattern)
+    {
+        Ok(codes) => codes,
+        Err(e) => return super::problem::problem(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    };
     match slips_html(
         &desk.name,
         &desk.commune_name,
