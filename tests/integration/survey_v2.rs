@@ -16,6 +16,9 @@ both_backends!(
 
 const CODE: &str = "000.00.14.H20-200703-0002";
 
+/// Form fields as posted.
+type Fields = Vec<(&'static str, String)>;
+
 /// A v2 answer as its form posts it (version field included), with `extra` answers.
 fn v2_answers(key: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
     let mut fields = vec![
@@ -264,7 +267,7 @@ async fn mixed_up_or_malformed_answers_are_refused_and_nothing_is_stored(backend
         fields.push((name, value.into()));
         fields
     };
-    let cases: Vec<(&str, Vec<(&'static str, String)>, StatusCode, &str)> = vec![
+    let cases: Vec<(&str, Fields, StatusCode, &str)> = vec![
         (
             "a v2 question posted to a v1 form",
             v1_with(1, "harassment", "yes"),
