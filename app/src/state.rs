@@ -26,6 +26,8 @@ pub struct Settings {
     pub abuse: AbuseSettings,
     /// Kiosk quotas, enrolment limit, approval and rules (`HAILONG_KIOSK_*`).
     pub kiosk: crate::abuse::kiosk::KioskSettings,
+    /// The province's dossier-code format (`HAILONG_DOSSIER_PATTERN`).
+    pub dossier_pattern: crate::survey::dossier_code::DossierPattern,
 }
 
 impl Settings {
@@ -44,6 +46,7 @@ impl Default for Settings {
             session_hours: 8,
             abuse: AbuseSettings::default(),
             kiosk: Default::default(),
+            dossier_pattern: Default::default(),
         }
     }
 }

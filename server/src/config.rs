@@ -52,6 +52,9 @@ pub struct Config {
     /// `HAILONG_METRICS_TOKEN`: a bearer token that opens `/metrics` from other machines than
     /// this one; unset, only loopback clients may read it.
     pub metrics_token: Option<String>,
+    /// `HAILONG_DOSSIER_PATTERN`: the province's dossier-code format, a regular expression
+    /// starting with `^` or a simple pattern (`9` a digit, `A` a letter, `*` letters and digits).
+    pub dossier_pattern: app::survey::dossier_code::DossierPattern,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -271,6 +274,12 @@ impl Config {
                     Some(token.trim().to_owned())
                 }
             },
+            dossier_pattern: match var("HAILONG_DOSSIER_PATTERN") {
+                None => Default::default(),
+                Some(v) => app::survey::dossier_code::DossierPattern::parse(&v).map_err(|e| {
+                    anyhow::anyhow!("HAILONG_DOSSIER_PATTERN is not a dossier-code format: {e}")
+                })?,
+            },
         })
     }
 
@@ -441,6 +450,7 @@ pub const SETTINGS: &[&str] = &[
     "HAILONG_DEVICE_BURST",
     "HAILONG_DEVICE_PER_MINUTE",
     "HAILONG_DEVICE_WINDOW_MINUTES",
+    "HAILONG_DOSSIER_PATTERN",
     "HAILONG_DOSSIER_WINDOW_DAYS",
     "HAILONG_KIOSK_APPROVAL",
     "HAILONG_KIOSK_DESK_BURST",

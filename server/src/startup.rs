@@ -249,6 +249,7 @@ pub fn state_with(
             session_hours: config.session_hours,
             abuse: config.abuse.clone(),
             kiosk: config.kiosk.clone(),
+            dossier_pattern: config.dossier_pattern.clone(),
         }),
         limiters: Limiters::new(&config.abuse),
         recent: Default::default(),
@@ -278,6 +279,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/q/{code}/qr.svg", get(routes::qr::qr_svg))
         .route("/q/{code}/qr.png", get(routes::qr::qr_png))
         .merge(routes::survey_form::router())
+        .merge(routes::qr::router())
         .merge(routes::account::router())
         .merge(routes::kiosk::router())
         .merge(routes::assessment::router())

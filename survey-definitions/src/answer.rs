@@ -26,6 +26,9 @@ pub enum AnswerValue {
     YesNo(bool),
     /// Trimmed free text or dossier code.
     Text(String),
+    /// "Not applicable" to a satisfaction question that offers it: kept, never counted as an
+    /// answer to the element.
+    NotApplicable,
 }
 
 impl AnswerValue {
@@ -35,14 +38,16 @@ impl AnswerValue {
         match self {
             AnswerValue::Scale(level) => Some(i64::from(*level)),
             AnswerValue::YesNo(yes) => Some(i64::from(*yes)),
-            AnswerValue::Choice(_) | AnswerValue::Text(_) => None,
+            AnswerValue::Choice(_) | AnswerValue::Text(_) | AnswerValue::NotApplicable => None,
         }
     }
 
-    /// The text column: the option value for `Choice`, the text for `Text`, nothing otherwise.
+    /// The text column: the option value for `Choice`, the text for `Text`, `na` for
+    /// `NotApplicable`, nothing otherwise.
     pub fn value_text(&self) -> Option<&str> {
         match self {
             AnswerValue::Choice(s) | AnswerValue::Text(s) => Some(s),
+            AnswerValue::NotApplicable => Some(crate::NOT_APPLICABLE),
             AnswerValue::Scale(_) | AnswerValue::YesNo(_) => None,
         }
     }
@@ -86,6 +91,15 @@ pub enum AnswerError {
     /// The dossier code has characters a code cannot contain, or is too long to be one.
     #[error("not a valid dossier code")]
     InvalidDossierCode,
+    /// The dossier code is not in the province's format (`example` is one that is).
+    #[error("dossier code not in the province's format")]
+    DossierFormat {
+        /// A code in the right format, shown to the citizen.
+        example: String,
+    },
+    /// "Not applicable" posted for a question that always applies (the overall question).
+    #[error("this question has no \"not applicable\" answer")]
+    AlwaysApplies,
 }
 
 impl AnswerError {
@@ -112,6 +126,21 @@ impl AnswerError {
                  (ví dụ: H12.22-230515-0001). Vui lòng kiểm tra lại."
                     .to_owned()
             }
+            (AnswerError::DossierFormat { example }, Lang::Vi) => format!(
+                "Mã hồ sơ không đúng định dạng. Mã hồ sơ in trên Giấy tiếp nhận hồ sơ và hẹn trả \
+                 kết quả, ví dụ: {example}. Vui lòng kiểm tra lại."
+            ),
+            (AnswerError::DossierFormat { example }, Lang::En) => format!(
+                "This is not a dossier code. The code is printed on your receipt, \
+                 e.g. {example}. Please check it."
+            ),
+            (AnswerError::AlwaysApplies, Lang::Vi) => {
+                "Câu hỏi này không có lựa chọn «Không áp dụng»: vui lòng chọn một mức đánh giá."
+                    .to_owned()
+            }
+            (AnswerError::AlwaysApplies, Lang::En) => {
+                "This question has no “not applicable” answer: please choose a rating.".to_owned()
+            }
             (AnswerError::InvalidDossierCode, Lang::En) => {
                 "A dossier code has only letters, digits and . - / _ \
                  (e.g. H12.22-230515-0001). Please check it."
@@ -129,10 +158,25 @@ impl Survey {
     ///
     /// Answers come back in question order. If a field is posted twice, the first non-empty
     /// value counts: a real form never does that, and the rule keeps the outcome predictable.
+    ///
+    /// A question asked only when an earlier one got a given answer (`asked_when`) is ignored,
+    /// whatever was posted for it, when that earlier question got another answer: a form without
+    /// JavaScript shows both, and a result rated before it was received is no rating of it.
     pub fn validate(&self, fields: &[(String, String)]) -> Result<Vec<Answer>, FieldErrors> {
-        let mut answers = Vec::new();
+        let mut answers: Vec<Answer> = Vec::new();
         let mut errors = BTreeMap::new();
         for question in &self.questions {
+            if let Some(when) = &question.asked_when {
+                let given = answers.iter().find(|a| a.question_id == when.question);
+                let matches = |a: &Answer| match &a.value {
+                    AnswerValue::YesNo(yes) => (when.answer == "yes") == *yes,
+                    AnswerValue::Choice(value) => *value == when.answer,
+                    _ => false,
+                };
+                if given.is_some_and(|a| !matches(a)) {
+                    continue;
+                }
+            }
             let raw = fields
                 .iter()
                 .filter(|(name, _)| *name == question.id)
@@ -194,6 +238,15 @@ impl Question {
             };
         }
         let value = match &self.kind {
+            QuestionKind::Satisfaction5 if raw == crate::NOT_APPLICABLE => {
+                if self.not_applicable.is_some() {
+                    AnswerValue::NotApplicable
+                } else if self.feeds == crate::Feeds::Overall {
+                    return Err(AnswerError::AlwaysApplies);
+                } else {
+                    return Err(AnswerError::NotAChoice);
+                }
+            }
             QuestionKind::Satisfaction5 => match raw {
                 "1" => AnswerValue::Scale(1),
                 "2" => AnswerValue::Scale(2),

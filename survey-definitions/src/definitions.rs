@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::{parse_survey, DefinitionError, Survey};
+use crate::{parse_survey, DefinitionError, Feeds, Survey};
 
 /// Every definition file that was loaded, validated.
 ///
@@ -47,8 +47,44 @@ impl Definitions {
                 ),
             });
         }
+        // Figures add answers up by question id across versions (the per-day counts do not
+        // know versions), so an id keeps what it feeds, and an element keeps its question id:
+        // then answers given under any version count towards the same SIPAS element.
+        for (other, other_origin) in versions.values() {
+            for question in &survey.questions {
+                let scored = |f: &Feeds| matches!(f, Feeds::Overall | Feeds::Sipas(_));
+                let clash = other.questions.iter().find(|o| {
+                    (o.id == question.id && o.feeds != question.feeds)
+                        || (o.id != question.id && scored(&o.feeds) && o.feeds == question.feeds)
+                });
+                if let Some(o) = clash {
+                    return Err(DefinitionError {
+                        file: origin,
+                        line: None,
+                        field: Some(format!("questions.{}", question.id)),
+                        message: format!(
+                            "question `{}` feeds `{}` but {other_origin} has `{}` feeding `{}`; \
+                             keep one question id per score across versions so their answers \
+                             are counted together",
+                            question.id, question.feeds, o.id, o.feeds
+                        ),
+                    });
+                }
+            }
+        }
         versions.insert(survey.version, (survey, origin));
         Ok(())
+    }
+
+    /// The version a posted form was rendered with: the one it names (`_version`), or version 1
+    /// (the oldest) when it names none, as forms rendered before they carried it did. `None`
+    /// for a version the survey does not have.
+    pub fn for_form(&self, id: &str, posted: Option<&str>) -> Option<&Survey> {
+        let versions = self.surveys.get(id)?;
+        match posted.map(str::trim).filter(|v| !v.is_empty()) {
+            None => versions.values().next().map(|(s, _)| s),
+            Some(v) => versions.get(&v.parse::<u32>().ok()?).map(|(s, _)| s),
+        }
     }
 
     /// One exact version, e.g. to read back stored answers.
@@ -117,7 +153,7 @@ pub(crate) fn toml_files(
 mod tests {
     use super::*;
     use crate::test_support::{temp_dir, valid_survey, VALID};
-    use crate::{Feeds, QuestionKind, SipasElement, DEFAULT_SURVEY_ID};
+    use crate::{AnswerValue, QuestionKind, SipasElement, DEFAULT_SURVEY_ID};
 
     fn shipped() -> Definitions {
         load_dir(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("the shipped surveys load")
@@ -126,9 +162,8 @@ mod tests {
     #[test]
     fn the_shipped_default_survey_has_the_agreed_questions() {
         let definitions = shipped();
-        let survey = definitions.latest(DEFAULT_SURVEY_ID).unwrap();
+        let survey = definitions.survey(DEFAULT_SURVEY_ID, 1).unwrap();
 
-        assert_eq!(survey.version, 1);
         let ids: Vec<_> = survey.questions.iter().map(|q| q.id.as_str()).collect();
         assert_eq!(
             ids,
@@ -175,6 +210,83 @@ mod tests {
             survey.questions[8].kind,
             QuestionKind::Comment { max_chars: 1000 }
         );
+    }
+
+    #[test]
+    fn version_2_is_the_latest_and_keeps_the_element_ids_of_version_1() {
+        let definitions = shipped();
+        let v1 = definitions.survey(DEFAULT_SURVEY_ID, 1).unwrap();
+        let v2 = definitions.latest(DEFAULT_SURVEY_ID).unwrap();
+
+        assert_eq!(v2.version, 2);
+        let scored = |s: &Survey| -> Vec<(String, String)> {
+            let mut ids: Vec<_> = s
+                .questions
+                .iter()
+                .filter(|q| matches!(q.feeds, Feeds::Overall | Feeds::Sipas(_)))
+                .map(|q| (q.id.clone(), q.feeds.to_string()))
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(scored(v1), scored(v2));
+        assert_eq!(v2.questions.iter().filter(|q| q.required).count(), 1);
+        assert!(v2.basis.as_ref().unwrap().vi.contains("118/2025/NĐ-CP"));
+    }
+
+    #[test]
+    fn version_2_ignores_the_result_until_it_is_received_and_takes_not_applicable() {
+        let definitions = shipped();
+        let v2 = definitions.latest(DEFAULT_SURVEY_ID).unwrap();
+        let post = |pairs: &[(&str, &str)]| {
+            let fields: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            v2.validate(&fields)
+        };
+
+        let not_received = post(&[
+            ("overall", "4"),
+            ("result_received", "no"),
+            ("results", "1"),
+            ("feedback", "na"),
+        ])
+        .unwrap();
+        let received = post(&[
+            ("overall", "4"),
+            ("result_received", "yes"),
+            ("results", "2"),
+        ])
+        .unwrap();
+        let refused = post(&[("overall", "na")]).unwrap_err();
+
+        assert!(not_received.iter().all(|a| a.question_id != "results"));
+        let feedback = not_received.iter().find(|a| a.question_id == "feedback");
+        assert_eq!(feedback.unwrap().value, AnswerValue::NotApplicable);
+        assert_eq!(feedback.unwrap().value.value_int(), None);
+        assert!(received
+            .iter()
+            .any(|a| a.question_id == "results" && a.value == AnswerValue::Scale(2)));
+        assert_eq!(
+            refused.get("overall"),
+            Some(&crate::AnswerError::AlwaysApplies)
+        );
+        let v1 = definitions.survey(DEFAULT_SURVEY_ID, 1).unwrap();
+        assert_eq!(definitions.for_form(DEFAULT_SURVEY_ID, None), Some(v1));
+        assert_eq!(definitions.for_form(DEFAULT_SURVEY_ID, Some("2")), Some(v2));
+        assert_eq!(definitions.for_form(DEFAULT_SURVEY_ID, Some("9")), None);
+    }
+
+    #[test]
+    fn a_version_that_moves_an_element_to_another_question_id_is_refused() {
+        let mut v2 = valid_survey();
+        v2.version = 2;
+        v2.questions[0].id = "overall_2".into();
+
+        let error = Definitions::from_surveys(vec![valid_survey(), v2]).unwrap_err();
+
+        assert!(error.message.contains("`overall`"), "{error}");
     }
 
     #[test]

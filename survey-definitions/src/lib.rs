@@ -30,7 +30,7 @@ pub use map::{
     ProvinceOn, MAP_DIR,
 };
 pub use survey::{
-    Choice, Feeds, Question, QuestionKind, SipasElement, Survey, DEFAULT_SURVEY_ID,
-    SATISFACTION_LEVELS,
+    Choice, Condition, Feeds, Question, QuestionKind, SipasElement, Survey, DEFAULT_SURVEY_ID,
+    NOT_APPLICABLE, SATISFACTION_LEVELS,
 };
 pub use survey_file::parse_survey;

@@ -90,6 +90,8 @@ pub struct Survey {
     pub thanks: Text,
     /// In display order.
     pub questions: Vec<Question>,
+    /// The rules the survey is run under, shown in small print under the form.
+    pub basis: Option<Text>,
 }
 
 impl Survey {
@@ -114,6 +116,9 @@ impl Survey {
         check_text(&self.title, "title")?;
         check_text(&self.intro, "intro")?;
         check_text(&self.thanks, "thanks")?;
+        if let Some(basis) = &self.basis {
+            check_text(basis, "basis")?;
+        }
         if self.questions.is_empty() {
             return Err(Problem::new(
                 "questions",
@@ -141,6 +146,32 @@ impl Survey {
                     return Err(Problem::new(
                         format!("{at}.kind"),
                         format!("only one dossier_code question is allowed; the first is questions[{first}]"),
+                    ));
+                }
+            }
+            // A condition reads an answer given above: the form shows the question once that
+            // answer is chosen, and the server knows it when it reaches the question.
+            if let Some(when) = &question.asked_when {
+                let target = self.questions[..i].iter().find(|q| q.id == when.question);
+                let offered = match target.map(|q| &q.kind) {
+                    Some(QuestionKind::YesNo) => ["yes", "no"].contains(&when.answer.as_str()),
+                    Some(QuestionKind::SingleChoice { options }) => {
+                        options.iter().any(|o| o.value == when.answer)
+                    }
+                    _ => {
+                        return Err(Problem::new(
+                            format!("{at}.asked_when.question"),
+                            format!(
+                                "`{}` must be a yes_no or single_choice question above this one",
+                                when.question
+                            ),
+                        ))
+                    }
+                };
+                if !offered {
+                    return Err(Problem::new(
+                        format!("{at}.asked_when.answer"),
+                        format!("`{}` is not an answer of `{}`", when.answer, when.question),
                     ));
                 }
             }
@@ -175,7 +206,25 @@ pub struct Question {
     pub help: Option<Text>,
     /// Which score the answers count towards.
     pub feeds: Feeds,
+    /// Satisfaction questions only: the label of a "not applicable" answer, for an element the
+    /// citizen cannot judge (never made a complaint). It is stored but never counted as an
+    /// answer to the element.
+    pub not_applicable: Option<Text>,
+    /// Asked only when an earlier question got a given answer; otherwise its answer is ignored.
+    pub asked_when: Option<Condition>,
 }
+
+/// "Asked only when `question` was answered `answer`" (e.g. the result, once it was received).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Condition {
+    /// An earlier yes_no or single_choice question.
+    pub question: String,
+    /// `yes`/`no`, or an option value of that question.
+    pub answer: String,
+}
+
+/// The value a "not applicable" answer is posted and stored as.
+pub const NOT_APPLICABLE: &str = "na";
 
 impl Question {
     fn check(&self, at: &str) -> Result<(), Problem> {
@@ -201,6 +250,17 @@ impl Question {
         check_text(&self.label, &format!("{at}.label"))?;
         if let Some(help) = &self.help {
             check_text(help, &format!("{at}.help"))?;
+        }
+        if let Some(na) = &self.not_applicable {
+            // The overall question always applies: a rating without it is no rating.
+            if self.kind != QuestionKind::Satisfaction5 || self.feeds == Feeds::Overall {
+                return Err(Problem::new(
+                    format!("{at}.not_applicable"),
+                    "only satisfaction5 questions that do not feed `overall` may offer \
+                     \"not applicable\"",
+                ));
+            }
+            check_text(na, &format!("{at}.not_applicable"))?;
         }
         match &self.kind {
             QuestionKind::SingleChoice { options } => {

@@ -4,12 +4,23 @@
 //! then checked on the typed value by `Survey::check`, and mapped back to a line through the
 //! spans recorded on the way.
 
+use crate::survey::Condition;
 use crate::survey::MAX_CHARS_LIMIT;
 use crate::toml_tree::{self, Fail, Field, Spans};
 use crate::{Choice, DefinitionError, Feeds, Question, QuestionKind, Survey, Text};
 
-const SURVEY_KEYS: [&str; 6] = ["id", "version", "title", "intro", "thanks", "questions"];
-const QUESTION_KEYS: [&str; 8] = [
+const SURVEY_KEYS: [&str; 7] = [
+    "id",
+    "version",
+    "title",
+    "intro",
+    "thanks",
+    "questions",
+    "basis",
+];
+const QUESTION_KEYS: [&str; 10] = [
+    "not_applicable",
+    "asked_when",
     "id",
     "kind",
     "required",
@@ -55,6 +66,10 @@ fn read_survey(doc: &toml_tree::Node, spans: &mut Spans) -> Result<Survey, Fail>
         .iter()
         .map(|field| read_question(field, spans))
         .collect::<Result<_, _>>()?;
+    let basis = match table.optional("basis", spans) {
+        Some(basis) => Some(read_text(&basis, spans)?),
+        None => None,
+    };
     Ok(Survey {
         id,
         version,
@@ -62,6 +77,7 @@ fn read_survey(doc: &toml_tree::Node, spans: &mut Spans) -> Result<Survey, Fail>
         intro,
         thanks,
         questions,
+        basis,
     })
 }
 
@@ -120,6 +136,21 @@ fn read_question(field: &Field, spans: &mut Spans) -> Result<Question, Fail> {
             )))
         }
     };
+    let not_applicable = match table.optional("not_applicable", spans) {
+        Some(na) => Some(read_text(&na, spans)?),
+        None => None,
+    };
+    let asked_when = match table.optional("asked_when", spans) {
+        Some(when) => {
+            let when = when.table()?;
+            when.allow(&["question", "answer"])?;
+            Some(Condition {
+                question: when.required("question", spans)?.str()?.to_owned(),
+                answer: when.required("answer", spans)?.str()?.to_owned(),
+            })
+        }
+        None => None,
+    };
     Ok(Question {
         id,
         kind,
@@ -127,6 +158,8 @@ fn read_question(field: &Field, spans: &mut Spans) -> Result<Question, Fail> {
         label,
         help,
         feeds,
+        not_applicable,
+        asked_when,
     })
 }
 

@@ -7,6 +7,7 @@ mod dashboard;
 mod exports;
 mod kiosk;
 mod map;
+mod survey_v2;
 
 use app::store::Backend;
 use fantoccini::Locator;
@@ -16,11 +17,13 @@ use hailong_tests::browser::{browser_available, Browser, RunningApp};
 async fn answer_the_survey(browser: &Browser) {
     let c = &browser.client;
     for (question, level) in [
-        ("overall", 5),
-        ("access", 4),
-        ("procedures", 4),
-        ("civil_servants", 5),
-        ("results", 4),
+        ("overall", "5"),
+        ("access", "4"),
+        ("procedures", "4"),
+        ("civil_servants", "5"),
+        // The result is asked once it was received (survey v2).
+        ("result_received", "yes"),
+        ("results", "4"),
     ] {
         c.find(Locator::Css(&format!("label[for='q-{question}-{level}']")))
             .await

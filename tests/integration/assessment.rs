@@ -574,7 +574,7 @@ async fn a_score_run_scores_every_commune_explains_and_ranks_them(backend: Backe
     let communes = app.store().count_current_communes().await.unwrap() as usize;
     let stored_run = app.store().latest_score_run(SET).await.unwrap().unwrap();
     assert_eq!(stored_run.communes as usize, communes);
-    assert_eq!(stored_run.survey_versions, "one-stop-desk v1");
+    assert_eq!(stored_run.survey_versions, "one-stop-desk v1+v2");
     let results = app
         .store()
         .score_results(stored_run.id, None)

@@ -213,7 +213,7 @@ async fn a_commune_leader_enrols_a_kiosk_for_their_own_communes_desks_only(backe
         assert!(html.contains(&url), "the screen links {url}");
     }
     assert!(
-        html.contains("Nhìn chung, ông/bà hài lòng"),
+        html.contains("Nhìn chung, Ông/Bà hài lòng"),
         "the survey's overall question"
     );
 

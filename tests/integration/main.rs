@@ -27,5 +27,7 @@ mod rankings;
 mod reviewers;
 mod shutdown;
 mod signin_attacks;
+mod slips;
 mod stuffing;
 mod survey;
+mod survey_v2;

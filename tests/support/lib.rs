@@ -281,6 +281,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         kiosk: app::abuse::kiosk::KioskSettings::default(),
         log_format: Default::default(),
         metrics_token: None,
+        dossier_pattern: Default::default(),
     }
 }
 

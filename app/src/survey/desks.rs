@@ -68,6 +68,10 @@ fn DeskDirectory(desks: Vec<DeskInfo>, lang: Lang) -> impl IntoView {
                                     &format!("/q/{}/poster", d.code),
                                     lang,
                                 )>{t.poster_link}</a>
+                                " · "
+                                <a href=format!("/desks/{}/slips", d.code)>
+                                    {if lang == Lang::En { "Dossier slips" } else { "Phiếu hẹn có mã QR" }}
+                                </a>
                             </td>
                         </tr>
                     }

@@ -5,10 +5,14 @@
 pub mod api;
 pub mod desk;
 pub mod desks;
+#[cfg(feature = "ssr")]
+pub mod dossier_code;
 pub mod model;
 pub mod page;
 pub mod poster;
 pub mod review;
+#[cfg(feature = "ssr")]
+pub mod slips;
 #[cfg(feature = "ssr")]
 pub mod submit;
 pub mod thanks;

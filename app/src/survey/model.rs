@@ -10,6 +10,11 @@ use super::desk::DeskInfo;
 pub const KEY_FIELD: &str = "_key";
 /// Form field carrying the language the citizen answered in.
 pub const LANG_FIELD: &str = "lang";
+/// Form field carrying the survey version the form was rendered with; a form without it was
+/// rendered before forms carried it, under version 1.
+pub const VERSION_FIELD: &str = "_version";
+/// Query parameter of a dossier's survey link (`/q/{desk}?hs={code}`), printed on its slip.
+pub const DOSSIER_PARAM: &str = "hs";
 
 /// Everything the survey page needs to render a desk's form.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -21,6 +26,11 @@ pub struct SurveyPageData {
     /// Answers and errors of a rejected submission (set when the form was posted without
     /// JavaScript and the server renders the page again).
     pub prefill: Option<Prefill>,
+    /// The dossier code of a slip's link (`?hs=`), filled in and locked.
+    pub dossier: Option<String>,
+    /// The link's code is not in the province's format: the page says so (400) and the field
+    /// stays open.
+    pub dossier_refused: Option<String>,
 }
 
 /// A rejected submission, shown again with its answers kept.
@@ -31,6 +41,8 @@ pub struct Prefill {
     pub expired: bool,
     /// Nothing was stored because the database could not write: the page says so (503).
     pub unavailable: bool,
+    /// The answers were for another version of the survey than the form's (409).
+    pub other_version: bool,
 }
 
 impl Prefill {
@@ -57,6 +69,9 @@ pub enum SubmitOutcome {
     },
     /// The form's idempotency key is missing or malformed (a tampered or truncated form).
     FormExpired,
+    /// The form names a survey version the desk does not have, or carries answers to questions
+    /// of another version (a page mixed from two versions); nothing was stored.
+    OtherVersion,
     DeskNotFound,
     DeskRetired,
     /// This device rated this desk moments ago; nothing was stored.

@@ -7,8 +7,12 @@
 
 use leptos::prelude::*;
 use leptos::web_sys::{FormData, HtmlFormElement, SubmitEvent};
-use leptos_router::hooks::use_params_map;
-use survey_definitions::{FieldErrors, Lang, Question, QuestionKind, SATISFACTION_LEVELS};
+use std::collections::BTreeMap;
+
+use leptos_router::hooks::{use_params_map, use_query_map};
+use survey_definitions::{
+    FieldErrors, Lang, Question, QuestionKind, NOT_APPLICABLE, SATISFACTION_LEVELS,
+};
 use wasm_bindgen::JsCast;
 
 use crate::components::{escape_text, set_status, DocumentLang, LangSwitch, ServerFailure};
@@ -16,15 +20,23 @@ use crate::i18n::{ui, use_lang, with_lang};
 use crate::survey::api::{get_survey_page, SubmitResponse};
 use crate::survey::desk::DeskLookup;
 use crate::survey::desk::DeskUnavailable;
-use crate::survey::model::{Prefill, SubmitOutcome, SurveyPageData, KEY_FIELD, LANG_FIELD};
+use crate::survey::model::{
+    Prefill, SubmitOutcome, SurveyPageData, DOSSIER_PARAM, KEY_FIELD, LANG_FIELD, VERSION_FIELD,
+};
 
 #[component]
 pub fn SurveyPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let lang = use_lang();
     let page = Resource::new(
-        move || params.read().get("code").unwrap_or_default(),
-        get_survey_page,
+        move || {
+            (
+                params.read().get("code").unwrap_or_default(),
+                query.read().get(DOSSIER_PARAM),
+            )
+        },
+        |(code, dossier)| get_survey_page(code, dossier),
     );
     view! {
         <DocumentLang lang />
@@ -53,21 +65,47 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
         survey,
         key,
         prefill,
+        dossier,
+        dossier_refused,
     } = data;
     let prefill = prefill.unwrap_or_default();
+    let other_version = match lang {
+        Lang::Vi => {
+            "Phiếu đánh giá đã được cập nhật. Vui lòng xem lại các câu trả lời dưới đây và gửi lại."
+        }
+        Lang::En => {
+            "The survey has been updated. Please check your answers below and send them again."
+        }
+    };
+    let refused_code = dossier_refused.map(|example| match lang {
+        Lang::Vi => format!(
+            "Mã hồ sơ trong đường dẫn không đúng định dạng (ví dụ: {example}). \
+             Ông/Bà vẫn có thể đánh giá và tự nhập mã in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả."
+        ),
+        Lang::En => format!(
+            "The dossier code in this link is not in the right format (e.g. {example}). \
+             You can still rate and type the code printed on your receipt."
+        ),
+    });
     if prefill.unavailable {
         set_status(503);
+    } else if prefill.other_version {
+        set_status(409);
     } else if !prefill.errors.is_empty() || prefill.expired {
         set_status(422);
+    } else if refused_code.is_some() {
+        set_status(400);
     }
     let first_message = if prefill.unavailable {
-        Some(t.not_stored)
+        Some(t.not_stored.to_string())
+    } else if prefill.other_version {
+        Some(other_version.to_string())
     } else if prefill.expired {
-        Some(t.expired_form)
+        Some(t.expired_form.to_string())
     } else if !prefill.errors.is_empty() {
-        Some(t.fix_errors)
+        Some(t.fix_errors.to_string())
     } else {
-        None
+        refused_code
     };
     let errors = RwSignal::new(prefill.errors.clone());
     // A page the server rendered again (no JavaScript) opens at the top, where its message
@@ -105,6 +143,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
                 form_message.set(Some(t.fix_errors));
             }
             Ok(SubmitOutcome::FormExpired) => form_message.set(Some(t.expired_form)),
+            Ok(SubmitOutcome::OtherVersion) => form_message.set(Some(other_version)),
             Ok(SubmitOutcome::DeskNotFound | SubmitOutcome::DeskRetired) => {
                 form_message.set(Some(t.desk_not_found_body))
             }
@@ -119,6 +158,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
         .chain([
             KEY_FIELD.to_string(),
             LANG_FIELD.to_string(),
+            VERSION_FIELD.to_string(),
             "website".to_string(),
         ])
         .collect();
@@ -146,12 +186,41 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
     };
 
     let path = format!("/q/{}", desk.code);
-    let action = with_lang(&path, lang);
+    // A slip's form posts back to its own link, so a page rendered again keeps the code locked.
+    let action = match &dossier {
+        Some(code) => {
+            let url = with_lang(&path, lang);
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}{DOSSIER_PARAM}={code}")
+        }
+        None => with_lang(&path, lang),
+    };
+    // Answers chosen so far, for the questions asked only after a given answer. Until the WASM
+    // has taken over every question shows (the server ignores what does not apply).
+    let chosen = RwSignal::new(
+        prefill
+            .values
+            .iter()
+            .cloned()
+            .collect::<BTreeMap<String, String>>(),
+    );
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let context = FormContext {
+        lang,
+        errors,
+        chosen,
+        hydrated,
+        dossier: dossier.clone(),
+    };
     let questions = survey
         .questions
         .iter()
-        .map(|q| question_view(q, lang, &prefill, errors))
+        .map(|q| question_view(q, &prefill, &context))
         .collect_view();
+    let basis = survey.basis.as_ref().map(|b| {
+        view! { <p class="survey-basis">{b.get(lang).to_string()}</p> }
+    });
     view! {
         <main class="page survey">
             <header class="survey-head">
@@ -167,6 +236,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
             <form method="post" action=action novalidate=true on:submit=on_submit>
                 <input type="hidden" name=KEY_FIELD value=key />
                 <input type="hidden" name=LANG_FIELD value=lang.code() />
+                <input type="hidden" name=VERSION_FIELD value=survey.version.to_string() />
                 // Invisible to people (and skipped by screen readers); robots that fill every
                 // field give themselves away. Their answers are stored flagged, not dropped.
                 <div class="hp" aria-hidden="true">
@@ -197,6 +267,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
                     {move || if submit.pending().get() { t.submitting } else { t.submit }}
                 </button>
             </form>
+            {basis}
         </main>
     }
 }
@@ -254,12 +325,26 @@ fn error_view(id: String, lang: Lang, errors: RwSignal<FieldErrors>) -> impl Int
     }
 }
 
-fn question_view(
-    q: &Question,
+/// What every question of one form shares.
+struct FormContext {
     lang: Lang,
-    prefill: &Prefill,
     errors: RwSignal<FieldErrors>,
-) -> AnyView {
+    /// The answer chosen so far to each radio question, by question id.
+    chosen: RwSignal<BTreeMap<String, String>>,
+    /// Set once the WASM runs: only then are conditional questions hidden.
+    hydrated: RwSignal<bool>,
+    /// The slip's dossier code, locked into the dossier question.
+    dossier: Option<String>,
+}
+
+fn question_view(q: &Question, prefill: &Prefill, context: &FormContext) -> AnyView {
+    let FormContext {
+        lang,
+        errors,
+        chosen,
+        hydrated,
+        ..
+    } = *context;
     let t = ui(lang);
     let id = q.id.clone();
     let label = q.label.get(lang).to_string();
@@ -276,6 +361,13 @@ fn question_view(
         }
     });
     let previous = prefill.value(&q.id).map(str::to_owned);
+    let when = q.asked_when.clone();
+    let not_asked = move || {
+        hydrated.get()
+            && when.as_ref().is_some_and(|w| {
+                chosen.with(|c| c.get(&w.question).map(String::as_str) != Some(w.answer.as_str()))
+            })
+    };
     let described_by = format!("help-{id} err-{id}");
     let has_error = move || errors.with(|e| e.get(&id).is_some());
     let error = error_view(q.id.clone(), lang, errors);
@@ -288,6 +380,11 @@ fn question_view(
                 .map(|(level, text, _)| {
                     (level.to_string(), text.get(lang).to_string(), Some(*level))
                 })
+                .chain(
+                    q.not_applicable
+                        .as_ref()
+                        .map(|na| (NOT_APPLICABLE.to_string(), na.get(lang).to_string(), None)),
+                )
                 .collect(),
         ),
         QuestionKind::YesNo => Some(vec![
@@ -311,9 +408,23 @@ fn question_view(
             .map(|(value, text, face)| {
                 let input_id = format!("q-{name}-{value}");
                 let checked = previous.as_deref() == Some(value.as_str());
+                let is_na = value == NOT_APPLICABLE;
+                let (question, choice) = (name.clone(), value.clone());
+                let on_change = move |_| {
+                    chosen.update(|c| {
+                        c.insert(question.clone(), choice.clone());
+                    })
+                };
                 view! {
-                    <input type="radio" id=input_id.clone() name=name.clone() value=value checked=checked />
-                    <label for=input_id>
+                    <input
+                        type="radio"
+                        id=input_id.clone()
+                        name=name.clone()
+                        value=value
+                        checked=checked
+                        on:change=on_change
+                    />
+                    <label for=input_id class:na=is_na>
                         {face
                             .map(|level| {
                                 view! {
@@ -331,6 +442,7 @@ fn question_view(
             <fieldset
                 class="q"
                 class:invalid=has_error
+                class:not-asked=not_asked
                 role="radiogroup"
                 aria-required=if q.required { "true" } else { "false" }
                 aria-describedby=described_by
@@ -365,7 +477,9 @@ fn question_view(
                     type="text"
                     id=input_id.clone()
                     name=q.id.clone()
-                    value=previous.clone().unwrap_or_default()
+                    value=context.dossier.clone().or(previous.clone()).unwrap_or_default()
+                    readonly=context.dossier.is_some()
+                    class:locked=context.dossier.is_some()
                     maxlength=max_chars.to_string()
                     autocomplete="off"
                     autocapitalize="characters"

@@ -14,8 +14,9 @@ use crate::store::abuse::RecentQuery;
 use crate::store::desks::DeskRow;
 use crate::store::responses::Inserted;
 use crate::survey::desk::DeskLookup;
+use crate::survey::dossier_code::normalise;
 use crate::survey::model::{
-    Prefill, SubmitOutcome, SurveyPageData, ThanksPageData, KEY_FIELD, LANG_FIELD,
+    Prefill, SubmitOutcome, SurveyPageData, ThanksPageData, KEY_FIELD, LANG_FIELD, VERSION_FIELD,
 };
 use crate::writer::{PendingResponse, WriteError};
 
@@ -73,6 +74,7 @@ pub async fn survey_page(
     state: &AppState,
     code: &str,
     prefill: Option<Prefill>,
+    dossier: Option<&str>,
 ) -> Result<DeskLookup<SurveyPageData>, AppError> {
     let desk = match find_open_desk(state, code).await? {
         DeskLookup::Found(desk) => desk,
@@ -89,11 +91,19 @@ pub async fn survey_page(
         .map(str::to_owned)
         .unwrap_or_else(new_key);
     let survey_url = state.survey_url(&desk.public_code);
+    let pattern = &state.settings.dossier_pattern;
+    let (dossier, dossier_refused) = match dossier.map(normalise).filter(|c| !c.is_empty()) {
+        Some(code) if pattern.accepts(&code) => (Some(code), None),
+        Some(_) => (None, Some(pattern.example().to_owned())),
+        None => (None, None),
+    };
     Ok(DeskLookup::Found(SurveyPageData {
         desk: desk.info(survey_url),
         survey: survey.clone(),
         key,
         prefill,
+        dossier,
+        dossier_refused,
     }))
 }
 
@@ -143,6 +153,7 @@ fn count_refused(outcome: &SubmitOutcome) {
         SubmitOutcome::Stored { .. } => return,
         SubmitOutcome::Invalid { .. } => "invalid",
         SubmitOutcome::FormExpired => "form_expired",
+        SubmitOutcome::OtherVersion => "other_version",
         SubmitOutcome::DeskNotFound => "desk_not_found",
         SubmitOutcome::DeskRetired => "desk_retired",
         SubmitOutcome::AlreadyRated => "already_rated",
@@ -222,14 +233,51 @@ async fn submit_or_fail(
     let lang = field(fields, LANG_FIELD)
         .and_then(Lang::parse)
         .unwrap_or_default();
-    let survey = state
+    // The version the form was rendered with: a page loaded before a new version still sends
+    // its own answers, and answers to another version's questions mean a mixed-up form.
+    let Some(survey) = state
         .definitions
-        .latest(&desk.survey_id)
-        .ok_or_else(|| AppError::internal("submit", format!("no survey `{}`", desk.survey_id)))?;
-    let answers = match survey.validate(fields) {
+        .for_form(&desk.survey_id, field(fields, VERSION_FIELD))
+    else {
+        return Ok(SubmitOutcome::OtherVersion);
+    };
+    let foreign = |name: &str| {
+        survey.question(name).is_none()
+            && state
+                .definitions
+                .surveys()
+                .any(|s| s.id == survey.id && s.question(name).is_some())
+    };
+    if fields
+        .iter()
+        .any(|(name, value)| !value.trim().is_empty() && foreign(name))
+    {
+        return Ok(SubmitOutcome::OtherVersion);
+    }
+    let mut answers = match survey.validate(fields) {
         Ok(answers) => answers,
         Err(errors) => return Ok(SubmitOutcome::Invalid { errors }),
     };
+    // The code's format is the province's (a setting); the survey file only knows its
+    // characters. Stored in upper case, so one dossier is one code for the repeat rule.
+    let pattern = &state.settings.dossier_pattern;
+    for answer in &mut answers {
+        let is_code = survey
+            .question(&answer.question_id)
+            .is_some_and(|q| matches!(q.kind, QuestionKind::DossierCode { .. }));
+        if let (true, AnswerValue::Text(code)) = (is_code, &mut answer.value) {
+            *code = normalise(code);
+            if !pattern.accepts(code) {
+                let error = survey_definitions::AnswerError::DossierFormat {
+                    example: pattern.example().to_owned(),
+                };
+                let errors = survey_definitions::FieldErrors(
+                    [(answer.question_id.clone(), error)].into_iter().collect(),
+                );
+                return Ok(SubmitOutcome::Invalid { errors });
+            }
+        }
+    }
 
     let settings = &state.settings.abuse;
     let now = crate::clock::now_ms();

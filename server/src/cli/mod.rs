@@ -7,6 +7,7 @@ pub mod demo;
 pub mod desks;
 pub mod export;
 pub mod score;
+pub mod slips;
 pub mod units;
 
 use std::net::SocketAddr;
@@ -118,6 +119,19 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print slips (phiếu hẹn trả kết quả) with a QR per dossier: an A6 page per code of a
+    /// CSV or text file (first column), each opening the desk's survey with the code filled in.
+    Slips {
+        /// Public code of the desk.
+        #[arg(long)]
+        desk: String,
+        /// File of dossier codes, one per line (a CSV's first column; a header is skipped).
+        #[arg(long)]
+        codes: std::path::PathBuf,
+        /// The printable page to write (`.html`).
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
     /// Seed simulated responses for every desk over the last days, so dashboards have data.
     Demo {
         /// Days back from today to fill (default 90, or 365 with --responses).
@@ -217,6 +231,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             format,
             lang,
         } => score::command(&config()?, criteria, period, inputs, verify, format, lang).await,
+        Command::Slips {
+            desk,
+            codes,
+            output,
+        } => slips::command(&config()?, &desk, &codes, &output).await,
         Command::Backup { output } => backup::backup_command(&config()?, &output).await,
         Command::Restore { file, force } => backup::restore_command(&config()?, &file, force).await,
         Command::Imported { criteria, file } => {

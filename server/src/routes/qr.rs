@@ -85,3 +85,233 @@ pub async fn qr_png(
         .map_err(|e| internal("qr png", e))?;
     Ok(image_response("image/png", png))
 }
+
+/// The slips' own stylesheet: A6 pages, one slip each. Served at `/slips.css` (the pages' policy
+/// admits stylesheets of this site only) and written into the file `hailong slips` makes.
+pub const SLIP_CSS: &str = "\
+@page{size:A6 portrait;margin:7mm}\
+body{font-family:system-ui,sans-serif;color:#111;margin:0}\
+.slip{text-align:center;break-after:page;page-break-after:always;padding:2mm 0}\
+.slip:last-child{break-after:auto;page-break-after:auto}\
+.slip h1{font-size:13pt;margin:0 0 1mm}\
+.slip .desk{font-size:9pt;margin:0 0 2mm}\
+.slip .code{font-size:12pt;font-weight:700;letter-spacing:.02em;margin:1mm 0}\
+.slip svg{width:58mm;height:58mm;display:block;margin:0 auto}\
+.slip .how{font-size:9pt;text-align:left;margin:2mm 0 1mm}\
+.slip .url{font-size:7pt;word-break:break-all;color:#333;margin:0}\
+.slips-bar{padding:1rem}\
+@media screen{.slip{width:105mm;margin:1rem auto;border:1px dashed #999;padding:6mm}}\
+@media print{.slips-bar{display:none}}";
+
+/// Where the slips' stylesheet comes from: the site (pages served under the policy) or the
+/// file itself (a file printed from disk).
+pub enum SlipStyle<'a> {
+    Linked(&'a str),
+    Inline,
+}
+
+/// The printable page of slips (phiếu hẹn trả kết quả) of one desk, one A6 page per dossier:
+/// the QR of the dossier's survey link, the code and what to do, in Vietnamese.
+pub fn slips_html(
+    desk_name: &str,
+    commune_name: &str,
+    desk_survey_url: &str,
+    codes: &[String],
+    style: SlipStyle<'_>,
+) -> Result<String, String> {
+    let head_style = match style {
+        SlipStyle::Linked(href) => format!("<link rel=\"stylesheet\" href=\"{}\">", escape(href)),
+        SlipStyle::Inline => format!("<style>{SLIP_CSS}</style>"),
+    };
+    let mut html = format!(
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Phiếu hẹn có mã QR đánh giá · {}</title>{head_style}</head><body>\
+         <p class=\"slips-bar\">{} phiếu · khổ A6 · dùng lệnh In của trình duyệt.</p>",
+        escape(desk_name),
+        codes.len()
+    );
+    for code in codes {
+        let url = app::survey::dossier_code::dossier_survey_url(desk_survey_url, code);
+        let svg = QrCode::with_error_correction_level(url.as_bytes(), EC_LEVEL)
+            .map_err(|e| e.to_string())?
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(220, 220)
+            .quiet_zone(true)
+            .build();
+        // Inline SVG: the XML declaration belongs to a file, not to a page.
+        let svg = svg.find("<svg").map_or(svg.as_str(), |at| &svg[at..]);
+        html.push_str(&format!(
+            "<section class=\"slip\"><h1>Đánh giá sự phục vụ</h1>\
+             <p class=\"desk\">{} · {}</p>\
+             <p class=\"code\">Mã hồ sơ: {}</p>{svg}\
+             <p class=\"how\">Khi nhận kết quả, Ông/Bà vui lòng quét mã QR bằng điện thoại \
+             (Zalo hoặc máy ảnh) để đánh giá sự phục vụ. Mã hồ sơ đã được điền sẵn; phiếu không \
+             ghi tên và chỉ mất khoảng một phút.</p><p class=\"url\">{}</p></section>",
+            escape(desk_name),
+            escape(commune_name),
+            escape(code),
+            escape(&url)
+        ));
+    }
+    html.push_str("</body></html>");
+    Ok(html)
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The staff routes of slips: the form, the printable page, and its stylesheet.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/desks/{code}/slips", get(slips_form).post(slips_print))
+        .route("/slips.css", get(slips_css))
+}
+
+async fn slips_css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        SLIP_CSS,
+    )
+        .into_response()
+}
+
+/// The desk, if the signed-in user looks after it (the province admin every desk, a district
+/// reviewer its district's, commune staff their commune's).
+async fn my_desk(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    code: &str,
+    csrf: Option<&str>,
+) -> Result<(app::store::desks::DeskRow, String), Response> {
+    use super::problem::{internal, problem};
+    use app::domain::roles::Role;
+    let me = super::signed_in::authorize(
+        state,
+        headers,
+        &[
+            Role::ProvinceAdmin,
+            Role::DistrictReviewer,
+            Role::CommuneLeader,
+            Role::CommuneOfficer,
+        ],
+        csrf,
+    )
+    .await?;
+    let desk = match state.store.find_desk(code).await {
+        Ok(Some(desk)) if !desk.is_retired() => desk,
+        Ok(_) => {
+            return Err(problem(
+                StatusCode::NOT_FOUND,
+                "Không tìm thấy quầy tiếp nhận.",
+            ))
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    let mine = match me.role {
+        Role::ProvinceAdmin => true,
+        Role::DistrictReviewer => me.unit_code.as_deref() == Some(&desk.review_district_code),
+        Role::CommuneLeader | Role::CommuneOfficer => {
+            me.unit_code.as_deref() == Some(&desk.commune_code)
+        }
+        Role::ProvinceReviewer => false,
+    };
+    if !mine {
+        return Err(problem(
+            StatusCode::FORBIDDEN,
+            "Tài khoản của ông/bà không được in phiếu cho quầy này.",
+        ));
+    }
+    Ok((desk, me.csrf))
+}
+
+fn html_page(status: StatusCode, html: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
+}
+
+/// The form: one code, or a list pasted from the one-stop system's CSV export.
+async fn slips_form(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let (desk, csrf) = match my_desk(&state, &headers, &code, None).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>In phiếu hẹn có mã QR</title><link rel=\"stylesheet\" href=\"{}\"></head><body>\
+         <main class=\"page narrow\"><h1>In phiếu hẹn trả kết quả có mã QR đánh giá</h1>\
+         <p>{} · {}</p>\
+         <form method=\"post\" action=\"/desks/{}/slips\">\
+         <input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
+         <label for=\"codes\">Mã hồ sơ: mỗi dòng một mã, hoặc dán nội dung tệp CSV (cột đầu là mã \
+         hồ sơ)</label>\
+         <textarea id=\"codes\" name=\"codes\" rows=\"10\" required></textarea>\
+         <p class=\"help\">Ví dụ: {}. Mỗi hồ sơ được in một phiếu khổ A6 với mã QR dẫn tới phiếu \
+         đánh giá đã điền sẵn mã hồ sơ.</p>\
+         <button type=\"submit\" class=\"submit\">Tạo phiếu để in</button></form></main></body></html>",
+        state.assets.url("hailong.css"),
+        escape(&desk.name),
+        escape(&desk.commune_name),
+        escape(&desk.public_code),
+        escape(&csrf),
+        escape(state.settings.dossier_pattern.example()),
+    );
+    html_page(StatusCode::OK, html)
+}
+
+#[derive(serde::Deserialize)]
+struct SlipsForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    codes: String,
+}
+
+/// The printable page; a list with a malformed code is refused whole, naming the line.
+async fn slips_print(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+    form: Result<axum::extract::Form<SlipsForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let axum::extract::Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return super::problem::unreadable_form(rejection),
+    };
+    let (desk, _) = match my_desk(&state, &headers, &code, Some(&form.csrf)).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let codes = match app::survey::slips::parse_codes(&form.codes, &state.settings.dossier_pattern)
+    {
+        Ok(codes) => codes,
+        Err(e) => return super::problem::problem(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    };
+    match slips_html(
+        &desk.name,
+        &desk.commune_name,
+        &state.survey_url(&desk.public_code),
+        &codes,
+        SlipStyle::Linked("/slips.css"),
+    ) {
+        Ok(html) => html_page(StatusCode::OK, html),
+        Err(e) => super::problem::internal(e),
+    }
+}

@@ -58,6 +58,12 @@ async fn post_survey(
             errors,
             ..Prefill::default()
         },
+        // Answers meant for another version of the survey: shown again on the current form (409).
+        Ok(SubmitOutcome::OtherVersion) => Prefill {
+            values: fields,
+            other_version: true,
+            ..Prefill::default()
+        },
         Ok(SubmitOutcome::FormExpired) => Prefill {
             values: fields,
             expired: true,

@@ -532,7 +532,10 @@ fn an_unknown_question_is_named() {
         r#""speed""#,
         "survey `one-stop-desk` has no question `speed`",
     );
-    assert!(error.message.contains("overall, access"), "{error}");
+    assert!(
+        error.message.contains("its questions are: overall, "),
+        "{error}"
+    );
 }
 
 #[test]
