@@ -10,7 +10,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::sender::Failure;
+use super::failure::Failure;
 use super::settings::{SmtpSettings, SmtpTls};
 
 /// How long one conversation with the mail server may take before it counts as failed.

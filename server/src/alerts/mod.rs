@@ -4,6 +4,7 @@
 //! attempt. Both run beside the server and never touch the citizen's submission: an answer is
 //! committed first, and found by the scanner afterwards.
 
+pub mod failure;
 pub mod mail;
 pub mod routes;
 pub mod scanner;

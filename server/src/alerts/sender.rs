@@ -11,16 +11,10 @@ use app::state::AppState;
 use app::store::alerts::DueAlertRow;
 use app::store::StoreError;
 
+use super::failure::Failure;
 use super::mail::Mailer;
 use super::webhook::Webhook;
 use super::AlertSettings;
-
-/// Why a delivery failed, and whether trying again can help.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
-    pub reason: String,
-    pub permanent: bool,
-}
 
 /// Most messages taken in one pass.
 const PASS: i64 = 200;

@@ -12,7 +12,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use sha2::Sha256;
 
-use super::sender::Failure;
+use super::failure::Failure;
 use super::settings::WebhookSettings;
 
 /// How long one call may take before it counts as failed.
