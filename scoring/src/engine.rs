@@ -317,6 +317,27 @@ fn leaf_node(
 }
 
 /// The appraiser's sentence, shared by every source.
+/// The points of a leaf computed from a survey (the desk's or the province's own): an appraised
+/// point wins; a computed one counts only on a sufficient sample; without either the leaf is
+/// insufficient data, never a silent figure.
+fn survey_points(
+    words: &mut Words,
+    appraised: Option<&Appraised>,
+    computed: Option<Points>,
+    sufficient: bool,
+    max: Points,
+) -> (Points, Basis) {
+    match (appraised, computed) {
+        (Some(appraised), _) => {
+            say_appraised(words, appraised, max);
+            (appraised.points, Basis::Appraised)
+        }
+        (None, Some(points)) if sufficient => (points, Basis::CitizenSurvey),
+        (None, Some(_)) => (Points::ZERO, Basis::BelowMinimum),
+        (None, None) => (Points::ZERO, Basis::InsufficientData),
+    }
+}
+
 fn say_appraised(words: &mut Words, appraised: &Appraised, max: Points) {
     words.say(
         format!(
@@ -586,15 +607,7 @@ fn citizen_leaf(
             }
         }
     };
-    let (points, basis) = match (appraised, computed) {
-        (Some(appraised), _) => {
-            say_appraised(&mut words, appraised, max);
-            (appraised.points, Basis::Appraised)
-        }
-        (None, Some(points)) if sufficient => (points, Basis::CitizenSurvey),
-        (None, Some(_)) => (Points::ZERO, Basis::BelowMinimum),
-        (None, None) => (Points::ZERO, Basis::InsufficientData),
-    };
+    let (points, basis) = survey_points(&mut words, appraised, computed, sufficient, max);
     let leaf = LeafResult {
         source: SourceKind::CitizenSurvey,
         basis,
@@ -971,15 +984,7 @@ fn independent_leaf(
         }
     };
     let sufficient = figure.is_some_and(|f| f.sample >= source.min_responses);
-    let (points, basis) = match (appraised, computed) {
-        (Some(appraised), _) => {
-            say_appraised(&mut words, appraised, max);
-            (appraised.points, Basis::Appraised)
-        }
-        (None, Some(points)) if sufficient => (points, Basis::CitizenSurvey),
-        (None, Some(_)) => (Points::ZERO, Basis::BelowMinimum),
-        (None, None) => (Points::ZERO, Basis::InsufficientData),
-    };
+    let (points, basis) = survey_points(&mut words, appraised, computed, sufficient, max);
     let leaf = LeafResult {
         source: SourceKind::IndependentSurvey,
         basis,
