@@ -9,6 +9,7 @@ both_backends!(
     a_province_reviewer_sees_only_its_assigned_communes,
     assigning_communes_is_checked_and_audited,
     an_account_of_a_merged_commune_follows_its_successor,
+    a_province_reviewer_exports_only_its_assigned_communes,
 );
 
 /// Creates `reviewer` as a province reviewer assigned `communes`, as `hailong user assign` does.
@@ -210,4 +211,65 @@ async fn an_account_of_a_merged_commune_follows_its_successor(backend: Backend) 
         .unwrap()
         .detail;
     assert_eq!(detail, "25246 Xã Bình Tân → 90001 Xã Phú Riềng");
+}
+
+/// Sends a plain, valid response at the first current desk of `commune`.
+async fn response_at(app: &TestApp, commune: &str, n: u64) {
+    let desk = app
+        .store()
+        .list_current_desks(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.commune_code == commune)
+        .unwrap()
+        .public_code;
+    let response = app
+        .post_form_as(
+            &format!("/q/{desk}"),
+            &as_pairs(&valid_answers(&key(n))),
+            &format!("192.0.2.{n}"),
+            Some(&device(n)),
+        )
+        .await;
+    assert!(response.status.is_redirection(), "{}", response.status);
+}
+
+async fn a_province_reviewer_exports_only_its_assigned_communes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    reviewer_of(&app, "tinh.thamdinh", &["25195"]).await;
+    response_at(&app, "25195", 1).await;
+    response_at(&app, "25195", 2).await;
+    response_at(&app, "25217", 3).await;
+    let session = app.login("tinh.thamdinh").await;
+    let cookie = Some(session.cookie.as_str());
+
+    let all = app.get_as("/exports/responses.csv", cookie).await;
+    let own = app
+        .get_as("/exports/responses.csv?commune=25195", cookie)
+        .await;
+    let other = app
+        .get_as("/exports/responses.csv?commune=25217", cookie)
+        .await;
+
+    assert_eq!(all.status, StatusCode::OK);
+    let all = all.text();
+    let rows: Vec<&str> = all.lines().skip(1).filter(|l| !l.is_empty()).collect();
+    assert_eq!(rows.len(), 2, "only the assigned commune's answers: {all}");
+    assert!(
+        rows.iter().all(|r| r.contains("Phường Bình Phước")),
+        "{all}"
+    );
+    assert!(!all.contains("Phường Phước Long"), "{all}");
+    assert_eq!(own.status, StatusCode::OK);
+    assert_eq!(
+        own.text().lines().skip(1).filter(|l| !l.is_empty()).count(),
+        2
+    );
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    assert!(
+        other.text().contains("các xã được giao"),
+        "{}",
+        other.text()
+    );
 }

@@ -29,6 +29,9 @@ pub struct ResponseExportFilter {
     pub commune_id: Option<i64>,
     /// Scope: only the communes of this district (admin unit id).
     pub district_id: Option<i64>,
+    /// Scope: only these communes (admin unit ids of communes in force: a province reviewer's
+    /// assigned communes, whose figures include their predecessors' answers).
+    pub commune_ids: Option<Vec<i64>>,
 }
 
 /// One response of the export, its answers in the order of the query's questions.
@@ -88,10 +91,11 @@ const FILTER_CONDITIONS: &str = "r.created_at >= $1 and r.created_at < $2 \
      and ($5 = '' or r.channel = $5) \
      and ($6 = 1 or r.excluded = 0) \
      and ($7 = 0 or c.answers_to = $7) \
-     and ($8 = 0 or c.review_district_id = $8)";
+     and ($8 = 0 or c.review_district_id = $8) \
+     and ($9 = '' or $9 like '%,' || c.answers_to || ',%')";
 
 /// Parameters `FILTER_CONDITIONS` takes.
-const FILTER_PARAMS: usize = 8;
+const FILTER_PARAMS: usize = 9;
 
 /// Columns before the answers.
 const FIXED_COLUMNS: usize = 21;
@@ -186,7 +190,7 @@ fn export_row(row: &AnyRow, questions: usize) -> Result<ExportResponseRow, sqlx:
     })
 }
 
-/// Binds the filter's parameters of `FILTER_CONDITIONS`, `$1` to `$8`.
+/// Binds the filter's parameters of `FILTER_CONDITIONS`, `$1` to `$9`.
 fn bind_conditions<'q>(
     statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     filter: &ResponseExportFilter,
@@ -200,6 +204,14 @@ fn bind_conditions<'q>(
         .bind(i64::from(filter.include_excluded))
         .bind(filter.commune_id.unwrap_or(0))
         .bind(filter.district_id.unwrap_or(0))
+        .bind(match &filter.commune_ids {
+            // `,12,34,`: the condition looks for `,{answers_to},` in it.
+            Some(ids) => format!(
+                ",{},",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+            ),
+            None => String::new(),
+        })
 }
 
 /// Binds the filter, then the question ids.

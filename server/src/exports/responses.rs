@@ -45,6 +45,7 @@ pub async fn response_export_filter(
         include_excluded: filter.include_excluded,
         commune_id: scope.commune_id(),
         district_id: scope.district_id(),
+        commune_ids: scope.assigned_communes(),
     };
     let districts = store.export_has_districts(&filter).await?;
     Ok(ResponseExport { filter, districts })

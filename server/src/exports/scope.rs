@@ -6,10 +6,12 @@ use app::store::Store;
 use super::ExportError;
 
 /// Who exports, and so which communes they may see (the rule of `app::accounts::auth::can_see_commune`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scope {
     role: Role,
     unit: Option<i64>,
+    /// A province reviewer's assigned communes (ids of communes in force).
+    assigned: Vec<i64>,
 }
 
 impl Scope {
@@ -18,17 +20,32 @@ impl Scope {
         Scope {
             role: Role::ProvinceAdmin,
             unit: None,
+            assigned: Vec::new(),
         }
     }
 
     /// The scope of a signed-in user; `None` for a commune or district role without its unit,
-    /// which may see nothing.
-    pub fn of(role: Role, unit: Option<i64>) -> Option<Scope> {
+    /// which may see nothing. A province reviewer sees its `assigned` communes.
+    pub fn of(role: Role, unit: Option<i64>, assigned: Vec<i64>) -> Option<Scope> {
         match (role, unit) {
             (Role::ProvinceAdmin, _) => Some(Scope::province()),
+            (Role::ProvinceReviewer, _) => Some(Scope {
+                role,
+                unit: None,
+                assigned,
+            }),
             (_, None) => None,
-            (role, unit) => Some(Scope { role, unit }),
+            (role, unit) => Some(Scope {
+                role,
+                unit,
+                assigned: Vec::new(),
+            }),
         }
+    }
+
+    /// The communes a province reviewer may export; `None` for every other role.
+    pub(super) fn assigned_communes(&self) -> Option<Vec<i64>> {
+        (self.role == Role::ProvinceReviewer).then(|| self.assigned.clone())
     }
 
     pub(super) fn commune_id(&self) -> Option<i64> {
@@ -45,11 +62,15 @@ impl Scope {
 
     /// Whether this scope covers the commune `commune_id` of district `district_id`.
     pub fn allows(&self, commune_id: i64, district_id: Option<i64>) -> bool {
-        app::accounts::auth::can_see_commune(self.role, self.unit, commune_id, district_id)
+        match self.role {
+            Role::ProvinceReviewer => self.assigned.contains(&commune_id),
+            role => app::accounts::auth::can_see_commune(role, self.unit, commune_id, district_id),
+        }
     }
 }
 
 const NOT_YOUR_COMMUNE: &str = "Tài khoản của ông/bà chỉ được tải dữ liệu của xã mình.";
+const NOT_ASSIGNED: &str = "Tài khoản của ông/bà chỉ được tải dữ liệu của các xã được giao.";
 const NOT_YOUR_DISTRICT: &str =
     "Tài khoản của ông/bà chỉ được tải dữ liệu của các xã trong huyện mình.";
 
@@ -79,10 +100,10 @@ impl UnitFilter {
             }
             if !units.iter().any(|u| scope.allows(u.id, u.parent_id)) {
                 return Err(ExportError::Forbidden(
-                    if scope.role == Role::DistrictReviewer {
-                        NOT_YOUR_DISTRICT
-                    } else {
-                        NOT_YOUR_COMMUNE
+                    match scope.role {
+                        Role::DistrictReviewer => NOT_YOUR_DISTRICT,
+                        Role::ProvinceReviewer => NOT_ASSIGNED,
+                        _ => NOT_YOUR_COMMUNE,
                     }
                     .into(),
                 ));

@@ -74,7 +74,7 @@ async fn exporter(state: &AppState, staff: Staff<AnyStaff>) -> Result<Scope, Res
         .await
         .map_err(internal)?
         .and_then(|u| u.unit_id);
-    Scope::of(me.role, unit).ok_or_else(|| {
+    Scope::of(me.role, unit, me.assigned).ok_or_else(|| {
         problem(
             StatusCode::FORBIDDEN,
             "Tài khoản của ông/bà chưa gắn với xã hoặc huyện nào.",
