@@ -226,8 +226,10 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
             <header class="survey-head">
                 <LangSwitch path=path.clone() lang />
                 <p class="desk-line">
-                    {desk.name.get(lang).to_string()} " · " {desk.commune_name.clone()} " · "
-                    {desk.district_name.clone()}
+                    {desk.name.get(lang).to_string()} " · " {desk.commune_name.clone()}
+                    // Only desks of a pre-reform commune have a district to name.
+                    {(!desk.district_name.is_empty())
+                        .then(|| format!(" · {}", desk.district_name))}
                 </p>
                 <h1>{survey.title.get(lang).to_string()}</h1>
                 <p class="intro">{survey.intro.get(lang).to_string()}</p>
