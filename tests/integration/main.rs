@@ -22,6 +22,7 @@ mod mergers;
 mod observability;
 mod posters;
 mod provinces;
+mod proxy;
 mod qr;
 mod rankings;
 mod reviewers;
