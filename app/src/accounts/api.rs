@@ -119,12 +119,14 @@ pub struct AuditQuery {
 }
 
 /// A filter value, or `None` when empty.
+#[cfg(feature = "ssr")]
 fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 impl AuditQuery {
     /// The filters without the position, as `name=value` pairs in a fixed order.
+    #[cfg(feature = "ssr")]
     fn filter_pairs(&self) -> Vec<(&'static str, &str)> {
         [
             ("actor", &self.actor),
