@@ -427,6 +427,39 @@ async fn the_audit_log_records_and_exports(backend: Backend) {
         assert!(text.contains(action), "{action} in\n{text}");
     }
     assert!(text.contains("leader25195"));
+
+    // The page names each action in Vietnamese; the stored code stays only in the filter's values.
+    let page = app.get_as("/admin/audit", Some(&admin.cookie)).await.text();
+    for (code, name) in [
+        ("desks_created", "tạo các quầy"),
+        ("definitions_loaded", "nạp bộ tiêu chí"),
+        ("login_failed", "đăng nhập sai"),
+    ] {
+        assert!(page.contains(&format!(">{name}<")), "{name} in\n{page}");
+        assert!(
+            !page.contains(&format!(">{code}<")),
+            "raw {code} in\n{page}"
+        );
+    }
+
+    // Each page has its own title.
+    let leader = app.login("leader25195").await;
+    let users = app.get_as("/admin/users", Some(&admin.cookie)).await.text();
+    let commune = app.get_as("/commune", Some(&leader.cookie)).await.text();
+    let titles: Vec<String> = [&page, &users, &commune]
+        .iter()
+        .map(|html| {
+            let start = html.find("<title>").expect("a title") + "<title>".len();
+            let end = start + html[start..].find("</title>").expect("a closed title");
+            html[start..end].to_string()
+        })
+        .collect();
+    assert_eq!(titles[0], "Nhật ký — Hài Lòng");
+    assert_eq!(titles[1], "Người dùng — Hài Lòng");
+    assert!(
+        titles[2].starts_with("Bảng điều khiển — ") && titles[2].ends_with(" — Hài Lòng"),
+        "{titles:?}"
+    );
 }
 
 async fn a_reviewer_excludes_a_flagged_response_of_its_district_only(backend: Backend) {

@@ -3,6 +3,7 @@
 //! posts to a route outside Leptos that checks the role and the CSRF token again.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::api::{
@@ -90,6 +91,7 @@ fn Users(data: UsersPageData, notice: Option<String>) -> impl IntoView {
         .collect_view();
     view! {
         <AccountBar me=data.me />
+        <Title text="Người dùng — Hài Lòng" />
         <main class="page">
             <h1>"Người dùng"</h1>
             {notice.map(|n| view! { <p class="notice" role="status">{notice_text(&n)}</p> })}
@@ -240,7 +242,7 @@ fn Audit(data: AuditPageData) -> impl IntoView {
                 <tr>
                     <td>{e.when}</td>
                     <td>{e.actor}</td>
-                    <td>{e.action}</td>
+                    <td>{crate::accounts::audit_action_vi(&e.action).to_string()}</td>
                     <td>{e.target}</td>
                     <td>{e.detail}{repeats}</td>
                 </tr>
@@ -255,7 +257,7 @@ fn Audit(data: AuditPageData) -> impl IntoView {
         .into_iter()
         .map(|a| {
             let selected = a == chosen;
-            let label = a.clone();
+            let label = crate::accounts::audit_action_vi(&a).to_string();
             view! { <option value=a selected=selected>{label}</option> }
         })
         .collect_view();
@@ -268,6 +270,7 @@ fn Audit(data: AuditPageData) -> impl IntoView {
         }
     });
     view! {
+        <Title text="Nhật ký — Hài Lòng" />
         <AccountBar me=data.me />
         <main class="page">
             <h1>"Nhật ký hệ thống"</h1>

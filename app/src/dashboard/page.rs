@@ -2,6 +2,7 @@
 //! comments. Issue 5 turns it into the live dashboard.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::api::{get_commune_overview, CommuneOverview, FormerUnit};
@@ -110,6 +111,7 @@ fn Overview(
         .collect_view();
     view! {
         <AccountBar me=data.me />
+        <Title text=format!("Bảng điều khiển — {} — Hài Lòng", data.commune_name) />
         <main class="page">
             <h1>{data.commune_name} " (" {data.commune_code} ")"</h1>
             {formerly}
