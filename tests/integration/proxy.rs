@@ -128,6 +128,30 @@ async fn behind_nginx_limits_see_the_client_and_not_the_proxy() {
         .expect("openssl");
     assert!(status.success(), "self-signed certificate");
 
+    // A commune leader of 25195 (Phường Bình Phước), whose live stream goes through nginx.
+    let mut add = Command::new(&binary)
+        .args([
+            "user",
+            "add",
+            "--username",
+            "leader25195",
+            "--role",
+            "commune_leader",
+        ])
+        .args(["--unit", "25195"])
+        .env("DATABASE_URL", &db.url)
+        .current_dir(workspace_root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("hailong user add");
+    {
+        use std::io::Write;
+        let mut stdin = add.stdin.take().unwrap();
+        writeln!(stdin, "{}", hailong_tests::PASSWORD).unwrap();
+    }
+    assert!(add.wait().unwrap().success(), "leader added");
+
     // Two answers per client address a minute: the third from one address is refused.
     let server = Server::start(
         &binary,
@@ -199,6 +223,77 @@ async fn behind_nginx_limits_see_the_client_and_not_the_proxy() {
         "the client's own address is limited, not the claimed one"
     );
     assert_eq!(other, 303, "nginx's address is not what the limit counts");
+
+    // The leader's live stream through nginx: an answer at the commune's desk arrives as an
+    // event within 2 s.
+    let base = format!("https://127.0.0.1:{tls_port}");
+    let jar = dir.join("cookies");
+    let curl = |args: &[&str]| -> String {
+        let out = Command::new("curl")
+            .args(["-sk", "-b"])
+            .arg(&jar)
+            .arg("-c")
+            .arg(&jar)
+            .args(args)
+            .output()
+            .expect("curl");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let login = curl(&[&format!("{base}/login")]);
+    let csrf = hailong_tests::hidden_value(&login, "_csrf").expect("the sign-in form's token");
+    let signed_in = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--data-urlencode",
+        &format!("_csrf={csrf}"),
+        "--data-urlencode",
+        "username=leader25195",
+        "--data-urlencode",
+        &format!("password={}", hailong_tests::PASSWORD),
+        &format!("{base}/login"),
+    ]);
+    assert_eq!(signed_in.trim(), "303", "the leader signs in over HTTPS");
+    let leader_desk = {
+        let out = Command::new(&binary)
+            .args(["desks", "--format", "csv"])
+            .current_dir(workspace_root())
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .expect("hailong desks");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.starts_with("25195,"))
+            .and_then(|l| l.rsplit("/q/").next())
+            .expect("a desk of 25195")
+            .trim()
+            .to_string()
+    };
+    let opened = std::time::Instant::now();
+    let stream = Command::new("curl")
+        .args(["-skN", "--max-time", "3", "-b"])
+        .arg(&jar)
+        .arg(format!("{base}/commune/live"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("curl the live stream");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(answer(tls_port, &leader_desk, "127.0.0.4", 5, "-"), 303);
+    // The stream closes 3 s after it opened: what remains after the answer is the time the
+    // event had to arrive.
+    let left = Duration::from_secs(3).saturating_sub(opened.elapsed());
+    assert!(left <= Duration::from_millis(2100), "{left:?} left");
+    let events = stream
+        .wait_with_output()
+        .expect("the stream ends at --max-time");
+    let events = String::from_utf8_lossy(&events.stdout).to_string();
+    let messages = events.matches("event: message").count();
+    eprintln!("live stream through nginx: {messages} events; the answer had {left:?} to arrive");
+    assert!(
+        messages >= 2,
+        "the figures on connect, then again after the answer, within 2 s: {events}"
+    );
     let headers = Command::new("curl")
         .args(["-skI"])
         .arg(format!("https://127.0.0.1:{tls_port}/"))
