@@ -79,7 +79,21 @@ fn describe() {
     );
     describe_gauge!(WRITER_QUEUE_DEPTH, "Responses waiting for a writer task");
     describe_gauge!(LIVE_STREAMS_OPEN, "Open live dashboard streams");
+    describe_gauge!(
+        ALERTS,
+        "Alerts by status (queued, sent, failed)"
+    );
+    describe_counter!(
+        ALERT_DELIVERY_FAILURES,
+        "Failed alert delivery attempts, by channel"
+    );
 }
+
+/// Alerts in the queue by status, read from the database at each scrape (every process sees
+/// the same queue).
+pub const ALERTS: &str = "hailong_alerts";
+/// Failed delivery attempts (a retry that succeeds later still counts once here).
+pub const ALERT_DELIVERY_FAILURES: &str = "hailong_alert_delivery_failures_total";
 
 /// Counts a refused sign-in.
 pub fn sign_in_failed(error: app::accounts::auth::LoginError) {
@@ -121,6 +135,14 @@ async fn scrape(
     }
     metrics::gauge!(WRITER_QUEUE_DEPTH).set(scrape.state.writer.queued() as f64);
     metrics::gauge!(LIVE_STREAMS_OPEN).set(scrape.state.live.open_streams() as f64);
+    match scrape.state.store.alert_queue(0).await {
+        Ok((_, counts)) => {
+            for (status, count) in counts {
+                metrics::gauge!(ALERTS, "status" => status).set(count as f64);
+            }
+        }
+        Err(e) => tracing::warn!("metrics: the alert queue could not be read: {e}"),
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         scrape.handle.render(),

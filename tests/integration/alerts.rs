@@ -744,6 +744,22 @@ async fn queued_alerts_survive_a_killed_server_and_go_out_after_the_restart(b: B
         .expect("the server answers");
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     tokio::time::sleep(Duration::from_secs(3)).await;
+    // The data centre's monitoring sees the waiting alert and the failed attempts.
+    let (status, metrics) = Http::new(None)
+        .get(server.port, "/metrics", None)
+        .await
+        .expect("the metrics");
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        metrics.contains("hailong_alerts{status=\"queued\"} 1"),
+        "{metrics}"
+    );
+    let failures: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("hailong_alert_delivery_failures_total{channel=\"mail\"} "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    assert!(failures >= 1.0, "{metrics}");
     server.kill_9();
 
     // The mail server and the app come back: the alert goes out, once.

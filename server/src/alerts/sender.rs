@@ -184,6 +184,11 @@ impl Sender {
                     .await
             }
             Err(failure) => {
+                metrics::counter!(
+                    crate::metrics::ALERT_DELIVERY_FAILURES,
+                    "channel" => alert.channel.clone()
+                )
+                .increment(1);
                 let next = (!failure.permanent && attempt < i64::from(self.settings.max_attempts))
                     .then(|| app::clock::now_ms() + backoff_ms(&self.settings, attempt));
                 tracing::warn!(
