@@ -79,10 +79,7 @@ fn describe() {
     );
     describe_gauge!(WRITER_QUEUE_DEPTH, "Responses waiting for a writer task");
     describe_gauge!(LIVE_STREAMS_OPEN, "Open live dashboard streams");
-    describe_gauge!(
-        ALERTS,
-        "Alerts by status (queued, sent, failed)"
-    );
+    describe_gauge!(ALERTS, "Alerts by status (queued, sent, failed)");
     describe_counter!(
         ALERT_DELIVERY_FAILURES,
         "Failed alert delivery attempts, by channel"
