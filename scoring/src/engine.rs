@@ -338,6 +338,22 @@ fn survey_points(
     }
 }
 
+/// The 95% Wilson interval of a survey figure, in both languages.
+fn say_interval(words: &mut Words, sample: u64, interval: Interval) {
+    words.say(
+        format!(
+            "Khoảng tin cậy 95% (Wilson, n = {sample}): {} – {}.",
+            interval.low.vi(),
+            interval.high.vi()
+        ),
+        format!(
+            "95% confidence interval (Wilson, n = {sample}): {} – {}.",
+            interval.low.en(),
+            interval.high.en()
+        ),
+    );
+}
+
 fn say_appraised(words: &mut Words, appraised: &Appraised, max: Points) {
     words.say(
         format!(
@@ -520,20 +536,7 @@ fn citizen_leaf(
                 ),
             );
             if let Some(interval) = wilson {
-                words.say(
-                    format!(
-                        "Khoảng tin cậy 95% (Wilson, n = {}): {} – {}.",
-                        m.sample,
-                        interval.low.vi(),
-                        interval.high.vi()
-                    ),
-                    format!(
-                        "95% confidence interval (Wilson, n = {}): {} – {}.",
-                        m.sample,
-                        interval.low.en(),
-                        interval.high.en()
-                    ),
-                );
+                say_interval(&mut words, m.sample, interval);
             }
         }
     }
@@ -912,20 +915,7 @@ fn independent_leaf(
                 ),
             );
             if let Some(interval) = wilson {
-                words.say(
-                    format!(
-                        "Khoảng tin cậy 95% (Wilson, n = {}): {} – {}.",
-                        figure.sample,
-                        interval.low.vi(),
-                        interval.high.vi()
-                    ),
-                    format!(
-                        "95% confidence interval (Wilson, n = {}): {} – {}.",
-                        figure.sample,
-                        interval.low.en(),
-                        interval.high.en()
-                    ),
-                );
+                say_interval(&mut words, figure.sample, interval);
             }
             if figure.sample >= source.min_responses {
                 let value = Fraction {

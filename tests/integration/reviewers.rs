@@ -21,8 +21,8 @@ async fn reviewer_of(app: &TestApp, reviewer: &str, communes: &[&str]) -> Vec<St
         .expect("assign communes")
 }
 
-/// Sends a response the honeypot flags at the first current desk of `commune`.
-async fn flagged_response_at(app: &TestApp, commune: &str, n: u64) {
+/// Sends `fields` at the first current desk of `commune`, from a client and device of its own.
+async fn post_at(app: &TestApp, commune: &str, n: u64, fields: &[(&str, String)]) -> StatusCode {
     let desk = app
         .store()
         .list_current_desks(None)
@@ -32,21 +32,22 @@ async fn flagged_response_at(app: &TestApp, commune: &str, n: u64) {
         .find(|d| d.commune_code == commune)
         .unwrap()
         .public_code;
+    app.post_form_as(
+        &format!("/q/{desk}"),
+        &as_pairs(fields),
+        &format!("192.0.2.{n}"),
+        Some(&device(n)),
+    )
+    .await
+    .status
+}
+
+/// Sends a response the honeypot flags at the first current desk of `commune`.
+async fn flagged_response_at(app: &TestApp, commune: &str, n: u64) {
     let mut fields = valid_answers(&key(n));
     fields.push(("website", "bot".into()));
-    let response = app
-        .post_form_as(
-            &format!("/q/{desk}"),
-            &as_pairs(&fields),
-            &format!("192.0.2.{n}"),
-            Some(&device(n)),
-        )
-        .await;
-    assert!(
-        response.status.is_redirection() || response.status.is_success(),
-        "{}",
-        response.status
-    );
+    let status = post_at(app, commune, n, &fields).await;
+    assert!(status.is_redirection() || status.is_success(), "{status}");
 }
 
 async fn a_province_reviewer_sees_only_its_assigned_communes(backend: Backend) {
@@ -215,24 +216,8 @@ async fn an_account_of_a_merged_commune_follows_its_successor(backend: Backend) 
 
 /// Sends a plain, valid response at the first current desk of `commune`.
 async fn response_at(app: &TestApp, commune: &str, n: u64) {
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == commune)
-        .unwrap()
-        .public_code;
-    let response = app
-        .post_form_as(
-            &format!("/q/{desk}"),
-            &as_pairs(&valid_answers(&key(n))),
-            &format!("192.0.2.{n}"),
-            Some(&device(n)),
-        )
-        .await;
-    assert!(response.status.is_redirection(), "{}", response.status);
+    let status = post_at(app, commune, n, &valid_answers(&key(n))).await;
+    assert!(status.is_redirection(), "{status}");
 }
 
 async fn a_province_reviewer_exports_only_its_assigned_communes(backend: Backend) {
