@@ -1,6 +1,6 @@
 //! Graceful shutdown of `hailong serve` on SIGTERM (systemd's stop and restart) or Ctrl-C.
 //!
-//! It runs in three steps, so a restart loses no answer and resets no request:
+//! It runs in three steps, so a restart loses no answer and cuts off no request it has taken:
 //! 1. **drain** ([`DRAIN`]): `/ready` answers 503 so a load balancer stops sending citizens
 //!    here, every response carries `Connection: close` so kept-alive clients leave after their
 //!    current request instead of being cut off while idle, and the live streams end with a
@@ -17,7 +17,6 @@ use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::Router;
-use futures::FutureExt;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
@@ -179,10 +178,9 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: Shutdown) {
         }
         while connections.try_join_next().is_some() {}
     }
-    while let Some(Ok((stream, peer))) = listener.accept().now_or_never() {
+    for (stream, peer) in completed_connections(listener) {
         connections.spawn(connection(stream, peer, router.clone(), shutdown.clone()));
     }
-    drop(listener);
     let all_closed = async { while connections.join_next().await.is_some() {} };
     if tokio::time::timeout(IN_FLIGHT_LIMIT, all_closed)
         .await
@@ -194,6 +192,42 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: Shutdown) {
             IN_FLIGHT_LIMIT.as_secs()
         );
         connections.abort_all();
+    }
+}
+
+/// Takes, and then closes, the listener: every connection the kernel has completed is returned.
+///
+/// It asks the socket itself, in a loop until it would block: one poll of tokio's `accept`
+/// answers from the readiness the reactor last saw, which can lag the kernel's queue by a
+/// moment, and every connection left in the queue is reset when the listener closes.
+fn completed_connections(listener: TcpListener) -> Vec<(TcpStream, SocketAddr)> {
+    let listener = match listener.into_std() {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::warn!("cannot take the queued connections: {e}");
+            return Vec::new();
+        }
+    };
+    let mut taken = Vec::new();
+    loop {
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                let stream = stream
+                    .set_nonblocking(true)
+                    .and_then(|()| TcpStream::from_std(stream));
+                match stream {
+                    Ok(stream) => taken.push((stream, peer)),
+                    Err(e) => tracing::warn!("cannot serve a queued connection from {peer}: {e}"),
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                if e.kind() != std::io::ErrorKind::WouldBlock {
+                    tracing::warn!("cannot take a queued connection: {e}");
+                }
+                return taken;
+            }
+        }
     }
 }
 

@@ -81,6 +81,13 @@ fn refused(error: &str) -> bool {
     error.contains("Connection refused")
 }
 
+/// A connection the kernel completed in the instant between the server's last look at its
+/// queue and the listener's close is reset: the server never saw it, so for its client it is
+/// the same as a refused one (the assertions below check that nothing it carried was stored).
+fn reset_unseen(error: &str) -> bool {
+    error.contains("SendRequest") && error.contains("Connection reset by peer")
+}
+
 async fn sigterm_mid_load_stores_every_acknowledged_answer_and_cuts_no_request(backend: Backend) {
     let Some(binary) = hailong_binary() else {
         return;
@@ -205,13 +212,14 @@ async fn sigterm_mid_load_stores_every_acknowledged_answer_and_cuts_no_request(b
         .collect();
     eprintln!(
         "shutdown ({backend:?}): {} sent, {} acknowledged ({after_term} after SIGTERM), {} stored, \
-         {} connection errors ({} refused), SIGTERM to exit {exit_ms} ms, new process ready \
+         {} connection errors ({} refused, {} reset in the queue), SIGTERM to exit {exit_ms} ms, new process ready \
          {ready_ms} ms after start",
         outcomes.len(),
         acknowledged.len(),
         stored_of_load.len(),
         errors.len(),
         errors.iter().filter(|e| refused(e)).count(),
+        errors.iter().filter(|e| reset_unseen(e)).count(),
     );
 
     assert!(status.success(), "exit status {status:?}");
@@ -234,8 +242,8 @@ async fn sigterm_mid_load_stores_every_acknowledged_answer_and_cuts_no_request(b
         "stored without the client hearing so: {unanswered:?} (errors: {errors:?})"
     );
     assert!(
-        errors.iter().all(|e| refused(e)),
-        "only connections the closed listener refused fail: {errors:?}"
+        errors.iter().all(|e| refused(e) || reset_unseen(e)),
+        "only connections the server never took fail: {errors:?}"
     );
     let stream_reply = stream_reply.expect("the live stream's response");
     assert_eq!(stream_reply.status, StatusCode::OK);
