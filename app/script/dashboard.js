@@ -37,6 +37,12 @@
         cell.textContent = value;
       }
     });
+    // A bar (a <meter>) shows a share: data-live-value-key names the figure ("55.6").
+    var bars = document.querySelectorAll("[data-live-value-key]");
+    Array.prototype.forEach.call(bars, function (bar) {
+      var value = at(figures, bar.getAttribute("data-live-value-key"));
+      if (typeof value === "string") bar.value = parseFloat(value);
+    });
     (figures.desks || []).forEach(function (desk) {
       var row = document.querySelector('tr[data-desk="' + desk.code + '"]');
       if (row) row.classList.toggle("data-problem", !!desk.data_problem);

@@ -41,15 +41,30 @@ fn tenths(tenths: u64, lang: Lang) -> String {
 /// error at `…,x5`): `55,6%`. Not capped: a ratio above one reads above 100%. `None` when the
 /// denominator is 0.
 pub fn ratio_percent(numerator: u64, denominator: u64, lang: Lang) -> Option<String> {
+    percent_tenths(numerator, denominator).map(|t| format!("{}%", tenths(t, lang)))
+}
+
+/// `numerator / denominator` in tenths of a percent, rounded as [`ratio_percent`] writes it
+/// (`5 / 9` → `556`); `None` when the denominator is 0.
+pub fn percent_tenths(numerator: u64, denominator: u64) -> Option<u64> {
     if denominator == 0 {
         return None;
     }
     let scaled = (u128::from(numerator) * 1000 * 2 + u128::from(denominator))
         / (u128::from(denominator) * 2);
-    Some(format!(
-        "{}%",
-        tenths(u64::try_from(scaled).unwrap_or(u64::MAX), lang)
-    ))
+    Some(u64::try_from(scaled).unwrap_or(u64::MAX))
+}
+
+/// The change between two shares written by [`ratio_percent`], in percentage points with its
+/// sign: `+3,2`, `-0,4`, `0,0`. It subtracts the written figures, so a reader who does the
+/// subtraction on the page gets the same number.
+pub fn change_points(now_tenths: u64, before_tenths: u64, lang: Lang) -> String {
+    let sign = match now_tenths.cmp(&before_tenths) {
+        std::cmp::Ordering::Greater => "+",
+        std::cmp::Ordering::Less => "-",
+        std::cmp::Ordering::Equal => "",
+    };
+    format!("{sign}{}", tenths(now_tenths.abs_diff(before_tenths), lang))
 }
 
 /// A 95% interval of a share (bounds 0–1) to one decimal, widened outwards so the printed range
@@ -93,6 +108,16 @@ pub fn period(from: &str, to: &str, lang: Lang) -> String {
 mod tests {
     use super::*;
     use survey_definitions::criteria::Points;
+
+    #[test]
+    fn a_change_subtracts_the_written_shares() {
+        let now = percent_tenths(5, 9).unwrap();
+        let before = percent_tenths(1, 2).unwrap();
+        assert_eq!((now, before), (556, 500));
+        assert_eq!(change_points(now, before, Lang::Vi), "+5,6");
+        assert_eq!(change_points(before, now, Lang::En), "-5.6");
+        assert_eq!(change_points(now, now, Lang::Vi), "0,0");
+    }
 
     #[test]
     fn vietnamese_pages_use_a_decimal_comma_and_english_pages_a_point() {

@@ -73,5 +73,43 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
         .await
         .unwrap();
     assert_eq!(share, "100,0%");
+
+    // The chairman's headline is the table's 30-day figure, moved by the same update, and the
+    // overall question's bar has grown to its new share.
+    let text = |css: &'static str| async move {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    };
+    assert_eq!(text(".chairman .big-figure").await, "100,0%");
+    assert_eq!(
+        text(".chairman .big-figure").await,
+        text("tr[data-window='2'] .live-share").await
+    );
+    let bar = c
+        .execute(
+            "return document.querySelector(\"tr[data-element='0'] meter\").value",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(bar.as_f64(), Some(100.0), "the bar moved with the figure");
+
+    // Screenshots of the first screen, for a person to look at.
+    for (width, height) in [(1280, 800), (360, 740)] {
+        c.set_window_size(width, height).await.unwrap();
+        c.goto(&app.url("/commune")).await.unwrap();
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(
+            hailong_tests::workspace_root()
+                .join("target")
+                .join(format!("dashboard-{width}.png")),
+            png,
+        )
+        .unwrap();
+    }
     browser.close().await;
 }

@@ -27,6 +27,7 @@ both_backends!(
     the_live_update_carries_every_figure_the_page_shows,
     english_pages_write_figures_with_a_decimal_point,
     generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list,
+    the_first_screen_answers_the_chairman,
 );
 
 const COMMUNE: &str = "25195";
@@ -199,8 +200,9 @@ async fn the_dashboard_figures_match_the_stored_responses(backend: Backend) {
     // The trend chart is SVG in the page, one bar per day.
     assert_eq!(html.matches("<rect").count(), 30);
     assert!(html.contains("class=\"share-line\""));
-    // Unfavourable ratings (1–2) of 30 days: one today, one 3 days ago.
-    assert!(html.contains("2 chưa giải quyết"), "{html:.3000}");
+    // Unfavourable ratings (1–2) not yet resolved, however old: one today, one 3 days ago and
+    // the four of 90 days ago.
+    assert!(html.contains("6 chưa giải quyết"), "{html:.3000}");
 }
 
 /// Reads the next server-sent event's data from a streaming body, waiting at most `wait`.
@@ -381,7 +383,14 @@ async fn a_leader_follows_up_unfavourable_feedback_until_resolved(backend: Backe
         )
         .await;
     assert_eq!(handling.status, StatusCode::SEE_OTHER);
+    let anchor = format!("y-kien-{}", response_id.0);
+    assert_eq!(
+        handling.headers.get(header::LOCATION).unwrap(),
+        &format!("/commune?ok=followup#{anchor}"),
+        "back where the leader was"
+    );
     let html = dashboard(&app, &leader).await;
+    assert!(html.contains(&format!("id=\"{anchor}\"")));
     assert!(html.contains("data-followup=\"handling\""));
     assert!(html.contains("Ghi chú xử lý: Đã gọi điện xin lỗi"));
     assert!(html.contains("1 chưa giải quyết"), "handling is still open");
@@ -399,6 +408,38 @@ async fn a_leader_follows_up_unfavourable_feedback_until_resolved(backend: Backe
         .await;
     assert_eq!(resolved.status, StatusCode::SEE_OTHER);
     assert!(dashboard(&app, &leader).await.contains("0 chưa giải quyết"));
+
+    // Praise is listed with its comment but offers nothing to handle.
+    let mut praise = valid_answers(&key(8));
+    for (k, v) in praise.iter_mut() {
+        match *k {
+            "overall" => *v = "5".into(),
+            "comment" => *v = "Cán bộ rất nhiệt tình.".into(),
+            "dossier_code" => *v = String::new(),
+            _ => {}
+        }
+    }
+    let sent = app
+        .post_form_as(
+            &format!("/q/{code}"),
+            &as_pairs(&praise),
+            "10.0.0.4",
+            Some(&device(4)),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let (praise_id,): (i64,) = sqlx::query_as("select max(id) from responses")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    let html = dashboard(&app, &leader).await;
+    let item = &html[html.find(&format!("id=\"y-kien-{praise_id}\"")).unwrap()..];
+    let item = &item[..item.find("</li>").unwrap()];
+    assert!(item.contains("Cán bộ rất nhiệt tình."));
+    assert!(
+        !item.contains("/commune/followups/"),
+        "no buttons for praise: {item}"
+    );
 
     // Another commune's leader, a bad state, a forged token.
     let other = app.login("leader25217").await;
@@ -738,10 +779,9 @@ async fn generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list(ba
     let (open,): (i64,) = sqlx::query_as(
         "select count(*) from responses r join desks d on d.id = r.desk_id \
          join answers o on o.response_id = r.id and o.question_id = 'overall' \
-         where d.commune_id = $1 and o.value_int <= 2 and r.created_at >= $2",
+         where d.commune_id = $1 and o.value_int <= 2",
     )
     .bind(commune.id)
-    .bind(app::clock::midnight_ms(&app::clock::day_minus(&app::clock::today(), 29)).unwrap())
     .fetch_one(app.store().pool())
     .await
     .unwrap();
@@ -749,7 +789,7 @@ async fn generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list(ba
     let leader = app.login("leader25195").await;
     let html = dashboard(&app, &leader).await;
     assert!(
-        html.contains(&format!("(30 ngày qua) — {open} chưa giải quyết")),
+        html.contains(&format!("— {open} chưa giải quyết (kể cả cũ hơn 30 ngày)")),
         "the open count comes from the marks and agrees with the answers"
     );
     assert!(
@@ -764,8 +804,10 @@ async fn generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list(ba
          left join answers o on o.response_id = r.id and o.question_id = 'overall' \
          left join answers c on c.response_id = r.id and c.question_id = 'comment' \
          left join followups f on f.response_id = r.id \
-         where d.commune_id = $1 and r.created_at >= $2 and r.excluded = 0 \
+         where d.commune_id = $1 and r.excluded = 0 \
            and (o.value_int <= 2 or c.value_text is not null) \
+           and (r.created_at >= $2 \
+             or (o.value_int <= 2 and (f.state is null or f.state <> 'resolved'))) \
          order by case when o.value_int <= 2 and (f.state is null or f.state <> 'resolved') \
            then 0 else 1 end, r.created_at desc, r.id desc limit 30",
     )
@@ -854,8 +896,8 @@ async fn the_headline_and_the_table_count_the_same_local_days(backend: Backend) 
     assert_eq!(
         html.matches("data-live-key=\"windows.2.figure.satisfied\"")
             .count(),
-        2,
-        "the headline and the table show the one 30-day figure"
+        3,
+        "the chairman's figure, the headline and the table show the one 30-day figure"
     );
     let today = app::clock::today();
     let label = format!(
@@ -974,4 +1016,120 @@ async fn english_pages_write_figures_with_a_decimal_point(backend: Backend) {
     let vi: serde_json::Value =
         serde_json::from_str(&next_event(&mut vi, Duration::from_secs(5)).await.unwrap()).unwrap();
     assert_eq!(vi["windows"][2]["figure"]["satisfied"], "66,7%");
+}
+
+/// The text between `marker`'s element start and the next tag, as [`cell_text`], for a marker
+/// that must be there exactly once.
+fn only_cell(html: &str, marker: &str) -> String {
+    assert_eq!(html.matches(marker).count(), 1, "{marker} once");
+    cell_text(html, marker)
+}
+
+async fn the_first_screen_answers_the_chairman(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let (desk, _) = desk_of(&app, COMMUNE).await;
+    let now = app::clock::now_ms();
+    // Two days ago: overall 5, 5, 4, 2 (75,0%), the SIPAS "access" element 2 each time (0,0%).
+    // The 30 days before: overall 5 (35 days ago) and a complaint, 1, 45 days ago (50,0%).
+    let two_days_ago = now - 2 * DAY_MS;
+    let rated = |overall: u8, access: u8| vec![scale("overall", overall), scale("access", access)];
+    let answers = [
+        (rated(5, 2), two_days_ago),
+        (rated(5, 2), two_days_ago),
+        (rated(4, 2), two_days_ago),
+        (rated(2, 2), two_days_ago),
+        (rated(5, 5), now - 35 * DAY_MS),
+        (rated(1, 5), now - 45 * DAY_MS),
+    ];
+    let keys: Vec<String> = (0..answers.len()).map(|i| format!("chair-{i}")).collect();
+    let batch: Vec<NewResponse<'_>> = answers
+        .iter()
+        .zip(&keys)
+        .map(|((answers, at), key)| qr_response(desk, key, *at, answers))
+        .collect();
+    app.store().insert_responses(&batch).await.unwrap();
+    let leader = app.login("leader25195").await;
+    let html = dashboard(&app, &leader).await;
+
+    // The first section of the page is the chairman's, before the tables.
+    let panel_at = html.find("class=\"chairman\"").expect("the panel is shown");
+    assert!(panel_at < html.find("class=\"figures live\"").unwrap());
+    assert!(panel_at < html.find("class=\"downloads\"").unwrap());
+    let panel = &html[panel_at..];
+    assert_eq!(cell_text(panel, "class=\"big-figure\""), "75,0%");
+    assert_eq!(window(&html, 2).1, "75,0%", "the same figure as the table");
+    assert_eq!(
+        only_cell(&html, "data-live-key=\"change_30\""),
+        "▲ +25,0 điểm %"
+    );
+    assert_eq!(
+        only_cell(&html, "data-live-key=\"previous_30.figure.satisfied\""),
+        "50,0%"
+    );
+    // Both complaints are open, the one of 45 days ago too, and it is listed.
+    assert_eq!(cell_text(panel, "class=\"big-figure open-items\""), "2");
+    assert!(html.contains("href=\"#theo-doi\""));
+    let backlog = &html[html.find("id=\"theo-doi\"").unwrap()..];
+    let old_complaint = app::clock::display(now - 45 * DAY_MS);
+    assert!(
+        backlog.contains(&old_complaint),
+        "the complaint of {old_complaint} is still in the backlog"
+    );
+
+    // The elements, least satisfied first: "access" (0,0%) above the overall question (75,0%).
+    let elements = &html[html.find("class=\"elements\"").unwrap()..];
+    let access = elements.find("Tiếp cận dịch vụ").unwrap();
+    let overall = elements.find("Hài lòng chung").unwrap();
+    assert!(access < overall, "worst first");
+    assert!(
+        elements.contains("value=\"0.0\""),
+        "{}",
+        &elements[..3000.min(elements.len())]
+    );
+    assert!(elements.contains("value=\"75.0\""));
+
+    // The heat map puts the four answers of two days ago in their local weekday and hour.
+    let (weekday, minute) = app::clock::weekday_minute(two_days_ago);
+    let heat = &html[html.find("class=\"heatmap\"").unwrap()..];
+    let row_name = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"][weekday as usize];
+    let row = &heat[heat.find(&format!(">{row_name}</th>")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("title=\"4 phiếu, hài lòng 75,0%\""),
+        "hour {}: {row}",
+        minute / 60
+    );
+    assert_eq!(
+        row.matches("title=\"0 phiếu").count(),
+        row.matches("<td").count() - 1
+    );
+
+    // The standing comes from the engine and the newest stored run.
+    assert!(panel.contains("Điểm từ ý kiến người dân"));
+    assert!(panel.contains("chưa chấm điểm lần nào"), "no run yet");
+    let set = app::assessment::api::pick_criteria(&app.state, None).unwrap();
+    let commune = app.store().commune_by_code(COMMUNE).await.unwrap().unwrap();
+    let report = app::scores::runs::score_commune(app.store(), set, commune.id, COMMUNE)
+        .await
+        .unwrap();
+    let total = format!(
+        "{} / {}",
+        app::format::points(report.total, Lang::Vi),
+        app::format::points(report.scale_max, Lang::Vi)
+    );
+    assert!(
+        cell_text(panel, "class=\"total-points\"").starts_with(&total),
+        "{total}"
+    );
+    app::scores::runs::run_all(app.store(), set, &app.state.definitions, "test")
+        .await
+        .unwrap();
+    let html = dashboard(&app, &leader).await;
+    let rank = cell_text(&html, "class=\"rank\"");
+    let today = app::format::date(&app::clock::today(), Lang::Vi);
+    assert!(
+        rank.contains(&format!("lần chấm điểm ngày {today}")),
+        "the newest run is named: {rank}"
+    );
 }

@@ -81,8 +81,12 @@ pub struct Dashboard {
     pub figures: FiguresText,
     pub trend: Vec<TrendDay>,
     pub feedback: Vec<FeedbackItem>,
-    /// Unfavourable feedback of the last 30 days not yet resolved.
+    /// Unfavourable feedback not yet resolved, however old.
     pub open_items: i64,
+    /// Where the commune stands against the criteria set in force; `None` without one.
+    pub standing: Option<crate::scores::standing::Standing>,
+    /// The last 30 days' responses by weekday and hour.
+    pub heatmap: crate::dashboard::heatmap::HeatMap,
     pub flagged: Vec<FlaggedItem>,
     /// Over the last 30 days: flagged answers the figures include, and those waiting for a
     /// reviewer (not included).
@@ -268,7 +272,21 @@ mod ssr {
                 note: f.note.unwrap_or_default(),
             })
             .collect();
-        let open_items = store.open_followups(commune_id, &from_30).await?;
+        let open_items = store.open_followups(commune_id).await?;
+        let heatmap = crate::dashboard::heatmap::HeatMap::of(
+            store
+                .answer_times(commune_id, since)
+                .await?
+                .into_iter()
+                .map(|(at, overall)| {
+                    let (weekday, minute) = crate::clock::weekday_minute(at);
+                    (weekday, minute / 60, overall)
+                }),
+            lang,
+        );
+        let standing =
+            crate::scores::standing::commune_standing(state, commune_id, &commune_code, lang)
+                .await?;
         let flagged = store
             .commune_flagged(commune_id, 20)
             .await?
@@ -302,6 +320,8 @@ mod ssr {
             trend,
             feedback,
             open_items,
+            standing,
+            heatmap,
             flagged,
             flagged_counted: flag_counts.counted,
             flagged_held: flag_counts.held,

@@ -91,7 +91,34 @@ impl Satisfaction {
                 .interval()
                 .map(|(low, high)| format::interval(low, high, lang))
                 .unwrap_or_default(),
+            bar: self
+                .share_tenths()
+                .map(|t| format!("{}.{}", t / 10, t % 10))
+                .unwrap_or_else(|| "0".into()),
         }
+    }
+
+    /// The satisfied share in tenths of a percent, rounded as the page writes it.
+    pub fn share_tenths(&self) -> Option<u64> {
+        format::percent_tenths(self.satisfied().max(0) as u64, self.rated().max(0) as u64)
+    }
+
+    /// The change from `before` to this figure, as the headline writes it: `▲ +3,2 điểm %`;
+    /// `—` when either has no answers.
+    pub fn change_text(&self, before: &Satisfaction, lang: Lang) -> String {
+        let (Some(now), Some(then)) = (self.share_tenths(), before.share_tenths()) else {
+            return "—".into();
+        };
+        let arrow = match now.cmp(&then) {
+            std::cmp::Ordering::Greater => "▲ ",
+            std::cmp::Ordering::Less => "▼ ",
+            std::cmp::Ordering::Equal => "",
+        };
+        let unit = match lang {
+            Lang::Vi => "điểm %",
+            Lang::En => "points",
+        };
+        format!("{arrow}{} {unit}", format::change_points(now, then, lang))
     }
 }
 
@@ -181,6 +208,9 @@ pub struct FigureText {
     pub satisfied: String,
     /// `51,2–60,0%`, or empty without answers.
     pub interval: String,
+    /// The satisfied share in percent with a decimal point, for a bar's width (`55.6`; `0`
+    /// without answers).
+    pub bar: String,
 }
 
 /// Which days a headline figure covers.
@@ -222,6 +252,8 @@ pub struct CommuneFigures {
     pub windows: Vec<(Window, Period, Satisfaction)>,
     /// `None` before the first response.
     pub all_time: (Option<Period>, Satisfaction),
+    /// The 30 days before the last 30, which the headline's change compares with.
+    pub previous_30: (Period, Satisfaction),
     /// The overall question and each SIPAS element over the last 30 days.
     pub elements: Vec<(survey_definitions::Text, Satisfaction)>,
     /// Each current desk over the last 30 days.
@@ -266,6 +298,10 @@ pub struct DeskText {
 pub struct FiguresText {
     pub windows: Vec<WindowText>,
     pub all_time: WindowText,
+    /// The 30 days before the last 30.
+    pub previous_30: WindowText,
+    /// The last 30 days' satisfied share against [`FiguresText::previous_30`]'s.
+    pub change_30: String,
     pub elements: Vec<WindowText>,
     pub desks: Vec<DeskText>,
 }
@@ -286,6 +322,19 @@ impl CommuneFigures {
                 label: Window::AllTime.label(lang).to_string(),
                 figure: self.all_time.1.text(self.all_time.0.as_ref(), lang),
             },
+            previous_30: WindowText {
+                label: match lang {
+                    Lang::Vi => "30 ngày trước đó",
+                    Lang::En => "The 30 days before",
+                }
+                .to_string(),
+                figure: self.previous_30.1.text(Some(&self.previous_30.0), lang),
+            },
+            change_30: self
+                .windows
+                .get(LAST_30_DAYS)
+                .map(|(_, _, now)| now.change_text(&self.previous_30.1, lang))
+                .unwrap_or_else(|| "—".into()),
             elements: self
                 .elements
                 .iter()
@@ -374,7 +423,7 @@ mod ssr {
     }
 
     /// Every figure of a commune's dashboard on `today`, with the per-day rows they were read
-    /// from (from 30 days ago, or the start of `assessment_from` if earlier).
+    /// from (from 60 days ago, or the start of `assessment_from` if earlier).
     pub async fn commune_figures(
         store: &Store,
         survey: &Survey,
@@ -397,9 +446,14 @@ mod ssr {
                 },
             ));
         }
+        let previous_30 = Period {
+            from: crate::clock::day_minus(today, 59),
+            to: crate::clock::day_minus(today, 30),
+        };
         let earliest = windows
             .iter()
             .map(|(_, p)| p.from.as_str())
+            .chain([previous_30.from.as_str()])
             .min()
             .unwrap_or(today)
             .to_string();
@@ -414,6 +468,7 @@ mod ssr {
                 (window, period, s)
             })
             .collect();
+        let before = satisfaction(&rows, overall, |r| previous_30.contains(&r.day));
 
         let mut all_time = Satisfaction::default();
         let mut first_day: Option<String> = None;
@@ -484,6 +539,7 @@ mod ssr {
             CommuneFigures {
                 windows,
                 all_time: (all_time_period, all_time),
+                previous_30: (previous_30, before),
                 elements,
                 desks,
             },

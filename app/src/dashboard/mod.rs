@@ -3,5 +3,6 @@
 
 pub mod api;
 pub mod figures;
+pub mod heatmap;
 pub mod page;
 pub mod view;

@@ -1,5 +1,6 @@
 //! The commune's own page for its leaders and officers: satisfaction so far and the latest
-//! comments. Issue 5 turns it into the live dashboard.
+//! comments. The first screen answers the chairman: the 30-day share and its change, the
+//! standing against the criteria set, and the complaints still open.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use crate::accounts::api::{get_commune_overview, CommuneOverview, FormerUnit};
 use crate::components::{AccountBar, Refusal, ServerFailure};
 use crate::dashboard::api::get_dashboard;
-use crate::dashboard::view::{AnswerSourcesView, DashboardView, Headline};
+use crate::dashboard::view::{AnswerSourcesView, ChairmanPanel, DashboardView, Headline};
 use crate::domain::roles::Access;
 use crate::i18n::{use_lang, Lang};
 
@@ -112,21 +113,32 @@ fn Overview(
     view! {
         <AccountBar me=data.me />
         <Title text=format!("Bảng điều khiển — {} — Hài Lòng", data.commune_name) />
-        <main class="page">
+        <main class="page wide">
             <h1>{data.commune_name} " (" {data.commune_code} ")"</h1>
             {formerly}
             <p>{data.district_name}</p>
-            {downloads}
+            {dashboard
+                .as_ref()
+                .map(|d| {
+                    view! {
+                        <ChairmanPanel
+                            figures=d.figures.clone()
+                            standing=d.standing.clone()
+                            open_items=d.open_items
+                        />
+                    }
+                })}
             {dashboard.as_ref().map(|d| view! { <Headline figures=d.figures.clone() /> })}
             {dashboard
                 .as_ref()
                 .and_then(|d| d.answer_sources.clone())
                 .map(|sources| view! { <AnswerSourcesView sources /> })}
-            <h2>"Quầy tiếp nhận"</h2>
-            <ul>{desks}</ul>
             {dashboard.map(|data| view! { <DashboardView data notice /> }.into_any())}
             <h2>"Ý kiến mới nhất"</h2>
             <ul class="comments">{comments}</ul>
+            <h2>"Quầy tiếp nhận"</h2>
+            <ul>{desks}</ul>
+            {downloads}
         </main>
     }
 }

@@ -9,7 +9,9 @@ use leptos::prelude::*;
 use crate::components::asset_url;
 use crate::dashboard::api::{AnswerSources, Dashboard, FeedbackItem, TrendDay};
 use crate::dashboard::figures::{DeskText, FiguresText, WindowText, LAST_30_DAYS};
+use crate::dashboard::heatmap::HeatMap;
 use crate::i18n::{use_lang, Lang};
+use crate::scores::standing::Standing;
 
 /// Today / 7 days / 30 days / period figures; `dashboard.js` keeps them current.
 #[component]
@@ -59,6 +61,213 @@ fn LiveFigures(commune: String, windows: Vec<WindowText>, lang: Lang) -> impl In
             <tbody>{rows}</tbody>
         </table>
         <script src=asset_url("dashboard.js") defer></script>
+    }
+    .into_any()
+}
+
+/// What a chairman asks first, on the first screen: the last 30 days' satisfied share and its
+/// change, where the commune stands against the criteria set, and the complaints still open.
+/// The share and its change are the live figures (`data-live-key`), the same text the table
+/// below shows.
+#[component]
+pub fn ChairmanPanel(
+    figures: FiguresText,
+    standing: Option<Standing>,
+    open_items: i64,
+) -> impl IntoView {
+    let w = format!("windows.{LAST_30_DAYS}.figure");
+    let last_30 = figures
+        .windows
+        .get(LAST_30_DAYS)
+        .map(|w| w.figure.clone())
+        .unwrap_or_default();
+    let standing = standing.map(|s| {
+        view! {
+            <div class="standing">
+                <h2>"Điểm và xếp hạng"</h2>
+                <p class="criteria">{s.criteria}</p>
+                <dl>
+                    <dt>"Điểm từ ý kiến người dân (tạm tính đến hôm nay)"</dt>
+                    <dd class="citizen-points">{s.citizen_points}</dd>
+                    <dt>"Tổng điểm tạm tính"</dt>
+                    <dd class="total-points">{s.total} " — " {s.grade}</dd>
+                    <dt>"Mức tiếp theo"</dt>
+                    <dd class="next-grade">{s.next}</dd>
+                    <dt>"Xếp hạng trong tỉnh"</dt>
+                    <dd class="rank">{s.rank}</dd>
+                </dl>
+            </div>
+        }
+    });
+    view! {
+        <section class="chairman" aria-label="Tóm tắt">
+            <div class="headline-share">
+                <h2>"Tỷ lệ hài lòng 30 ngày qua"</h2>
+                <p class="big-figure" data-live-key=format!("{w}.satisfied")>
+                    {last_30.satisfied}
+                </p>
+                <p class="big-meta">
+                    <span data-live-key=format!("{w}.responses")>{last_30.responses}</span>
+                    " phiếu · khoảng tin cậy 95%: "
+                    <span data-live-key=format!("{w}.interval")>{last_30.interval}</span>
+                    " · "
+                    <span data-live-key=format!("{w}.period")>{last_30.period}</span>
+                </p>
+                <p class="change">
+                    <strong data-live-key="change_30">{figures.change_30}</strong>
+                    " so với 30 ngày trước đó ("
+                    <span data-live-key="previous_30.figure.period">
+                        {figures.previous_30.figure.period}
+                    </span>
+                    ": "
+                    <span data-live-key="previous_30.figure.satisfied">
+                        {figures.previous_30.figure.satisfied}
+                    </span>
+                    ")"
+                </p>
+            </div>
+            {standing}
+            <div class="backlog">
+                <h2>"Ý kiến không hài lòng chưa giải quyết"</h2>
+                <p class="big-figure open-items">{open_items}</p>
+                <a class="button" href="#theo-doi">
+                    "Xem và xử lý"
+                </a>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+/// The overall question and the five SIPAS elements as bars, the least satisfied first: what
+/// to work on is at the top. Each row keeps its place in the live figures (`elements.{i}`), so
+/// an update rewrites the right row; the order is the page's, renewed on reload.
+#[component]
+fn ElementBars(elements: Vec<WindowText>) -> impl IntoView {
+    let mut order: Vec<usize> = (0..elements.len()).collect();
+    let share = |e: &WindowText| {
+        e.figure
+            .bar
+            .parse::<f64>()
+            .ok()
+            .filter(|_| e.figure.rated != "0")
+    };
+    order.sort_by(|a, b| {
+        let (a, b) = (share(&elements[*a]), share(&elements[*b]));
+        match (a, b) {
+            (Some(a), Some(b)) => a.total_cmp(&b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+    });
+    let period = elements
+        .first()
+        .map(|e| e.figure.period.clone())
+        .unwrap_or_default();
+    let rows = order
+        .into_iter()
+        .map(|i| {
+            let e = elements[i].clone();
+            let key = move |field: &str| format!("elements.{i}.figure.{field}");
+            view! {
+                <tr data-element=i>
+                    <th scope="row">{e.label}</th>
+                    <td class="bar-cell">
+                        // A meter, not a styled span: the page's CSP allows no inline style.
+                        <meter
+                            min="0"
+                            max="100"
+                            value=e.figure.bar.clone()
+                            data-live-value-key=key("bar")
+                        >
+                            {e.figure.satisfied.clone()}
+                        </meter>
+                    </td>
+                    <td class="num" data-live-key=key("satisfied")>{e.figure.satisfied}</td>
+                    <td class="num" data-live-key=key("rated")>{e.figure.rated}</td>
+                    <td class="num" data-live-key=key("interval")>{e.figure.interval}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="elements">
+            <caption>{period} " — yếu tố kém nhất ở trên"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Yếu tố"</th>
+                    <th scope="col">"Tỷ lệ hài lòng"</th>
+                    <th scope="col">"%"</th>
+                    <th scope="col">"Số câu trả lời"</th>
+                    <th scope="col">"Khoảng tin cậy 95%"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// Responses by weekday (rows) and hour (columns) over the last 30 days: the darker the cell,
+/// the more answers; each cell says its count and satisfied share.
+#[component]
+fn HeatMapView(map: HeatMap) -> impl IntoView {
+    let head = map
+        .hours
+        .iter()
+        .map(|h| view! { <th scope="col">{format!("{h}h")}</th> })
+        .collect_view();
+    let rows = map
+        .rows
+        .into_iter()
+        .map(|row| {
+            let cells = row
+                .cells
+                .into_iter()
+                .map(|c| {
+                    let title = format!("{} phiếu, hài lòng {}", c.responses, c.satisfied);
+                    let filled = c.responses > 0;
+                    view! {
+                        <td
+                            class=format!("heat shade-{}", c.shade)
+                            class:unhappy=c.unhappy
+                            title=title
+                        >
+                            {filled
+                                .then(|| {
+                                    view! {
+                                        {c.responses.to_string()}
+                                        <small>{c.satisfied.clone()}</small>
+                                    }
+                                })}
+                        </td>
+                    }
+                })
+                .collect_view();
+            view! {
+                <tr>
+                    <th scope="row">{row.weekday}</th>
+                    {cells}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="heatmap-wrap">
+            <table class="heatmap">
+                <caption>
+                    "Số phiếu và tỷ lệ hài lòng theo thứ và giờ trong 30 ngày qua: ô càng đậm càng nhiều phiếu; ô viền đỏ: dưới một nửa số người hài lòng"
+                </caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Thứ"</th>
+                        {head}
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
     .into_any()
 }
@@ -306,8 +515,13 @@ fn FeedbackList(items: Vec<FeedbackItem>, csrf: String, can_follow_up: bool) -> 
             };
             let csrf = csrf.clone();
             let id = f.response_id;
+            // Praise needs no handling: only an unfavourable rating, or a comment that comes
+            // with a middling rating or none, gets the follow-up buttons.
+            let needs_handling = f.unfavourable
+                || (f.comment.is_some() && f.overall.is_none_or(|o| o <= 3));
             view! {
                 <li
+                    id=format!("y-kien-{id}")
                     class="comment"
                     class:unfavourable=f.unfavourable
                     data-response=id.to_string()
@@ -325,7 +539,7 @@ fn FeedbackList(items: Vec<FeedbackItem>, csrf: String, can_follow_up: bool) -> 
                     {f.comment.map(|c| view! { <p class="comment-text">{c}</p> })}
                     {(!f.note.is_empty())
                         .then(|| view! { <p class="followup-note">{format!("Ghi chú xử lý: {}", f.note)}</p> })}
-                    {can_follow_up
+                    {(can_follow_up && needs_handling)
                         .then(|| {
                             view! {
                                 <form
@@ -356,31 +570,6 @@ fn FeedbackList(items: Vec<FeedbackItem>, csrf: String, can_follow_up: bool) -> 
 pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
     let lang = use_lang().get_untracked();
     let csrf = data.me.csrf.clone();
-    let elements_period = data
-        .figures
-        .elements
-        .first()
-        .map(|e| e.figure.period.clone())
-        .unwrap_or_default();
-    let elements = data
-        .figures
-        .elements
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let key = |field: &str| format!("elements.{i}.figure.{field}");
-            view! {
-                <tr>
-                    <th scope="row">{e.label.clone()}</th>
-                    <td class="num" data-live-key=key("rated")>{e.figure.rated.clone()}</td>
-                    <td class="num" data-live-key=key("satisfied")>
-                        {e.figure.satisfied.clone()}
-                    </td>
-                    <td class="num" data-live-key=key("interval")>{e.figure.interval.clone()}</td>
-                </tr>
-            }
-        })
-        .collect_view();
     let flagged = data
         .flagged
         .iter()
@@ -412,6 +601,8 @@ pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
     view! {
         <section class="dashboard">
             {notice_text.map(|t| view! { <p class="notice" role="status">{t}</p> })}
+            <h2>"Năm yếu tố SIPAS (30 ngày qua)"</h2>
+            {view! { <ElementBars elements=data.figures.elements.clone() /> }.into_any()}
             <h2>"Mức độ hài lòng (cập nhật trực tiếp)"</h2>
             {view! {
                 <LiveFigures
@@ -422,23 +613,15 @@ pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
             }
                 .into_any()}
             {view! { <TrendChart days=data.trend.clone() /> }.into_any()}
-            <h2>"Năm yếu tố SIPAS (30 ngày qua)"</h2>
-            <table>
-                <caption>{elements_period}</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Yếu tố"</th>
-                        <th scope="col">"Số câu trả lời"</th>
-                        <th scope="col">"Hài lòng"</th>
-                        <th scope="col">"Khoảng tin cậy 95%"</th>
-                    </tr>
-                </thead>
-                <tbody>{elements}</tbody>
-            </table>
+            <h2>"Theo thứ và giờ"</h2>
+            {view! { <HeatMapView map=data.heatmap.clone() /> }.into_any()}
             <h2>"Theo quầy"</h2>
             <DeskRows desks=data.figures.desks.clone() csrf=csrf.clone() can_enter=data.can_follow_up />
-            <h2>
-                {format!("Ý kiến cần theo dõi (30 ngày qua) — {} chưa giải quyết", data.open_items)}
+            <h2 id="theo-doi">
+                {format!(
+                    "Ý kiến cần theo dõi — {} chưa giải quyết (kể cả cũ hơn 30 ngày)",
+                    data.open_items,
+                )}
             </h2>
             <ul class="comments feedback">
                 <FeedbackList

@@ -9,3 +9,4 @@ pub mod read;
 pub mod report;
 #[cfg(feature = "ssr")]
 pub mod runs;
+pub mod standing;

@@ -43,6 +43,29 @@ impl Store {
         .await?)
     }
 
+    /// The time and overall rating of every response counted in the figures (neither excluded
+    /// nor held) given at the commune's desks since `since_ms`, desk by desk: a commune has a
+    /// few desks, each read along its own index.
+    pub async fn answer_times(
+        &self,
+        commune_id: i64,
+        since_ms: i64,
+    ) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+        let mut times = Vec::new();
+        for desk_id in self.desk_ids_of_commune(commune_id).await? {
+            let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+                "select created_at, overall from responses \
+                 where desk_id = $1 and created_at >= $2 and excluded = 0 and held = 0",
+            )
+            .bind(desk_id)
+            .bind(since_ms)
+            .fetch_all(&self.pool)
+            .await?;
+            times.extend(rows);
+        }
+        Ok(times)
+    }
+
     /// Dossiers handled per desk of the commune from `from_day` to `to_day` inclusive.
     pub async fn desk_dossiers(
         &self,
@@ -100,8 +123,9 @@ impl Store {
         Ok(())
     }
 
-    /// Unfavourable ratings (overall 1–2) and comments since `since_ms`: open unfavourable ones
-    /// first, then newest first. Excluded responses, and those held for review, are left out. The rating and the comment
+    /// Unfavourable ratings (overall 1–2) not yet resolved, however old (a complaint never
+    /// drops off the list until it is resolved), then the other comments and resolved ratings
+    /// since `since_ms`, each part newest first. Excluded responses, and those held for review, are left out. The rating and the comment
     /// mark live on the response (migration 0007) under a partial index, which each desk's
     /// newest are read from, a page at most, and the commune's few desks merged here: one query
     /// over the commune would sort every item of the period first, which grows with the volume.
@@ -125,7 +149,7 @@ impl Store {
             format!("{ITEMS} and (coalesce(r.overall, 9) > 2 or f.state = 'resolved') {ORDER}");
         let desks = self.desk_ids_of_commune(commune_id).await?;
         let mut items = Vec::new();
-        for sql in [open, others] {
+        for (sql, since_ms) in [(open, 0), (others, since_ms)] {
             let room = limit - items.len() as i64;
             if room <= 0 {
                 break;
@@ -164,26 +188,22 @@ impl Store {
         Ok(items)
     }
 
-    /// Unfavourable ratings since the start of `from_day` (YYYY-MM-DD, Vietnam's time) not yet
-    /// resolved: the day's counts (migration 0006) less the resolved follow-ups, so the cost
-    /// follows the number of days and of follow-ups, not of responses.
-    pub async fn open_followups(&self, commune_id: i64, from_day: &str) -> Result<i64, StoreError> {
-        let since_ms = crate::clock::midnight_ms(from_day)
-            .ok_or_else(|| StoreError::Inconsistent(format!("`{from_day}` is not a day")))?;
+    /// Unfavourable ratings not yet resolved, however old: the day's counts (migration 0006)
+    /// less the resolved follow-ups, so the cost follows the number of days and of follow-ups,
+    /// not of responses.
+    pub async fn open_followups(&self, commune_id: i64) -> Result<i64, StoreError> {
         let (unfavourable, resolved): (i64, i64) = sqlx::query_as(
             "select \
                (select cast(coalesce(sum(g.answers), 0) as bigint) from daily_answers g \
                 join desks d on d.id = g.desk_id join admin_units du on du.id = d.commune_id \
-                where du.answers_to = $1 and g.day >= $2 and g.question_id = 'overall' \
+                where du.answers_to = $1 and g.question_id = 'overall' \
                   and g.level between 1 and 2), \
                (select count(*) from followups f join responses r on r.id = f.response_id \
                 join desks d on d.id = r.desk_id join admin_units du on du.id = d.commune_id \
-                where du.answers_to = $1 and f.state = 'resolved' and r.created_at >= $3 \
+                where du.answers_to = $1 and f.state = 'resolved' \
                   and r.excluded = 0 and r.held = 0 and r.overall <= 2)",
         )
         .bind(commune_id)
-        .bind(from_day)
-        .bind(since_ms)
         .fetch_one(&self.pool)
         .await?;
         Ok(unfavourable - resolved)

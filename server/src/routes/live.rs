@@ -289,7 +289,8 @@ async fn followup(
         .set_followup(response, &form.state, note, me.id, &me.username)
         .await
     {
-        Ok(()) => Redirect::to("/commune?ok=followup").into_response(),
+        // Back to the item just handled, not to the top of a long page.
+        Ok(()) => Redirect::to(&format!("/commune?ok=followup#y-kien-{response}")).into_response(),
         Err(e) => internal(e),
     }
 }
