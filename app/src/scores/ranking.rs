@@ -169,15 +169,18 @@ fn Ranking(data: RankingView, notice: Option<String>) -> impl IntoView {
                 Some(run) => view! {
                     <p class="run-info">
                         {format!(
-                            "Lần chấm điểm số {} lúc {} ({}): {} xã, {} được xếp hạng. Mã kiểm tra: ",
+                            "Lần chấm điểm số {} lúc {} ({}): {} xã, {} được xếp hạng.",
                             run.id,
                             run.when,
                             run.by,
                             data.total_rows,
                             data.ranked,
                         )}
-                        <code>{run.run_hash}</code>
                     </p>
+                    <details class="run-info">
+                        <summary>"Mã kiểm tra của lần chấm điểm"</summary>
+                        <code>{run.run_hash}</code>
+                    </details>
                 }
                 .into_any(),
                 None => view! { <p class="notice">"Chưa có lần chấm điểm nào cho kỳ này."</p> }.into_any(),

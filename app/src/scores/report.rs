@@ -151,10 +151,12 @@ fn Report(data: ReportView) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-            <p class="hashes">
+            // The codes are for someone re-checking a result, not for every reader.
+            <details class="hashes">
+                <summary>"Mã kiểm tra (để đối chiếu kết quả)"</summary>
                 "Mã kiểm tra dữ liệu đầu vào: " <code>{report.input_hash.clone()}</code><br />
                 "Mã kiểm tra kết quả: " <code>{report.output_hash.clone()}</code>
-            </p>
+            </details>
         </main>
     }
 }
