@@ -70,7 +70,13 @@ pub fn AccountBar(me: crate::domain::roles::Me) -> impl IntoView {
             ("/ranking", "Xếp hạng"),
             ("/desks", "Quầy và áp phích"),
         ],
-        Role::ProvinceReviewer => vec![("/review", "Phiếu bị đánh dấu"), ("/alerts", "Thư báo")],
+        Role::ProvinceReviewer => vec![
+            ("/review", "Phiếu bị đánh dấu"),
+            ("/assessments", "Thẩm định"),
+            ("/ranking", "Xếp hạng"),
+            ("/desks", "Quầy và áp phích"),
+            ("/alerts", "Thư báo"),
+        ],
         Role::CommuneLeader | Role::CommuneOfficer => vec![
             ("/commune", "Xã của tôi"),
             ("/assessment", "Tự đánh giá"),

@@ -10,6 +10,7 @@ both_backends!(
     assigning_communes_is_checked_and_audited,
     an_account_of_a_merged_commune_follows_its_successor,
     a_province_reviewer_exports_only_its_assigned_communes,
+    a_province_reviewer_works_on_its_assigned_communes_only,
 );
 
 /// Creates `reviewer` as a province reviewer assigned `communes`, as `hailong user assign` does.
@@ -257,4 +258,100 @@ async fn a_province_reviewer_exports_only_its_assigned_communes(backend: Backend
         "{}",
         other.text()
     );
+}
+
+/// The flagged response of `commune` (the newest), by id.
+async fn flagged_id(app: &TestApp, commune: &str) -> i64 {
+    let (id,): (i64,) = sqlx::query_as(
+        "select r.id from responses r join desks d on d.id = r.desk_id \
+         join admin_units c on c.id = d.commune_id \
+         where c.code = $1 and c.valid_to is null order by r.id desc limit 1",
+    )
+    .bind(commune)
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap();
+    id
+}
+
+async fn a_province_reviewer_works_on_its_assigned_communes_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    reviewer_of(&app, "tinh.thamdinh", &["25195"]).await;
+    flagged_response_at(&app, "25195", 1).await;
+    flagged_response_at(&app, "25217", 2).await;
+    let own_response = flagged_id(&app, "25195").await;
+    let other_response = flagged_id(&app, "25217").await;
+    let me = app.login("tinh.thamdinh").await;
+    let cookie = Some(me.cookie.as_str());
+    let decide = |id: i64| {
+        let path = format!("/review/responses/{id}");
+        let csrf = me.csrf.clone();
+        let app = &app;
+        async move {
+            app.post_as(&path, &[("_csrf", &csrf), ("decision", "exclude")], cookie)
+                .await
+                .status
+        }
+    };
+
+    // Flagged answers: its commune's decided and audited, another's not found.
+    assert_eq!(decide(own_response).await, StatusCode::SEE_OTHER);
+    assert_eq!(decide(other_response).await, StatusCode::NOT_FOUND);
+    let (own_excluded, other_excluded): (i64, i64) = sqlx::query_as(
+        "select (select excluded from responses where id = $1), \
+                (select excluded from responses where id = $2)",
+    )
+    .bind(own_response)
+    .bind(other_response)
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap();
+    assert_eq!((own_excluded, other_excluded), (1, 0));
+    assert!(app
+        .store()
+        .list_audit(10)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.action == "response_excluded" && e.actor == "tinh.thamdinh"));
+
+    // The dossier list, the ranking and the posters list name its commune only.
+    let set = &app.state.criteria[0];
+    app::scores::runs::run_all(app.store(), set, &app.state.definitions, "test")
+        .await
+        .unwrap();
+    for path in [
+        "/assessments".to_string(),
+        format!("/ranking?criteria={}", set.id),
+        "/desks".to_string(),
+        "/posters".to_string(),
+    ] {
+        let page = app.get_as(&path, cookie).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let text = page.text();
+        assert!(text.contains("Phường Bình Phước"), "{path}: {text:.3000}");
+        assert!(
+            !text.contains("Phường Phước Long"),
+            "{path}: only its commune"
+        );
+    }
+
+    // Its commune's desk prints dossier slips; another commune's is refused.
+    let desks = app.store().list_current_desks(None).await.unwrap();
+    let desk_of = |code: &str| {
+        desks
+            .iter()
+            .find(|d| d.commune_code == code)
+            .unwrap()
+            .public_code
+            .clone()
+    };
+    let own_slips = app
+        .get_as(&format!("/desks/{}/slips", desk_of("25195")), cookie)
+        .await;
+    let other_slips = app
+        .get_as(&format!("/desks/{}/slips", desk_of("25217")), cookie)
+        .await;
+    assert_eq!(own_slips.status, StatusCode::OK);
+    assert_eq!(other_slips.status, StatusCode::FORBIDDEN);
 }

@@ -346,7 +346,10 @@ pub async fn get_dossier_list(
     let Some(me) = request_user(&state).await? else {
         return Ok(Access::SignInRequired);
     };
-    if !matches!(me.role, Role::ProvinceAdmin | Role::DistrictReviewer) {
+    if !matches!(
+        me.role,
+        Role::ProvinceAdmin | Role::DistrictReviewer | Role::ProvinceReviewer
+    ) {
         return Ok(Access::Forbidden);
     }
     let Some(set) = pick_criteria(&state, criteria.as_deref()) else {
@@ -368,7 +371,7 @@ pub async fn get_dossier_list(
         let Some(row) = state.store.commune_by_code(&code).await.map_err(internal)? else {
             continue;
         };
-        if !crate::accounts::auth::can_see_commune(me.role, unit, id, row.district_id) {
+        if !crate::accounts::auth::may_see_commune(&me, unit, id, row.district_id) {
             continue;
         }
         rows.push(DossierRow {

@@ -117,10 +117,10 @@ impl Step {
         match self {
             Step::SaveEntries => matches!(role, Role::CommuneOfficer | Role::CommuneLeader),
             Step::Submit => role == Role::CommuneLeader,
-            Step::Appraise | Step::Approve => {
-                matches!(role, Role::DistrictReviewer | Role::ProvinceAdmin)
-            }
-            Step::Return => matches!(role, Role::DistrictReviewer | Role::ProvinceAdmin),
+            Step::Appraise | Step::Approve | Step::Return => matches!(
+                role,
+                Role::DistrictReviewer | Role::ProvinceReviewer | Role::ProvinceAdmin
+            ),
             Step::Finalise => role == Role::ProvinceAdmin,
         }
     }
@@ -204,6 +204,17 @@ mod tests {
         assert!(Step::Return.possible(Role::DistrictReviewer, State::Submitted));
         assert!(!Step::Return.possible(Role::DistrictReviewer, State::Appraised));
         assert!(Step::Return.possible(Role::ProvinceAdmin, State::Appraised));
+    }
+
+    #[test]
+    fn a_province_reviewer_appraises_like_a_district_reviewer_but_does_not_finalise() {
+        for step in [Step::Appraise, Step::Approve, Step::Return] {
+            assert!(step.allowed_for(Role::ProvinceReviewer), "{step:?}");
+        }
+        assert!(Step::Return.possible(Role::ProvinceReviewer, State::Submitted));
+        assert!(!Step::Return.possible(Role::ProvinceReviewer, State::Appraised));
+        assert!(!Step::Finalise.allowed_for(Role::ProvinceReviewer));
+        assert!(!Step::Submit.allowed_for(Role::ProvinceReviewer));
     }
 
     #[test]

@@ -208,8 +208,7 @@ mod ssr {
         let mut rows = Vec::new();
         let mut districts = BTreeMap::new();
         for row in ranked.iter().flat_map(|r| &r.rows) {
-            if !crate::accounts::auth::can_see_commune(me.role, unit, row.unit_id, row.district_id)
-            {
+            if !crate::accounts::auth::may_see_commune(&me, unit, row.unit_id, row.district_id) {
                 continue;
             }
             districts.insert(
@@ -303,7 +302,10 @@ pub async fn get_ranking_page(
     let Some(me) = request_user(&state).await? else {
         return Ok(Access::SignInRequired);
     };
-    if !matches!(me.role, Role::ProvinceAdmin | Role::DistrictReviewer) {
+    if !matches!(
+        me.role,
+        Role::ProvinceAdmin | Role::DistrictReviewer | Role::ProvinceReviewer
+    ) {
         return Ok(Access::Forbidden);
     }
     let Some(set) = crate::assessment::api::pick_criteria(&state, criteria.as_deref()) else {

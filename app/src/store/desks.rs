@@ -53,6 +53,8 @@ pub struct DeskRow {
     pub replacement_name: Option<String>,
     pub replacement_name_en: Option<String>,
     pub replacement_commune: Option<String>,
+    /// The unit its answers count for today (its commune, or the commune's successor).
+    pub answers_to: i64,
 }
 
 impl DeskRow {
@@ -70,7 +72,8 @@ const DESK_SELECT: &str =
        coalesce(di.code, '') as district_code, coalesce(di.name, '') as district_name, \
        coalesce(rd.code, '') as review_district_code, coalesce(p.name, '') as province_name, \
        r.public_code as replacement_code, r.name as replacement_name, \
-       r.name_en as replacement_name_en, rc.name as replacement_commune \
+       r.name_en as replacement_name_en, rc.name as replacement_commune, \
+       coalesce(c.answers_to, c.id) as answers_to \
      from desks d \
      join admin_units c on c.id = d.commune_id \
      left join admin_units di on di.id = c.parent_id and di.level = 'district' \

@@ -75,17 +75,17 @@ pub async fn list_desks(
         .list_current_desks(district.as_deref())
         .await
         .map_err(|e| AppError::internal("list_desks", e))?;
-    let mine = |commune: &str, district: &str| match me.role {
+    let mine = |d: &crate::store::desks::DeskRow| match me.role {
         Role::ProvinceAdmin => true,
-        Role::DistrictReviewer => me.unit_code.as_deref() == Some(district),
-        // The rows name communes by code only; a province reviewer sees desks on each
-        // commune's own page.
-        Role::ProvinceReviewer => false,
-        Role::CommuneLeader | Role::CommuneOfficer => me.unit_code.as_deref() == Some(commune),
+        Role::DistrictReviewer => me.unit_code.as_deref() == Some(&d.review_district_code),
+        Role::ProvinceReviewer => me.assigned.contains(&d.answers_to),
+        Role::CommuneLeader | Role::CommuneOfficer => {
+            me.unit_code.as_deref() == Some(&d.commune_code)
+        }
     };
     let desks = rows
         .into_iter()
-        .filter(|d| mine(&d.commune_code, &d.review_district_code))
+        .filter(|d| mine(d))
         .map(|d| {
             let url = state.survey_url(&d.public_code);
             d.info(url)

@@ -317,8 +317,8 @@ async fn review_response(
         Ok(user) => user.and_then(|u| u.unit_id),
         Err(e) => return internal(e),
     };
-    // Not found rather than forbidden: a reviewer learns nothing about other districts' data.
-    if !auth::can_see_commune(me.role, my_unit, commune_id, district_id) {
+    // Not found rather than forbidden: a reviewer learns nothing about other communes' data.
+    if !auth::may_see_commune(&me, my_unit, commune_id, district_id) {
         return problem(StatusCode::NOT_FOUND, "Không tìm thấy phiếu.");
     }
     match state.store.set_excluded(id, exclude, me.id).await {

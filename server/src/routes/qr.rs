@@ -200,6 +200,7 @@ async fn my_desk(
         &[
             Role::ProvinceAdmin,
             Role::DistrictReviewer,
+            Role::ProvinceReviewer,
             Role::CommuneLeader,
             Role::CommuneOfficer,
         ],
@@ -222,7 +223,7 @@ async fn my_desk(
         Role::CommuneLeader | Role::CommuneOfficer => {
             me.unit_code.as_deref() == Some(&desk.commune_code)
         }
-        Role::ProvinceReviewer => false,
+        Role::ProvinceReviewer => me.assigned.contains(&desk.answers_to),
     };
     if !mine {
         return Err(problem(

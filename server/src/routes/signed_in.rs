@@ -41,7 +41,11 @@ impl Admits for ProvinceAdmin {
 /// Those who decide on flagged answers: the province admin and a district's reviewer.
 pub(crate) struct Reviewers;
 impl Admits for Reviewers {
-    const ROLES: &'static [Role] = &[Role::ProvinceAdmin, Role::DistrictReviewer];
+    const ROLES: &'static [Role] = &[
+        Role::ProvinceAdmin,
+        Role::DistrictReviewer,
+        Role::ProvinceReviewer,
+    ];
 }
 
 /// A commune's own staff: its leader and officers.
