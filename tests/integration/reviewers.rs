@@ -213,6 +213,22 @@ async fn an_account_of_a_merged_commune_follows_its_successor(backend: Backend) 
         .unwrap()
         .detail;
     assert_eq!(detail, "25246 Xã Bình Tân → 90001 Xã Phú Riềng");
+
+    // The new commune keeps a reviewing district: its lowest-coded predecessor's (neither has
+    // its code), so that district's reviewers keep working on it.
+    let (inherited, expected): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "select (select review_district_id from admin_units where code = '90001'), \
+                (select review_district_id from admin_units where code = '25246' \
+                 and valid_to = '2026-07-01')",
+    )
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap();
+    assert!(
+        expected.is_some(),
+        "the shipped data gives 25246 a district"
+    );
+    assert_eq!(inherited, expected);
 }
 
 /// Sends a plain, valid response at the first current desk of `commune`.

@@ -199,6 +199,7 @@ impl Store {
         let new_ids = create_units(&mut tx, &news, &mut changes).await?;
         retire_units(&mut tx, &olds, &mut changes).await?;
         link_units(&mut tx, links, &olds, &new_ids, &mut changes).await?;
+        inherit_review_districts(&mut tx, &new_ids).await?;
         replace_desks(&mut tx, links, &olds, &news, &new_ids, &mut changes).await?;
         let moved = super::units::settle_answers(&mut tx).await?;
         if moved > 0 {
@@ -601,6 +602,37 @@ async fn create_units<'a>(
         ids.insert(*code, id);
     }
     Ok(ids)
+}
+
+/// Gives each new commune without a reviewing district the one of its predecessors, by the rule
+/// of the shipped reform data: the predecessor with the same code, else the lowest code. A
+/// district reviewer then keeps working on the communes its district's communes became, however
+/// many reforms later.
+async fn inherit_review_districts(
+    tx: &mut Tx<'_>,
+    new_ids: &HashMap<&str, i64>,
+) -> Result<(), StoreError> {
+    for (code, id) in new_ids {
+        sqlx::query(
+            "update admin_units set review_district_id = ( \
+               select coalesce(p.review_district_id, \
+                 (select di.id from admin_units di where di.id = p.parent_id \
+                  and di.level = 'district')) \
+               from unit_history h join admin_units p on p.id = h.predecessor_id \
+               where h.successor_id = $1 \
+                 and coalesce(p.review_district_id, \
+                   (select di.id from admin_units di where di.id = p.parent_id \
+                    and di.level = 'district')) is not null \
+               order by case when p.code = $2 then 0 else 1 end, p.code \
+               limit 1) \
+             where id = $1 and review_district_id is null",
+        )
+        .bind(id)
+        .bind(*code)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Closes each old commune on its effective date.
