@@ -10,6 +10,7 @@ mod backup;
 mod cli;
 mod dashboard;
 mod definitions;
+mod desk_names;
 mod exports;
 mod faults;
 mod headers;

@@ -26,6 +26,7 @@ pub fn audit_action_vi(action: &str) -> &str {
         "units_synced" => "đồng bộ danh sách đơn vị",
         "definitions_loaded" => "nạp bộ tiêu chí",
         "desk_added" => "thêm quầy",
+        "desk_renamed" => "đổi tên quầy",
         "desks_created" => "tạo các quầy",
         "desks_settled" => "chốt danh sách quầy",
         "kiosk_created" => "tạo máy đánh giá",

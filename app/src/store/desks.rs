@@ -349,6 +349,44 @@ impl Store {
         tx.commit().await?;
         Ok(Some(code))
     }
+
+    /// Gives desk `desk_id` new Vietnamese and English names, audited with the old and new
+    /// Vietnamese name; every survey page, poster, kiosk and report shows them from now on.
+    pub async fn rename_desk(
+        &self,
+        desk_id: i64,
+        name_vi: &str,
+        name_en: &str,
+        user_id: Option<i64>,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let (public_code, old_name): (String, String) =
+            sqlx::query_as("select public_code, name from desks where id = $1")
+                .bind(desk_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query("update desks set name = $1, name_en = $2 where id = $3")
+            .bind(name_vi)
+            .bind(name_en)
+            .bind(desk_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "insert into audit_log (actor_user_id, actor, action, target, detail, created_at) \
+             values ($1, $2, 'desk_renamed', $3, $4, $5)",
+        )
+        .bind(user_id)
+        .bind(actor)
+        .bind(format!("desk {public_code}"))
+        .bind(format!("{old_name} → {name_vi}"))
+        .bind(crate::clock::now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.forget_desks();
+        Ok(())
+    }
 }
 
 async fn insert_desk(

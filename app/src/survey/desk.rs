@@ -57,6 +57,25 @@ pub async fn get_desk(code: String) -> Result<DeskLookup<DeskInfo>, AppError> {
         .map_err(|e| AppError::internal("get_desk", e))
 }
 
+/// The longest desk name, in characters: it must fit a poster's heading and a kiosk's title.
+pub const DESK_NAME_MAX: usize = 120;
+
+/// A desk's name as staff type it, trimmed: 1 to [`DESK_NAME_MAX`] characters without control
+/// characters; otherwise the Vietnamese message the form shows.
+pub fn desk_name(text: &str) -> Result<String, &'static str> {
+    let name = text.trim();
+    if name.is_empty() {
+        return Err("Tên quầy không được để trống.");
+    }
+    if name.chars().count() > DESK_NAME_MAX {
+        return Err("Tên quầy dài quá 120 ký tự.");
+    }
+    if name.chars().any(char::is_control) {
+        return Err("Tên quầy có ký tự không hợp lệ.");
+    }
+    Ok(name.to_string())
+}
+
 /// Current desks a signed-in user may print posters for, optionally of one district (by its
 /// official code), ordered for printing: every desk for the province, the district's for its
 /// reviewer, the commune's for its staff. The list is not public: a desk's survey link belongs

@@ -4,21 +4,33 @@
 use leptos::prelude::*;
 
 use crate::components::{AccountBar, Refusal, ServerFailure};
-use crate::domain::roles::Access;
+use crate::domain::roles::{Access, Role};
 use crate::i18n::{ui, with_lang, Lang};
 use crate::survey::desk::{list_desks, DeskInfo};
 
 #[component]
 pub fn DesksPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| list_desks(None));
+    let query = leptos_router::hooks::use_query_map();
+    let renamed = move || query.read().get("ok").as_deref() == Some("renamed");
     view! {
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(Access::Granted(data)) => {
+                        let can_rename = matches!(
+                            data.me.role,
+                            Role::ProvinceAdmin | Role::CommuneLeader
+                        );
                         view! {
                             <AccountBar me=data.me />
-                            <DeskDirectory desks=data.desks lang=Lang::Vi />
+                            {renamed()
+                                .then(|| {
+                                    view! {
+                                        <p class="notice" role="status">"Đã đổi tên quầy."</p>
+                                    }
+                                })}
+                            <DeskDirectory desks=data.desks lang=Lang::Vi can_rename />
                         }
                             .into_any()
                     }
@@ -32,7 +44,7 @@ pub fn DesksPage() -> impl IntoView {
 }
 
 #[component]
-fn DeskDirectory(desks: Vec<DeskInfo>, lang: Lang) -> impl IntoView {
+fn DeskDirectory(desks: Vec<DeskInfo>, lang: Lang, can_rename: bool) -> impl IntoView {
     let t = ui(lang);
     let province = desks
         .first()
@@ -72,6 +84,13 @@ fn DeskDirectory(desks: Vec<DeskInfo>, lang: Lang) -> impl IntoView {
                                 <a href=format!("/desks/{}/slips", d.code)>
                                     {if lang == Lang::En { "Dossier slips" } else { "Phiếu hẹn có mã QR" }}
                                 </a>
+                                {can_rename
+                                    .then(|| {
+                                        view! {
+                                            " · "
+                                            <a href=format!("/desks/{}/name", d.code)>"Đổi tên"</a>
+                                        }
+                                    })}
                             </td>
                         </tr>
                     }

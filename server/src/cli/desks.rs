@@ -21,6 +21,17 @@ pub enum DesksAction {
         #[arg(long)]
         name_en: Option<String>,
     },
+    /// Rename a desk (by its public code, as in its survey URL); audited.
+    Rename {
+        #[arg(long)]
+        desk: String,
+        /// New Vietnamese name, e.g. "Trung tâm Phục vụ hành chính công phường Bình Phước".
+        #[arg(long)]
+        name: String,
+        /// New English name (defaults to the Vietnamese one).
+        #[arg(long)]
+        name_en: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -41,7 +52,36 @@ pub async fn run(
             name,
             name_en,
         }) => add_desk(config, &commune, &name, name_en.as_deref()).await,
+        Some(DesksAction::Rename {
+            desk,
+            name,
+            name_en,
+        }) => rename_desk(config, &desk, &name, name_en.as_deref()).await,
     }
+}
+
+async fn rename_desk(
+    config: &Config,
+    desk: &str,
+    name: &str,
+    name_en: Option<&str>,
+) -> anyhow::Result<()> {
+    let vi = app::survey::desk::desk_name(name).map_err(anyhow::Error::msg)?;
+    let en = match name_en {
+        Some(en) => app::survey::desk::desk_name(en).map_err(anyhow::Error::msg)?,
+        None => vi.clone(),
+    };
+    let store = startup::open_store(config).await?;
+    let row = store
+        .find_desk(desk)
+        .await?
+        .filter(|d| !d.is_retired())
+        .with_context(|| format!("no desk in service with code {desk}"))?;
+    store
+        .rename_desk(row.id, &vi, &en, None, "command line")
+        .await?;
+    println!("{desk}: {} → {vi}", row.name);
+    Ok(())
 }
 
 async fn list_desks(config: &Config, _format: Format) -> anyhow::Result<()> {

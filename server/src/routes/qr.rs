@@ -170,6 +170,7 @@ pub fn router() -> axum::Router<AppState> {
     use axum::routing::get;
     axum::Router::new()
         .route("/desks/{code}/slips", get(slips_form).post(slips_print))
+        .route("/desks/{code}/name", get(name_form).post(name_save))
         .route("/slips.css", get(slips_css))
 }
 
@@ -191,7 +192,7 @@ async fn my_desk(
     headers: &axum::http::HeaderMap,
     code: &str,
     csrf: Option<&str>,
-) -> Result<(app::store::desks::DeskRow, String), Response> {
+) -> Result<(app::store::desks::DeskRow, app::domain::roles::Me), Response> {
     use super::problem::{internal, problem};
     use app::domain::roles::Role;
     let me = super::signed_in::authorize(
@@ -231,7 +232,7 @@ async fn my_desk(
             "Tài khoản của ông/bà không được in phiếu cho quầy này.",
         ));
     }
-    Ok((desk, me.csrf))
+    Ok((desk, me))
 }
 
 fn html_page(status: StatusCode, html: String) -> Response {
@@ -249,10 +250,11 @@ async fn slips_form(
     Path(code): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    let (desk, csrf) = match my_desk(&state, &headers, &code, None).await {
+    let (desk, me) = match my_desk(&state, &headers, &code, None).await {
         Ok(found) => found,
         Err(refused) => return refused,
     };
+    let csrf = me.csrf;
     let html = format!(
         "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -313,6 +315,134 @@ async fn slips_print(
         SlipStyle::Linked("/slips.css"),
     ) {
         Ok(html) => html_page(StatusCode::OK, html),
+        Err(e) => super::problem::internal(e),
+    }
+}
+
+/// Who may rename a desk: the province admin, and the leader of the desk's commune (the
+/// reviewers look after desks but do not name them).
+fn may_rename(me: &app::domain::roles::Me) -> bool {
+    use app::domain::roles::Role;
+    matches!(me.role, Role::ProvinceAdmin | Role::CommuneLeader)
+}
+
+fn name_page(
+    state: &AppState,
+    desk: &app::store::desks::DeskRow,
+    csrf: &str,
+    values: (&str, &str),
+    problem: Option<&str>,
+) -> String {
+    let problem = problem
+        .map(|p| format!("<p class=\"field-error\" role=\"alert\">{}</p>", escape(p)))
+        .unwrap_or_default();
+    format!(
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Đổi tên quầy — {}</title><link rel=\"stylesheet\" href=\"{}\"></head><body>\
+         <main class=\"page narrow\"><h1>Đổi tên quầy tiếp nhận</h1><p>{} · mã quầy {}</p>\
+         <form method=\"post\" action=\"/desks/{}/name\" class=\"stack\">\
+         <input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
+         <label for=\"name\">Tên quầy (tiếng Việt)</label>{problem}\
+         <input id=\"name\" name=\"name\" value=\"{}\" maxlength=\"{}\" required>\
+         <label for=\"name_en\">Tên tiếng Anh (để trống: giữ như tiếng Việt)</label>\
+         <input id=\"name_en\" name=\"name_en\" value=\"{}\" maxlength=\"{}\">\
+         <p class=\"help\">Tên hiện trên phiếu khảo sát, áp phích QR, máy đánh giá và báo cáo. \
+         Mặc định theo Nghị định 118/2025/NĐ-CP: Trung tâm Phục vụ hành chính công xã/phường …</p>\
+         <button type=\"submit\" class=\"submit\">Lưu tên mới</button></form>\
+         <p><a href=\"/desks\">Quay lại danh sách quầy</a></p></main></body></html>",
+        escape(&desk.name),
+        state.assets.url("hailong.css"),
+        escape(&desk.commune_name),
+        escape(&desk.public_code),
+        escape(&desk.public_code),
+        escape(csrf),
+        escape(values.0),
+        app::survey::desk::DESK_NAME_MAX,
+        escape(values.1),
+        app::survey::desk::DESK_NAME_MAX,
+    )
+}
+
+/// The rename form, filled with the desk's names.
+async fn name_form(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let (desk, me) = match my_desk(&state, &headers, &code, None).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    if !may_rename(&me) {
+        return super::problem::problem(
+            StatusCode::FORBIDDEN,
+            "Chỉ lãnh đạo xã và quản trị cấp tỉnh được đổi tên quầy.",
+        );
+    }
+    let html = name_page(&state, &desk, &me.csrf, (&desk.name, &desk.name_en), None);
+    html_page(StatusCode::OK, html)
+}
+
+#[derive(serde::Deserialize)]
+struct NameForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    name_en: String,
+}
+
+/// Saves a desk's new names; a name that is empty, too long or holds control characters is
+/// shown again with its error and the input kept.
+async fn name_save(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+    form: Result<axum::extract::Form<NameForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let axum::extract::Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return super::problem::unreadable_form(rejection),
+    };
+    let (desk, me) = match my_desk(&state, &headers, &code, Some(&form.csrf)).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    if !may_rename(&me) {
+        return super::problem::problem(
+            StatusCode::FORBIDDEN,
+            "Chỉ lãnh đạo xã và quản trị cấp tỉnh được đổi tên quầy.",
+        );
+    }
+    let names = app::survey::desk::desk_name(&form.name).and_then(|vi| {
+        let en = if form.name_en.trim().is_empty() {
+            vi.clone()
+        } else {
+            app::survey::desk::desk_name(&form.name_en)?
+        };
+        Ok((vi, en))
+    });
+    let (vi, en) = match names {
+        Ok(names) => names,
+        Err(message) => {
+            let html = name_page(
+                &state,
+                &desk,
+                &me.csrf,
+                (&form.name, &form.name_en),
+                Some(message),
+            );
+            return html_page(StatusCode::UNPROCESSABLE_ENTITY, html);
+        }
+    };
+    match state
+        .store
+        .rename_desk(desk.id, &vi, &en, Some(me.id), &me.username)
+        .await
+    {
+        Ok(()) => axum::response::Redirect::to("/desks?ok=renamed").into_response(),
         Err(e) => super::problem::internal(e),
     }
 }
