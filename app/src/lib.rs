@@ -18,6 +18,7 @@ pub mod domain;
 pub mod error;
 pub mod format;
 pub mod i18n;
+pub mod independent;
 pub mod kiosk;
 #[cfg(feature = "ssr")]
 pub mod live;

@@ -12,6 +12,7 @@ pub mod backup;
 pub mod desks;
 pub mod exports;
 pub mod followups;
+pub mod independent;
 pub mod kiosks;
 pub mod notify;
 pub mod overview;

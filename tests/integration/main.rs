@@ -14,6 +14,7 @@ mod desk_names;
 mod exports;
 mod faults;
 mod headers;
+mod independent;
 mod instances;
 mod kiosk;
 mod kiosk_attacks;

@@ -27,6 +27,7 @@ pub fn audit_action_vi(action: &str) -> &str {
         "definitions_loaded" => "nạp bộ tiêu chí",
         "desk_added" => "thêm quầy",
         "desk_renamed" => "đổi tên quầy",
+        "independent_imported" => "nhập kết quả khảo sát độc lập",
         "desks_created" => "tạo các quầy",
         "desks_settled" => "chốt danh sách quầy",
         "kiosk_created" => "tạo máy đánh giá",

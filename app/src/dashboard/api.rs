@@ -87,6 +87,8 @@ pub struct Dashboard {
     pub standing: Option<crate::scores::standing::Standing>,
     /// The last 30 days' responses by weekday and hour.
     pub heatmap: crate::dashboard::heatmap::HeatMap,
+    /// The province's own survey figures beside the desk's, oldest first.
+    pub independent: Vec<crate::independent::ComparisonText>,
     pub flagged: Vec<FlaggedItem>,
     /// Over the last 30 days: flagged answers the figures include, and those waiting for a
     /// reviewer (not included).
@@ -287,6 +289,11 @@ mod ssr {
         let standing =
             crate::scores::standing::commune_standing(state, commune_id, &commune_code, lang)
                 .await?;
+        let independent = crate::independent::comparisons(store, survey, commune_id)
+            .await?
+            .iter()
+            .map(|c| c.text(lang))
+            .collect();
         let flagged = store
             .commune_flagged(commune_id, 20)
             .await?
@@ -322,6 +329,7 @@ mod ssr {
             open_items,
             standing,
             heatmap,
+            independent,
             flagged,
             flagged_counted: flag_counts.counted,
             flagged_held: flag_counts.held,

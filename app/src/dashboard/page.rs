@@ -125,6 +125,11 @@ fn Overview(
                             figures=d.figures.clone()
                             standing=d.standing.clone()
                             open_items=d.open_items
+                            steering=d
+                                .independent
+                                .iter()
+                                .find(|c| c.steering)
+                                .map(|c| format!("{} ({})", c.note, c.period))
                         />
                     }
                 })}

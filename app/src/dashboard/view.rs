@@ -74,6 +74,8 @@ pub fn ChairmanPanel(
     figures: FiguresText,
     standing: Option<Standing>,
     open_items: i64,
+    /// The province's survey disagrees with the desk's beyond sampling error.
+    steering: Option<String>,
 ) -> impl IntoView {
     let w = format!("windows.{LAST_30_DAYS}.figure");
     let last_30 = figures
@@ -99,7 +101,15 @@ pub fn ChairmanPanel(
             </div>
         }
     });
+    let steering = steering.map(|note| {
+        view! {
+            <p class="steering" role="alert">
+                <a href="#khao-sat-doc-lap">{note}</a>
+            </p>
+        }
+    });
     view! {
+        {steering}
         <section class="chairman" aria-label="Tóm tắt">
             <div class="headline-share">
                 <h2>"Tỷ lệ hài lòng 30 ngày qua"</h2>
@@ -263,6 +273,46 @@ fn HeatMapView(map: HeatMap) -> impl IntoView {
                     <tr>
                         <th scope="col">"Thứ"</th>
                         {head}
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// The province's own survey beside the desk's, each with its 95% interval, flagged where the
+/// desk is far above beyond sampling error.
+#[component]
+fn IndependentView(rows: Vec<crate::independent::ComparisonText>) -> impl IntoView {
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            view! {
+                <tr class:steering=r.steering>
+                    <th scope="row">{r.period} <br /> <small>{r.element}</small></th>
+                    <td class="num">{r.desk_share} <br /> <small>{r.desk_interval}</small></td>
+                    <td class="num">{r.desk_rated}</td>
+                    <td class="num">{r.share} <br /> <small>{r.interval}</small></td>
+                    <td class="num">{r.sample}</td>
+                    <td>{r.source} {(!r.note.is_empty()).then(|| view! { <p class="steering-note">{r.note}</p> })}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2 id="khao-sat-doc-lap">"Khảo sát độc lập của tỉnh so với phiếu tại quầy"</h2>
+        <div class="heatmap-wrap">
+            <table class="independent">
+                <thead>
+                    <tr>
+                        <th scope="col">"Thời gian, yếu tố"</th>
+                        <th scope="col">"Tại quầy (KTC 95%)"</th>
+                        <th scope="col">"Số câu trả lời tại quầy"</th>
+                        <th scope="col">"Khảo sát của tỉnh (KTC 95%)"</th>
+                        <th scope="col">"Số người được khảo sát"</th>
+                        <th scope="col">"Nguồn"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -613,6 +663,8 @@ pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
             }
                 .into_any()}
             {view! { <TrendChart days=data.trend.clone() /> }.into_any()}
+            {(!data.independent.is_empty())
+                .then(|| view! { <IndependentView rows=data.independent.clone() /> })}
             <h2>"Theo thứ và giờ"</h2>
             {view! { <HeatMapView map=data.heatmap.clone() /> }.into_any()}
             <h2>"Theo quầy"</h2>

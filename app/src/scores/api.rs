@@ -127,6 +127,44 @@ mod ssr {
     }
 
     /// One commune of the read model as the page shows it.
+    /// The communes whose desk share is far above the province's own survey, with the first
+    /// such comparison written for the province view.
+    async fn steering_flags(
+        state: &AppState,
+    ) -> Result<std::collections::HashMap<i64, String>, AppError> {
+        let Some(survey) = state
+            .definitions
+            .latest(survey_definitions::DEFAULT_SURVEY_ID)
+        else {
+            return Ok(Default::default());
+        };
+        let units: std::collections::BTreeSet<i64> = state
+            .store
+            .independent_figures(None)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|r| r.unit_id)
+            .collect();
+        let mut flags = std::collections::HashMap::new();
+        for unit in units {
+            let comparisons = crate::independent::comparisons(&state.store, survey, unit)
+                .await
+                .map_err(internal)?;
+            if let Some(c) = comparisons.iter().find(|c| c.steering()) {
+                let t = c.text(Lang::Vi);
+                flags.insert(
+                    unit,
+                    format!(
+                        "Tại quầy {} (n = {}), khảo sát của tỉnh {} (n = {}), {}",
+                        t.desk_share, t.desk_rated, t.share, t.sample, t.period
+                    ),
+                );
+            }
+        }
+        Ok(flags)
+    }
+
     fn ranking_row(row: &RankedCommune, before: Option<u64>) -> RankingRow {
         let nodes = nodes(&row.report);
         let sum = |pick: &dyn Fn(&scoring::LeafResult) -> Option<scoring::Points>| {
@@ -183,6 +221,7 @@ mod ssr {
             appraised: sum(&|l| l.appraised.as_ref().map(|a| a.points)),
             grade_id: row.grade.as_ref().map(|g| g.id.clone()),
             grade: row.grade.as_ref().map(|g| g.label.vi.clone()),
+            steering: None,
             passed: row.passed,
             sufficient: row.sufficient,
             satisfaction,
@@ -205,6 +244,7 @@ mod ssr {
             .await
             .map_err(internal)?;
         let (previous_totals, previous_set) = previous_totals(state, set).await?;
+        let mut steering = steering_flags(state).await?;
         let mut rows = Vec::new();
         let mut districts = BTreeMap::new();
         for row in ranked.iter().flat_map(|r| &r.rows) {
@@ -215,7 +255,9 @@ mod ssr {
                 row.district_code.clone().unwrap_or_default(),
                 row.district_name.clone().unwrap_or_default(),
             );
-            rows.push(ranking_row(row, previous_totals.get(&row.code).copied()));
+            let mut ranking = ranking_row(row, previous_totals.get(&row.code).copied());
+            ranking.steering = steering.remove(&row.unit_id);
+            rows.push(ranking);
         }
         let total_rows = rows.len();
         let ranked_rows = rows.iter().filter(|r| r.rank.is_some()).count();

@@ -58,6 +58,9 @@ pub struct RankingRow {
     pub sample: u64,
     /// The previous period's total and the change, e.g. (`78,5`, `+4,2`).
     pub previous: Option<(String, String, i64)>,
+    /// The desk's share far above the province's own survey, as the flag says it.
+    #[serde(default)]
+    pub steering: Option<String>,
 }
 
 /// The province view's filters and sort, as in the page's query string.

@@ -130,7 +130,19 @@ fn Ranking(data: RankingView, notice: Option<String>) -> impl IntoView {
                     <td class="num total">{r.total}</td>
                     <td>{r.grade.unwrap_or_else(|| "—".into())}</td>
                     <td>{if r.passed { "Đạt" } else { "Chưa đạt" }}</td>
-                    <td>{format!("{} · n = {}", r.satisfaction, r.sample)}</td>
+                    <td>
+                        {format!("{} · n = {}", r.satisfaction, r.sample)}
+                        {r
+                            .steering
+                            .clone()
+                            .map(|s| {
+                                view! {
+                                    <p class="steering-note">
+                                        "Chênh lệch với khảo sát độc lập: " {s}
+                                    </p>
+                                }
+                            })}
+                    </td>
                     <td class="num">{before}</td>
                     <td class="num delta" class:up=up class:down=down>
                         {change}

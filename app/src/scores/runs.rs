@@ -81,9 +81,30 @@ pub async fn commune_input(
     };
     let imported = store.imported_scores(&set.id, Some(unit_id)).await?;
     let (responses, tallies) = store.tallies(from, to, Some(unit_id)).await?;
-    Ok(scoring_input(
-        set, unit_code, &entries, &imported, &responses, &tallies,
-    ))
+    let mut input = scoring_input(set, unit_code, &entries, &imported, &responses, &tallies);
+    add_independent(
+        set,
+        &store.independent_figures(Some(unit_id)).await?,
+        &mut input,
+    );
+    Ok(input)
+}
+
+/// The province's own survey figures the set's `independent_survey` leaves read.
+fn add_independent(
+    set: &CriteriaSet,
+    rows: &[crate::store::independent::IndependentRow],
+    input: &mut ScoringInput,
+) {
+    for leaf in set.leaves() {
+        if let Source::IndependentSurvey(source) = leaf.source {
+            if let Some(figure) =
+                crate::independent::scoring_figure(rows, &source.survey, &set.period)
+            {
+                input.independent.insert(source.survey.clone(), figure);
+            }
+        }
+    }
 }
 
 /// One commune's report from what is stored now (not saved anywhere).
@@ -131,16 +152,25 @@ pub async fn run_all(
     for row in tallies {
         tallies_by.entry(row.unit_id).or_default().push(row);
     }
+    let mut independent_by: HashMap<i64, Vec<_>> = HashMap::new();
+    for row in store.independent_figures(None).await? {
+        independent_by.entry(row.unit_id).or_default().push(row);
+    }
     let mut results = Vec::with_capacity(communes.len());
     let mut hashes = String::new();
     for (unit_id, code) in &communes {
-        let input = scoring_input(
+        let mut input = scoring_input(
             set,
             code,
             entries.get(unit_id).map_or(&[][..], Vec::as_slice),
             imported.get(unit_id).map_or(&[][..], Vec::as_slice),
             responses_by.get(unit_id).map_or(&[][..], Vec::as_slice),
             tallies_by.get(unit_id).map_or(&[][..], Vec::as_slice),
+        );
+        add_independent(
+            set,
+            independent_by.get(unit_id).map_or(&[][..], Vec::as_slice),
+            &mut input,
         );
         let report =
             scoring::score(set, &input).map_err(|e| RunError::Scoring(set.id.clone(), e))?;

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod demo;
 pub mod desks;
 pub mod export;
+pub mod independent;
 pub mod score;
 pub mod slips;
 pub mod units;
@@ -93,6 +94,11 @@ pub enum Command {
     Bench {
         #[command(subcommand)]
         what: bench::BenchWhat,
+    },
+    /// The province's own satisfaction survey, per commune: import its figures.
+    Independent {
+        #[command(subcommand)]
+        action: independent::IndependentAction,
     },
     /// Administrative units: import the mergers, splits and renames of a reform.
     Units {
@@ -222,6 +228,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { config: false } => check(&config()?),
         Command::Desks { format, action } => desks::run(&config()?, format, action).await,
         Command::Units { action } => units::run(&config()?, action).await,
+        Command::Independent { action } => {
+            let mut out = std::io::stdout().lock();
+            independent::run_to(&config()?, action, &mut out).await
+        }
         Command::Export { what } => export::run(&config()?, what).await,
         Command::Score {
             criteria,
