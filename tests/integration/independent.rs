@@ -171,6 +171,18 @@ async fn a_desk_far_above_the_province_survey_is_flagged(backend: Backend) {
         flag.contains("Tại quầy 98,0% (n = 200), khảo sát của tỉnh 70,0% (n = 30)"),
         "{flag:.300}"
     );
+    // So does the commune's score report.
+    let report = app
+        .get_as("/report?criteria=dong-nai-2026", Some(&leader.cookie))
+        .await
+        .text();
+    let alert = &report[report
+        .find("class=\"steering\"")
+        .expect("the report flags it")..];
+    assert!(
+        alert.contains("khảo sát của tỉnh 70,0% (n = 30)"),
+        "{alert:.300}"
+    );
 }
 
 async fn a_criteria_set_scores_on_the_province_survey(backend: Backend) {

@@ -81,7 +81,28 @@ mod ssr {
                 (None, report)
             }
         };
+        let steering = match state
+            .definitions
+            .latest(survey_definitions::DEFAULT_SURVEY_ID)
+        {
+            Some(survey) => {
+                crate::independent::comparisons(&state.store, survey, dossier.commune.id)
+                    .await
+                    .map_err(internal)?
+                    .iter()
+                    .find(|c| c.steering())
+                    .map(|c| {
+                        let t = c.text(Lang::Vi);
+                        format!(
+                            "{} Tại quầy {} (n = {}), khảo sát của tỉnh {} (n = {}), {}.",
+                            t.note, t.desk_share, t.desk_rated, t.share, t.sample, t.period
+                        )
+                    })
+            }
+            None => None,
+        };
         Ok(Access::Granted(ReportView {
+            steering,
             me,
             commune_name: dossier.commune.name,
             district_name: dossier.commune.district_name.unwrap_or_default(),

@@ -18,6 +18,9 @@ pub struct ReportView {
     pub run: Option<RunView>,
     pub report: scoring::Report,
     pub state: Option<State>,
+    /// The desk's share far above the province's own survey, as the flag says it.
+    #[serde(default)]
+    pub steering: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -115,6 +115,7 @@ fn Ranking(data: RankingView, notice: Option<String>) -> impl IntoView {
                 Some((before, change, delta)) => (before, change, delta > 0, delta < 0),
                 None => ("—".to_string(), String::new(), false, false),
             };
+            let steering = r.steering.clone();
             view! {
                 <tr class:unranked=r.rank.is_none() data-commune=r.commune_code.clone()>
                     <td class="num rank">
@@ -130,24 +131,21 @@ fn Ranking(data: RankingView, notice: Option<String>) -> impl IntoView {
                     <td class="num total">{r.total}</td>
                     <td>{r.grade.unwrap_or_else(|| "—".into())}</td>
                     <td>{if r.passed { "Đạt" } else { "Chưa đạt" }}</td>
-                    <td>
-                        {format!("{} · n = {}", r.satisfaction, r.sample)}
-                        {r
-                            .steering
-                            .clone()
-                            .map(|s| {
-                                view! {
-                                    <p class="steering-note">
-                                        "Chênh lệch với khảo sát độc lập: " {s}
-                                    </p>
-                                }
-                            })}
-                    </td>
+                    <td>{format!("{} · n = {}", r.satisfaction, r.sample)}</td>
                     <td class="num">{before}</td>
                     <td class="num delta" class:up=up class:down=down>
                         {change}
                     </td>
                 </tr>
+                // A row of its own under the commune's, so the figures' cells stay as they are.
+                {steering
+                    .map(|s| {
+                        view! {
+                            <tr class="steering">
+                                <td colspan="12">"Chênh lệch với khảo sát độc lập: " {s}</td>
+                            </tr>
+                        }
+                    })}
             }
         })
         .collect_view();

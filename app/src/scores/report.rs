@@ -114,6 +114,7 @@ fn Report(data: ReportView) -> impl IntoView {
             />
             {data.state.map(|s| view! { <p>"Hồ sơ tự đánh giá: " {s.label(Lang::Vi)}</p> })}
             {source}
+            {data.steering.map(|s| view! { <p class="steering" role="alert">{s}</p> })}
             <table class="figures totals">
                 <tbody>
                     <tr>
