@@ -15,6 +15,7 @@ pub mod followups;
 pub mod kiosks;
 pub mod notify;
 pub mod overview;
+pub mod reports;
 pub mod responses;
 pub mod unit_history;
 pub mod units;
