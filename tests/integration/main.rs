@@ -25,6 +25,7 @@ mod provinces;
 mod proxy;
 mod qr;
 mod rankings;
+mod reports;
 mod reviewers;
 mod shutdown;
 mod signin_attacks;

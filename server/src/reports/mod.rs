@@ -401,20 +401,7 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
         ),
     );
     layout.table(
-        &[
-            Column {
-                width: 3.0,
-                align: Align::Left,
-            },
-            Column {
-                width: 2.0,
-                align: Align::Right,
-            },
-            Column {
-                width: 2.0,
-                align: Align::Right,
-            },
-        ],
+        &columns(&[(3.0, Align::Left), (2.0, Align::Right), (2.0, Align::Right)]),
         &["Chỉ tiêu", "Kỳ báo cáo", "Kỳ trước"],
         &[
             vec![
@@ -462,24 +449,12 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
         })
         .collect();
     layout.table(
-        &[
-            Column {
-                width: 4.0,
-                align: Align::Left,
-            },
-            Column {
-                width: 1.6,
-                align: Align::Right,
-            },
-            Column {
-                width: 1.8,
-                align: Align::Right,
-            },
-            Column {
-                width: 2.2,
-                align: Align::Right,
-            },
-        ],
+        &columns(&[
+            (4.0, Align::Left),
+            (1.6, Align::Right),
+            (1.8, Align::Right),
+            (2.2, Align::Right),
+        ]),
         &[
             "Yếu tố",
             "Số trả lời",
@@ -503,28 +478,13 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
         })
         .collect();
     layout.table(
-        &[
-            Column {
-                width: 3.2,
-                align: Align::Left,
-            },
-            Column {
-                width: 1.2,
-                align: Align::Right,
-            },
-            Column {
-                width: 1.2,
-                align: Align::Right,
-            },
-            Column {
-                width: 1.3,
-                align: Align::Right,
-            },
-            Column {
-                width: 3.0,
-                align: Align::Left,
-            },
-        ],
+        &columns(&[
+            (3.2, Align::Left),
+            (1.2, Align::Right),
+            (1.2, Align::Right),
+            (1.3, Align::Right),
+            (3.0, Align::Left),
+        ]),
         &["Quầy", "Số phiếu", "Số hồ sơ", "Tỷ lệ phản hồi", "Ghi chú"],
         &rows,
         TABLE,
@@ -625,6 +585,13 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
     );
 }
 
+/// Table columns from their relative widths and alignments.
+fn columns(spec: &[(f32, Align)]) -> Vec<Column> {
+    spec.iter()
+        .map(|&(width, align)| Column { width, align })
+        .collect()
+}
+
 fn or_dash(s: &str) -> String {
     if s.is_empty() {
         "—".into()
@@ -687,7 +654,8 @@ pub fn province_pdf(
             let t = r.overall.text(None, Lang::Vi);
             vec![
                 (i + 1).to_string(),
-                format!("{} ({})", r.commune.name, r.commune.code),
+                r.commune.code.clone(),
+                r.commune.name.clone(),
                 t.responses,
                 t.satisfied,
                 or_dash(&t.interval),
@@ -698,42 +666,20 @@ pub fn province_pdf(
         })
         .collect();
     layout.table(
-        &[
-            Column {
-                width: 0.7,
-                align: Align::Right,
-            },
-            Column {
-                width: 3.7,
-                align: Align::Left,
-            },
-            Column {
-                width: 1.1,
-                align: Align::Right,
-            },
-            Column {
-                width: 1.3,
-                align: Align::Right,
-            },
-            Column {
-                width: 2.1,
-                align: Align::Right,
-            },
-            Column {
-                width: 2.3,
-                align: Align::Right,
-            },
-            Column {
-                width: 1.4,
-                align: Align::Right,
-            },
-            Column {
-                width: 1.1,
-                align: Align::Right,
-            },
-        ],
+        &columns(&[
+            (0.6, Align::Right),
+            (0.9, Align::Left),
+            (3.0, Align::Left),
+            (1.0, Align::Right),
+            (1.2, Align::Right),
+            (2.0, Align::Right),
+            (2.1, Align::Right),
+            (1.3, Align::Right),
+            (1.0, Align::Right),
+        ]),
         &[
             "STT",
+            "Mã",
             "Xã, phường",
             "Số phiếu",
             "Tỷ lệ hài lòng",
@@ -743,7 +689,7 @@ pub fn province_pdf(
             "Phiếu gắn cờ",
         ],
         &rows,
-        10.5,
+        10.0,
     );
     let versions: std::collections::BTreeMap<i64, i64> = reports
         .iter()
