@@ -18,6 +18,7 @@ both_backends!(
     a_commune_report_carries_the_official_frame_and_the_dashboard_figures,
     the_province_report_has_a_row_for_every_commune,
     the_command_writes_the_report_and_refuses_a_period_that_does_not_parse,
+    staff_download_the_reports_they_may_see,
 );
 
 const COMMUNE: &str = "25195";
@@ -90,6 +91,16 @@ fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let n: u64 = rand::random();
     dir.join(format!("{name}-{n:016x}.pdf"))
+}
+
+/// The text of a downloaded PDF.
+fn downloaded_text(body: &[u8]) -> String {
+    assert!(body.starts_with(b"%PDF-"));
+    let path = scratch("download");
+    std::fs::write(&path, body).unwrap();
+    let text = pdf_text(&path);
+    std::fs::remove_file(&path).unwrap();
+    text
 }
 
 async fn render(app: &TestApp, scope: Scope, period: ReportPeriod) -> String {
@@ -279,4 +290,55 @@ async fn the_command_writes_the_report_and_refuses_a_period_that_does_not_parse(
         );
         assert!(!output.exists(), "nothing is written for {bad}");
     }
+}
+
+async fn staff_download_the_reports_they_may_see(backend: Backend) {
+    use axum::http::{header, StatusCode};
+    let app = TestApp::spawn(backend).await;
+    let period = last_month();
+    store_responses(&app, desk_of(&app, COMMUNE).await, period, &[5, 4, 4, 2]).await;
+    app.add_user("leader25195", "commune_leader", COMMUNE).await;
+    let leader = app.login("leader25195").await;
+    let own = format!("/reports/commune.pdf?period={period}");
+
+    let pdf = app.get_as(&own, Some(&leader.cookie)).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
+    assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+    let text = downloaded_text(&pdf.body);
+    assert!(
+        text.contains("UBND PHƯỜNG BÌNH PHƯỚC") && text.contains("75,0%"),
+        "{text}"
+    );
+
+    let other = format!("/reports/commune.pdf?commune=25217&period={period}");
+    assert_eq!(
+        app.get_as(&other, Some(&leader.cookie)).await.status,
+        StatusCode::FORBIDDEN,
+        "another commune's report"
+    );
+    let province = format!("/reports/province.pdf?period={period}");
+    assert_eq!(
+        app.get_as(&province, Some(&leader.cookie)).await.status,
+        StatusCode::FORBIDDEN,
+        "the province's report is for the province"
+    );
+    assert_ne!(
+        app.get_as(&own, None).await.status,
+        StatusCode::OK,
+        "signed out"
+    );
+    let bad = app
+        .get_as("/reports/commune.pdf?period=2026-13", Some(&leader.cookie))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    let pdf = app.get_as_admin(&province).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
+    let text = downloaded_text(&pdf.body);
+    assert!(
+        text.contains("SỞ NỘI VỤ") && text.contains("Phường Bình Phước"),
+        "{text}"
+    );
+    let pdf = app.get_as_admin(&other).await;
+    assert_eq!(pdf.status, StatusCode::OK, "the admin sees every commune");
 }

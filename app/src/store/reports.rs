@@ -64,3 +64,18 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// The name of the province in force on `day` (`Thành phố Đồng Nai`): the issuer of the
+    /// province's reports and the place in their date line.
+    pub async fn province_name_on(&self, day: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_as::<_, (String,)>(
+            "select name from admin_units where level = 'province' \
+             and valid_from <= $1 and (valid_to is null or valid_to > $1) order by code limit 1",
+        )
+        .bind(day)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|(name,)| name))
+    }
+}

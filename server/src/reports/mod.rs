@@ -136,7 +136,7 @@ fn frame_top(layout: &mut Layout, body: &Body, symbol: &str, issuer: &Issuer, su
     }
     let s = fit(layout, &own, Style::Bold, size, left_w - 8.0);
     let w = layout.text_at(&own, Style::Bold, s, LEFT, left_w, Align::Centre, y);
-    y += line + 1.0;
+    y += line + 2.5;
     let rule = w.min(left_w) / 3.0;
     let centre = LEFT + left_w / 2.0;
     layout.line(centre - rule / 2.0, y, centre + rule / 2.0, y, 0.6);
