@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use futures::{StreamExt, TryStreamExt};
+
 use survey_definitions::criteria::CriteriaSet;
 use survey_definitions::{Feeds, Survey, Text};
 
@@ -253,10 +255,13 @@ pub async fn province_report(
         today
     };
     let scores = Scores::read(store, criteria, &days).await?;
-    let mut reports = Vec::new();
-    for (id, code, name) in store.communes_named_on(&on).await? {
+    let communes = store.communes_named_on(&on).await?;
+    // A few communes at a time: their queries overlap on the pool's connections, in order.
+    futures::stream::iter(communes.into_iter().map(|(id, code, name)| {
         let commune = ReportCommune { id, code, name };
-        reports.push(commune_report(store, survey, scores.as_ref(), commune, period).await?);
-    }
-    Ok(reports)
+        commune_report(store, survey, scores.as_ref(), commune, period)
+    }))
+    .buffered(4)
+    .try_collect()
+    .await
 }
