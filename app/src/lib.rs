@@ -23,6 +23,8 @@ pub mod kiosk;
 #[cfg(feature = "ssr")]
 pub mod live;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod reports;
 pub mod scores;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -16,6 +16,7 @@ pub mod independent;
 pub mod kiosks;
 pub mod notify;
 pub mod overview;
+pub mod reports;
 pub mod responses;
 pub mod unit_history;
 pub mod units;

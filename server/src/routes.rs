@@ -9,6 +9,7 @@ pub mod kiosk;
 pub mod live;
 pub mod problem;
 pub mod qr;
+pub mod reports;
 pub mod security;
 pub mod signed_in;
 pub mod survey_form;

@@ -284,6 +284,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(routes::kiosk::router())
         .merge(routes::assessment::router())
         .merge(routes::exports::router())
+        .merge(routes::reports::router())
         .merge(routes::live::router())
         .merge(crate::alerts::routes::router())
         .leptos_routes_with_context(&state, page_routes, || (), {

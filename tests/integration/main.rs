@@ -27,6 +27,7 @@ mod provinces;
 mod proxy;
 mod qr;
 mod rankings;
+mod reports;
 mod reviewers;
 mod shutdown;
 mod signin_attacks;

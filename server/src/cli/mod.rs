@@ -7,6 +7,7 @@ pub mod demo;
 pub mod desks;
 pub mod export;
 pub mod independent;
+pub mod report;
 pub mod score;
 pub mod slips;
 pub mod units;
@@ -109,6 +110,28 @@ pub enum Command {
     Export {
         #[command(subcommand)]
         what: export::ExportWhat,
+    },
+    /// A periodic report as PDF in the official document format (Nghị định 30/2020/NĐ-CP):
+    /// one commune (`--unit CODE`) or every commune of the province (`--province`).
+    Report {
+        /// Official code of the commune.
+        #[arg(
+            long,
+            required_unless_present = "province",
+            conflicts_with = "province"
+        )]
+        unit: Option<String>,
+        /// Every commune of the province in force in the period, one row each.
+        #[arg(long)]
+        province: bool,
+        /// A month (2026-11), quarter (2026-Q4), half-year (2026-H2) or year (2026).
+        #[arg(long)]
+        period: String,
+        #[arg(long, value_enum, default_value_t = report::Format::Pdf)]
+        format: report::Format,
+        /// The file to write; an existing file is never overwritten.
+        #[arg(long)]
+        output: std::path::PathBuf,
     },
     /// A consistent copy of the SQLite database, taken while the server runs (for PostgreSQL
     /// use pg_dump; see README "Backups and restore"). Applies no migration.
@@ -246,6 +269,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             codes,
             output,
         } => slips::command(&config()?, &desk, &codes, &output).await,
+        Command::Report {
+            unit,
+            province,
+            period,
+            format,
+            output,
+        } => {
+            let scope = match unit {
+                Some(code) if !province => crate::reports::Scope::Commune(code),
+                _ => crate::reports::Scope::Province,
+            };
+            report::command(&config()?, scope, &period, format, &output).await
+        }
         Command::Backup { output } => backup::backup_command(&config()?, &output).await,
         Command::Restore { file, force } => backup::restore_command(&config()?, &file, force).await,
         Command::Imported { criteria, file } => {

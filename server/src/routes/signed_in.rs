@@ -48,6 +48,12 @@ impl Admits for Reviewers {
     ];
 }
 
+/// Those who read the province's reports: the province admin and the province reviewer.
+pub(crate) struct ProvinceReaders;
+impl Admits for ProvinceReaders {
+    const ROLES: &'static [Role] = &[Role::ProvinceAdmin, Role::ProvinceReviewer];
+}
+
 /// A commune's own staff: its leader and officers.
 pub(crate) struct CommuneStaff;
 impl Admits for CommuneStaff {

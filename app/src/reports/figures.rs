@@ -1,0 +1,267 @@
+//! A commune's figures over a report period, read with the dashboard's definitions: the same
+//! per-day counts (`Store::commune_daily`), the same [`satisfaction`] over them and the same
+//! [`ResponseRate`] per desk, written with the same [`Satisfaction::text`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::{StreamExt, TryStreamExt};
+
+use survey_definitions::criteria::CriteriaSet;
+use survey_definitions::{Feeds, Survey, Text};
+
+use super::ReportPeriod;
+use crate::dashboard::figures::{
+    overall_question, satisfaction, DeskFigures, Period, ResponseRate, Satisfaction,
+};
+use crate::store::aggregates::{FlagCounts, UnitAnswersRow};
+use crate::store::{Store, StoreError};
+
+/// The commune a report is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportCommune {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+/// The commune's place in the newest stored score run of the criteria set whose period holds
+/// the report's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportScore {
+    pub criteria_name: String,
+    pub run_id: i64,
+    /// `Mã kiểm tra` of the run.
+    pub run_hash: String,
+    /// Total points, written.
+    pub points: String,
+    pub rank: Option<u32>,
+    pub ranked_of: usize,
+}
+
+/// Every figure of one commune's report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommuneReport {
+    pub commune: ReportCommune,
+    pub period: ReportPeriod,
+    pub days: Period,
+    pub previous_days: Period,
+    /// The overall question over the period and the period before.
+    pub overall: Satisfaction,
+    pub previous: Satisfaction,
+    /// The overall question and each SIPAS element over the period.
+    pub elements: Vec<(Text, Satisfaction)>,
+    pub desks: Vec<DeskFigures>,
+    /// Unfavourable ratings (overall 1–2) of the period, and how many of them are resolved.
+    pub unfavourable: i64,
+    pub resolved: i64,
+    pub flags: FlagCounts,
+    /// `(version, responses)` of the survey answered in the period.
+    pub survey_versions: Vec<(i64, i64)>,
+    pub survey_id: String,
+    /// The units whose desks' answers count for the commune (predecessors included).
+    pub units: Vec<UnitAnswersRow>,
+    pub score: Option<ReportScore>,
+}
+
+impl CommuneReport {
+    /// Unfavourable ratings of the period not resolved.
+    pub fn open(&self) -> i64 {
+        self.unfavourable - self.resolved
+    }
+}
+
+fn bad_day(day: &str) -> StoreError {
+    StoreError::Inconsistent(format!(
+        "the report period has a day that is not a date: {day}"
+    ))
+}
+
+/// `[from, to)` in milliseconds for the days of `period`, midnight to midnight in Vietnam.
+fn period_ms(period: &Period) -> Result<(i64, i64), StoreError> {
+    let from = crate::clock::midnight_ms(&period.from).ok_or_else(|| bad_day(&period.from))?;
+    let last = crate::clock::midnight_ms(&period.to).ok_or_else(|| bad_day(&period.to))?;
+    Ok((from, last + 24 * 3600 * 1000))
+}
+
+/// The commune's figures for `period`, with its points and rank from `scores` (see
+/// [`Scores::read`]).
+pub async fn commune_report(
+    store: &Store,
+    survey: &Survey,
+    scores: Option<&Scores>,
+    commune: ReportCommune,
+    period: ReportPeriod,
+) -> Result<CommuneReport, StoreError> {
+    let days = period.days();
+    let previous_days = period.previous().days();
+    let rows = store
+        .commune_daily(commune.id, &survey.id, &previous_days.from, &days.to)
+        .await?;
+    let overall_id = overall_question(survey);
+    let overall = satisfaction(&rows, overall_id, |r| days.contains(&r.day));
+    let previous = satisfaction(&rows, overall_id, |r| previous_days.contains(&r.day));
+    let elements = survey
+        .questions
+        .iter()
+        .filter_map(|question| {
+            let name = match &question.feeds {
+                Feeds::Overall => Text {
+                    vi: "Hài lòng chung".into(),
+                    en: "Overall satisfaction".into(),
+                },
+                Feeds::Sipas(element) => element.label(),
+                _ => return None,
+            };
+            Some((
+                name,
+                satisfaction(&rows, &question.id, |r| days.contains(&r.day)),
+            ))
+        })
+        .collect();
+
+    let mut dossier_days: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
+    for (desk, day, handled) in store
+        .desk_dossier_days(commune.id, &days.from, &days.to)
+        .await?
+    {
+        dossier_days.entry(desk).or_default().insert(day, handled);
+    }
+    let desks = store
+        .commune_desks(commune.id)
+        .await?
+        .into_iter()
+        .map(|(id, code, name)| {
+            let figure = satisfaction(&rows, overall_id, |r| {
+                r.desk_id == id && days.contains(&r.day)
+            });
+            let counted = dossier_days.remove(&id).unwrap_or_default();
+            let counted_days: BTreeSet<&str> = counted.keys().map(String::as_str).collect();
+            let on_counted_days = satisfaction(&rows, "", |r| {
+                r.desk_id == id && counted_days.contains(r.day.as_str())
+            });
+            DeskFigures {
+                id,
+                code,
+                name,
+                satisfaction: figure,
+                rate: ResponseRate {
+                    responses: on_counted_days.responses,
+                    handled: counted.values().sum(),
+                    days_counted: counted.len() as i64,
+                    days: days.day_count(),
+                },
+            }
+        })
+        .collect();
+
+    let (from_ms, to_ms) = period_ms(&days)?;
+    let unfavourable = overall.levels[0] + overall.levels[1];
+    let resolved = store.resolved_in(commune.id, from_ms, to_ms).await?;
+    let flags = store
+        .flag_counts(Some(commune.id), &days.from, &days.to)
+        .await?
+        .remove(&commune.id)
+        .unwrap_or_default();
+    let survey_versions = store
+        .survey_versions_answered(commune.id, &survey.id, from_ms, to_ms)
+        .await?;
+    let units = store
+        .commune_answers_by_unit(commune.id, &survey.id, &days.from, &days.to)
+        .await?;
+    let score = scores.and_then(|s| s.of(commune.id));
+    Ok(CommuneReport {
+        commune,
+        period,
+        days,
+        previous_days,
+        overall,
+        previous,
+        elements,
+        desks,
+        unfavourable,
+        resolved,
+        flags,
+        survey_versions,
+        survey_id: survey.id.clone(),
+        units,
+        score,
+    })
+}
+
+/// The criteria set whose scoring period (`from` included, `to` not) holds every day of `days`.
+pub fn scoring_set<'a>(criteria: &'a [CriteriaSet], days: &Period) -> Option<&'a CriteriaSet> {
+    criteria.iter().find(|set| {
+        set.period.from.as_str() <= days.from.as_str() && days.to.as_str() < set.period.to.as_str()
+    })
+}
+
+/// The newest stored run of the criteria set whose scoring period holds `days`, ranked, with
+/// the set's name; read once for a whole province.
+pub struct Scores {
+    criteria_name: String,
+    ranked: crate::scores::read::RankedRun,
+    ranked_of: usize,
+}
+
+impl Scores {
+    pub async fn read(
+        store: &Store,
+        criteria: &[CriteriaSet],
+        days: &Period,
+    ) -> Result<Option<Scores>, StoreError> {
+        let Some(set) = scoring_set(criteria, days) else {
+            return Ok(None);
+        };
+        let Some(ranked) = crate::scores::read::latest_ranked_run(store, &set.id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Scores {
+            criteria_name: set.name.vi.clone(),
+            ranked_of: ranked.rows.iter().filter(|r| r.rank.is_some()).count(),
+            ranked,
+        }))
+    }
+
+    /// The commune's line, `None` when the run did not score it.
+    pub fn of(&self, commune_id: i64) -> Option<ReportScore> {
+        self.ranked
+            .rows
+            .iter()
+            .find(|r| r.unit_id == commune_id)
+            .map(|row| ReportScore {
+                criteria_name: self.criteria_name.clone(),
+                run_id: self.ranked.run.id,
+                run_hash: self.ranked.run.run_hash.clone(),
+                points: crate::format::points(row.total, crate::i18n::Lang::Vi),
+                rank: row.rank,
+                ranked_of: self.ranked_of,
+            })
+    }
+}
+
+/// Every commune in force on the last day of `period` (or today, if earlier), by code, each
+/// with its report.
+pub async fn province_report(
+    store: &Store,
+    survey: &Survey,
+    criteria: &[CriteriaSet],
+    period: ReportPeriod,
+) -> Result<Vec<CommuneReport>, StoreError> {
+    let days = period.days();
+    let today = crate::clock::today();
+    let on = if days.to < today {
+        days.to.clone()
+    } else {
+        today
+    };
+    let scores = Scores::read(store, criteria, &days).await?;
+    let communes = store.communes_named_on(&on).await?;
+    // A few communes at a time: their queries overlap on the pool's connections, in order.
+    futures::stream::iter(communes.into_iter().map(|(id, code, name)| {
+        let commune = ReportCommune { id, code, name };
+        commune_report(store, survey, scores.as_ref(), commune, period)
+    }))
+    .buffered(4)
+    .try_collect()
+    .await
+}

@@ -1,0 +1,119 @@
+//! Periodic reports as PDF for signed-in staff: `/reports/commune.pdf?commune=CODE&period=P`
+//! (a commune's own staff, and reviewers and admins for the communes they may see) and
+//! `/reports/province.pdf?period=P` (the province admin and the province reviewer).
+
+use app::reports::ReportPeriod;
+use app::state::AppState;
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use super::problem::{internal, problem};
+use super::signed_in::{AnyStaff, ProvinceReaders, Staff};
+use crate::reports::{report_pdf, Issuer, Scope};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/reports/commune.pdf", get(commune_pdf))
+        .route("/reports/province.pdf", get(province_pdf))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    period: String,
+}
+
+/// The refusal of a period that does not parse.
+fn bad_period(q: &ReportQuery) -> Response {
+    problem(
+        StatusCode::BAD_REQUEST,
+        &format!(
+            "Kỳ báo cáo «{}» không hợp lệ: dùng tháng (2026-11), quý (2026-Q4), 6 tháng \
+             (2026-H2) hoặc năm (2026).",
+            q.period
+        ),
+    )
+}
+
+async fn render(state: &AppState, scope: Scope, period: ReportPeriod) -> Response {
+    let name = match &scope {
+        Scope::Commune(code) => format!("bao-cao-{code}-{period}.pdf"),
+        Scope::Province => format!("bao-cao-tinh-{period}.pdf"),
+    };
+    let today = app::clock::today();
+    let province_name = match state.store.province_name_on(&today).await {
+        Ok(Some(name)) => name,
+        Ok(None) => return internal("no province is in force today"),
+        Err(e) => return internal(e),
+    };
+    let Some(survey) = state
+        .definitions
+        .latest(survey_definitions::DEFAULT_SURVEY_ID)
+    else {
+        return internal("the default survey is missing");
+    };
+    let issuer = Issuer {
+        province_name,
+        date: today,
+    };
+    match report_pdf(
+        &state.store,
+        survey,
+        &state.criteria,
+        &issuer,
+        scope,
+        period,
+    )
+    .await
+    {
+        Ok(pdf) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(e) => internal(format!("{e:#}")),
+    }
+}
+
+async fn commune_pdf(
+    State(state): State<AppState>,
+    staff: Staff<AnyStaff>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let Ok(period) = q.period.parse::<ReportPeriod>() else {
+        return bad_period(&q);
+    };
+    let code = Some(q.commune.as_str()).filter(|c| !c.is_empty());
+    match app::accounts::api::visible_commune(&state, &staff.me, code).await {
+        Ok(Some(row)) => render(&state, Scope::Commune(row.code), period).await,
+        Ok(None) => problem(
+            StatusCode::FORBIDDEN,
+            "Không có xã, phường này, hoặc tài khoản không được xem xã, phường này.",
+        ),
+        Err(e) => internal(e),
+    }
+}
+
+async fn province_pdf(
+    State(state): State<AppState>,
+    _staff: Staff<ProvinceReaders>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    match q.period.parse::<ReportPeriod>() {
+        Ok(period) => render(&state, Scope::Province, period).await,
+        Err(_) => bad_period(&q),
+    }
+}

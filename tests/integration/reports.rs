@@ -1,0 +1,344 @@
+//! Periodic reports as PDF: the official frame, the commune's name with its diacritics, and the
+//! figures the dashboard's definitions give for the same days, read back with `pdftotext`
+//! (Debian's poppler-utils, installed by `scripts/setup.sh --test`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use app::dashboard::figures::Satisfaction;
+use app::i18n::Lang;
+use app::reports::ReportPeriod;
+use app::store::responses::NewResponse;
+use app::store::Backend;
+use hailong_tests::{both_backends, qr_response, TestApp};
+use server::reports::{report_pdf, Issuer, Scope};
+use survey_definitions::{Answer, AnswerValue};
+
+both_backends!(
+    a_commune_report_carries_the_official_frame_and_the_dashboard_figures,
+    the_province_report_has_a_row_for_every_commune,
+    the_command_writes_the_report_and_refuses_a_period_that_does_not_parse,
+    staff_download_the_reports_they_may_see,
+);
+
+const COMMUNE: &str = "25195";
+
+async fn desk_of(app: &TestApp, commune: &str) -> i64 {
+    app.store()
+        .list_current_desks(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.commune_code == commune)
+        .unwrap()
+        .id
+}
+
+fn scale(id: &str, level: u8) -> Answer {
+    Answer {
+        question_id: id.into(),
+        value: AnswerValue::Scale(level),
+    }
+}
+
+/// The month before this one: every day of it is past, so the report covers all it will.
+fn last_month() -> ReportPeriod {
+    let today = app::clock::today();
+    let month: ReportPeriod = today[..7].parse().unwrap();
+    month.previous()
+}
+
+/// Responses with the given overall ratings at 10:00 local time on the second day of `period`.
+async fn store_responses(app: &TestApp, desk_id: i64, period: ReportPeriod, overall: &[u8]) {
+    let day = period.days().from.replace("-01", "-02");
+    let at = app::clock::midnight_ms(&day).unwrap() + 10 * 3_600_000;
+    let answers: Vec<Vec<Answer>> = overall
+        .iter()
+        .map(|o| vec![scale("overall", *o), scale("access", 5)])
+        .collect();
+    let keys: Vec<String> = (0..overall.len())
+        .map(|i| format!("report-{desk_id}-{period}-{i}"))
+        .collect();
+    let batch: Vec<NewResponse<'_>> = answers
+        .iter()
+        .zip(&keys)
+        .enumerate()
+        .map(|(i, (answers, key))| qr_response(desk_id, key, at + i as i64 * 60_000, answers))
+        .collect();
+    app.store().insert_responses(&batch).await.unwrap();
+}
+
+/// The text of a PDF as `pdftotext -layout` reads it.
+fn pdf_text(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (scripts/setup.sh --test installs poppler-utils)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = hailong_tests::workspace_root()
+        .join("target")
+        .join("test-reports");
+    std::fs::create_dir_all(&dir).unwrap();
+    let n: u64 = rand::random();
+    dir.join(format!("{name}-{n:016x}.pdf"))
+}
+
+/// The text of a downloaded PDF.
+fn downloaded_text(body: &[u8]) -> String {
+    assert!(body.starts_with(b"%PDF-"));
+    let path = scratch("download");
+    std::fs::write(&path, body).unwrap();
+    let text = pdf_text(&path);
+    std::fs::remove_file(&path).unwrap();
+    text
+}
+
+async fn render(app: &TestApp, scope: Scope, period: ReportPeriod) -> String {
+    let survey = app
+        .state
+        .definitions
+        .latest(survey_definitions::DEFAULT_SURVEY_ID)
+        .unwrap();
+    let issuer = Issuer {
+        province_name: "Thành phố Đồng Nai".into(),
+        date: "2026-12-03".into(),
+    };
+    let pdf = report_pdf(
+        app.store(),
+        survey,
+        &app.state.criteria,
+        &issuer,
+        scope,
+        period,
+    )
+    .await
+    .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let path = scratch("report");
+    std::fs::write(&path, pdf).unwrap();
+    let text = pdf_text(&path);
+    std::fs::remove_file(&path).unwrap();
+    text
+}
+
+/// The figure the dashboard's definitions give for these overall ratings.
+fn expected(overall: &[u8]) -> Satisfaction {
+    let mut s = Satisfaction::default();
+    for o in overall {
+        s.add("overall", "", 0, 1);
+        s.add("overall", "overall", i64::from(*o), 1);
+    }
+    s
+}
+
+async fn a_commune_report_carries_the_official_frame_and_the_dashboard_figures(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let desk = desk_of(&app, COMMUNE).await;
+    let period = last_month();
+    let now = [5, 4, 4, 2];
+    let before = [5];
+    store_responses(&app, desk, period, &now).await;
+    store_responses(&app, desk, period.previous(), &before).await;
+    // Another commune's answers stay out of this commune's report.
+    store_responses(&app, desk_of(&app, "25217").await, period, &[1, 1]).await;
+
+    let text = render(&app, Scope::Commune(COMMUNE.into()), period).await;
+
+    for frame in [
+        "UBND PHƯỜNG BÌNH PHƯỚC",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "/BC-UBND",
+        "Đồng Nai, ngày 03 tháng 12 năm 2026",
+        "BÁO CÁO",
+        "Nơi nhận:",
+        "TM. ỦY BAN NHÂN DÂN",
+        "CHỦ TỊCH",
+    ] {
+        assert!(text.contains(frame), "missing «{frame}»:\n{text}");
+    }
+    assert!(text.contains(&period.title_vi()), "{text}");
+    assert!(text.contains("Phường Bình Phước"), "{text}");
+
+    let figure = expected(&now);
+    let written = figure.text(None, Lang::Vi);
+    assert_eq!(written.satisfied, "75,0%", "3 of 4 satisfied");
+    assert!(text.contains("75,0%"), "{text}");
+    assert!(
+        text.contains(&written.interval),
+        "{}: {text}",
+        written.interval
+    );
+    let change = figure.change_text(&expected(&before), Lang::Vi);
+    assert_eq!(change, "▼ -25,0 điểm %");
+    assert!(text.contains(&change), "{text}");
+    assert!(
+        text.contains("nhận được 4 phiếu khảo"),
+        "four responses in the period, none of the other commune's:\n{text}"
+    );
+    assert!(
+        text.contains("có 1 phiếu đánh giá không hài lòng"),
+        "the one rating of 2:\n{text}"
+    );
+    assert!(text.contains("phiên bản 1 (4 phiếu)"), "{text}");
+    for element in ["Hài lòng chung", "Tiếp cận dịch vụ"] {
+        assert!(text.contains(element), "{element}: {text}");
+    }
+}
+
+async fn the_province_report_has_a_row_for_every_commune(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let period = last_month();
+    store_responses(&app, desk_of(&app, COMMUNE).await, period, &[5, 4, 4, 2]).await;
+    store_responses(&app, desk_of(&app, "25217").await, period, &[1, 5]).await;
+
+    let text = render(&app, Scope::Province, period).await;
+
+    for frame in [
+        "UBND THÀNH PHỐ ĐỒNG NAI",
+        "SỞ NỘI VỤ",
+        "/BC-SNV",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "GIÁM ĐỐC",
+    ] {
+        assert!(text.contains(frame), "missing «{frame}»:\n{text}");
+    }
+    let communes = app
+        .store()
+        .communes_named_on(&period.days().to)
+        .await
+        .unwrap();
+    assert_eq!(communes.len(), 95);
+    for (_, code, _) in &communes {
+        assert!(text.contains(&format!(" {code} ")), "{code} has a row");
+    }
+    let row = |code: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!(" {code} ")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(row(COMMUNE).contains("Phường Bình Phước"));
+    assert!(row(COMMUNE).contains("75,0%"), "{}", row(COMMUNE));
+    assert!(row("25217").contains("50,0%"), "{}", row("25217"));
+    // 6 responses in the province, 4 of them satisfied.
+    assert!(
+        text.contains(&expected(&[5, 4, 4, 2, 1, 5]).text(None, Lang::Vi).satisfied),
+        "{text}"
+    );
+}
+
+async fn the_command_writes_the_report_and_refuses_a_period_that_does_not_parse(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let Some(binary) = hailong_tests::process::hailong_binary() else {
+        return;
+    };
+    let period = last_month();
+    store_responses(&app, desk_of(&app, COMMUNE).await, period, &[5, 4, 4, 2]).await;
+    let run = |period: &str, output: &Path| {
+        Command::new(&binary)
+            .args([
+                "report", "--unit", COMMUNE, "--period", period, "--format", "pdf",
+            ])
+            .arg("--output")
+            .arg(output)
+            .env("DATABASE_URL", &app.db.url)
+            .env(
+                "HAILONG_DEFINITIONS",
+                hailong_tests::workspace_root().join("survey-definitions"),
+            )
+            .output()
+            .unwrap()
+    };
+
+    let output = scratch("command");
+    let done = run(&period.to_string(), &output);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let text = pdf_text(&output);
+    assert!(text.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+    assert!(
+        text.contains("Phường Bình Phước") && text.contains("75,0%"),
+        "{text}"
+    );
+    // A filed report is never overwritten.
+    let again = run(&period.to_string(), &output);
+    assert!(!again.status.success());
+    std::fs::remove_file(&output).unwrap();
+
+    for bad in ["2026-13", "2026-Q5"] {
+        let output = scratch("bad");
+        let refused = run(bad, &output);
+        assert!(!refused.status.success(), "{bad} is refused");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains(&format!("`{bad}`")) && stderr.contains("2026-Q4"),
+            "{bad}: {stderr}"
+        );
+        assert!(!output.exists(), "nothing is written for {bad}");
+    }
+}
+
+async fn staff_download_the_reports_they_may_see(backend: Backend) {
+    use axum::http::{header, StatusCode};
+    let app = TestApp::spawn(backend).await;
+    let period = last_month();
+    store_responses(&app, desk_of(&app, COMMUNE).await, period, &[5, 4, 4, 2]).await;
+    app.add_user("leader25195", "commune_leader", COMMUNE).await;
+    let leader = app.login("leader25195").await;
+    let own = format!("/reports/commune.pdf?period={period}");
+
+    let pdf = app.get_as(&own, Some(&leader.cookie)).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
+    assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+    let text = downloaded_text(&pdf.body);
+    assert!(
+        text.contains("UBND PHƯỜNG BÌNH PHƯỚC") && text.contains("75,0%"),
+        "{text}"
+    );
+
+    let other = format!("/reports/commune.pdf?commune=25217&period={period}");
+    assert_eq!(
+        app.get_as(&other, Some(&leader.cookie)).await.status,
+        StatusCode::FORBIDDEN,
+        "another commune's report"
+    );
+    let province = format!("/reports/province.pdf?period={period}");
+    assert_eq!(
+        app.get_as(&province, Some(&leader.cookie)).await.status,
+        StatusCode::FORBIDDEN,
+        "the province's report is for the province"
+    );
+    assert_ne!(
+        app.get_as(&own, None).await.status,
+        StatusCode::OK,
+        "signed out"
+    );
+    let bad = app
+        .get_as("/reports/commune.pdf?period=2026-13", Some(&leader.cookie))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    let pdf = app.get_as_admin(&province).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
+    let text = downloaded_text(&pdf.body);
+    assert!(
+        text.contains("SỞ NỘI VỤ") && text.contains("Phường Bình Phước"),
+        "{text}"
+    );
+    let pdf = app.get_as_admin(&other).await;
+    assert_eq!(pdf.status, StatusCode::OK, "the admin sees every commune");
+}
