@@ -347,7 +347,7 @@ fn element_chart(layout: &mut Layout, report: &CommuneReport) {
 
 fn subtitle(period: ReportPeriod, days: &app::dashboard::figures::Period) -> String {
     format!(
-        "Kết quả khảo sát sự hài lòng của người dân, tổ chức đối với Bộ phận Một cửa {} (từ {})",
+        "Kết quả khảo sát sự hài lòng của người dân, tổ chức đối với Trung tâm Phục vụ hành chính công {} (từ {})",
         period.title_vi(),
         days.label(Lang::Vi).replace('–', " đến ")
     )
@@ -388,7 +388,7 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
     says(
         layout,
         &format!(
-            "Trong kỳ báo cáo ({}), Bộ phận Một cửa {commune} (mã {}) nhận được {} phiếu khảo \
+            "Trong kỳ báo cáo ({}), Trung tâm Phục vụ hành chính công {commune} (mã {}) nhận được {} phiếu khảo \
              sát; {} phiếu trả lời câu hỏi về mức độ hài lòng chung, trong đó tỷ lệ hài lòng \
              (mức 4–5: \"Hài lòng\", \"Rất hài lòng\") là {}. So với kỳ trước ({}): {}.",
             now.period,
@@ -631,7 +631,7 @@ pub fn province_pdf(
     says(
         &mut layout,
         &format!(
-            "Trong kỳ báo cáo ({}), Bộ phận Một cửa của {} xã, phường nhận được {} phiếu khảo \
+            "Trong kỳ báo cáo ({}), Trung tâm Phục vụ hành chính công của {} xã, phường nhận được {} phiếu khảo \
              sát; tỷ lệ hài lòng chung là {}. So với kỳ trước: {}. Có {} phiếu không hài lòng \
              (mức 1–2), trong đó {} đã xử lý xong; {} phiếu bị gắn cờ được tính, {} phiếu đang \
              chờ duyệt.",
