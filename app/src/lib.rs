@@ -16,6 +16,7 @@ pub mod components;
 pub mod dashboard;
 pub mod domain;
 pub mod error;
+pub mod figures;
 pub mod format;
 pub mod i18n;
 pub mod independent;

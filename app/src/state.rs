@@ -27,7 +27,7 @@ pub struct Settings {
     /// Kiosk quotas, enrolment limit, approval and rules (`HAILONG_KIOSK_*`).
     pub kiosk: crate::abuse::kiosk::KioskSettings,
     /// The province's dossier-code format (`HAILONG_DOSSIER_PATTERN`).
-    pub dossier_pattern: crate::survey::dossier_code::DossierPattern,
+    pub dossier_pattern: crate::domain::dossier_code::DossierPattern,
 }
 
 impl Settings {

@@ -54,7 +54,7 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// `HAILONG_DOSSIER_PATTERN`: the province's dossier-code format, a regular expression
     /// starting with `^` or a simple pattern (`9` a digit, `A` a letter, `*` letters and digits).
-    pub dossier_pattern: app::survey::dossier_code::DossierPattern,
+    pub dossier_pattern: app::domain::dossier_code::DossierPattern,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -276,7 +276,7 @@ impl Config {
             },
             dossier_pattern: match var("HAILONG_DOSSIER_PATTERN") {
                 None => Default::default(),
-                Some(v) => app::survey::dossier_code::DossierPattern::parse(&v).map_err(|e| {
+                Some(v) => app::domain::dossier_code::DossierPattern::parse(&v).map_err(|e| {
                     anyhow::anyhow!("HAILONG_DOSSIER_PATTERN is not a dossier-code format: {e}")
                 })?,
             },

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use app::dashboard::figures::Satisfaction;
+use app::figures::Satisfaction;
 use app::i18n::Lang;
 use app::reports::ReportPeriod;
 use app::store::responses::NewResponse;

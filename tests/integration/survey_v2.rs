@@ -169,10 +169,9 @@ async fn v1_and_v2_answers_in_one_period_count_on_the_same_elements(backend: Bac
         .unwrap()
         .unwrap();
     let today = app::clock::today();
-    let (figures, _) =
-        app::dashboard::figures::commune_figures(app.store(), survey, commune.id, None, &today)
-            .await
-            .unwrap();
+    let (figures, _) = app::figures::commune_figures(app.store(), survey, commune.id, None, &today)
+        .await
+        .unwrap();
 
     // By hand: overall 3×5 (v1: valid_answers gives 5) + 3×5 → n 6, all satisfied.
     // access: 3×4 (v1) + 1 (v2) → n 4, 3 satisfied. results: 3×4 (v1) + 5 (received) → n 4,

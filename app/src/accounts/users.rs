@@ -97,7 +97,7 @@ pub async fn add_user_with_email(
     email: &str,
 ) -> Result<(), String> {
     let (role, unit_id) = validate_new_user(state, username, name, role, unit, password).await?;
-    let email = crate::alerts::rule::parse_email(email)?;
+    let email = parse_email(email)?;
     let hash = crate::accounts::auth::hash_password(password.to_string())
         .await
         .map_err(|e| e.to_string())?;
@@ -191,7 +191,7 @@ pub async fn set_email(
     username: &str,
     email: &str,
 ) -> Result<Option<String>, String> {
-    let email = crate::alerts::rule::parse_email(email)?;
+    let email = parse_email(email)?;
     let store = &state.store;
     let user = store
         .user_by_username(username.trim())
@@ -213,4 +213,41 @@ pub async fn set_email(
         .await
         .map_err(|e| e.to_string())?;
     Ok(email)
+}
+
+/// An e-mail address as typed: `Ok(None)` when left empty, the address trimmed when it parses
+/// (RFC 5321 `local@domain`, by `lettre`), else why not (in Vietnamese, for the form and the
+/// command line alike).
+pub fn parse_email(typed: &str) -> Result<Option<String>, String> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    if typed.len() > 254 {
+        return Err("Địa chỉ thư điện tử quá dài (tối đa 254 ký tự).".into());
+    }
+    typed
+        .parse::<lettre::Address>()
+        .map(|address| Some(address.to_string()))
+        .map_err(|e| {
+            format!("Địa chỉ thư điện tử “{typed}” không hợp lệ ({e}): cần dạng ten@vi-du.gov.vn.")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_parse_or_say_why() {
+        assert_eq!(parse_email("  "), Ok(None));
+        assert_eq!(
+            parse_email(" chu.tich@xa.gov.vn ").unwrap(),
+            Some("chu.tich@xa.gov.vn".into())
+        );
+        for bad in ["chu tich@xa", "khong-co-a-cong", "@xa.gov.vn", "a@"] {
+            let err = parse_email(bad).unwrap_err();
+            assert!(err.contains("không hợp lệ"), "{bad}: {err}");
+        }
+    }
 }

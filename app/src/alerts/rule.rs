@@ -65,26 +65,6 @@ impl AlertMode {
     }
 }
 
-/// An e-mail address as typed: `Ok(None)` when left empty, the address trimmed when it parses
-/// (RFC 5321 `local@domain`, by `lettre`), else why not (in Vietnamese, for the form and the
-/// command line alike).
-#[cfg(feature = "ssr")]
-pub fn parse_email(typed: &str) -> Result<Option<String>, String> {
-    let typed = typed.trim();
-    if typed.is_empty() {
-        return Ok(None);
-    }
-    if typed.len() > 254 {
-        return Err("Địa chỉ thư điện tử quá dài (tối đa 254 ký tự).".into());
-    }
-    typed
-        .parse::<lettre::Address>()
-        .map(|address| Some(address.to_string()))
-        .map_err(|e| {
-            format!("Địa chỉ thư điện tử “{typed}” không hợp lệ ({e}): cần dạng ten@vi-du.gov.vn.")
-        })
-}
-
 /// When digest entries queued at `now_ms` go out: the next `hour`:00 of the province's day.
 #[cfg(feature = "ssr")]
 pub fn next_digest_at(now_ms: i64, hour: u32) -> i64 {
@@ -110,19 +90,6 @@ mod tests {
         assert!(rule.is_unfavourable(Some(3), true));
         assert!(!rule.is_unfavourable(Some(4), true));
         assert!(!rule.is_unfavourable(None, true));
-    }
-
-    #[test]
-    fn addresses_parse_or_say_why() {
-        assert_eq!(parse_email("  "), Ok(None));
-        assert_eq!(
-            parse_email(" chu.tich@xa.gov.vn ").unwrap(),
-            Some("chu.tich@xa.gov.vn".into())
-        );
-        for bad in ["chu tich@xa", "khong-co-a-cong", "@xa.gov.vn", "a@"] {
-            let err = parse_email(bad).unwrap_err();
-            assert!(err.contains("không hợp lệ"), "{bad}: {err}");
-        }
     }
 
     #[test]

@@ -7,9 +7,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::dashboard::figures::FiguresText;
 use crate::domain::roles::{Access, Me};
 use crate::error::AppError;
+use crate::figures::FiguresText;
 use crate::i18n::Lang;
 
 #[cfg(feature = "ssr")]
@@ -107,7 +107,7 @@ mod ssr {
     use survey_definitions::Survey;
 
     use super::*;
-    use crate::dashboard::figures::{commune_figures, overall_question, satisfaction, Period};
+    use crate::figures::{commune_figures, overall_question, satisfaction, Period};
     use crate::store::aggregates::UnitAnswersRow;
 
     pub(super) fn internal(e: impl std::fmt::Display) -> AppError {

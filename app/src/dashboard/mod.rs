@@ -2,7 +2,6 @@
 //! and the live updates that keep them current.
 
 pub mod api;
-pub mod figures;
 pub mod heatmap;
 pub mod page;
 pub mod view;

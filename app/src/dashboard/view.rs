@@ -8,8 +8,8 @@ use leptos::prelude::*;
 
 use crate::components::asset_url;
 use crate::dashboard::api::{AnswerSources, Dashboard, FeedbackItem, TrendDay};
-use crate::dashboard::figures::{DeskText, FiguresText, WindowText, LAST_30_DAYS};
 use crate::dashboard::heatmap::HeatMap;
+use crate::figures::{DeskText, FiguresText, WindowText, LAST_30_DAYS};
 use crate::i18n::{use_lang, Lang};
 use crate::scores::standing::Standing;
 

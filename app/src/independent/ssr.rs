@@ -6,7 +6,7 @@ use survey_definitions::criteria::{Period as SetPeriod, Share};
 use survey_definitions::{Feeds, Survey};
 
 use super::ComparisonText;
-use crate::dashboard::figures::{overall_question, satisfaction, Period, Satisfaction};
+use crate::figures::{overall_question, satisfaction, Period, Satisfaction};
 use crate::format;
 use crate::i18n::Lang;
 use crate::store::independent::IndependentRow;

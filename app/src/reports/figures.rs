@@ -10,7 +10,7 @@ use survey_definitions::criteria::CriteriaSet;
 use survey_definitions::{Feeds, Survey, Text};
 
 use super::ReportPeriod;
-use crate::dashboard::figures::{
+use crate::figures::{
     overall_question, satisfaction, DeskFigures, Period, ResponseRate, Satisfaction,
 };
 use crate::store::aggregates::{FlagCounts, UnitAnswersRow};

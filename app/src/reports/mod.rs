@@ -1,6 +1,6 @@
 //! Periodic reports (a month, quarter, half-year or year) for one commune or the province: the
 //! period a report covers and its figures, read with the dashboard's definitions
-//! (`dashboard::figures`) so a report and the page agree for the same days.
+//! (`crate::figures`) so a report and the page agree for the same days.
 
 pub mod figures;
 pub mod period;

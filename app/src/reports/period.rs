@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::dashboard::figures::Period;
+use crate::figures::Period;
 
 /// A calendar month, quarter, half-year or year.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,8 +5,6 @@
 pub mod api;
 pub mod desk;
 pub mod desks;
-#[cfg(feature = "ssr")]
-pub mod dossier_code;
 pub mod model;
 pub mod page;
 pub mod poster;

@@ -1,7 +1,7 @@
 //! Slips (phiếu hẹn trả kết quả) with a QR per dossier: the list of codes an officer pastes or
 //! a CSV file gives, checked line by line before anything is printed.
 
-use crate::survey::dossier_code::{normalise, DossierPattern};
+use crate::domain::dossier_code::{normalise, DossierPattern};
 
 /// Most slips one request prints: a day's dossiers at a busy centre, well below what would make
 /// a page too heavy to print.

@@ -7,6 +7,7 @@ use survey_definitions::{Answer, AnswerValue, Lang, QuestionKind};
 use crate::abuse::{self, AtDesk, ClientInfo};
 
 use crate::domain::channel::Channel;
+use crate::domain::dossier_code::normalise;
 use crate::domain::flags::{Flag, Flags};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -14,7 +15,6 @@ use crate::store::abuse::RecentQuery;
 use crate::store::desks::DeskRow;
 use crate::store::responses::Inserted;
 use crate::survey::desk::DeskLookup;
-use crate::survey::dossier_code::normalise;
 use crate::survey::model::{
     Prefill, SubmitOutcome, SurveyPageData, ThanksPageData, KEY_FIELD, LANG_FIELD, VERSION_FIELD,
 };

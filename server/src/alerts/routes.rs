@@ -2,7 +2,8 @@
 //! and the province admin setting a user's address on the users page
 //! (`/admin/users/{id}/email`). Each checks the session, the role and the CSRF token.
 
-use app::alerts::rule::{parse_email, AlertMode};
+use app::accounts::users::parse_email;
+use app::alerts::rule::AlertMode;
 use app::domain::roles::Role;
 use app::state::AppState;
 use axum::extract::rejection::FormRejection;

@@ -6,7 +6,7 @@
 pub mod layout;
 
 use anyhow::Context;
-use app::dashboard::figures::FigureText;
+use app::figures::FigureText;
 use app::i18n::Lang;
 use app::reports::{CommuneReport, ReportCommune, ReportPeriod};
 use app::store::Store;
@@ -345,7 +345,7 @@ fn element_chart(layout: &mut Layout, report: &CommuneReport) {
     layout.y += 18.0;
 }
 
-fn subtitle(period: ReportPeriod, days: &app::dashboard::figures::Period) -> String {
+fn subtitle(period: ReportPeriod, days: &app::figures::Period) -> String {
     format!(
         "Kết quả khảo sát sự hài lòng của người dân, tổ chức đối với Trung tâm Phục vụ hành chính công {} (từ {})",
         period.title_vi(),
@@ -615,8 +615,8 @@ pub fn province_pdf(
         issuer,
         &subtitle(period, &days),
     );
-    let mut total = app::dashboard::figures::Satisfaction::default();
-    let mut previous = app::dashboard::figures::Satisfaction::default();
+    let mut total = app::figures::Satisfaction::default();
+    let mut previous = app::figures::Satisfaction::default();
     for r in reports {
         total.responses += r.overall.responses;
         previous.responses += r.previous.responses;

@@ -161,7 +161,7 @@ async fn create_user(
         Ok(valid) => valid,
         Err(message) => return problem(StatusCode::UNPROCESSABLE_ENTITY, &message),
     };
-    let email = match app::alerts::rule::parse_email(&form.email) {
+    let email = match app::accounts::users::parse_email(&form.email) {
         Ok(email) => email,
         Err(message) => return problem(StatusCode::UNPROCESSABLE_ENTITY, &message),
     };

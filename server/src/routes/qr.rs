@@ -132,7 +132,7 @@ pub fn slips_html(
         codes.len()
     );
     for code in codes {
-        let url = app::survey::dossier_code::dossier_survey_url(desk_survey_url, code);
+        let url = app::domain::dossier_code::dossier_survey_url(desk_survey_url, code);
         let svg = QrCode::with_error_correction_level(url.as_bytes(), EC_LEVEL)
             .map_err(|e| e.to_string())?
             .render::<qrcode::render::svg::Color>()

@@ -1,5 +1,6 @@
-//! The one definition of each figure the commune dashboard shows. The page and its live updates
-//! both take their figures from [`commune_figures`] and write them with
+//! The one definition of each satisfaction figure, shared by the commune dashboard, its live
+//! updates, the periodic reports and the comparison with the province's own survey. The page
+//! and its live updates both take their figures from [`commune_figures`] and write them with
 //! [`CommuneFigures::text`], so a figure reads the same in the headline, the tables and the
 //! stream, before and after a reload.
 //!
