@@ -423,6 +423,52 @@ mod ssr {
         s
     }
 
+    /// Each current desk of the commune over `period`: its satisfaction with `overall` and its
+    /// response rate (responses ÷ dossiers handled, on the days with a dossier count only),
+    /// from the per-day `rows` of the commune, which must cover the period.
+    pub async fn desk_figures(
+        store: &Store,
+        commune_id: i64,
+        rows: &[DailyRow],
+        overall: &str,
+        period: &Period,
+    ) -> Result<Vec<DeskFigures>, StoreError> {
+        let mut dossier_days: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
+        for (desk, day, handled) in store
+            .desk_dossier_days(commune_id, &period.from, &period.to)
+            .await?
+        {
+            dossier_days.entry(desk).or_default().insert(day, handled);
+        }
+        Ok(store
+            .commune_desks(commune_id)
+            .await?
+            .into_iter()
+            .map(|(id, code, name)| {
+                let figure = satisfaction(rows, overall, |r| {
+                    r.desk_id == id && period.contains(&r.day)
+                });
+                let counted = dossier_days.remove(&id).unwrap_or_default();
+                let days: BTreeSet<&str> = counted.keys().map(String::as_str).collect();
+                let on_counted_days = satisfaction(rows, "", |r| {
+                    r.desk_id == id && days.contains(r.day.as_str())
+                });
+                DeskFigures {
+                    id,
+                    code,
+                    name,
+                    satisfaction: figure,
+                    rate: ResponseRate {
+                        responses: on_counted_days.responses,
+                        handled: counted.values().sum(),
+                        days_counted: counted.len() as i64,
+                        days: period.day_count(),
+                    },
+                }
+            })
+            .collect())
+    }
+
     /// Every figure of a commune's dashboard on `today`, with the per-day rows they were read
     /// from (from 60 days ago, or the start of `assessment_from` if earlier).
     pub async fn commune_figures(
@@ -501,40 +547,7 @@ mod ssr {
             })
             .collect();
 
-        let mut dossier_days: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
-        for (desk, day, handled) in store
-            .desk_dossier_days(commune_id, &last_30.from, &last_30.to)
-            .await?
-        {
-            dossier_days.entry(desk).or_default().insert(day, handled);
-        }
-        let desks = store
-            .commune_desks(commune_id)
-            .await?
-            .into_iter()
-            .map(|(id, code, name)| {
-                let figure = satisfaction(&rows, overall, |r| {
-                    r.desk_id == id && last_30.contains(&r.day)
-                });
-                let counted = dossier_days.remove(&id).unwrap_or_default();
-                let days: BTreeSet<&str> = counted.keys().map(String::as_str).collect();
-                let on_counted_days = satisfaction(&rows, "", |r| {
-                    r.desk_id == id && days.contains(r.day.as_str())
-                });
-                DeskFigures {
-                    id,
-                    code,
-                    name,
-                    satisfaction: figure,
-                    rate: ResponseRate {
-                        responses: on_counted_days.responses,
-                        handled: counted.values().sum(),
-                        days_counted: counted.len() as i64,
-                        days: last_30.day_count(),
-                    },
-                }
-            })
-            .collect();
+        let desks = desk_figures(store, commune_id, &rows, overall, &last_30).await?;
 
         Ok((
             CommuneFigures {

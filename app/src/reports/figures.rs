@@ -1,8 +1,6 @@
 //! A commune's figures over a report period, read with the dashboard's definitions: the same
 //! per-day counts (`Store::commune_daily`), the same [`satisfaction`] over them and the same
-//! [`ResponseRate`] per desk, written with the same [`Satisfaction::text`].
-
-use std::collections::{BTreeMap, BTreeSet};
+//! [`crate::figures::desk_figures`] per desk, written with the same [`Satisfaction::text`].
 
 use futures::{StreamExt, TryStreamExt};
 
@@ -10,9 +8,7 @@ use survey_definitions::criteria::CriteriaSet;
 use survey_definitions::{Feeds, Survey, Text};
 
 use super::ReportPeriod;
-use crate::figures::{
-    overall_question, satisfaction, DeskFigures, Period, ResponseRate, Satisfaction,
-};
+use crate::figures::{overall_question, satisfaction, DeskFigures, Period, Satisfaction};
 use crate::store::aggregates::{FlagCounts, UnitAnswersRow};
 use crate::store::{Store, StoreError};
 
@@ -119,40 +115,7 @@ pub async fn commune_report(
         })
         .collect();
 
-    let mut dossier_days: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
-    for (desk, day, handled) in store
-        .desk_dossier_days(commune.id, &days.from, &days.to)
-        .await?
-    {
-        dossier_days.entry(desk).or_default().insert(day, handled);
-    }
-    let desks = store
-        .commune_desks(commune.id)
-        .await?
-        .into_iter()
-        .map(|(id, code, name)| {
-            let figure = satisfaction(&rows, overall_id, |r| {
-                r.desk_id == id && days.contains(&r.day)
-            });
-            let counted = dossier_days.remove(&id).unwrap_or_default();
-            let counted_days: BTreeSet<&str> = counted.keys().map(String::as_str).collect();
-            let on_counted_days = satisfaction(&rows, "", |r| {
-                r.desk_id == id && counted_days.contains(r.day.as_str())
-            });
-            DeskFigures {
-                id,
-                code,
-                name,
-                satisfaction: figure,
-                rate: ResponseRate {
-                    responses: on_counted_days.responses,
-                    handled: counted.values().sum(),
-                    days_counted: counted.len() as i64,
-                    days: days.day_count(),
-                },
-            }
-        })
-        .collect();
+    let desks = crate::figures::desk_figures(store, commune.id, &rows, overall_id, &days).await?;
 
     let (from_ms, to_ms) = period_ms(&days)?;
     let unfavourable = overall.levels[0] + overall.levels[1];
