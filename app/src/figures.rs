@@ -423,6 +423,31 @@ mod ssr {
         s
     }
 
+    /// The overall question and each SIPAS element over `period`, in the survey's order, from
+    /// the per-day `rows`, which must cover the period.
+    pub fn element_figures(
+        survey: &Survey,
+        rows: &[DailyRow],
+        period: &Period,
+    ) -> Vec<(Text, Satisfaction)> {
+        survey
+            .questions
+            .iter()
+            .filter_map(|question| {
+                let name = match &question.feeds {
+                    Feeds::Overall => Text {
+                        vi: "Hài lòng chung".into(),
+                        en: "Overall satisfaction".into(),
+                    },
+                    Feeds::Sipas(element) => element.label(),
+                    _ => return None,
+                };
+                let s = satisfaction(rows, &question.id, |r| period.contains(&r.day));
+                Some((name, s))
+            })
+            .collect()
+    }
+
     /// Each current desk of the commune over `period`: its satisfaction with `overall` and its
     /// response rate (responses ÷ dossiers handled, on the days with a dossier count only),
     /// from the per-day `rows` of the commune, which must cover the period.
@@ -530,22 +555,7 @@ mod ssr {
             to: today.to_string(),
         });
 
-        let elements = survey
-            .questions
-            .iter()
-            .filter_map(|question| {
-                let name = match &question.feeds {
-                    Feeds::Overall => Text {
-                        vi: "Hài lòng chung".into(),
-                        en: "Overall satisfaction".into(),
-                    },
-                    Feeds::Sipas(element) => element.label(),
-                    _ => return None,
-                };
-                let s = satisfaction(&rows, &question.id, |r| last_30.contains(&r.day));
-                Some((name, s))
-            })
-            .collect();
+        let elements = element_figures(survey, &rows, &last_30);
 
         let desks = desk_figures(store, commune_id, &rows, overall, &last_30).await?;
 

@@ -5,7 +5,7 @@
 use futures::{StreamExt, TryStreamExt};
 
 use survey_definitions::criteria::CriteriaSet;
-use survey_definitions::{Feeds, Survey, Text};
+use survey_definitions::{Survey, Text};
 
 use super::ReportPeriod;
 use crate::figures::{overall_question, satisfaction, DeskFigures, Period, Satisfaction};
@@ -96,24 +96,7 @@ pub async fn commune_report(
     let overall_id = overall_question(survey);
     let overall = satisfaction(&rows, overall_id, |r| days.contains(&r.day));
     let previous = satisfaction(&rows, overall_id, |r| previous_days.contains(&r.day));
-    let elements = survey
-        .questions
-        .iter()
-        .filter_map(|question| {
-            let name = match &question.feeds {
-                Feeds::Overall => Text {
-                    vi: "Hài lòng chung".into(),
-                    en: "Overall satisfaction".into(),
-                },
-                Feeds::Sipas(element) => element.label(),
-                _ => return None,
-            };
-            Some((
-                name,
-                satisfaction(&rows, &question.id, |r| days.contains(&r.day)),
-            ))
-        })
-        .collect();
+    let elements = crate::figures::element_figures(survey, &rows, &days);
 
     let desks = crate::figures::desk_figures(store, commune.id, &rows, overall_id, &days).await?;
 
