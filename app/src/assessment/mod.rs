@@ -5,3 +5,5 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod input;
 pub mod page;
+#[cfg(feature = "ssr")]
+pub mod post;
