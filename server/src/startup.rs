@@ -258,6 +258,7 @@ pub fn state_with(
         writer: app::writer::ResponseWriter::start(store.clone(), live.clone()),
         live,
         assets: Arc::new(assets),
+        ranked_runs: Default::default(),
     }
 }
 

@@ -146,6 +146,44 @@ pub async fn ranked_run(store: &Store, run_id: i64) -> Result<Option<RankedRun>,
     rank_results(run, results).map(Some)
 }
 
+/// The newest run of each criteria set, ranked, kept after its first read for the pages that
+/// show one commune's place on every load (the dashboard). A stored run never changes (its
+/// results are inserted with it and never updated), so a kept run is stale only once a newer
+/// run exists, which the one-row query for the newest run's header tells.
+#[derive(Debug, Default)]
+pub struct RankedRuns(std::sync::Mutex<HashMap<String, std::sync::Arc<RankedRun>>>);
+
+impl RankedRuns {
+    /// [`latest_ranked_run`], read from the database only when the newest run is not the one
+    /// kept.
+    pub async fn latest(
+        &self,
+        store: &Store,
+        criteria_id: &str,
+    ) -> Result<Option<std::sync::Arc<RankedRun>>, StoreError> {
+        let Some(run) = store.latest_score_run(criteria_id).await? else {
+            return Ok(None);
+        };
+        let kept = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(criteria_id)
+            .filter(|kept| kept.run == run)
+            .cloned();
+        if let Some(kept) = kept {
+            return Ok(Some(kept));
+        }
+        let results = store.score_results(run.id, None).await?;
+        let ranked = std::sync::Arc::new(rank_results(run, results)?);
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(criteria_id.to_string(), ranked.clone());
+        Ok(Some(ranked))
+    }
+}
+
 /// Every commune of the newest run under `criteria_id`, ranked; `None` before the first run.
 pub async fn latest_ranked_run(
     store: &Store,

@@ -106,7 +106,9 @@ mod ssr {
             None if vi => "đã ở mức cao nhất".into(),
             None => "the highest grade".into(),
         };
-        let run = crate::scores::read::latest_ranked_run(&state.store, &set.id)
+        let run = state
+            .ranked_runs
+            .latest(&state.store, &set.id)
             .await
             .map_err(|e| internal(e.to_string()))?;
         let rank = match run {
@@ -125,10 +127,10 @@ mod ssr {
                         "Place {place} of {ranked} in the province's score run of {day} (check code {code}…)"
                     ),
                     (None, true) => format!(
-                        "Chưa được xếp hạng trong lần chấm điểm ngày {day} (chưa đủ số phiếu tối thiểu hoặc chưa được chấm)"
+                        "Chưa được xếp hạng trong lần chấm điểm ngày {day} (mã kiểm tra {code}…): chưa đủ số phiếu tối thiểu hoặc chưa được chấm"
                     ),
                     (None, false) => format!(
-                        "Not ranked in the score run of {day} (too few answers, or not scored)"
+                        "Not ranked in the score run of {day} (check code {code}…): too few answers, or not scored"
                     ),
                 }
             }
