@@ -200,9 +200,9 @@ async fn the_dashboard_figures_match_the_stored_responses(backend: Backend) {
     // The trend chart is SVG in the page, one bar per day.
     assert_eq!(html.matches("<rect").count(), 30);
     assert!(html.contains("class=\"share-line\""));
-    // Unfavourable ratings (1–2) not yet resolved, however old: one today, one 3 days ago and
-    // the four of 90 days ago.
-    assert!(html.contains("6 chưa giải quyết"), "{html:.3000}");
+    // Ratings that are not satisfied (1–3, `domain::followup`) not yet resolved, however old:
+    // one today, one 3 days ago and the five of 90 days ago.
+    assert!(html.contains("7 chưa giải quyết"), "{html:.3000}");
 }
 
 /// Reads the next server-sent event's data from a streaming body, waiting at most `wait`.
@@ -665,7 +665,11 @@ async fn an_excluded_response_leaves_the_figures(backend: Backend) {
             let response = app
                 .post_as(
                     &format!("/review/responses/{id}"),
-                    &[("_csrf", &reviewer.csrf), ("decision", decision)],
+                    &[
+                        ("_csrf", &reviewer.csrf),
+                        ("decision", decision),
+                        ("confirm", "yes"),
+                    ],
                     Some(&reviewer.cookie),
                 )
                 .await;
@@ -776,11 +780,12 @@ async fn generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list(ba
     assert_eq!(feedback_marks_disagreeing(app.store().pool()).await, 0);
 
     let commune = app.store().commune_by_code(COMMUNE).await.unwrap().unwrap();
-    let (open,): (i64,) = sqlx::query_as(
+    let (open,): (i64,) = sqlx::query_as(&format!(
         "select count(*) from responses r join desks d on d.id = r.desk_id \
          join answers o on o.response_id = r.id and o.question_id = 'overall' \
-         where d.commune_id = $1 and o.value_int <= 2",
-    )
+         where d.commune_id = $1 and o.value_int <= {}",
+        app::domain::followup::FOLLOW_UP_AT_MOST
+    ))
     .bind(commune.id)
     .fetch_one(app.store().pool())
     .await
@@ -799,18 +804,19 @@ async fn generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list(ba
 
     // The list, read desk by desk and merged, is the one a single query over the commune gives.
     let since = app::clock::midnight_ms(&app::clock::day_minus(&app::clock::today(), 29)).unwrap();
-    let expected: Vec<(i64, Option<String>)> = sqlx::query_as(
+    let expected: Vec<(i64, Option<String>)> = sqlx::query_as(&format!(
         "select r.id, c.value_text from responses r join desks d on d.id = r.desk_id \
          left join answers o on o.response_id = r.id and o.question_id = 'overall' \
          left join answers c on c.response_id = r.id and c.question_id = 'comment' \
          left join followups f on f.response_id = r.id \
          where d.commune_id = $1 and r.excluded = 0 \
-           and (o.value_int <= 2 or c.value_text is not null) \
+           and (o.value_int <= {at_most} or c.value_text is not null) \
            and (r.created_at >= $2 \
-             or (o.value_int <= 2 and (f.state is null or f.state <> 'resolved'))) \
-         order by case when o.value_int <= 2 and (f.state is null or f.state <> 'resolved') \
+             or (o.value_int <= {at_most} and (f.state is null or f.state <> 'resolved'))) \
+         order by case when o.value_int <= {at_most} and (f.state is null or f.state <> 'resolved') \
            then 0 else 1 end, r.created_at desc, r.id desc limit 30",
-    )
+        at_most = app::domain::followup::FOLLOW_UP_AT_MOST
+    ))
     .bind(commune.id)
     .bind(since)
     .fetch_all(app.store().pool())
@@ -1131,5 +1137,35 @@ async fn the_first_screen_answers_the_chairman(backend: Backend) {
     assert!(
         rank.contains(&format!("lần chấm điểm ngày {today}")),
         "the newest run is named: {rank}"
+    );
+
+    // The page keeps the ranked run it read; a newer run (here after one more answer) replaces it.
+    let first = app
+        .store()
+        .latest_score_run(&set.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(rank.contains(&first.run_hash[..12]), "{rank}");
+    let key = "chair-later".to_string();
+    let later = vec![scale("overall", 5)];
+    app.store()
+        .insert_responses(&[qr_response(desk, &key, now, &later)])
+        .await
+        .unwrap();
+    app::scores::runs::run_all(app.store(), set, &app.state.definitions, "test")
+        .await
+        .unwrap();
+    let second = app
+        .store()
+        .latest_score_run(&set.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(first.run_hash, second.run_hash);
+    let rank = cell_text(&dashboard(&app, &leader).await, "class=\"rank\"");
+    assert!(
+        rank.contains(&second.run_hash[..12]),
+        "the newer run: {rank}"
     );
 }

@@ -187,7 +187,7 @@ async fn a_commune_report_carries_the_official_frame_and_the_dashboard_figures(b
         "four responses in the period, none of the other commune's:\n{text}"
     );
     assert!(
-        text.contains("có 1 phiếu đánh giá không hài lòng"),
+        text.contains("có 1 phiếu đánh giá chưa hài lòng (mức 1–3)"),
         "the one rating of 2:\n{text}"
     );
     assert!(text.contains("phiên bản 1 (4 phiếu)"), "{text}");

@@ -24,7 +24,7 @@ pub struct TrendDay {
     pub share: Option<f64>,
 }
 
-/// Unfavourable feedback (overall 1–2, or any comment) and its follow-up.
+/// Unfavourable feedback (overall 1–3, see `domain::followup`, or any comment) and its follow-up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedbackItem {
     pub response_id: i64,
@@ -267,7 +267,7 @@ mod ssr {
                 response_id: f.response_id,
                 when: crate::clock::display(f.created_at),
                 desk: f.desk_name,
-                unfavourable: f.overall.is_some_and(|o| o <= 2),
+                unfavourable: crate::domain::followup::needs_follow_up(f.overall),
                 overall: f.overall,
                 comment: f.comment,
                 state: f.state,

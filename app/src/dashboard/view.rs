@@ -138,7 +138,7 @@ pub fn ChairmanPanel(
             </div>
             {standing}
             <div class="backlog">
-                <h2>"Ý kiến không hài lòng chưa giải quyết"</h2>
+                <h2>"Phiếu chưa hài lòng (mức 1–3) chưa giải quyết"</h2>
                 <p class="big-figure open-items">{open_items}</p>
                 <a class="button" href="#theo-doi">
                     "Xem và xử lý"

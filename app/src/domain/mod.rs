@@ -7,4 +7,5 @@ pub mod dossier;
 #[cfg(feature = "ssr")]
 pub mod dossier_code;
 pub mod flags;
+pub mod followup;
 pub mod roles;

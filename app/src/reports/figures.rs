@@ -47,7 +47,7 @@ pub struct CommuneReport {
     /// The overall question and each SIPAS element over the period.
     pub elements: Vec<(Text, Satisfaction)>,
     pub desks: Vec<DeskFigures>,
-    /// Unfavourable ratings (overall 1–2) of the period, and how many of them are resolved.
+    /// Unfavourable ratings (overall 1–3, see `domain::followup`) of the period, and how many of them are resolved.
     pub unfavourable: i64,
     pub resolved: i64,
     pub flags: FlagCounts,
@@ -101,7 +101,9 @@ pub async fn commune_report(
     let desks = crate::figures::desk_figures(store, commune.id, &rows, overall_id, &days).await?;
 
     let (from_ms, to_ms) = period_ms(&days)?;
-    let unfavourable = overall.levels[0] + overall.levels[1];
+    let unfavourable: i64 = overall.levels[..crate::domain::followup::FOLLOW_UP_AT_MOST as usize]
+        .iter()
+        .sum();
     let resolved = store.resolved_in(commune.id, from_ms, to_ms).await?;
     let flags = store
         .flag_counts(Some(commune.id), &days.from, &days.to)

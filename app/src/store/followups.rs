@@ -2,6 +2,7 @@
 //! rates), and the commune's own view of its desks and flagged responses.
 
 use super::{Store, StoreError};
+use crate::domain::followup::FOLLOW_UP_AT_MOST;
 
 /// A response with an unfavourable rating or a comment, and its follow-up.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -123,7 +124,7 @@ impl Store {
         Ok(())
     }
 
-    /// Unfavourable ratings (overall 1–2) not yet resolved, however old (a complaint never
+    /// Unfavourable ratings (`domain::followup`) not yet resolved, however old (a complaint never
     /// drops off the list until it is resolved), then the other comments and resolved ratings
     /// since `since_ms`, each part newest first. Excluded responses, and those held for review, are left out. The rating and the comment
     /// mark live on the response (migration 0007) under a partial index, which each desk's
@@ -135,18 +136,23 @@ impl Store {
         since_ms: i64,
         limit: i64,
     ) -> Result<Vec<FeedbackRow>, StoreError> {
-        const ITEMS: &str = "select r.id as response_id, r.created_at, d.name as desk_name, \
+        // The `overall <= N or commented = 1` condition is the partial index's own predicate
+        // (migration 0017), written out so both databases use the index.
+        let items = format!(
+            "select r.id as response_id, r.created_at, d.name as desk_name, \
               r.overall, cast(null as text) as comment, f.state, f.note \
             from responses r join desks d on d.id = r.desk_id \
             left join followups f on f.response_id = r.id \
             where r.desk_id = $1 and r.created_at >= $2 and r.excluded = 0 and r.held = 0 \
-              and (r.overall <= 2 or r.commented = 1)";
+              and (r.overall <= {FOLLOW_UP_AT_MOST} or r.commented = 1)"
+        );
         const ORDER: &str = "order by r.created_at desc, r.id desc limit $3";
         let open = format!(
-            "{ITEMS} and r.overall <= 2 and (f.state is null or f.state <> 'resolved') {ORDER}"
+            "{items} and r.overall <= {FOLLOW_UP_AT_MOST} and (f.state is null or f.state <> 'resolved') {ORDER}"
         );
-        let others =
-            format!("{ITEMS} and (coalesce(r.overall, 9) > 2 or f.state = 'resolved') {ORDER}");
+        let others = format!(
+            "{items} and (coalesce(r.overall, 9) > {FOLLOW_UP_AT_MOST} or f.state = 'resolved') {ORDER}"
+        );
         let desks = self.desk_ids_of_commune(commune_id).await?;
         let mut items = Vec::new();
         for (sql, since_ms) in [(open, 0), (others, since_ms)] {
@@ -192,21 +198,49 @@ impl Store {
     /// less the resolved follow-ups, so the cost follows the number of days and of follow-ups,
     /// not of responses.
     pub async fn open_followups(&self, commune_id: i64) -> Result<i64, StoreError> {
-        let (unfavourable, resolved): (i64, i64) = sqlx::query_as(
-            "select \
-               (select cast(coalesce(sum(g.answers), 0) as bigint) from daily_answers g \
-                join desks d on d.id = g.desk_id join admin_units du on du.id = d.commune_id \
-                where du.answers_to = $1 and g.question_id = 'overall' \
-                  and g.level between 1 and 2), \
-               (select count(*) from followups f join responses r on r.id = f.response_id \
-                join desks d on d.id = r.desk_id join admin_units du on du.id = d.commune_id \
-                where du.answers_to = $1 and f.state = 'resolved' \
-                  and r.excluded = 0 and r.held = 0 and r.overall <= 2)",
-        )
-        .bind(commune_id)
-        .fetch_one(&self.pool)
+        Ok(self
+            .open_followups_by_commune(Some(commune_id))
+            .await?
+            .get(&commune_id)
+            .copied()
+            .unwrap_or(0))
+    }
+
+    /// [`Store::open_followups`] of every commune with unfavourable ratings (or of one), by
+    /// commune id: the province overview's backlog column.
+    pub async fn open_followups_by_commune(
+        &self,
+        commune_id: Option<i64>,
+    ) -> Result<std::collections::BTreeMap<i64, i64>, StoreError> {
+        let one = i64::from(commune_id.is_some());
+        let id = commune_id.unwrap_or(0);
+        let unfavourable: Vec<(i64, i64)> = sqlx::query_as(&format!(
+            "select du.answers_to, cast(sum(g.answers) as bigint) from daily_answers g \
+             join desks d on d.id = g.desk_id join admin_units du on du.id = d.commune_id \
+             where ($1 = 0 or du.answers_to = $2) and g.question_id = 'overall' \
+               and g.level between 1 and {FOLLOW_UP_AT_MOST} \
+             group by du.answers_to"
+        ))
+        .bind(one)
+        .bind(id)
+        .fetch_all(&self.pool)
         .await?;
-        Ok(unfavourable - resolved)
+        let resolved: Vec<(i64, i64)> = sqlx::query_as(&format!(
+            "select du.answers_to, count(*) from followups f join responses r on r.id = f.response_id \
+             join desks d on d.id = r.desk_id join admin_units du on du.id = d.commune_id \
+             where ($1 = 0 or du.answers_to = $2) and f.state = 'resolved' \
+               and r.excluded = 0 and r.held = 0 and r.overall <= {FOLLOW_UP_AT_MOST} \
+             group by du.answers_to"
+        ))
+        .bind(one)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut open: std::collections::BTreeMap<i64, i64> = unfavourable.into_iter().collect();
+        for (commune, n) in resolved {
+            *open.entry(commune).or_default() -= n;
+        }
+        Ok(open)
     }
 
     /// Sets a response's follow-up (`handling` or `resolved`) with a note, audited with the

@@ -12,12 +12,13 @@ impl Store {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<i64, StoreError> {
-        let (resolved,): (i64,) = sqlx::query_as(
+        let (resolved,): (i64,) = sqlx::query_as(&format!(
             "select count(*) from followups f join responses r on r.id = f.response_id \
              join desks d on d.id = r.desk_id join admin_units du on du.id = d.commune_id \
              where du.answers_to = $1 and f.state = 'resolved' and r.excluded = 0 \
-               and r.held = 0 and r.overall <= 2 and r.created_at >= $2 and r.created_at < $3",
-        )
+               and r.held = 0 and r.overall <= {} and r.created_at >= $2 and r.created_at < $3",
+            crate::domain::followup::FOLLOW_UP_AT_MOST
+        ))
         .bind(commune_id)
         .bind(from_ms)
         .bind(to_ms)

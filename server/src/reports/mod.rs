@@ -496,7 +496,7 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
     says(
         layout,
         &format!(
-            "Trong kỳ có {} phiếu đánh giá không hài lòng (mức 1–2); đã xử lý xong {}, còn {} \
+            "Trong kỳ có {} phiếu đánh giá chưa hài lòng (mức 1–3); đã xử lý xong {}, còn {} \
              chưa xử lý xong.",
             count(report.unfavourable),
             count(report.resolved),
@@ -632,8 +632,8 @@ pub fn province_pdf(
         &mut layout,
         &format!(
             "Trong kỳ báo cáo ({}), Trung tâm Phục vụ hành chính công của {} xã, phường nhận được {} phiếu khảo \
-             sát; tỷ lệ hài lòng chung là {}. So với kỳ trước: {}. Có {} phiếu không hài lòng \
-             (mức 1–2), trong đó {} đã xử lý xong; {} phiếu bị gắn cờ được tính, {} phiếu đang \
+             sát; tỷ lệ hài lòng chung là {}. So với kỳ trước: {}. Có {} phiếu chưa hài lòng \
+             (mức 1–3), trong đó {} đã xử lý xong; {} phiếu bị gắn cờ được tính, {} phiếu đang \
              chờ duyệt.",
             t.period,
             count(reports.len() as i64),
