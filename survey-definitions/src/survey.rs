@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{StaticText, Text};
+use crate::{Lang, StaticText, Text};
 
 /// The survey every desk uses unless it is configured otherwise.
 pub const DEFAULT_SURVEY_ID: &str = "one-stop-desk";
@@ -227,6 +227,43 @@ pub struct Condition {
 pub const NOT_APPLICABLE: &str = "na";
 
 impl Question {
+    /// A stored answer to this question as a person reads it (`4 — Hài lòng`, an option's
+    /// label, `Có`), from the stored columns (`AnswerValue::value_int` / `value_text`).
+    pub fn written_answer(
+        &self,
+        value_int: Option<i64>,
+        value_text: Option<&str>,
+        lang: Lang,
+    ) -> String {
+        if value_text == Some(NOT_APPLICABLE) {
+            return match &self.not_applicable {
+                Some(label) => label.get(lang).to_string(),
+                None => NOT_APPLICABLE.to_string(),
+            };
+        }
+        match (&self.kind, value_int, value_text) {
+            (QuestionKind::Satisfaction5, Some(level), _) => SATISFACTION_LEVELS
+                .iter()
+                .find(|(l, _, _)| i64::from(*l) == level)
+                .map_or(level.to_string(), |(l, text, _)| {
+                    format!("{l} — {}", text.get(lang))
+                }),
+            (QuestionKind::YesNo, Some(yes), _) => match (yes != 0, lang) {
+                (true, Lang::Vi) => "Có".into(),
+                (false, Lang::Vi) => "Không".into(),
+                (true, Lang::En) => "Yes".into(),
+                (false, Lang::En) => "No".into(),
+            },
+            (QuestionKind::SingleChoice { options }, _, Some(value)) => options
+                .iter()
+                .find(|o| o.value == value)
+                .map_or(value.to_string(), |o| o.label.get(lang).to_string()),
+            (_, _, Some(text)) => text.to_string(),
+            (_, Some(n), None) => n.to_string(),
+            (_, None, None) => String::new(),
+        }
+    }
+
     fn check(&self, at: &str) -> Result<(), Problem> {
         if !is_slug(&self.id, |c| {
             c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'

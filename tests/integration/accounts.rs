@@ -125,9 +125,23 @@ async fn the_access_matrix_holds_for_every_protected_page(backend: Backend) {
         if *status == 200 {
             assert!(body.contains(text), "{path} as {user:?} shows {text}");
         } else {
-            // Refusals carry no commune data and no user list.
+            // Refusals carry no commune data and no user list. The navigation bar above them
+            // is the signed-in user's own (their name, their unit, their pages), so it is set
+            // aside after checking whose it is.
+            let page = match body.find("<nav class=\"account-bar\"") {
+                Some(at) => {
+                    let end = at + body[at..].find("</nav>").unwrap();
+                    let bar = &body[at..end];
+                    match user {
+                        Some(user) => assert!(bar.contains(user), "{path}: the bar of {user}"),
+                        None => assert!(bar.contains("href=\"/login\""), "{path}: {bar}"),
+                    }
+                    format!("{}{}", &body[..at], &body[end..])
+                }
+                None => body.clone(),
+            };
             for secret in ["Phường Bình Phước", "Phường Phước Long", "leader25195"] {
-                assert!(!body.contains(secret), "{path} as {user:?} leaked {secret}");
+                assert!(!page.contains(secret), "{path} as {user:?} leaked {secret}");
             }
         }
     }
@@ -490,17 +504,53 @@ async fn a_reviewer_excludes_a_flagged_response_of_its_district_only(backend: Ba
 
     let listed = app.get_as("/review", Some(&own.cookie)).await;
     let not_listed = app.get_as("/review", Some(&other.cookie)).await;
+    // The reviewer reads the whole response, comment included, before deciding.
+    let page = listed.text();
+    let row = &page[page
+        .find(&format!("data-response=\"{id}\""))
+        .expect("the row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    for shown in [
+        "<dd>5 — Rất hài lòng</dd>",
+        "<dd>Cán bộ hướng dẫn rất tận tình.</dd>",
+        "name=\"confirm\"",
+    ] {
+        assert!(row.contains(shown), "{shown}: {row}");
+    }
+    // A decision without the confirmation changes nothing.
+    let unconfirmed = app
+        .post_as(
+            &format!("/review/responses/{id}"),
+            &[("_csrf", &own.csrf), ("decision", "exclude")],
+            Some(&own.cookie),
+        )
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unconfirmed.text().contains("Chưa xác nhận"));
+    let (excluded,): (i64,) = sqlx::query_as("select excluded from responses")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(excluded, 0, "unchanged without the confirmation");
     let by_other = app
         .post_as(
             &format!("/review/responses/{id}"),
-            &[("_csrf", &other.csrf), ("decision", "exclude")],
+            &[
+                ("_csrf", &other.csrf),
+                ("decision", "exclude"),
+                ("confirm", "yes"),
+            ],
             Some(&other.cookie),
         )
         .await;
     let by_own = app
         .post_as(
             &format!("/review/responses/{id}"),
-            &[("_csrf", &own.csrf), ("decision", "exclude")],
+            &[
+                ("_csrf", &own.csrf),
+                ("decision", "exclude"),
+                ("confirm", "yes"),
+            ],
             Some(&own.cookie),
         )
         .await;

@@ -166,7 +166,11 @@ async fn seed(app: &TestApp) {
     let excluded = app
         .post_as(
             &format!("/review/responses/{flagged}"),
-            &[("_csrf", &admin.csrf), ("decision", "exclude")],
+            &[
+                ("_csrf", &admin.csrf),
+                ("decision", "exclude"),
+                ("confirm", "yes"),
+            ],
             Some(&admin.cookie),
         )
         .await;

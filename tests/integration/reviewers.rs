@@ -304,9 +304,17 @@ async fn a_province_reviewer_works_on_its_assigned_communes_only(backend: Backen
         let csrf = me.csrf.clone();
         let app = &app;
         async move {
-            app.post_as(&path, &[("_csrf", &csrf), ("decision", "exclude")], cookie)
-                .await
-                .status
+            app.post_as(
+                &path,
+                &[
+                    ("_csrf", &csrf),
+                    ("decision", "exclude"),
+                    ("confirm", "yes"),
+                ],
+                cookie,
+            )
+            .await
+            .status
         }
     };
 

@@ -328,7 +328,11 @@ async fn a_squatted_dossier_code_does_not_lock_out_its_holder(backend: Backend) 
     let decided = app
         .post_as(
             &format!("/review/responses/{holder}"),
-            &[("_csrf", &admin.csrf), ("decision", "include")],
+            &[
+                ("_csrf", &admin.csrf),
+                ("decision", "include"),
+                ("confirm", "yes"),
+            ],
             Some(&admin.cookie),
         )
         .await;

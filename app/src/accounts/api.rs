@@ -30,6 +30,8 @@ pub struct CommuneOverview {
     pub comments: Vec<CommentView>,
     /// The units this commune was formed from (mergers, splits, renames), in import order.
     pub formerly: Vec<FormerUnit>,
+    /// The periodic reports offered as buttons: (period, title), see `ReportPeriod::offered`.
+    pub reports: Vec<(String, String)>,
 }
 
 /// A unit a commune came from: its name, and whether only part of it came (a split).
@@ -246,6 +248,10 @@ pub struct FlaggedView {
     pub held: bool,
     pub overall: Option<i64>,
     pub channel: String,
+    /// Every answer as (question, answer), in the survey's order, comment included: what the
+    /// reviewer reads before deciding.
+    #[serde(default)]
+    pub answers: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -307,6 +313,13 @@ fn refuse<T>(refusal: Access<()>) -> Access<T> {
         Access::SignInRequired => Access::SignInRequired,
         _ => Access::Forbidden,
     }
+}
+
+/// Who is signed in on this request, if anyone: the bar of pages that are not a role's own.
+#[server]
+pub async fn get_me() -> Result<Option<Me>, AppError> {
+    let state = expect_context::<AppState>();
+    request_user(&state).await
 }
 
 #[server]
@@ -380,6 +393,7 @@ pub async fn get_commune_overview(
         all_time,
         comments,
         formerly,
+        reports: crate::reports::ReportPeriod::offered(&crate::clock::today()),
     }))
 }
 
@@ -553,12 +567,60 @@ pub async fn get_review_page() -> Result<Access<ReviewPageData>, AppError> {
         Role::ProvinceReviewer => state.store.assigned_flagged_responses(me.id, 200).await?,
         _ => state.store.flagged_responses(district, 200).await?,
     };
+    let ids: Vec<i64> = flagged.iter().map(|f| f.response_id).collect();
+    let mut answers: std::collections::HashMap<
+        i64,
+        Vec<crate::store::overview::ResponseAnswerRow>,
+    > = std::collections::HashMap::new();
+    for answer in state.store.answers_of_responses(&ids).await? {
+        answers.entry(answer.response_id).or_default().push(answer);
+    }
     let flagged = flagged
         .into_iter()
         .map(|f| {
             let flags = crate::domain::flags::Flags::parse_stored(Some(&f.flags))
                 .map_err(|e| internal(format!("response {}: {e}", f.response_id)))?;
+            let stored = answers.remove(&f.response_id).unwrap_or_default();
+            let survey = u32::try_from(f.survey_version)
+                .ok()
+                .and_then(|v| state.definitions.survey(&f.survey_id, v));
+            let written =
+                |q: Option<&survey_definitions::Question>,
+                 a: &crate::store::overview::ResponseAnswerRow| {
+                    match q {
+                        Some(q) => (
+                            q.label.get(survey_definitions::Lang::Vi).to_string(),
+                            q.written_answer(
+                                a.value_int,
+                                a.value_text.as_deref(),
+                                survey_definitions::Lang::Vi,
+                            ),
+                        ),
+                        None => (
+                            a.question_id.clone(),
+                            a.value_text
+                                .clone()
+                                .or(a.value_int.map(|n| n.to_string()))
+                                .unwrap_or_default(),
+                        ),
+                    }
+                };
+            // In the survey's order; answers to questions it no longer has, by id, after.
+            let mut shown = Vec::new();
+            if let Some(survey) = survey {
+                for q in &survey.questions {
+                    if let Some(a) = stored.iter().find(|a| a.question_id == q.id) {
+                        shown.push(written(Some(q), a));
+                    }
+                }
+            }
+            for a in &stored {
+                if survey.is_none_or(|s| s.questions.iter().all(|q| q.id != a.question_id)) {
+                    shown.push(written(None, a));
+                }
+            }
             Ok(FlaggedView {
+                answers: shown,
                 id: f.response_id,
                 when: crate::clock::display(f.created_at),
                 commune: f.commune_name,

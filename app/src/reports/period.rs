@@ -109,6 +109,29 @@ impl ReportPeriod {
         }
     }
 
+    /// The periods a page offers as report buttons on `today` (`YYYY-MM-DD`): the last whole
+    /// month, this quarter and this year (so far), as (query value, title).
+    pub fn offered(today: &str) -> Vec<(String, String)> {
+        use chrono::Datelike;
+        let Some(day) = crate::clock::parse_day(today) else {
+            return Vec::new();
+        };
+        let (year, month) = (day.year(), day.month());
+        let last_month = if month == 1 {
+            ReportPeriod::Month(year - 1, 12)
+        } else {
+            ReportPeriod::Month(year, month - 1)
+        };
+        [
+            last_month,
+            ReportPeriod::Quarter(year, (month - 1) / 3 + 1),
+            ReportPeriod::Year(year),
+        ]
+        .iter()
+        .map(|p| (p.to_string(), p.title_vi()))
+        .collect()
+    }
+
     /// The period of the same length just before: October for November, Q3 for Q4.
     pub fn previous(&self) -> ReportPeriod {
         match *self {

@@ -39,6 +39,18 @@ pub struct FlaggedRow {
     pub overall: Option<i64>,
     /// `qr` (a citizen's phone) or `kiosk` (the desk's tablet).
     pub channel: String,
+    /// The survey answered, to name its questions.
+    pub survey_id: String,
+    pub survey_version: i64,
+}
+
+/// One answer of one of several responses (`Store::answers_of_responses`).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ResponseAnswerRow {
+    pub response_id: i64,
+    pub question_id: String,
+    pub value_int: Option<i64>,
+    pub value_text: Option<String>,
 }
 
 impl Store {
@@ -50,6 +62,20 @@ impl Store {
         )
         .bind(code)
         .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The communes in force on `day` (`YYYY-MM-DD`), by code, with their reviewing district:
+    /// the rows of the province overview.
+    pub async fn communes_in_force(&self, day: &str) -> Result<Vec<CommuneRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "select c.id, c.code, c.name, c.review_district_id as district_id, d.name as district_name \
+             from admin_units c left join admin_units d on d.id = c.parent_id and d.level = 'district' \
+             where c.level = 'commune' and c.valid_from <= $1 and (c.valid_to is null or c.valid_to > $1) \
+             order by c.code",
+        )
+        .bind(day)
+        .fetch_all(&self.pool)
         .await?)
     }
 
@@ -137,7 +163,7 @@ impl Store {
     ) -> Result<Vec<FlaggedRow>, StoreError> {
         Ok(sqlx::query_as(
             "select r.id as response_id, r.created_at, c.name as commune_name, d.name as desk_name, \
-               r.flags, r.excluded, r.held, o.value_int as overall, r.channel \
+               r.flags, r.excluded, r.held, o.value_int as overall, r.channel, r.survey_id, r.survey_version \
              from responses r join desks d on d.id = r.desk_id \
              join admin_units c on c.id = d.commune_id \
              left join answers o on o.response_id = r.id and o.question_id = 'overall' \
@@ -146,6 +172,24 @@ impl Store {
         )
         .bind(district_id.unwrap_or(0))
         .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Every answer of the responses `ids`, by response: what a reviewer reads before deciding.
+    pub async fn answers_of_responses(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<ResponseAnswerRow>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The ids are integers written by this function, so the list cannot carry SQL.
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        Ok(sqlx::query_as(&format!(
+            "select response_id, question_id, value_int, value_text from answers \
+             where response_id in ({list}) order by response_id"
+        ))
         .fetch_all(&self.pool)
         .await?)
     }

@@ -419,7 +419,7 @@ impl Store {
     ) -> Result<Vec<super::overview::FlaggedRow>, StoreError> {
         Ok(sqlx::query_as(
             "select r.id as response_id, r.created_at, c.name as commune_name, d.name as desk_name, \
-               r.flags, r.excluded, r.held, o.value_int as overall, r.channel \
+               r.flags, r.excluded, r.held, o.value_int as overall, r.channel, r.survey_id, r.survey_version \
              from responses r join desks d on d.id = r.desk_id \
              join admin_units c on c.id = d.commune_id \
              left join answers o on o.response_id = r.id and o.question_id = 'overall' \

@@ -54,16 +54,31 @@ fn Review(data: ReviewPageData) -> impl IntoView {
                 .into_iter()
                 .map(|(next, label)| {
                     view! {
-                        <form method="post" action=format!("/review/responses/{}", f.id) class="inline">
+                        <form method="post" action=format!("/review/responses/{}", f.id) class="decision">
                             <input type="hidden" name="_csrf" value=csrf.clone() />
                             <input type="hidden" name="decision" value=next />
+                            <label>
+                                <input type="checkbox" name="confirm" value="yes" required />
+                                " Tôi đã xem phiếu và xác nhận"
+                            </label>
                             <button type="submit">{label}</button>
                         </form>
                     }
                 })
                 .collect_view();
+            let answers = f
+                .answers
+                .iter()
+                .cloned()
+                .map(|(question, answer)| {
+                    view! {
+                        <dt>{question}</dt>
+                        <dd>{answer}</dd>
+                    }
+                })
+                .collect_view();
             view! {
-                <tr class:excluded=f.excluded class:held=f.held>
+                <tr class:excluded=f.excluded class:held=f.held data-response=f.id>
                     <td>{f.when}</td>
                     <td>{f.commune}</td>
                     <td>
@@ -72,6 +87,12 @@ fn Review(data: ReviewPageData) -> impl IntoView {
                     </td>
                     <td>{f.overall.map(|o| format!("{o}/5")).unwrap_or_default()}</td>
                     <td>{reasons}</td>
+                    <td>
+                        <details>
+                            <summary>"Xem phiếu"</summary>
+                            <dl class="answers">{answers}</dl>
+                        </details>
+                    </td>
                     <td>{status}</td>
                     <td>{forms}</td>
                 </tr>
@@ -83,7 +104,7 @@ fn Review(data: ReviewPageData) -> impl IntoView {
         <main class="page">
             <h1>"Phiếu bị đánh dấu"</h1>
             <p>
-                "Các phiếu dưới đây có dấu hiệu bất thường. Phiếu bị đánh dấu theo quy tắc chống gian lận chờ duyệt và chưa được tính; các phiếu khác vẫn được tính cho đến khi người thẩm định quyết định loại."
+                "Các phiếu dưới đây có dấu hiệu bất thường. Phiếu bị đánh dấu theo quy tắc chống gian lận chờ duyệt và chưa được tính; các phiếu khác vẫn được tính cho đến khi người thẩm định quyết định loại. Hãy mở \"Xem phiếu\" để đọc câu trả lời và ý kiến, rồi đánh dấu ô xác nhận trước khi quyết định."
             </p>
             <table>
                 <thead>
@@ -93,6 +114,7 @@ fn Review(data: ReviewPageData) -> impl IntoView {
                         <th>"Quầy"</th>
                         <th>"Hài lòng chung"</th>
                         <th>"Lý do"</th>
+                        <th>"Phiếu"</th>
                         <th>"Trạng thái"</th>
                         <th>"Quyết định"</th>
                     </tr>

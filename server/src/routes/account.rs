@@ -296,6 +296,10 @@ async fn lift_sign_in_limit(
 struct DecisionForm {
     #[serde(default)]
     decision: String,
+    /// The reviewer ticked "I have read the response": a decision that moves a commune's
+    /// figures is never taken by a stray click.
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn review_response(
@@ -308,6 +312,12 @@ async fn review_response(
         "include" => false,
         _ => return problem(StatusCode::UNPROCESSABLE_ENTITY, "Quyết định không hợp lệ."),
     };
+    if form.confirm != "yes" {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Chưa xác nhận: hãy xem phiếu và đánh dấu ô \"Tôi đã xem phiếu và xác nhận\" trước khi quyết định. Phiếu chưa thay đổi.",
+        );
+    }
     let (commune_id, district_id) = match state.store.response_units(id).await {
         Ok(Some(units)) => units,
         Ok(None) => return problem(StatusCode::NOT_FOUND, "Không tìm thấy phiếu."),
