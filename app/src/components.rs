@@ -48,13 +48,12 @@ pub fn ServerFailure(lang: Lang) -> impl IntoView {
     }
 }
 
-/// The bar on signed-in pages: who is signed in, the pages of the role, and signing out
-/// (a POST form with the session's CSRF token).
-#[component]
-pub fn AccountBar(me: crate::domain::roles::Me) -> impl IntoView {
+/// The pages of each role, in the order the bar lists them.
+pub fn role_pages(role: crate::domain::roles::Role) -> &'static [(&'static str, &'static str)] {
     use crate::domain::roles::Role;
-    let links: Vec<(&str, &str)> = match me.role {
-        Role::ProvinceAdmin => vec![
+    match role {
+        Role::ProvinceAdmin => &[
+            ("/overview", "Tổng quan"),
             ("/admin/users", "Người dùng"),
             ("/admin/audit", "Nhật ký"),
             ("/review", "Phiếu bị đánh dấu"),
@@ -64,20 +63,22 @@ pub fn AccountBar(me: crate::domain::roles::Me) -> impl IntoView {
             ("/kiosks", "Máy đánh giá"),
             ("/alerts", "Thư báo"),
         ],
-        Role::DistrictReviewer => vec![
+        Role::DistrictReviewer => &[
+            ("/overview", "Tổng quan"),
             ("/review", "Phiếu bị đánh dấu"),
             ("/assessments", "Thẩm định"),
             ("/ranking", "Xếp hạng"),
             ("/desks", "Quầy và áp phích"),
         ],
-        Role::ProvinceReviewer => vec![
+        Role::ProvinceReviewer => &[
+            ("/overview", "Tổng quan"),
             ("/review", "Phiếu bị đánh dấu"),
             ("/assessments", "Thẩm định"),
             ("/ranking", "Xếp hạng"),
             ("/desks", "Quầy và áp phích"),
             ("/alerts", "Thư báo"),
         ],
-        Role::CommuneLeader | Role::CommuneOfficer => vec![
+        Role::CommuneLeader | Role::CommuneOfficer => &[
             ("/commune", "Xã của tôi"),
             ("/assessment", "Tự đánh giá"),
             ("/report", "Kết quả chấm điểm"),
@@ -85,16 +86,22 @@ pub fn AccountBar(me: crate::domain::roles::Me) -> impl IntoView {
             ("/kiosks", "Máy đánh giá"),
             ("/alerts", "Thư báo"),
         ],
-    };
+    }
+}
+
+/// The bar on signed-in pages: who is signed in, the pages of the role, and signing out
+/// (a POST form with the session's CSRF token).
+#[component]
+pub fn AccountBar(me: crate::domain::roles::Me) -> impl IntoView {
     view! {
         <nav class="account-bar">
             <span class="who">
                 {me.display_name.clone()} " · " {me.role.label(Lang::Vi)}
                 {me.unit_name.clone().map(|u| format!(" · {u}"))}
             </span>
-            {links
-                .into_iter()
-                .map(|(href, label)| view! { <a href=href>{label}</a> })
+            {role_pages(me.role)
+                .iter()
+                .map(|(href, label)| view! { <a href=*href>{*label}</a> })
                 .collect_view()}
             <form method="post" action="/logout" class="inline">
                 <input type="hidden" name="_csrf" value=me.csrf.clone() />
@@ -104,17 +111,50 @@ pub fn AccountBar(me: crate::domain::roles::Me) -> impl IntoView {
     }
 }
 
-/// What a protected page shows instead of its data: sign in (401) or not allowed (403).
+/// The bar of pages that are not a role's own (refusals, "not found"): the signed-in user's
+/// [`AccountBar`], or the way to the home page and to signing in for everyone else. Signed-in
+/// users are never offered to sign in.
+#[component]
+pub fn SiteNav() -> impl IntoView {
+    let me = Resource::new(|| (), |_| crate::accounts::api::get_me());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => view! { <AccountBar me /> }.into_any(),
+                    _ => {
+                        view! {
+                            <nav class="account-bar">
+                                <a class="who" href="/">
+                                    "Hài Lòng"
+                                </a>
+                                <a href="/login">"Cán bộ đăng nhập"</a>
+                            </nav>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// What a protected page shows instead of its data: sign in (401) or not allowed (403), under
+/// the navigation bar, with a plain link back.
 #[component]
 pub fn Refusal(sign_in: bool) -> impl IntoView {
     set_status(if sign_in { 401 } else { 403 });
     view! {
+        <SiteNav />
         <main class="page narrow">
             {if sign_in {
                 view! {
                     <h1>"Vui lòng đăng nhập"</h1>
+                    <p>"Trang này dành cho cán bộ đã đăng nhập."</p>
                     <p>
                         <a href="/login">"Đăng nhập"</a>
+                        " · "
+                        <a href="/">"Về trang chủ"</a>
                     </p>
                 }
                     .into_any()
@@ -122,6 +162,9 @@ pub fn Refusal(sign_in: bool) -> impl IntoView {
                 view! {
                     <h1>"Không có quyền truy cập"</h1>
                     <p>"Tài khoản của ông/bà không được xem trang này."</p>
+                    <p>
+                        <a href="/">"Về trang chủ"</a>
+                    </p>
                 }
                     .into_any()
             }}

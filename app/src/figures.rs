@@ -389,6 +389,18 @@ mod ssr {
             }
         }
 
+        /// The last 30 days ending on `today` and the 30 days before them: the headline's
+        /// window and the one its change is measured against.
+        pub fn last_30_and_before(today: &str) -> (Period, Period) {
+            (
+                Period::last_days(today, 30),
+                Period {
+                    from: crate::clock::day_minus(today, 59),
+                    to: crate::clock::day_minus(today, 30),
+                },
+            )
+        }
+
         /// How many days the period has (0 when its ends are not dates or in reverse).
         pub fn day_count(&self) -> i64 {
             match (
@@ -494,6 +506,30 @@ mod ssr {
             .collect())
     }
 
+    /// The headline figure of every commune with answers, by commune id: the last 30 days and
+    /// the 30 days before, over the same per-day counts as [`commune_figures`] (summed in the
+    /// database instead of day by day), so the province overview shows what each dashboard shows.
+    pub async fn headline_by_commune(
+        store: &Store,
+        survey: &Survey,
+        today: &str,
+    ) -> Result<(Period, BTreeMap<i64, (Satisfaction, Satisfaction)>), StoreError> {
+        let (last_30, previous_30) = Period::last_30_and_before(today);
+        let overall = overall_question(survey);
+        let mut figures: BTreeMap<i64, (Satisfaction, Satisfaction)> = BTreeMap::new();
+        for (period, now) in [(&last_30, true), (&previous_30, false)] {
+            for row in store
+                .counts_by_commune(&survey.id, &period.from, &period.to)
+                .await?
+            {
+                let (current, before) = figures.entry(row.unit_id).or_default();
+                let s = if now { current } else { before };
+                s.add(overall, &row.question_id, row.level, row.answers);
+            }
+        }
+        Ok((last_30, figures))
+    }
+
     /// Every figure of a commune's dashboard on `today`, with the per-day rows they were read
     /// from (from 60 days ago, or the start of `assessment_from` if earlier).
     pub async fn commune_figures(
@@ -503,7 +539,7 @@ mod ssr {
         assessment_from: Option<&str>,
         today: &str,
     ) -> Result<(CommuneFigures, Vec<DailyRow>), StoreError> {
-        let last_30 = Period::last_days(today, 30);
+        let (last_30, previous_30) = Period::last_30_and_before(today);
         let mut windows = vec![
             (Window::Today, Period::last_days(today, 1)),
             (Window::Last7Days, Period::last_days(today, 7)),
@@ -518,10 +554,6 @@ mod ssr {
                 },
             ));
         }
-        let previous_30 = Period {
-            from: crate::clock::day_minus(today, 59),
-            to: crate::clock::day_minus(today, 30),
-        };
         let earliest = windows
             .iter()
             .map(|(_, p)| p.from.as_str())

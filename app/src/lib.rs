@@ -23,6 +23,7 @@ pub mod independent;
 pub mod kiosk;
 #[cfg(feature = "ssr")]
 pub mod live;
+pub mod overview;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod reports;
@@ -140,6 +141,7 @@ pub fn App() -> impl IntoView {
                 />
                 <Route path=path!("/report") view=scores::report::ReportPage ssr=SsrMode::Async />
                 <Route path=path!("/ranking") view=scores::ranking::RankingPage ssr=SsrMode::Async />
+                <Route path=path!("/overview") view=overview::page::OverviewPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -7,6 +7,7 @@ mod dashboard;
 mod exports;
 mod kiosk;
 mod map;
+mod overview;
 mod survey_v2;
 
 use app::store::Backend;

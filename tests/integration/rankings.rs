@@ -299,6 +299,15 @@ async fn page_export_and_command_line_agree_on_places_and_the_overall_figure(bac
         }
     }
 
+    // No dossier was opened: the page says so, and an appraisal not started is empty, not 0.
+    let row = &page[THAC_MO];
+    assert!(row.contains("<td class=\"num appraised\">—</td>"), "{row}");
+    assert!(row.contains("<td class=\"num self\">—</td>"), "{row}");
+    assert!(
+        row.contains("<td class=\"dossier\">Chưa lập hồ sơ</td>"),
+        "{row}"
+    );
+
     // A district reviewer sees the same places (of the whole province) on the page and in the
     // export, and its district's own places in the export's district column.
     let reviewer = app.login("reviewer688").await;

@@ -10,7 +10,7 @@ use crate::accounts::api::{get_commune_overview, CommuneOverview, FormerUnit};
 use crate::components::{AccountBar, Refusal, ServerFailure};
 use crate::dashboard::api::get_dashboard;
 use crate::dashboard::view::{AnswerSourcesView, ChairmanPanel, DashboardView, Headline};
-use crate::domain::roles::Access;
+use crate::domain::roles::{Access, Role};
 use crate::i18n::{use_lang, Lang};
 
 #[component]
@@ -82,6 +82,22 @@ fn Overview(
             </p>
         }
     };
+    let reports = {
+        let code = data.commune_code.clone();
+        let links = data
+            .reports
+            .iter()
+            .enumerate()
+            .map(|(i, (period, title))| {
+                let href = format!("/reports/commune.pdf?commune={code}&period={period}");
+                view! {
+                    {(i > 0).then_some(" · ")}
+                    <a href=href>{title.clone()}</a>
+                }
+            })
+            .collect_view();
+        view! { <p class="downloads reports">"Báo cáo định kỳ (PDF): " {links}</p> }
+    };
     let desks = data
         .desks
         .into_iter()
@@ -98,7 +114,7 @@ fn Overview(
         .comments
         .into_iter()
         .map(|c| {
-            let unfavourable = c.overall.is_some_and(|o| o <= 2);
+            let unfavourable = crate::domain::followup::needs_follow_up(c.overall);
             view! {
                 <li class="comment" class:unfavourable=unfavourable>
                     <p class="comment-meta">
@@ -110,10 +126,23 @@ fn Overview(
             }
         })
         .collect_view();
+    // Province staff reach a commune from the overview and go back to it from here.
+    let back = matches!(
+        data.me.role,
+        Role::ProvinceAdmin | Role::DistrictReviewer | Role::ProvinceReviewer
+    )
+    .then(|| {
+        view! {
+            <p class="no-print back">
+                <a href="/overview">"← Tổng quan các xã, phường"</a>
+            </p>
+        }
+    });
     view! {
         <AccountBar me=data.me />
         <Title text=format!("Bảng điều khiển — {} — Hài Lòng", data.commune_name) />
         <main class="page wide">
+            {back}
             <h1>{data.commune_name} " (" {data.commune_code} ")"</h1>
             {formerly}
             <p>{data.district_name}</p>
@@ -144,6 +173,7 @@ fn Overview(
             <h2>"Quầy tiếp nhận"</h2>
             <ul>{desks}</ul>
             {downloads}
+            {reports}
         </main>
     }
 }

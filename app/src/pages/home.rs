@@ -19,9 +19,7 @@ pub fn HomePage() -> impl IntoView {
             <main class="page">
                 <header class="survey-head">
                     <LangSwitch path="/" lang />
-                    <a class="lang-switch" href="/login">
-                        {if lang == Lang::En { "Staff sign-in" } else { "Cán bộ đăng nhập" }}
-                    </a>
+                    <StaffLink lang />
                     <h1>{t.app_name}</h1>
                     <p class="intro">{t.home_intro}</p>
                 </header>
@@ -32,6 +30,39 @@ pub fn HomePage() -> impl IntoView {
                 <Tour lang />
             </main>
         }
+    }
+}
+
+/// Staff sign in here; a signed-in user goes to the first page of their role instead.
+#[component]
+fn StaffLink(lang: Lang) -> impl IntoView {
+    let me = Resource::new(|| (), |_| crate::accounts::api::get_me());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => {
+                        let home = crate::components::role_pages(me.role)
+                            .first()
+                            .map_or("/", |(href, _)| *href);
+                        view! {
+                            <a class="lang-switch" href=home>
+                                {if lang == Lang::En { "My pages" } else { "Trang của tôi" }}
+                            </a>
+                        }
+                            .into_any()
+                    }
+                    _ => {
+                        view! {
+                            <a class="lang-switch" href="/login">
+                                {if lang == Lang::En { "Staff sign-in" } else { "Cán bộ đăng nhập" }}
+                            </a>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
     }
 }
 

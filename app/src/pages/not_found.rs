@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{set_status, DocumentLang};
+use crate::components::{set_status, DocumentLang, SiteNav};
 use crate::i18n::{ui, use_lang};
 
 #[component]
@@ -12,6 +12,7 @@ pub fn NotFoundPage() -> impl IntoView {
     let t = ui(lang.get_untracked());
     view! {
         <DocumentLang lang />
+        <SiteNav />
         <main class="page narrow">
             <h1>{t.page_not_found_title}</h1>
             <p>{t.page_not_found_body}</p>

@@ -189,11 +189,15 @@ mod ssr {
     fn ranking_row(row: &RankedCommune, before: Option<u64>) -> RankingRow {
         let nodes = nodes(&row.report);
         let sum = |pick: &dyn Fn(&scoring::LeafResult) -> Option<scoring::Points>| {
-            nodes
+            let points: Vec<scoring::Points> = nodes
                 .iter()
                 .filter_map(|n| n.leaf.as_ref().and_then(pick))
-                .sum::<scoring::Points>()
-                .format(Lang::Vi)
+                .collect();
+            if points.is_empty() {
+                "—".to_string()
+            } else {
+                points.into_iter().sum::<scoring::Points>().format(Lang::Vi)
+            }
         };
         let (satisfaction, share, sample) = match &row.headline {
             Some(c) => (
@@ -243,6 +247,7 @@ mod ssr {
             grade_id: row.grade.as_ref().map(|g| g.id.clone()),
             grade: row.grade.as_ref().map(|g| g.label.vi.clone()),
             steering: None,
+            dossier: String::new(),
             passed: row.passed,
             sufficient: row.sufficient,
             satisfaction,
@@ -266,6 +271,15 @@ mod ssr {
             .map_err(internal)?;
         let (previous_totals, previous_set) = previous_totals(state, set).await?;
         let mut steering = steering_flags(state).await?;
+        let mut dossiers = std::collections::HashMap::new();
+        for dossier in state
+            .store
+            .assessments_of(&set.id)
+            .await
+            .map_err(internal)?
+        {
+            dossiers.insert(dossier.unit_id, dossier.state().map_err(internal)?);
+        }
         let mut rows = Vec::new();
         let mut districts = BTreeMap::new();
         for row in ranked.iter().flat_map(|r| &r.rows) {
@@ -278,6 +292,10 @@ mod ssr {
             );
             let mut ranking = ranking_row(row, previous_totals.get(&row.code).copied());
             ranking.steering = steering.remove(&row.unit_id);
+            ranking.dossier = dossiers
+                .get(&row.unit_id)
+                .map_or("Chưa lập hồ sơ", |s| s.label(Lang::Vi))
+                .to_string();
             rows.push(ranking);
         }
         let total_rows = rows.len();

@@ -47,7 +47,8 @@ pub struct RankingRow {
     pub total: String,
     /// For sorting: total in hundredths, satisfied share in ten-thousandths.
     pub total_hundredths: u64,
-    /// Sum of the commune's own points, and of the appraised points (leaves appraised so far).
+    /// Sum of the commune's own points, and of the appraised points (leaves appraised so far);
+    /// `—` when no leaf has any, so an appraisal not started does not read as 0 points.
     pub self_assessed: String,
     pub appraised: String,
     pub grade_id: Option<String>,
@@ -64,6 +65,9 @@ pub struct RankingRow {
     /// The desk's share far above the province's own survey, as the flag says it.
     #[serde(default)]
     pub steering: Option<String>,
+    /// The self-assessment dossier's state now (`Đã gửi, chờ thẩm định`), or that there is none.
+    #[serde(default)]
+    pub dossier: String,
 }
 
 /// The province view's filters and sort, as in the page's query string.

@@ -136,6 +136,7 @@ fn Ranking(data: RankingView, notice: Option<String>) -> impl IntoView {
                     <td class="num delta" class:up=up class:down=down>
                         {change}
                     </td>
+                    <td class="dossier">{r.dossier}</td>
                 </tr>
                 // A row of its own under the commune's, so the figures' cells stay as they are.
                 {steering
@@ -213,6 +214,7 @@ fn Ranking(data: RankingView, notice: Option<String>) -> impl IntoView {
                         <th scope="col">"Người dân hài lòng (khoảng tin cậy 95%)"</th>
                         <th scope="col">"Kỳ trước"</th>
                         <th scope="col">"Thay đổi"</th>
+                        <th scope="col">"Hồ sơ tự đánh giá"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

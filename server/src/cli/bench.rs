@@ -256,6 +256,10 @@ pub async fn pages(config: &Config, commune: &str, iterations: usize) -> anyhow:
         )
         .await?
     );
+    println!(
+        "province overview /overview (every commune, live figures): {}",
+        time_page(&router, "/overview?sort=share", &admin, iterations).await?
+    );
     Ok(())
 }
 

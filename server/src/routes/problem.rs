@@ -44,11 +44,56 @@ pub async fn problem_pages(
     next: Next,
 ) -> Response {
     let back = back_link(request.headers());
+    let cookie = request.headers().get(header::COOKIE).cloned();
     let mut response = next.run(request).await;
     if let Some(Problem(message)) = response.extensions_mut().remove::<Problem>() {
-        *response.body_mut() = Body::from(problem_html(&state.assets, &message, &back));
+        let mut headers = HeaderMap::new();
+        if let Some(cookie) = cookie {
+            headers.insert(header::COOKIE, cookie);
+        }
+        // The bar is a courtesy: a session that cannot be read leaves the anonymous one.
+        let me = app::accounts::auth::current_user(&state, &headers)
+            .await
+            .ok()
+            .flatten();
+        *response.body_mut() = Body::from(problem_html(
+            &state.assets,
+            &message,
+            &back,
+            nav_html(me.as_ref()),
+        ));
     }
     response
+}
+
+/// The navigation bar of the page, as `app::components::AccountBar` writes it for a signed-in
+/// user (their pages and signing out), else the home page and signing in.
+fn nav_html(me: Option<&app::domain::roles::Me>) -> String {
+    let Some(me) = me else {
+        return "<nav class=\"account-bar\"><a class=\"who\" href=\"/\">Hài Lòng</a>\
+                <a href=\"/login\">Cán bộ đăng nhập</a></nav>"
+            .into();
+    };
+    let mut who = format!(
+        "{} · {}",
+        me.display_name,
+        me.role.label(app::i18n::Lang::Vi)
+    );
+    if let Some(unit) = &me.unit_name {
+        who.push_str(&format!(" · {unit}"));
+    }
+    let links: String = app::components::role_pages(me.role)
+        .iter()
+        .map(|(href, label)| format!("<a href=\"{href}\">{label}</a>"))
+        .collect();
+    format!(
+        "<nav class=\"account-bar\"><span class=\"who\">{}</span>{links}\
+         <form method=\"post\" action=\"/logout\" class=\"inline\">\
+         <input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
+         <button type=\"submit\" class=\"link-button\">Đăng xuất</button></form></nav>",
+        escape(&who),
+        escape(&me.csrf)
+    )
 }
 
 /// Where "Quay lại" leads: the page the form was on (browsers send the Referer to this site
@@ -66,13 +111,13 @@ fn back_link(headers: &HeaderMap) -> String {
         .unwrap_or_else(|| "/".into())
 }
 
-fn problem_html(assets: &Assets, message: &str, back: &str) -> String {
+fn problem_html(assets: &Assets, message: &str, back: &str, nav: String) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Hài Lòng</title><link rel=\"stylesheet\" href=\"{}\"></head>\
-         <body><main class=\"page narrow\"><p class=\"form-error\" role=\"alert\">{}</p>\
-         <p><a href=\"{}\">Quay lại</a> · <a href=\"/login\">Đăng nhập</a></p>\
+         <title>Không thực hiện được — Hài Lòng</title><link rel=\"stylesheet\" href=\"{}\"></head>\
+         <body>{nav}<main class=\"page narrow\"><p class=\"form-error\" role=\"alert\">{}</p>\
+         <p><a href=\"{}\">Quay lại</a> · <a href=\"/\">Về trang chủ</a></p>\
          </main></body></html>",
         assets.url("hailong.css"),
         escape(message),
