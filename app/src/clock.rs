@@ -82,6 +82,13 @@ pub fn display(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A stored time of day as pages show it: `HH:MM`, local time.
+pub fn display_time(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&offset()).format("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
 /// A real calendar date written exactly `YYYY-MM-DD` (no sign, no missing zero).
 pub fn parse_day(s: &str) -> Option<NaiveDate> {
     if s.len() != 10 {

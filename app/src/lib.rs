@@ -73,12 +73,29 @@ fn allow_this_pages_scripts() {
     }
 }
 
+/// Whether the page being rendered holds an island: the survey form at `/q/{code}` is the only
+/// one. Outside a request (route listing) it is assumed to, which changes nothing served.
+fn page_has_island() -> bool {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        let path = parts.uri.path().trim_end_matches('/');
+        return path
+            .strip_prefix("/q/")
+            .is_some_and(|code| !code.is_empty() && !code.contains('/'));
+    }
+    true
+}
+
 /// The HTML document around every page. Leptos islands: only the interactive parts (the survey
 /// form) are hydrated, so phones download just their code; every page is complete HTML first,
 /// and the forms work before (and without) hydration.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     allow_this_pages_scripts();
+    // Only the survey page has an island; every other page would download the WASM for nothing.
+    let hydration = page_has_island().then(|| {
+        view! { <HydrationScripts options=options.clone() islands=true /> }
+    });
     view! {
         <!DOCTYPE html>
         <html lang="vi">
@@ -87,7 +104,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="data:," />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options islands=true />
+                {hydration}
                 <MetaTags />
             </head>
             <body>

@@ -105,7 +105,52 @@ async fn scan_to_thanks_with_javascript_on(backend: Backend) {
         serde_json::json!(true),
         "errors shown in place by the island, without a page load"
     );
+    // The first question with an error takes the focus, once its message is drawn.
+    let mut focused = serde_json::Value::Null;
+    for _ in 0..20 {
+        focused = c
+            .execute(
+                "return document.activeElement && document.activeElement.name;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if focused == serde_json::json!("overall") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        focused,
+        serde_json::json!("overall"),
+        "focus on the first error"
+    );
     assert_eq!(app.state.store.count_responses().await.unwrap(), 0);
+
+    // On the narrowest phones the five faces stay on one line, in scale order.
+    for width in [360, 320] {
+        c.set_window_size(width, 740).await.unwrap();
+        let rows = c
+            .execute(
+                "return [1,2,3,4,5].map(l => {\
+                   const r = document.querySelector(`label[for='q-overall-${l}']`).getBoundingClientRect();\
+                   return [Math.round(r.top), Math.round(r.left), Math.round(r.right)]; });",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let faces: Vec<(i64, i64, i64)> = serde_json::from_value(rows).unwrap();
+        assert!(
+            faces
+                .windows(2)
+                .all(|w| w[0].0 == w[1].0 && w[0].2 <= w[1].1),
+            "{width} px: one row, left to right: {faces:?}"
+        );
+        assert!(
+            faces[4].2 <= i64::from(width),
+            "{width} px: inside the screen: {faces:?}"
+        );
+    }
     answer_the_survey(&browser).await;
     submit(&browser).await;
 

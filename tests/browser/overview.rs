@@ -125,7 +125,7 @@ async fn the_overview_and_the_dashboard_agree_before_and_after_an_answer() {
         )
         .await
         .unwrap();
-    assert_eq!(page, serde_json::json!(["A4 landscape", "overview"]));
+    assert_eq!(page, serde_json::json!(["a4 landscape", "overview"]));
 
     // Screenshots for a person to look at.
     for (width, height) in [(1280, 800), (360, 740)] {

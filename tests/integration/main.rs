@@ -7,6 +7,7 @@ mod alerts;
 mod assessment;
 mod assets;
 mod backup;
+mod citizen_page;
 mod cli;
 mod dashboard;
 mod definitions;

@@ -90,6 +90,30 @@ impl Store {
     }
 }
 
+impl Store {
+    /// When the device (its hash under today's or yesterday's salt) last rated `desk_id` since
+    /// `since_ms`, if it did: what the survey page tells a citizen before they answer again.
+    pub async fn last_rating_of_device(
+        &self,
+        desk_id: i64,
+        device_hash: &str,
+        previous_device_hash: Option<&str>,
+        since_ms: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let (last,): (Option<i64>,) = sqlx::query_as(
+            "select max(created_at) from responses where desk_id = $1 \
+             and (device_hash = $2 or device_hash = $3) and created_at >= $4",
+        )
+        .bind(desk_id)
+        .bind(device_hash)
+        .bind(previous_device_hash)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(last)
+    }
+}
+
 /// The question `Store::recent_activity` answers.
 #[derive(Debug)]
 pub struct RecentQuery<'a> {

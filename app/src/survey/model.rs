@@ -31,6 +31,10 @@ pub struct SurveyPageData {
     /// The link's code is not in the province's format: the page says so (400) and the field
     /// stays open.
     pub dossier_refused: Option<String>,
+    /// This device already rated the desk within the one-rating window: (when, `HH:MM`; until
+    /// when another rating is not counted, `HH:MM`). Told on opening, before anything is typed.
+    #[serde(default)]
+    pub rated_before: Option<(String, String)>,
 }
 
 /// A rejected submission, shown again with its answers kept.

@@ -67,7 +67,18 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
         prefill,
         dossier,
         dossier_refused,
+        rated_before,
     } = data;
+    let rated_before = rated_before.map(|(at, until)| match lang {
+        Lang::Vi => format!(
+            "Thiết bị này đã gửi một phiếu đánh giá cho quầy này lúc {at}. Phiếu gửi lại trước \
+             {until} sẽ không được tính thêm; sau giờ đó, phiếu mới được tính bình thường."
+        ),
+        Lang::En => format!(
+            "This device already rated this desk at {at}. A rating sent before {until} will not \
+             be counted again; after that, a new rating counts as usual."
+        ),
+    });
     let prefill = prefill.unwrap_or_default();
     let other_version = match lang {
         Lang::Vi => {
@@ -141,6 +152,9 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
             Ok(SubmitOutcome::Invalid { errors: rejected }) => {
                 errors.set(rejected);
                 form_message.set(Some(t.fix_errors));
+                // Once the messages are drawn, the first question they name takes the focus,
+                // so a screen reader or a thumb lands where the fix is.
+                request_animation_frame(focus_first_error);
             }
             Ok(SubmitOutcome::FormExpired) => form_message.set(Some(t.expired_form)),
             Ok(SubmitOutcome::OtherVersion) => form_message.set(Some(other_version)),
@@ -245,6 +259,14 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
                     <label for="hp-website">"Website"</label>
                     <input id="hp-website" type="text" name="website" tabindex="-1" autocomplete="off" />
                 </div>
+                {rated_before
+                    .map(|m| {
+                        view! {
+                            <p class="notice rated-before" role="status">
+                                {m}
+                            </p>
+                        }
+                    })}
                 {first_message
                     .map(|m| {
                         view! {
@@ -308,6 +330,20 @@ pub(crate) fn FaceSymbols() -> impl IntoView {
                 })
                 .collect_view()}
         </svg>
+    }
+}
+
+/// Focuses the first answer of the first question showing an error.
+fn focus_first_error() {
+    let first = document()
+        .query_selector(
+            "fieldset:has(p.error) input:not([type=hidden]), fieldset:has(p.error) textarea",
+        )
+        .ok()
+        .flatten()
+        .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+    if let Some(first) = first {
+        let _ = first.focus();
     }
 }
 

@@ -97,6 +97,11 @@ pub async fn survey_page(
         Some(_) => (None, Some(pattern.example().to_owned())),
         None => (None, None),
     };
+    // A page shown again after a post carries that post's own message instead.
+    let rated_before = match prefill {
+        Some(_) => None,
+        None => device_rated_before(state, desk.id).await?,
+    };
     Ok(DeskLookup::Found(SurveyPageData {
         desk: desk.info(survey_url),
         survey: survey.clone(),
@@ -104,6 +109,46 @@ pub async fn survey_page(
         prefill,
         dossier,
         dossier_refused,
+        rated_before,
+    }))
+}
+
+/// When this request's device last rated `desk_id` within the one-rating window, and when the
+/// window ends, as `HH:MM`; `None` for a device without a cookie or without a recent rating.
+/// The rule itself is applied on submission (`submit`); this only tells it in advance.
+async fn device_rated_before(
+    state: &AppState,
+    desk_id: i64,
+) -> Result<Option<(String, String)>, AppError> {
+    let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else {
+        return Ok(None);
+    };
+    let Some(device) = state.client_info(None, &parts.headers).device_id else {
+        return Ok(None);
+    };
+    let (today, yesterday, _, _) = local_clock();
+    let (salt, previous_salt) = state
+        .salts
+        .today_and_yesterday(&state.store, &today, &yesterday)
+        .await?;
+    let window = state.settings.abuse.device_window.as_millis() as i64;
+    let last = state
+        .store
+        .last_rating_of_device(
+            desk_id,
+            &abuse::salted_hash(&salt, &device),
+            previous_salt
+                .as_deref()
+                .map(|old| abuse::salted_hash(old, &device))
+                .as_deref(),
+            crate::clock::now_ms() - window,
+        )
+        .await?;
+    Ok(last.map(|at| {
+        (
+            crate::clock::display_time(at),
+            crate::clock::display_time(at + window),
+        )
     }))
 }
 

@@ -8,6 +8,7 @@ use crate::i18n::{ui, use_lang};
 use crate::survey::api::get_thanks_page;
 use crate::survey::desk::DeskLookup;
 use crate::survey::desk::DeskUnavailable;
+use crate::survey::page::FaceSymbols;
 
 #[component]
 pub fn ThanksPage() -> impl IntoView {
@@ -29,7 +30,10 @@ pub fn ThanksPage() -> impl IntoView {
                     Ok(DeskLookup::Found(data)) => {
                         view! {
                             <main class="page narrow thanks">
-                                <p class="thanks-face" aria-hidden="true">"😊"</p>
+                                <FaceSymbols />
+                                <svg class="thanks-face" aria-hidden="true" viewBox="0 0 40 40">
+                                    <use href="#face-5" />
+                                </svg>
                                 <h1>{t.thanks_title}</h1>
                                 <p class="lead">
                                     {if already() { t.already_rated } else { t.thanks_again }}
