@@ -93,9 +93,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     allow_this_pages_scripts();
     // Only the survey page has an island; every other page would download the WASM for nothing.
-    let hydration = page_has_island().then(|| {
-        view! { <HydrationScripts options=options.clone() islands=true /> }
-    });
+    // Without the scripts the page must still be rendered as in islands mode, where resources
+    // are not written into the page a second time for a hydration that never comes (what
+    // `HydrationScripts` does when `islands` is set).
+    let hydration = if page_has_island() {
+        Some(view! { <HydrationScripts options=options.clone() islands=true /> })
+    } else {
+        if let Some(context) = Owner::current_shared_context() {
+            context.set_is_hydrating(false);
+        }
+        None
+    };
     view! {
         <!DOCTYPE html>
         <html lang="vi">

@@ -128,7 +128,7 @@ async fn the_access_matrix_holds_for_every_protected_page(backend: Backend) {
             // Refusals carry no commune data and no user list. The navigation bar above them
             // is the signed-in user's own (their name, their unit, their pages), so it is set
             // aside after checking whose it is.
-            let page = match body.find("<nav class=\"account-bar\"") {
+            let (page, bar) = match body.find("<nav class=\"account-bar\"") {
                 Some(at) => {
                     let end = at + body[at..].find("</nav>").unwrap();
                     let bar = &body[at..end];
@@ -136,13 +136,19 @@ async fn the_access_matrix_holds_for_every_protected_page(backend: Backend) {
                         Some(user) => assert!(bar.contains(user), "{path}: the bar of {user}"),
                         None => assert!(bar.contains("href=\"/login\""), "{path}: {bar}"),
                     }
-                    format!("{}{}", &body[..at], &body[end..])
+                    (format!("{}{}", &body[..at], &body[end..]), bar.to_string())
                 }
-                None => body.clone(),
+                None => (body.clone(), String::new()),
             };
             for secret in ["Phường Bình Phước", "Phường Phước Long", "leader25195"] {
                 assert!(!page.contains(secret), "{path} as {user:?} leaked {secret}");
             }
+            assert!(
+                ["Phường Phước Long", "leader25217"]
+                    .iter()
+                    .all(|other| *user == Some("leader25217") || !bar.contains(other)),
+                "{path}: the bar is the user's own"
+            );
         }
     }
 }

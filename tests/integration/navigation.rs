@@ -5,7 +5,10 @@ use app::store::Backend;
 use axum::http::StatusCode;
 use hailong_tests::{both_backends, TestApp};
 
-both_backends!(every_error_page_has_the_bar_and_a_way_back,);
+both_backends!(
+    every_error_page_has_the_bar_and_a_way_back,
+    a_refused_new_user_form_comes_back_filled_with_every_problem,
+);
 
 const COMMUNE: &str = "25195";
 
@@ -86,4 +89,75 @@ async fn every_error_page_has_the_bar_and_a_way_back(backend: Backend) {
     assert!(home.contains("Trang của tôi") && !home.contains("href=\"/login\""));
     let home = app.get_as("/", None).await.text();
     assert!(home.contains("href=\"/login\""));
+}
+
+async fn a_refused_new_user_form_comes_back_filled_with_every_problem(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("admin-nav", "province_admin", "").await;
+    let admin = app.login("admin-nav").await;
+    let cookie = Some(admin.cookie.as_str());
+    let refused = app
+        .post_as(
+            "/admin/users",
+            &[
+                ("_csrf", &admin.csrf),
+                ("username", "Ten Sai"),
+                ("display_name", ""),
+                ("role", "commune_officer"),
+                ("unit", "99999"),
+                ("email", "khong-phai-thu"),
+                ("password", "ngan"),
+            ],
+            cookie,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text();
+    for field in ["username", "display_name", "unit", "email", "password"] {
+        assert!(
+            html.contains(&format!("id=\"err-new-{field}\"")),
+            "{field}'s problem is shown under it"
+        );
+    }
+    assert!(
+        html.contains("Không tìm thấy xã có mã “99999”."),
+        "{html:.3000}"
+    );
+    // What was typed is kept, the password excepted; the page keeps its bar.
+    assert!(html.contains("value=\"Ten Sai\"") && html.contains("value=\"99999\""));
+    assert!(html.contains("value=\"khong-phai-thu\""));
+    assert!(
+        !html.contains("value=\"ngan\""),
+        "the password is not sent back"
+    );
+    assert!(bar(&html).contains("Đăng xuất"));
+    assert!(app
+        .store()
+        .user_by_username("Ten Sai")
+        .await
+        .unwrap()
+        .is_none());
+
+    // A name already taken is told next to the name.
+    let taken = app
+        .post_as(
+            "/admin/users",
+            &[
+                ("_csrf", &admin.csrf),
+                ("username", "admin-nav"),
+                ("display_name", "Người thứ hai"),
+                ("role", "province_admin"),
+                ("unit", ""),
+                ("email", ""),
+                ("password", "mot-mat-khau-dai"),
+            ],
+            cookie,
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = taken.text();
+    let at = html
+        .find("id=\"err-new-username\"")
+        .expect("the name's problem");
+    assert!(html[at..].contains("Tên đăng nhập này đã có người dùng."));
 }

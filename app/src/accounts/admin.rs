@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::api::{
-    get_audit_page, get_users_page, AuditPageData, SignInLimitView, UsersPageData,
+    get_audit_page, get_users_page, AuditPageData, NewUserPrefill, SignInLimitView, UsersPageData,
 };
 use crate::components::{set_status, AccountBar, Refusal, ServerFailure};
 use crate::domain::roles::{Access, Role};
@@ -85,10 +85,40 @@ fn Users(data: UsersPageData, notice: Option<String>) -> impl IntoView {
             }
         })
         .collect_view();
+    // A refused form comes back filled in, each problem under its field (the page is a 422).
+    let prefill = use_context::<NewUserPrefill>().unwrap_or_default();
+    if !prefill.problems.is_empty() {
+        set_status(422);
+    }
+    let value = |field: &str| prefill.values.get(field).cloned().unwrap_or_default();
+    let problem = |field: &str| {
+        prefill.problems.get(field).cloned().map(|message| {
+            view! {
+                <p class="error" id=format!("err-new-{field}") role="alert">
+                    {message}
+                </p>
+            }
+        })
+    };
+    let chosen_role = value("role");
     let roles = Role::ALL
         .into_iter()
-        .map(|r| view! { <option value=r.key()>{r.label(Lang::Vi)}</option> })
+        .map(|r| {
+            let selected = r.key() == chosen_role;
+            view! {
+                <option value=r.key() selected=selected>
+                    {r.label(Lang::Vi)}
+                </option>
+            }
+        })
         .collect_view();
+    let form_problem = (!prefill.problems.is_empty()).then(|| {
+        view! {
+            <p class="form-error" role="alert">
+                "Chưa thêm được người dùng: xem các lỗi dưới từng ô."
+            </p>
+        }
+    });
     view! {
         <AccountBar me=data.me />
         <Title text="Người dùng — Hài Lòng" />
@@ -110,20 +140,27 @@ fn Users(data: UsersPageData, notice: Option<String>) -> impl IntoView {
             </table>
             {limits}
             <h2>"Thêm người dùng"</h2>
-            <form method="post" action="/admin/users" class="stack">
+            <form method="post" action="/admin/users" class="stack" id="them-nguoi-dung">
+                {form_problem}
                 <input type="hidden" name="_csrf" value=csrf />
                 <label for="new-username">"Tên đăng nhập"</label>
-                <input id="new-username" name="username" required autocomplete="off" />
+                <input id="new-username" name="username" required autocomplete="off" value=value("username") />
+                {problem("username")}
                 <label for="new-name">"Họ tên"</label>
-                <input id="new-name" name="display_name" required />
+                <input id="new-name" name="display_name" required value=value("display_name") />
+                {problem("display_name")}
                 <label for="new-role">"Vai trò"</label>
                 <select id="new-role" name="role">{roles}</select>
+                {problem("role")}
                 <label for="new-unit">"Mã đơn vị (mã xã hoặc mã huyện; để trống cho quản trị tỉnh)"</label>
-                <input id="new-unit" name="unit" inputmode="numeric" />
+                <input id="new-unit" name="unit" inputmode="numeric" value=value("unit") />
+                {problem("unit")}
                 <label for="new-email">"Thư điện tử (để nhận thư báo phản ánh; có thể để trống)"</label>
-                <input id="new-email" name="email" type="email" autocomplete="off" />
+                <input id="new-email" name="email" type="email" autocomplete="off" value=value("email") />
+                {problem("email")}
                 <label for="new-password">"Mật khẩu (ít nhất 10 ký tự)"</label>
                 <input id="new-password" type="password" name="password" required autocomplete="new-password" />
+                {problem("password")}
                 <button type="submit" class="submit">"Thêm"</button>
             </form>
         </main>

@@ -34,6 +34,14 @@ pub struct CommuneOverview {
     pub reports: Vec<(String, String)>,
 }
 
+/// A refused "new user" form as the server shows it again: what was typed (the password
+/// excepted) and each field's problem, by the form's field names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUserPrefill {
+    pub values: std::collections::BTreeMap<String, String>,
+    pub problems: std::collections::BTreeMap<String, String>,
+}
+
 /// A unit a commune came from: its name, and whether only part of it came (a split).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormerUnit {

@@ -59,7 +59,7 @@ pub const ADDRESS_WINDOW_MS: i64 = 15 * 60 * 1000;
 pub const HASHING_PERMITS: usize = 2;
 /// How long a sign-in waits for its turn to be checked before it is told to come back.
 pub const HASHING_WAIT: Duration = Duration::from_secs(5);
-/// The longest user name anyone has (see `validate_new_user`).
+/// The longest user name anyone has (see `accounts::users::create_user`).
 pub const MAX_USERNAME_CHARS: usize = 40;
 /// Far beyond any typed password; argon2 would take any length, the form does not.
 pub const MAX_PASSWORD_BYTES: usize = 1000;

@@ -5,59 +5,167 @@ use crate::domain::roles::Role;
 use crate::state::AppState;
 use crate::store::StoreError;
 
-/// What makes a new user valid, checked the same way by the web form and `hailong user add`.
-pub async fn validate_new_user(
+/// A new account as a form or the command line gives it.
+#[derive(Clone, Debug, Default)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub unit: &'a str,
+    pub password: &'a str,
+    /// Empty for none.
+    pub email: &'a str,
+}
+
+/// Why a new account is refused: every field's problem at once (by the form's field name), or
+/// the user name is taken.
+#[derive(Debug)]
+pub enum NewUserRefused {
+    Invalid(std::collections::BTreeMap<String, String>),
+    Taken,
+}
+
+impl std::fmt::Display for NewUserRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NewUserRefused::Invalid(problems) => {
+                let all: Vec<&str> = problems.values().map(String::as_str).collect();
+                write!(f, "{}", all.join(" "))
+            }
+            NewUserRefused::Taken => write!(f, "Tên đăng nhập này đã có người dùng."),
+        }
+    }
+}
+
+/// Checks every field of `new`, each on its own, so a form can show all its problems at once.
+async fn check_new_user(
     state: &AppState,
-    username: &str,
-    display_name: &str,
-    role: &str,
-    unit: &str,
-    password: &str,
-) -> Result<(Role, Option<i64>), String> {
-    let username = username.trim();
+    new: &NewUser<'_>,
+) -> Result<Result<(Role, Option<i64>, Option<String>), NewUserRefused>, crate::error::AppError> {
+    let mut problems = std::collections::BTreeMap::new();
+    let username = new.username.trim();
     if !(3..=crate::accounts::auth::MAX_USERNAME_CHARS).contains(&username.len())
         || !username
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
     {
-        return Err("Tên đăng nhập gồm 3–40 chữ thường không dấu, chữ số hoặc . _ -".into());
+        problems.insert(
+            "username".to_string(),
+            "Tên đăng nhập gồm 3–40 chữ thường không dấu, chữ số hoặc . _ -".to_string(),
+        );
     }
-    if display_name.trim().is_empty() || display_name.chars().count() > 100 {
-        return Err("Vui lòng nhập họ tên (tối đa 100 ký tự).".into());
+    if new.display_name.trim().is_empty() || new.display_name.chars().count() > 100 {
+        problems.insert(
+            "display_name".into(),
+            "Vui lòng nhập họ tên (tối đa 100 ký tự).".into(),
+        );
     }
-    let role = Role::parse(role).ok_or("Vai trò không hợp lệ.")?;
-    password_problem(password)?;
-    if unit.trim().len() > 10 {
-        return Err("Mã đơn vị có tối đa 10 chữ số.".into());
+    if let Err(problem) = password_problem(new.password) {
+        problems.insert("password".into(), problem);
     }
-    let unit_id = match role.unit_level() {
-        None if unit.trim().is_empty() => None,
-        None => {
-            return Err(format!(
-                "{} không gắn với đơn vị: để trống mã đơn vị.",
-                role.label(survey_definitions::Lang::Vi)
-            ))
-        }
-        Some(level) => {
-            let id = state
-                .store
-                .unit_id(unit.trim(), level)
-                .await
-                .map_err(|e: StoreError| e.to_string())?;
-            Some(id.ok_or_else(|| {
-                format!(
-                    "Không tìm thấy {} có mã “{}”.",
-                    if level == "district" {
-                        "huyện"
-                    } else {
-                        "xã"
-                    },
-                    unit.trim()
-                )
-            })?)
+    let email = match parse_email(new.email) {
+        Ok(email) => email,
+        Err(problem) => {
+            problems.insert("email".into(), problem);
+            None
         }
     };
-    Ok((role, unit_id))
+    let unit = new.unit.trim();
+    let role = Role::parse(new.role);
+    let unit_id = match role {
+        None => {
+            problems.insert("role".into(), "Vai trò không hợp lệ.".into());
+            None
+        }
+        Some(_) if unit.len() > 10 => {
+            problems.insert("unit".into(), "Mã đơn vị có tối đa 10 chữ số.".into());
+            None
+        }
+        Some(role) => match role.unit_level() {
+            None if unit.is_empty() => None,
+            None => {
+                problems.insert(
+                    "unit".into(),
+                    format!(
+                        "{} không gắn với đơn vị: để trống mã đơn vị.",
+                        role.label(survey_definitions::Lang::Vi)
+                    ),
+                );
+                None
+            }
+            Some(level) => {
+                let id = state
+                    .store
+                    .unit_id(unit, level)
+                    .await
+                    .map_err(|e: StoreError| crate::error::AppError::internal("users", e))?;
+                if id.is_none() {
+                    problems.insert(
+                        "unit".into(),
+                        format!(
+                            "Không tìm thấy {} có mã “{}”.",
+                            if level == "district" {
+                                "huyện"
+                            } else {
+                                "xã"
+                            },
+                            unit
+                        ),
+                    );
+                }
+                id
+            }
+        },
+    };
+    Ok(match role {
+        Some(role) if problems.is_empty() => Ok((role, unit_id, email)),
+        _ => Err(NewUserRefused::Invalid(problems)),
+    })
+}
+
+/// Creates the account `new` after [`check_new_user`], with its e-mail address, audited as
+/// done by `actor` (a user's id and name, or `None` and "command line"); the new user's id.
+pub async fn create_user(
+    state: &AppState,
+    new: &NewUser<'_>,
+    actor: (Option<i64>, &str),
+) -> Result<Result<i64, NewUserRefused>, crate::error::AppError> {
+    let internal = |e: String| crate::error::AppError::internal("users", e);
+    let (role, unit_id, email) = match check_new_user(state, new).await? {
+        Ok(valid) => valid,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let hash = crate::accounts::auth::hash_password(new.password.to_string())
+        .await
+        .map_err(|e| internal(e.to_string()))?;
+    let username = new.username.trim();
+    let Some(id) = state
+        .store
+        .create_user(username, new.display_name.trim(), &hash, role, unit_id)
+        .await
+        .map_err(|e| internal(e.to_string()))?
+    else {
+        return Ok(Err(NewUserRefused::Taken));
+    };
+    if email.is_some() {
+        state
+            .store
+            .set_user_email(id, email.as_deref())
+            .await
+            .map_err(|e| internal(e.to_string()))?;
+    }
+    state
+        .store
+        .audit(
+            actor.0,
+            actor.1,
+            "user_created",
+            username,
+            &format!("role={} unit={}", role.key(), new.unit.trim()),
+        )
+        .await
+        .map_err(|e| internal(e.to_string()))?;
+    Ok(Ok(id))
 }
 
 /// Why a new password is refused, if it is.
@@ -96,36 +204,20 @@ pub async fn add_user_with_email(
     password: &str,
     email: &str,
 ) -> Result<(), String> {
-    let (role, unit_id) = validate_new_user(state, username, name, role, unit, password).await?;
-    let email = parse_email(email)?;
-    let hash = crate::accounts::auth::hash_password(password.to_string())
-        .await
-        .map_err(|e| e.to_string())?;
-    let id = state
-        .store
-        .create_user(username.trim(), name.trim(), &hash, role, unit_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("the user name {username} is taken"))?;
-    if let Some(email) = &email {
-        state
-            .store
-            .set_user_email(id, Some(email))
-            .await
-            .map_err(|e| e.to_string())?;
+    let new = NewUser {
+        username,
+        display_name: name,
+        role,
+        unit,
+        password,
+        email,
+    };
+    match create_user(state, &new, (None, "command line")).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(NewUserRefused::Taken)) => Err(format!("the user name {username} is taken")),
+        Ok(Err(refused)) => Err(refused.to_string()),
+        Err(e) => Err(e.to_string()),
     }
-    state
-        .store
-        .audit(
-            None,
-            "command line",
-            "user_created",
-            username.trim(),
-            &format!("role={} unit={unit}", role.key()),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(())
 }
 
 /// Assigns communes (official codes of communes in force) to a province reviewer, audited as

@@ -4,7 +4,9 @@
 //! [`MAX_FORM_BYTES`]; a bigger one is refused before it is read in full.
 use app::accounts::auth::{self, LOGIN_CSRF_COOKIE};
 use app::accounts::login::LoginProblem;
-use app::accounts::users::{password_problem, validate_new_user};
+use app::accounts::users::{
+    create_user as create_user_checked, password_problem, NewUser, NewUserRefused,
+};
 use app::state::AppState;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, OriginalUri, Path, Query, State};
@@ -145,53 +147,47 @@ struct NewUserForm {
 
 async fn create_user(
     State(state): State<AppState>,
-    _headers: HeaderMap,
+    headers: HeaderMap,
     StaffForm { me, form, .. }: StaffForm<NewUserForm, ProvinceAdmin>,
 ) -> Response {
-    let (role, unit_id) = match validate_new_user(
-        &state,
-        &form.username,
-        &form.display_name,
-        &form.role,
-        &form.unit,
-        &form.password,
-    )
-    .await
-    {
-        Ok(valid) => valid,
-        Err(message) => return problem(StatusCode::UNPROCESSABLE_ENTITY, &message),
+    let new = NewUser {
+        username: &form.username,
+        display_name: &form.display_name,
+        role: &form.role,
+        unit: &form.unit,
+        password: &form.password,
+        email: &form.email,
     };
-    let email = match app::accounts::users::parse_email(&form.email) {
-        Ok(email) => email,
-        Err(message) => return problem(StatusCode::UNPROCESSABLE_ENTITY, &message),
-    };
-    let hash = match auth::hash_password(form.password.clone()).await {
-        Ok(hash) => hash,
-        Err(e) => return internal(e),
-    };
-    let username = form.username.trim();
-    match state
-        .store
-        .create_user(username, form.display_name.trim(), &hash, role, unit_id)
-        .await
-    {
-        Ok(Some(id)) => {
-            if let Err(e) = state.store.set_user_email(id, email.as_deref()).await {
-                return internal(e);
-            }
+    let problems = match create_user_checked(&state, &new, (Some(me.id), &me.username)).await {
+        Ok(Ok(_)) => return Redirect::to("/admin/users?ok=created").into_response(),
+        Ok(Err(NewUserRefused::Invalid(problems))) => problems,
+        Ok(Err(NewUserRefused::Taken)) => {
+            [("username".to_string(), NewUserRefused::Taken.to_string())]
+                .into_iter()
+                .collect()
         }
-        Ok(None) => return problem(StatusCode::CONFLICT, "Tên đăng nhập này đã có người dùng."),
         Err(e) => return internal(e),
-    }
-    let detail = format!("role={} unit={}", role.key(), form.unit.trim());
-    if let Err(e) = state
-        .store
-        .audit(Some(me.id), &me.username, "user_created", username, &detail)
-        .await
-    {
-        return internal(e);
-    }
-    Redirect::to("/admin/users?ok=created").into_response()
+    };
+    // The page again, its form filled with what was typed (the password excepted) and each
+    // problem next to its field; the page answers 422.
+    let prefill = app::accounts::api::NewUserPrefill {
+        values: [
+            ("username", &form.username),
+            ("display_name", &form.display_name),
+            ("role", &form.role),
+            ("unit", &form.unit),
+            ("email", &form.email),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect(),
+        problems,
+    };
+    let uri = axum::http::Uri::from_static("/admin/users");
+    super::render_page_as_get(state, uri, headers, move || {
+        provide_context(prefill.clone())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
