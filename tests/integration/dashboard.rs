@@ -1009,6 +1009,15 @@ async fn english_pages_write_figures_with_a_decimal_point(backend: Backend) {
     let html = page.text();
     assert_eq!(window(&html, 2), ("3".into(), "66.7%".into()));
     assert!(html.contains("/commune/live?commune=25195&amp;lang=en"));
+    // The first screen's headings follow the page's language too.
+    for heading in [
+        "Satisfied, last 30 days",
+        "Points and rank",
+        "Answers not satisfied (1–3) still open",
+    ] {
+        assert!(html.contains(heading), "{heading}");
+    }
+    assert!(!html.contains("Tỷ lệ hài lòng 30 ngày qua"));
 
     let mut body = open_stream(&app, &leader, "?lang=en").await;
     let first = next_event(&mut body, Duration::from_secs(5))

@@ -77,6 +77,9 @@ pub fn ChairmanPanel(
     /// The province's survey disagrees with the desk's beyond sampling error.
     steering: Option<String>,
 ) -> impl IntoView {
+    let lang = crate::i18n::use_lang().get_untracked();
+    // The page's language: the figures come written in it, the headings are chosen here.
+    let t = move |vi: &'static str, en: &'static str| if lang == Lang::En { en } else { vi };
     let w = format!("windows.{LAST_30_DAYS}.figure");
     let last_30 = figures
         .windows
@@ -86,16 +89,16 @@ pub fn ChairmanPanel(
     let standing = standing.map(|s| {
         view! {
             <div class="standing">
-                <h2>"Điểm và xếp hạng"</h2>
+                <h2>{t("Điểm và xếp hạng", "Points and rank")}</h2>
                 <p class="criteria">{s.criteria}</p>
                 <dl>
-                    <dt>"Điểm từ ý kiến người dân (tạm tính đến hôm nay)"</dt>
+                    <dt>{t("Điểm từ ý kiến người dân (tạm tính đến hôm nay)", "Points from citizens' answers (provisional, to today)")}</dt>
                     <dd class="citizen-points">{s.citizen_points}</dd>
-                    <dt>"Tổng điểm tạm tính"</dt>
+                    <dt>{t("Tổng điểm tạm tính", "Provisional total")}</dt>
                     <dd class="total-points">{s.total} " — " {s.grade}</dd>
-                    <dt>"Mức tiếp theo"</dt>
+                    <dt>{t("Mức tiếp theo", "Next grade")}</dt>
                     <dd class="next-grade">{s.next}</dd>
-                    <dt>"Xếp hạng trong tỉnh"</dt>
+                    <dt>{t("Xếp hạng trong tỉnh", "Rank in the province")}</dt>
                     <dd class="rank">{s.rank}</dd>
                 </dl>
             </div>
@@ -110,22 +113,22 @@ pub fn ChairmanPanel(
     });
     view! {
         {steering}
-        <section class="chairman" aria-label="Tóm tắt">
+        <section class="chairman" aria-label=t("Tóm tắt", "Summary")>
             <div class="headline-share">
-                <h2>"Tỷ lệ hài lòng 30 ngày qua"</h2>
+                <h2>{t("Tỷ lệ hài lòng 30 ngày qua", "Satisfied, last 30 days")}</h2>
                 <p class="big-figure" data-live-key=format!("{w}.satisfied")>
                     {last_30.satisfied}
                 </p>
                 <p class="big-meta">
                     <span data-live-key=format!("{w}.responses")>{last_30.responses}</span>
-                    " phiếu · khoảng tin cậy 95%: "
+                    {t(" phiếu · khoảng tin cậy 95%: ", " answers · 95% interval: ")}
                     <span data-live-key=format!("{w}.interval")>{last_30.interval}</span>
                     " · "
                     <span data-live-key=format!("{w}.period")>{last_30.period}</span>
                 </p>
                 <p class="change">
                     <strong data-live-key="change_30">{figures.change_30}</strong>
-                    " so với 30 ngày trước đó ("
+                    {t(" so với 30 ngày trước đó (", " against the 30 days before (")}
                     <span data-live-key="previous_30.figure.period">
                         {figures.previous_30.figure.period}
                     </span>
@@ -138,10 +141,10 @@ pub fn ChairmanPanel(
             </div>
             {standing}
             <div class="backlog">
-                <h2>"Phiếu chưa hài lòng (mức 1–3) chưa giải quyết"</h2>
+                <h2>{t("Phiếu chưa hài lòng (mức 1–3) chưa giải quyết", "Answers not satisfied (1–3) still open")}</h2>
                 <p class="big-figure open-items">{open_items}</p>
                 <a class="button" href="#theo-doi">
-                    "Xem và xử lý"
+                    {t("Xem và xử lý", "See and follow up")}
                 </a>
             </div>
         </section>
