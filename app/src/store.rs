@@ -158,6 +158,17 @@ pub(crate) fn value_rows(backend: Backend, rows: usize, columns: usize) -> Strin
     sql
 }
 
+/// `and {column} = ${n}` for a query about one unit, nothing for a query about all of them.
+/// A query for one commune names it outright: `($k = 0 or column = $n)` keeps the planners from
+/// going through that commune's desks, and SQLite then reads every day of the range (a year of
+/// per-day counts at 1M responses: 166 ms instead of 6 ms).
+pub(crate) fn only(column: &str, n: usize, unit: Option<i64>) -> String {
+    match unit {
+        Some(_) => format!("and {column} = ${n}"),
+        None => String::new(),
+    }
+}
+
 /// Handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {

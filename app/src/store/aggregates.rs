@@ -345,19 +345,19 @@ impl Store {
         from_day: &str,
         to_day: &str,
     ) -> Result<BTreeMap<i64, FlagCounts>, StoreError> {
-        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        let sql = format!(
             "select du.answers_to, f.kind, cast(sum(f.responses) as bigint) \
              from daily_flags f join desks d on d.id = f.desk_id \
              join admin_units du on du.id = d.commune_id \
-             where f.day >= $1 and f.day <= $2 and ($3 = 0 or du.answers_to = $4) \
+             where f.day >= $1 and f.day <= $2 {} \
              group by du.answers_to, f.kind",
-        )
-        .bind(from_day)
-        .bind(to_day)
-        .bind(i64::from(commune_id.is_some()))
-        .bind(commune_id.unwrap_or(0))
-        .fetch_all(&self.pool)
-        .await?;
+            super::only("du.answers_to", 3, commune_id)
+        );
+        let mut query = sqlx::query_as(&sql).bind(from_day).bind(to_day);
+        if let Some(id) = commune_id {
+            query = query.bind(id);
+        }
+        let rows: Vec<(i64, String, i64)> = query.fetch_all(&self.pool).await?;
         let mut counts: BTreeMap<i64, FlagCounts> = BTreeMap::new();
         for (commune, kind, n) in rows {
             let entry = counts.entry(commune).or_default();

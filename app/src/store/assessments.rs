@@ -571,20 +571,20 @@ impl Store {
     ) -> Result<(Vec<ResponseCountRow>, Vec<TallyRow>), StoreError> {
         let from_day = crate::clock::day_of(from_ms);
         let to_day = crate::clock::day_of(to_ms - 1);
-        let rows: Vec<TallyRow> = sqlx::query_as(
+        let sql = format!(
             "select du.answers_to as unit_id, g.survey_id, g.question_id, g.level, \
              cast(sum(g.answers) as bigint) as answers \
              from daily_answers g join desks d on d.id = g.desk_id \
              join admin_units du on du.id = d.commune_id \
-             where g.day >= $1 and g.day <= $2 and ($3 = 0 or du.answers_to = $4) \
+             where g.day >= $1 and g.day <= $2 {} \
              group by du.answers_to, g.survey_id, g.question_id, g.level",
-        )
-        .bind(from_day)
-        .bind(to_day)
-        .bind(i64::from(unit_id.is_some()))
-        .bind(unit_id.unwrap_or(0))
-        .fetch_all(&self.pool)
-        .await?;
+            super::only("du.answers_to", 3, unit_id)
+        );
+        let mut query = sqlx::query_as(&sql).bind(from_day).bind(to_day);
+        if let Some(id) = unit_id {
+            query = query.bind(id);
+        }
+        let rows: Vec<TallyRow> = query.fetch_all(&self.pool).await?;
         let (counts, answers): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.level == 0);
         let responses = counts
             .into_iter()

@@ -212,30 +212,28 @@ impl Store {
         &self,
         commune_id: Option<i64>,
     ) -> Result<std::collections::BTreeMap<i64, i64>, StoreError> {
-        let one = i64::from(commune_id.is_some());
-        let id = commune_id.unwrap_or(0);
-        let unfavourable: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        let only = super::only("du.answers_to", 1, commune_id);
+        let unfavourable_sql = format!(
             "select du.answers_to, cast(sum(g.answers) as bigint) from daily_answers g \
              join desks d on d.id = g.desk_id join admin_units du on du.id = d.commune_id \
-             where ($1 = 0 or du.answers_to = $2) and g.question_id = 'overall' \
-               and g.level between 1 and {FOLLOW_UP_AT_MOST} \
+             where g.question_id = 'overall' and g.level between 1 and {FOLLOW_UP_AT_MOST} {only} \
              group by du.answers_to"
-        ))
-        .bind(one)
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        let resolved: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        );
+        let resolved_sql = format!(
             "select du.answers_to, count(*) from followups f join responses r on r.id = f.response_id \
              join desks d on d.id = r.desk_id join admin_units du on du.id = d.commune_id \
-             where ($1 = 0 or du.answers_to = $2) and f.state = 'resolved' \
-               and r.excluded = 0 and r.held = 0 and r.overall <= {FOLLOW_UP_AT_MOST} \
+             where f.state = 'resolved' and r.excluded = 0 and r.held = 0 \
+               and r.overall <= {FOLLOW_UP_AT_MOST} {only} \
              group by du.answers_to"
-        ))
-        .bind(one)
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
+        );
+        let mut unfavourable = sqlx::query_as::<_, (i64, i64)>(&unfavourable_sql);
+        let mut resolved = sqlx::query_as::<_, (i64, i64)>(&resolved_sql);
+        if let Some(id) = commune_id {
+            unfavourable = unfavourable.bind(id);
+            resolved = resolved.bind(id);
+        }
+        let unfavourable = unfavourable.fetch_all(&self.pool).await?;
+        let resolved = resolved.fetch_all(&self.pool).await?;
         let mut open: std::collections::BTreeMap<i64, i64> = unfavourable.into_iter().collect();
         for (commune, n) in resolved {
             *open.entry(commune).or_default() -= n;
