@@ -172,6 +172,27 @@ pub fn Refusal(sign_in: bool) -> impl IntoView {
     }
 }
 
+/// The periodic PDF reports a page offers, one link per (period, title): `{url}{period}`.
+#[component]
+pub fn ReportLinks(
+    label: &'static str,
+    /// Everything before the period value, e.g. `/reports/province.pdf?period=`.
+    url: String,
+    reports: Vec<(String, String)>,
+) -> impl IntoView {
+    let links = reports
+        .into_iter()
+        .enumerate()
+        .map(|(i, (period, title))| {
+            view! {
+                {(i > 0).then_some(" · ")}
+                <a href=format!("{url}{period}")>{title}</a>
+            }
+        })
+        .collect_view();
+    view! { <p class="downloads reports no-print">{label} {links}</p> }
+}
+
 /// The URL of `pkg/{name}` for a page: from the `AppState` the server provides while rendering;
 /// plain when there is none (route listing at start-up, or the browser, which never renders the
 /// server-only pages that ask).

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::api::{get_commune_overview, CommuneOverview, FormerUnit};
-use crate::components::{AccountBar, Refusal, ServerFailure};
+use crate::components::{AccountBar, Refusal, ReportLinks, ServerFailure};
 use crate::dashboard::api::get_dashboard;
 use crate::dashboard::view::{AnswerSourcesView, ChairmanPanel, DashboardView, Headline};
 use crate::domain::roles::{Access, Role};
@@ -82,21 +82,12 @@ fn Overview(
             </p>
         }
     };
-    let reports = {
-        let code = data.commune_code.clone();
-        let links = data
-            .reports
-            .iter()
-            .enumerate()
-            .map(|(i, (period, title))| {
-                let href = format!("/reports/commune.pdf?commune={code}&period={period}");
-                view! {
-                    {(i > 0).then_some(" · ")}
-                    <a href=href>{title.clone()}</a>
-                }
-            })
-            .collect_view();
-        view! { <p class="downloads reports">"Báo cáo định kỳ (PDF): " {links}</p> }
+    let reports = view! {
+        <ReportLinks
+            label="Báo cáo định kỳ (PDF): "
+            url=format!("/reports/commune.pdf?commune={}&period=", data.commune_code)
+            reports=data.reports.clone()
+        />
     };
     let desks = data
         .desks

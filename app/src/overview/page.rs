@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{get_overview, OverviewFilter, OverviewView};
-use crate::components::{AccountBar, Refusal, ServerFailure};
+use crate::components::{AccountBar, Refusal, ReportLinks, ServerFailure};
 use crate::domain::roles::Access;
 use crate::i18n::{use_lang, Lang};
 
@@ -157,19 +157,13 @@ fn Overview(data: OverviewView) -> impl IntoView {
             <Filters data=data.clone() />
             {(!data.reports.is_empty())
                 .then(|| {
-                    let links = data
-                        .reports
-                        .iter()
-                        .enumerate()
-                        .map(|(i, (period, title))| {
-                            let href = format!("/reports/province.pdf?period={period}");
-                            view! {
-                                {(i > 0).then_some(" · ")}
-                                <a href=href>{title.clone()}</a>
-                            }
-                        })
-                        .collect_view();
-                    view! { <p class="downloads reports no-print">"Báo cáo của tỉnh (PDF): " {links}</p> }
+                    view! {
+                        <ReportLinks
+                            label="Báo cáo của tỉnh (PDF): "
+                            url="/reports/province.pdf?period=".to_string()
+                            reports=data.reports.clone()
+                        />
+                    }
                 })}
             <p class="no-print hint">
                 "Bấm tên cột để sắp xếp; bấm tên xã để mở bảng điều khiển của xã. Ý kiến chưa xử lý: phiếu hài lòng chung từ 1 đến 3 (chưa hài lòng) chưa được đánh dấu đã giải quyết, kể cả phiếu cũ hơn 30 ngày."

@@ -219,10 +219,14 @@ impl Store {
              where g.question_id = 'overall' and g.level between 1 and {FOLLOW_UP_AT_MOST} {only} \
              group by du.answers_to"
         );
+        // From the follow-ups (a few) to their responses: `cross join` keeps SQLite's planner
+        // in that order, which otherwise scanned the feedback index of every response (435 ms
+        // at 1M responses in the sqlite shell, 0.5 ms this way). PostgreSQL plans it freely.
         let resolved_sql = format!(
-            "select du.answers_to, count(*) from followups f join responses r on r.id = f.response_id \
-             join desks d on d.id = r.desk_id join admin_units du on du.id = d.commune_id \
-             where f.state = 'resolved' and r.excluded = 0 and r.held = 0 \
+            "select du.answers_to, count(*) from followups f cross join responses r \
+             cross join desks d cross join admin_units du \
+             where r.id = f.response_id and d.id = r.desk_id and du.id = d.commune_id \
+               and f.state = 'resolved' and r.excluded = 0 and r.held = 0 \
                and r.overall <= {FOLLOW_UP_AT_MOST} {only} \
              group by du.answers_to"
         );

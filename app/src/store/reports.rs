@@ -13,9 +13,11 @@ impl Store {
         to_ms: i64,
     ) -> Result<i64, StoreError> {
         let (resolved,): (i64,) = sqlx::query_as(&format!(
-            "select count(*) from followups f join responses r on r.id = f.response_id \
-             join desks d on d.id = r.desk_id join admin_units du on du.id = d.commune_id \
-             where du.answers_to = $1 and f.state = 'resolved' and r.excluded = 0 \
+            // From the follow-ups to their responses, as `Store::open_followups_by_commune`.
+            "select count(*) from followups f cross join responses r \
+             cross join desks d cross join admin_units du \
+             where r.id = f.response_id and d.id = r.desk_id and du.id = d.commune_id \
+               and du.answers_to = $1 and f.state = 'resolved' and r.excluded = 0 \
                and r.held = 0 and r.overall <= {} and r.created_at >= $2 and r.created_at < $3",
             crate::domain::followup::FOLLOW_UP_AT_MOST
         ))
