@@ -69,8 +69,8 @@ pub struct AppState {
     pub live: crate::live::LiveHub,
     /// The names the files of `pkg/` are served under.
     pub assets: Arc<crate::assets::Assets>,
-    /// The newest score run of each criteria set, ranked (`scores::read::RankedRuns`).
-    pub ranked_runs: Arc<crate::scores::read::RankedRuns>,
+    /// The newest score run of each criteria set, ranked (`store::ranked::RankedRuns`).
+    pub ranked_runs: Arc<crate::store::ranked::RankedRuns>,
 }
 
 impl AppState {

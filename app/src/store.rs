@@ -16,6 +16,7 @@ pub mod independent;
 pub mod kiosks;
 pub mod notify;
 pub mod overview;
+pub mod ranked;
 pub mod reports;
 pub mod responses;
 pub mod unit_history;

@@ -360,7 +360,7 @@ async fn an_unreadable_stored_report_fails_the_page_the_report_and_the_export(ba
             Some(&admin.cookie),
         )
         .await;
-    let read = app::scores::read::latest_ranked_run(app.store(), SET).await;
+    let read = app::store::ranked::latest_ranked_run(app.store(), SET).await;
 
     assert_eq!(ranking.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(

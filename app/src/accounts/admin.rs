@@ -9,7 +9,8 @@ use leptos_router::hooks::use_query_map;
 use crate::accounts::api::{
     get_audit_page, get_users_page, AuditPageData, NewUserPrefill, SignInLimitView, UsersPageData,
 };
-use crate::components::{set_status, AccountBar, Refusal, ServerFailure};
+use crate::accounts::nav::Refusal;
+use crate::components::{set_status, AccountBar, ServerFailure};
 use crate::domain::roles::{Access, Role};
 use crate::i18n::Lang;
 

@@ -30,8 +30,6 @@ pub struct CommuneOverview {
     pub comments: Vec<CommentView>,
     /// The units this commune was formed from (mergers, splits, renames), in import order.
     pub formerly: Vec<FormerUnit>,
-    /// The periodic reports offered as buttons: (period, title), see `ReportPeriod::offered`.
-    pub reports: Vec<(String, String)>,
 }
 
 /// A refused "new user" form as the server shows it again: what was typed (the password
@@ -401,7 +399,6 @@ pub async fn get_commune_overview(
         all_time,
         comments,
         formerly,
-        reports: crate::reports::ReportPeriod::offered(&crate::clock::today()),
     }))
 }
 

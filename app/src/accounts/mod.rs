@@ -6,6 +6,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;
 pub mod login;
+pub mod nav;
 #[cfg(feature = "ssr")]
 pub mod users;
 

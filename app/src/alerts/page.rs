@@ -5,10 +5,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::accounts::nav::Refusal;
 use crate::alerts::api::get_alerts_page;
 use crate::alerts::model::{AlertQueueView, AlertsPageData};
 use crate::alerts::rule::AlertMode;
-use crate::components::{AccountBar, Refusal, ServerFailure};
+use crate::components::{AccountBar, ServerFailure};
 use crate::domain::roles::Access;
 use crate::i18n::Lang;
 

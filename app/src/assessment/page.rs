@@ -7,12 +7,13 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::accounts::nav::Refusal;
 use crate::assessment::api::{
     get_dossier_list, get_dossier_page, CriteriaChoice, DossierListView, DossierView, LeafKind,
     LeafView,
 };
 use crate::components::escape_text;
-use crate::components::{set_status, AccountBar, Refusal, ServerFailure};
+use crate::components::{set_status, AccountBar, ServerFailure};
 use crate::domain::dossier::{State, Step};
 use crate::domain::roles::Access;
 use crate::i18n::Lang;

@@ -97,6 +97,9 @@ pub struct Dashboard {
     pub can_follow_up: bool,
     /// Present when answers given at a predecessor's desks are in the figures.
     pub answer_sources: Option<AnswerSources>,
+    /// The periodic reports offered as buttons: (period, title), see `ReportPeriod::offered`.
+    #[serde(default)]
+    pub reports: Vec<(String, String)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -334,6 +337,7 @@ mod ssr {
             flagged_counted: flag_counts.counted,
             flagged_held: flag_counts.held,
             answer_sources,
+            reports: crate::reports::ReportPeriod::offered(&today),
         })
     }
 }

@@ -7,7 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::api::{get_commune_overview, CommuneOverview, FormerUnit};
-use crate::components::{AccountBar, Refusal, ReportLinks, ServerFailure};
+use crate::accounts::nav::Refusal;
+use crate::components::{AccountBar, ReportLinks, ServerFailure};
 use crate::dashboard::api::get_dashboard;
 use crate::dashboard::view::{AnswerSourcesView, ChairmanPanel, DashboardView, Headline};
 use crate::domain::roles::{Access, Role};
@@ -82,13 +83,15 @@ fn Overview(
             </p>
         }
     };
-    let reports = view! {
-        <ReportLinks
-            label="Báo cáo định kỳ (PDF): "
-            url=format!("/reports/commune.pdf?commune={}&period=", data.commune_code)
-            reports=data.reports.clone()
-        />
-    };
+    let reports = dashboard.as_ref().map(|d| {
+        view! {
+            <ReportLinks
+                label="Báo cáo định kỳ (PDF): "
+                url=format!("/reports/commune.pdf?commune={}&period=", data.commune_code)
+                reports=d.reports.clone()
+            />
+        }
+    });
     let desks = data
         .desks
         .into_iter()

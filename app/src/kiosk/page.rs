@@ -13,8 +13,9 @@ use leptos_meta::{Meta, Stylesheet};
 use leptos_router::hooks::use_query_map;
 use survey_definitions::{Lang, SATISFACTION_LEVELS};
 
+use crate::accounts::nav::Refusal;
 use crate::components::asset_url;
-use crate::components::{set_status, AccountBar, DocumentLang, LangSwitch, Refusal, ServerFailure};
+use crate::components::{set_status, AccountBar, DocumentLang, LangSwitch, ServerFailure};
 use crate::domain::roles::Access;
 use crate::i18n::{use_lang, with_lang};
 use crate::kiosk::api::{get_kiosk_page, get_kiosks_page};

@@ -7,7 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{get_overview, OverviewFilter, OverviewView};
-use crate::components::{AccountBar, Refusal, ReportLinks, ServerFailure};
+use crate::accounts::nav::Refusal;
+use crate::components::{AccountBar, ReportLinks, ServerFailure};
 use crate::domain::roles::Access;
 use crate::i18n::{use_lang, Lang};
 

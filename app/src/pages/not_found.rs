@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::components::{set_status, DocumentLang, SiteNav};
+use crate::accounts::nav::SiteNav;
+use crate::components::{set_status, DocumentLang};
 use crate::i18n::{ui, use_lang};
 
 #[component]

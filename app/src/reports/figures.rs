@@ -147,7 +147,7 @@ pub fn scoring_set<'a>(criteria: &'a [CriteriaSet], days: &Period) -> Option<&'a
 /// the set's name; read once for a whole province.
 pub struct Scores {
     criteria_name: String,
-    ranked: crate::scores::read::RankedRun,
+    ranked: crate::store::ranked::RankedRun,
     ranked_of: usize,
 }
 
@@ -160,7 +160,7 @@ impl Scores {
         let Some(set) = scoring_set(criteria, days) else {
             return Ok(None);
         };
-        let Some(ranked) = crate::scores::read::latest_ranked_run(store, &set.id).await? else {
+        let Some(ranked) = crate::store::ranked::latest_ranked_run(store, &set.id).await? else {
             return Ok(None);
         };
         Ok(Some(Scores {

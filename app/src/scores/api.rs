@@ -1,5 +1,5 @@
 //! Server functions of the report and ranking pages: who asks and what they may see, then the
-//! stored run read through `scores::read`.
+//! stored run read through `store::ranked`.
 
 use leptos::prelude::*;
 
@@ -26,9 +26,9 @@ mod ssr {
     use crate::domain::roles::{Access, Me, Role};
     use crate::error::AppError;
     use crate::scores::model::{RankingFilter, RankingRow, RankingView, ReportView, RunView};
-    use crate::scores::read::{self, RankedCommune};
     use crate::state::AppState;
     use crate::store::assessments::ScoreRunRow;
+    use crate::store::ranked::{self, RankedCommune};
 
     pub(super) fn internal(e: impl std::fmt::Display) -> AppError {
         AppError::internal("scores", e)
@@ -64,7 +64,7 @@ mod ssr {
             Err(refusal) => return Ok(refuse(refusal)),
         };
         let set = dossier.set;
-        let stored = read::latest_commune_report(&state.store, &set.id, dossier.commune.id)
+        let stored = ranked::latest_commune_report(&state.store, &set.id, dossier.commune.id)
             .await
             .map_err(internal)?;
         let (run, report) = match stored {
@@ -266,7 +266,7 @@ mod ssr {
         filter: RankingFilter,
     ) -> Result<RankingView, AppError> {
         let unit = my_unit(state, &me).await?;
-        let ranked = read::latest_ranked_run(&state.store, &set.id)
+        let ranked = ranked::latest_ranked_run(&state.store, &set.id)
             .await
             .map_err(internal)?;
         let (previous_totals, previous_set) = previous_totals(state, set).await?;

@@ -1,11 +1,9 @@
-//! Score runs and what is read from them: the stored runs, the one read model over them, the
-//! ranking and the commune's report.
+//! Score runs and what is read from them: the runs, the ranking page and the commune's report,
+//! read through the one read model of stored runs (`store::ranked`).
 
 pub mod api;
 pub mod model;
 pub mod ranking;
-#[cfg(feature = "ssr")]
-pub mod read;
 pub mod report;
 #[cfg(feature = "ssr")]
 pub mod runs;

@@ -55,7 +55,7 @@ pub struct RankingRow {
     pub grade: Option<String>,
     pub passed: bool,
     pub sufficient: bool,
-    /// The headline satisfied share (`scores::read::headline`) and its 95% interval, e.g.
+    /// The headline satisfied share (`store::ranked::headline`) and its 95% interval, e.g.
     /// `86,2% (81,0–90,1%)`, and n.
     pub satisfaction: String,
     pub share: Option<u32>,

@@ -6,8 +6,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::accounts::nav::Refusal;
 use crate::assessment::page::CriteriaSwitch;
-use crate::components::{AccountBar, Refusal, ServerFailure};
+use crate::components::{AccountBar, ServerFailure};
 use crate::domain::roles::Access;
 use crate::i18n::Lang;
 use crate::scores::api::get_ranking_page;

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::components::{AccountBar, Refusal, ServerFailure};
+use crate::accounts::nav::Refusal;
+use crate::components::{AccountBar, ServerFailure};
 use crate::domain::roles::{Access, Role};
 use crate::i18n::{ui, with_lang, Lang};
 use crate::survey::desk::{list_desks, DeskInfo};

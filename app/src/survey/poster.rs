@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::{set_status, DocumentLang, Refusal, ServerFailure};
+use crate::accounts::nav::Refusal;
+use crate::components::{set_status, DocumentLang, ServerFailure};
 use crate::domain::roles::Access;
 use crate::i18n::{ui, use_lang, Lang};
 use crate::survey::desk::DeskUnavailable;

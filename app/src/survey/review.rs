@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 
 use crate::accounts::api::{get_review_page, ReviewPageData};
-use crate::components::{AccountBar, Refusal, ServerFailure};
+use crate::accounts::nav::Refusal;
+use crate::components::{AccountBar, ServerFailure};
 use crate::domain::channel::Channel;
 use crate::domain::roles::Access;
 use crate::i18n::Lang;

@@ -116,7 +116,7 @@ pub async fn run_to(
         .await
         .context("score run failed")?;
     let elapsed = started.elapsed();
-    let ranked = app::scores::read::ranked_run(&store, summary.run_id)
+    let ranked = app::store::ranked::ranked_run(&store, summary.run_id)
         .await?
         .with_context(|| format!("run {} was stored but does not read back", summary.run_id))?;
     if let ReportFormat::Json = format {
@@ -156,7 +156,7 @@ pub async fn run_to(
 
 /// One commune of the ranking as JSON: places, points, outcome and the headline citizen figure
 /// (satisfied share in ten-thousandths, its 95% interval, n).
-fn ranking_json(row: &app::scores::read::RankedCommune) -> serde_json::Value {
+fn ranking_json(row: &app::store::ranked::RankedCommune) -> serde_json::Value {
     let headline = row.headline.as_ref();
     serde_json::json!({
         "unit": row.code,
@@ -177,7 +177,7 @@ fn ranking_json(row: &app::scores::read::RankedCommune) -> serde_json::Value {
 /// share with n, name.
 fn write_ranking_text(
     out: &mut impl Write,
-    rows: &[app::scores::read::RankedCommune],
+    rows: &[app::store::ranked::RankedCommune],
 ) -> std::io::Result<()> {
     writeln!(
         out,

@@ -1,10 +1,10 @@
 //! The score export: one row per commune of the latest score run, read as the ranking page
-//! reads it (`app::scores::read`).
+//! reads it (`app::store::ranked`).
 
 use std::collections::HashMap;
 
-use app::scores::read;
 use app::store::exports::RunUnit;
+use app::store::ranked as read;
 use app::store::Store;
 use serde::Deserialize;
 use survey_definitions::criteria::CriteriaSet;
@@ -69,7 +69,7 @@ pub struct ScoreExport {
 pub const NOT_RANKED: &str = "chưa xếp hạng: chưa đủ mẫu";
 
 /// One row per commune of the latest run of `set` that `scope` may see and the filters select,
-/// in ranking order, with its header, as `app::scores::read` reads the run: `rank` is the place
+/// in ranking order, with its header, as `app::store::ranked` reads the run: `rank` is the place
 /// in the whole province (all communes of the run), `rank_in_district` among the communes of the
 /// same district, and the satisfaction columns are the headline citizen leaf. A stored report that
 /// does not read fails the export.
