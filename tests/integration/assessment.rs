@@ -5,6 +5,7 @@ use app::store::Backend;
 use axum::http::StatusCode;
 use hailong_tests::{as_pairs, both_backends, device, key, valid_answers, Session, TestApp};
 use survey_definitions::criteria::Source;
+use survey_definitions::Lang;
 
 both_backends!(
     an_officer_saves_a_draft_and_the_leader_submits_it,
@@ -119,6 +120,39 @@ async fn an_officer_saves_a_draft_and_the_leader_submits_it(backend: Backend) {
     assert!(html.contains("Đang nhập"));
     assert!(html.contains("name=\"points.c1.plan\""));
     assert!(html.contains("Tính tự động từ phiếu khảo sát của người dân"));
+    // Each computed leaf says what the engine gives it today, which an appraisal would replace.
+    let set = app::assessment::api::pick_criteria(&app.state, None).unwrap();
+    let commune = app.store().commune_by_code("25195").await.unwrap().unwrap();
+    let report = app::scores::runs::score_commune(app.store(), set, commune.id, "25195")
+        .await
+        .unwrap();
+    fn citizen_leaves(node: &scoring::NodeResult, out: &mut Vec<scoring::NodeResult>) {
+        if node.leaf.as_ref().is_some_and(|l| l.citizen.is_some()) {
+            out.push(node.clone());
+        }
+        for child in &node.children {
+            citizen_leaves(child, out);
+        }
+    }
+    let mut leaves = Vec::new();
+    for group in &report.groups {
+        citizen_leaves(group, &mut leaves);
+    }
+    assert!(!leaves.is_empty(), "the set has a citizen leaf");
+    for node in &leaves {
+        let leaf = node.leaf.as_ref().unwrap();
+        let points = match leaf.computed {
+            Some(p) => format!(
+                "{} / {} điểm",
+                p.format(Lang::Vi),
+                node.max.format(Lang::Vi)
+            ),
+            None => "chưa tính được".into(),
+        };
+        let citizen = leaf.citizen.as_ref().unwrap();
+        let expected = format!("Điểm tính được hôm nay: {points} (n = {}", citizen.sample);
+        assert!(html.contains(&expected), "{expected}");
+    }
     assert!(
         !html.contains("value=\"submit\""),
         "an officer has no submit button"

@@ -59,6 +59,11 @@ pub struct LeafView {
     pub imported_source: String,
     /// For imported leaves: the top of the other system's scale.
     pub import_max: String,
+    /// For computed leaves (citizens' answers, the province's survey, imported scores): the
+    /// points the engine gives today on what is stored, which an appraisal would replace, with
+    /// the sample behind them (`18,40 / 25,00 điểm (n = 120, hài lòng 86,2%)`).
+    #[serde(default)]
+    pub computed: String,
 }
 
 /// A commune's dossier as its page shows it.
@@ -228,6 +233,54 @@ mod ssr {
             .imported_scores(&set.id, Some(commune.id))
             .await
             .map_err(internal)?;
+        // What the engine computes today for each leaf, so an appraiser sees what a decision
+        // would replace.
+        let report =
+            crate::scores::runs::score_commune(&state.store, set, commune.id, &commune.code)
+                .await
+                .map_err(internal)?;
+        let mut computed = std::collections::HashMap::new();
+        fn walk<'a>(
+            node: &'a scoring::NodeResult,
+            out: &mut std::collections::HashMap<&'a str, &'a scoring::NodeResult>,
+        ) {
+            out.insert(node.id.as_str(), node);
+            for child in &node.children {
+                walk(child, out);
+            }
+        }
+        for group in &report.groups {
+            walk(group, &mut computed);
+        }
+        let computed_text = |id: &str| -> String {
+            let Some(node) = computed.get(id) else {
+                return String::new();
+            };
+            let Some(leaf) = &node.leaf else {
+                return String::new();
+            };
+            let points = match leaf.computed {
+                Some(points) => format!(
+                    "{} / {} điểm",
+                    points.format(Lang::Vi),
+                    node.max.format(Lang::Vi)
+                ),
+                None => "chưa tính được".to_string(),
+            };
+            match &leaf.citizen {
+                Some(c) => {
+                    let share = c
+                        .satisfied_share
+                        .map(|s| format!(", hài lòng {}", s.percent(Lang::Vi)))
+                        .unwrap_or_default();
+                    format!(
+                        "{points} (n = {}{share}; tối thiểu {})",
+                        c.sample, c.min_responses
+                    )
+                }
+                None => points,
+            }
+        };
         let form = form.unwrap_or_default();
         let value = |key: String, stored: String| form.values.get(&key).cloned().unwrap_or(stored);
         let leaves = set
@@ -254,6 +307,10 @@ mod ssr {
                     leaf.criterion.name.vi.clone()
                 };
                 LeafView {
+                    computed: match kind {
+                        LeafKind::CitizenSurvey | LeafKind::Imported => computed_text(leaf.id),
+                        _ => String::new(),
+                    },
                     points: value(
                         format!("points.{id}"),
                         hundredths_text(entry.and_then(|e| e.self_points)),

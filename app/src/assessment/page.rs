@@ -289,19 +289,28 @@ fn LeafRow(
         }
             .into_any()
     } else if leaf.kind == LeafKind::CitizenSurvey {
-        view! { <p class="source-note">"Tính tự động từ phiếu khảo sát của người dân"</p> }
-            .into_any()
+        view! {
+            <p class="source-note">"Tính tự động từ phiếu khảo sát của người dân"</p>
+            <p class="computed">{format!("Điểm tính được hôm nay: {}", leaf.computed)}</p>
+        }
+        .into_any()
     } else {
         view! {
             <p class="source-note">
                 "Điểm nhập từ hệ thống khác: "
                 {if leaf.imported.is_empty() { "chưa có".to_string() } else { format!("{} / {}", leaf.imported, leaf.import_max) }}
             </p>
+            <p class="computed">{format!("Điểm tính được hôm nay: {}", leaf.computed)}</p>
         }
             .into_any()
     };
+    // On a computed leaf the appraisal replaces the computed points: the placeholder says so.
+    let replaces = (!leaf.computed.is_empty()).then(|| {
+        view! { <p class="replaces">"Điểm thẩm định (nếu nhập) thay cho điểm tính được."</p> }
+    });
     let appraisal = if can_appraise {
         view! {
+            {replaces}
             <label class="visually-hidden" for=format!("appraised.{id}")>"Điểm thẩm định"</label>
             <input
                 id=format!("appraised.{id}")
