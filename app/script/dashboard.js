@@ -18,6 +18,17 @@
     // The browser reconnects by itself; say so until it does.
     table.setAttribute("data-live", "false");
   };
+  // The open count as the page was loaded; when an update changes it, the follow-up list (read
+  // on load) is out of date, and the page says so with a reload button.
+  var open = document.querySelector("[data-live-key='open_items']");
+  var openOnLoad = open ? open.textContent.trim() : null;
+  var notice = document.querySelector(".new-items");
+  var reload = notice && notice.querySelector("button.reload");
+  if (reload) {
+    reload.addEventListener("click", function () {
+      window.location.reload();
+    });
+  }
   function at(data, path) {
     return path.split(".").reduce(function (value, part) {
       return value == null ? undefined : value[part];
@@ -43,6 +54,9 @@
       var value = at(figures, bar.getAttribute("data-live-value-key"));
       if (typeof value === "string") bar.value = parseFloat(value);
     });
+    if (notice && openOnLoad !== null && typeof figures.open_items === "string") {
+      notice.hidden = figures.open_items === openOnLoad;
+    }
     (figures.desks || []).forEach(function (desk) {
       var row = document.querySelector('tr[data-desk="' + desk.code + '"]');
       if (row) row.classList.toggle("data-problem", !!desk.data_problem);

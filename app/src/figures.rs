@@ -259,6 +259,8 @@ pub struct CommuneFigures {
     pub elements: Vec<(survey_definitions::Text, Satisfaction)>,
     /// Each current desk over the last 30 days.
     pub desks: Vec<DeskFigures>,
+    /// Answers that need following up (`domain::followup`) not yet resolved, however old.
+    pub open_items: i64,
 }
 
 /// One desk over the last 30 days.
@@ -305,6 +307,8 @@ pub struct FiguresText {
     pub change_30: String,
     pub elements: Vec<WindowText>,
     pub desks: Vec<DeskText>,
+    /// [`CommuneFigures::open_items`], written: a new complaint moves it live.
+    pub open_items: String,
 }
 
 impl CommuneFigures {
@@ -363,6 +367,7 @@ impl CommuneFigures {
                     }
                 })
                 .collect(),
+            open_items: format::count(self.open_items, lang),
         }
     }
 }
@@ -590,6 +595,7 @@ mod ssr {
         let elements = element_figures(survey, &rows, &last_30);
 
         let desks = desk_figures(store, commune_id, &rows, overall, &last_30).await?;
+        let open_items = store.open_followups(commune_id).await?;
 
         Ok((
             CommuneFigures {
@@ -598,6 +604,7 @@ mod ssr {
                 previous_30: (previous_30, before),
                 elements,
                 desks,
+                open_items,
             },
             rows,
         ))

@@ -55,7 +55,7 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
     browser.wait_url(|u| u.ends_with("/thanks")).await;
 
     // Back on the dashboard, never reloaded: the counter shows the answer.
-    c.switch_to_window(dashboard).await.unwrap();
+    c.switch_to_window(dashboard.clone()).await.unwrap();
     let mut count = String::new();
     for _ in 0..30 {
         count = live_count(&browser).await;
@@ -97,6 +97,48 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
         .await
         .unwrap();
     assert_eq!(bar.as_f64(), Some(100.0), "the bar moved with the figure");
+
+    // A second citizen (another phone) complains: the open count moves, and the page says the
+    // follow-up list it loaded is out of date, with a reload button.
+    let notice_hidden = || async {
+        c.execute(
+            "return document.querySelector('.new-items').hidden;",
+            vec![],
+        )
+        .await
+        .unwrap()
+    };
+    assert_eq!(notice_hidden().await, serde_json::json!(true));
+    let open_before = text(".chairman .open-items").await;
+    let second = c.new_window(true).await.unwrap();
+    c.switch_to_window(second.handle).await.unwrap();
+    c.goto(&app.url(&format!("/q/{desk}"))).await.unwrap();
+    c.delete_cookie("hl_dev").await.unwrap();
+    c.goto(&app.url(&format!("/q/{desk}"))).await.unwrap();
+    crate::answer_the_survey(&browser).await;
+    c.find(Locator::Css("label[for='q-overall-1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    crate::submit(&browser).await;
+    browser.wait_url(|u| u.ends_with("/thanks")).await;
+    c.switch_to_window(dashboard).await.unwrap();
+    let mut open_after = open_before.clone();
+    for _ in 0..30 {
+        open_after = text(".chairman .open-items").await;
+        if open_after != open_before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        open_after.parse::<i64>().unwrap(),
+        open_before.parse::<i64>().unwrap() + 1,
+        "the complaint is counted live"
+    );
+    assert_eq!(notice_hidden().await, serde_json::json!(false));
 
     // Screenshots of the first screen, for a person to look at.
     for (width, height) in [(1280, 800), (360, 740)] {

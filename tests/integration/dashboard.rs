@@ -996,6 +996,31 @@ async fn the_live_update_carries_every_figure_the_page_shows(backend: Backend) {
     assert_ne!(first["desks"], update["desks"], "the desk's figures moved");
     assert_eq!(window(&html, 2).0, "4");
     assert_eq!(cell_text(&html, "class=\"num n-30\""), "4");
+
+    // A complaint moves the open count in the next update, as a reload shows it.
+    let before: i64 = update["open_items"].as_str().unwrap().parse().unwrap();
+    let mut fields = valid_answers(&key(4));
+    fields.retain(|(k, _)| *k != "dossier_code");
+    for (k, v) in fields.iter_mut() {
+        if *k == "overall" {
+            *v = "1".into();
+        }
+    }
+    let sent = app
+        .post_form_as(
+            &format!("/q/{code}"),
+            &as_pairs(&fields),
+            "10.0.0.4",
+            Some(&device(4)),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let complaint = next_event(&mut body, Duration::from_secs(2))
+        .await
+        .expect("new figures within 2 seconds");
+    let complaint: serde_json::Value = serde_json::from_str(&complaint).unwrap();
+    assert_eq!(complaint["open_items"], (before + 1).to_string());
+    assert_page_matches_stream(&dashboard(&app, &leader).await, &complaint);
 }
 
 async fn english_pages_write_figures_with_a_decimal_point(backend: Backend) {

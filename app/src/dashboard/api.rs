@@ -277,7 +277,7 @@ mod ssr {
                 note: f.note.unwrap_or_default(),
             })
             .collect();
-        let open_items = store.open_followups(commune_id).await?;
+        let open_items = figures.open_items;
         let heatmap = crate::dashboard::heatmap::HeatMap::of(
             store
                 .answer_times(commune_id, since)

@@ -147,7 +147,6 @@ fn Overview(
                         <ChairmanPanel
                             figures=d.figures.clone()
                             standing=d.standing.clone()
-                            open_items=d.open_items
                             steering=d
                                 .independent
                                 .iter()

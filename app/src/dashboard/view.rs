@@ -67,13 +67,19 @@ fn LiveFigures(commune: String, windows: Vec<WindowText>, lang: Lang) -> impl In
 
 /// What a chairman asks first, on the first screen: the last 30 days' satisfied share and its
 /// change, where the commune stands against the criteria set, and the complaints still open.
+fn t_new_items(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => "Số ý kiến chưa giải quyết vừa thay đổi.",
+        Lang::En => "The number of open items has just changed.",
+    }
+}
+
 /// The share and its change are the live figures (`data-live-key`), the same text the table
 /// below shows.
 #[component]
 pub fn ChairmanPanel(
     figures: FiguresText,
     standing: Option<Standing>,
-    open_items: i64,
     /// The province's survey disagrees with the desk's beyond sampling error.
     steering: Option<String>,
 ) -> impl IntoView {
@@ -142,7 +148,9 @@ pub fn ChairmanPanel(
             {standing}
             <div class="backlog">
                 <h2>{t("Phiếu chưa hài lòng (mức 1–3) chưa giải quyết", "Answers not satisfied (1–3) still open")}</h2>
-                <p class="big-figure open-items">{open_items}</p>
+                <p class="big-figure open-items" data-live-key="open_items">
+                    {figures.open_items.clone()}
+                </p>
                 <a class="button" href="#theo-doi">
                     {t("Xem và xử lý", "See and follow up")}
                 </a>
@@ -678,6 +686,15 @@ pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
                     data.open_items,
                 )}
             </h2>
+            // Shown by the live script when the open count changes: the list itself is read
+            // on load, so a new complaint is one reload away.
+            <p class="new-items" hidden>
+                {t_new_items(lang)}
+                " "
+                <button type="button" class="reload">
+                    {if lang == Lang::En { "Reload" } else { "Tải lại trang" }}
+                </button>
+            </p>
             <ul class="comments feedback">
                 <FeedbackList
                     items=data.feedback.clone()
