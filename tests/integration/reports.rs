@@ -19,6 +19,7 @@ both_backends!(
     the_province_report_has_a_row_for_every_commune,
     the_command_writes_the_report_and_refuses_a_period_that_does_not_parse,
     staff_download_the_reports_they_may_see,
+    a_commune_report_sets_the_desk_beside_the_province_survey,
 );
 
 const COMMUNE: &str = "25195";
@@ -50,7 +51,8 @@ fn last_month() -> ReportPeriod {
 
 /// Responses with the given overall ratings at 10:00 local time on the second day of `period`.
 async fn store_responses(app: &TestApp, desk_id: i64, period: ReportPeriod, overall: &[u8]) {
-    let day = period.days().from.replace("-01", "-02");
+    let from = period.days().from;
+    let day = format!("{}02", &from[..8]);
     let at = app::clock::midnight_ms(&day).unwrap() + 10 * 3_600_000;
     let answers: Vec<Vec<Answer>> = overall
         .iter()
@@ -341,4 +343,51 @@ async fn staff_download_the_reports_they_may_see(backend: Backend) {
     );
     let pdf = app.get_as_admin(&other).await;
     assert_eq!(pdf.status, StatusCode::OK, "the admin sees every commune");
+}
+
+async fn a_commune_report_sets_the_desk_beside_the_province_survey(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let desk = desk_of(&app, COMMUNE).await;
+    let period = last_month();
+    store_responses(&app, desk, period, &[5, 5, 5, 4]).await;
+    let days = period.days();
+    // The province's own survey of the commune for the same days: 70% of 30.
+    let file = std::env::temp_dir().join(format!(
+        "hailong-report-independent-{}.csv",
+        rand::random::<u64>()
+    ));
+    std::fs::write(
+        &file,
+        format!(
+            "ma_xa,tu_ngay,den_ngay,yeu_to,so_phieu,ty_le_hai_long,nguon\n\
+             {COMMUNE},{},{},overall,30,70,Sở Nội vụ: khảo sát tháng\n",
+            days.from, days.to
+        ),
+    )
+    .unwrap();
+    let config = hailong_tests::test_config(&app.db.url, "127.0.0.1:3000".parse().unwrap());
+    let mut out = Vec::new();
+    server::cli::independent::run_to(
+        &config,
+        server::cli::independent::IndependentAction::Import {
+            survey: "so-noi-vu".into(),
+            dry_run: false,
+            file: file.clone(),
+        },
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let _ = std::fs::remove_file(&file);
+
+    let text = render(&app, Scope::Commune(COMMUNE.into()), period).await;
+    // pdftotext breaks lines where the PDF does: read the words as one line.
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for part in [
+        "Đối chiếu với khảo sát độc lập của tỉnh (Sở Nội vụ: khảo sát tháng",
+        "tại quầy 100,0% (n = 4",
+        "khảo sát của tỉnh 70,0% (n = 30",
+    ] {
+        assert!(flat.contains(part), "«{part}»: {flat}");
+    }
 }

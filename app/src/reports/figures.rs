@@ -57,6 +57,9 @@ pub struct CommuneReport {
     /// The units whose desks' answers count for the commune (predecessors included).
     pub units: Vec<UnitAnswersRow>,
     pub score: Option<ReportScore>,
+    /// The province's own survey beside the desk's, for every imported period that overlaps
+    /// the report's, as the dashboard writes it.
+    pub independent: Vec<crate::independent::ComparisonText>,
 }
 
 impl CommuneReport {
@@ -117,7 +120,14 @@ pub async fn commune_report(
         .commune_answers_by_unit(commune.id, &survey.id, &days.from, &days.to)
         .await?;
     let score = scores.and_then(|s| s.of(commune.id));
+    let independent = crate::independent::comparisons(store, survey, commune.id)
+        .await?
+        .iter()
+        .filter(|c| c.period.from <= days.to && c.period.to >= days.from)
+        .map(|c| c.text(crate::i18n::Lang::Vi))
+        .collect();
     Ok(CommuneReport {
+        independent,
         commune,
         period,
         days,

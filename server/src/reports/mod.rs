@@ -512,6 +512,26 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
             count(report.flags.held),
         ),
     );
+    for c in &report.independent {
+        says(
+            layout,
+            format!(
+                "Đối chiếu với khảo sát độc lập của tỉnh ({}, {}, {}): tại quầy {} (n = {}; \
+                 khoảng tin cậy 95%: {}), khảo sát của tỉnh {} (n = {}; {}). {}",
+                c.source,
+                c.element,
+                c.period,
+                c.desk_share,
+                c.desk_rated,
+                c.desk_interval,
+                c.share,
+                c.sample,
+                c.interval,
+                c.note
+            )
+            .trim_end(),
+        );
+    }
 
     if let Some(score) = &report.score {
         heading(layout, "V. KẾT QUẢ CHẤM ĐIỂM");
