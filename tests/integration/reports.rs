@@ -193,6 +193,10 @@ async fn a_commune_report_carries_the_official_frame_and_the_dashboard_figures(b
         "the one rating of 2:\n{text}"
     );
     assert!(text.contains("phiên bản 1 (4 phiếu)"), "{text}");
+    assert!(
+        text.contains("Diễn biến tỷ lệ hài lòng chung trong kỳ"),
+        "the trend chart's caption: {text}"
+    );
     for element in ["Hài lòng chung", "Tiếp cận dịch vụ"] {
         assert!(text.contains(element), "{element}: {text}");
     }

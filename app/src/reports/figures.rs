@@ -60,6 +60,61 @@ pub struct CommuneReport {
     /// The province's own survey beside the desk's, for every imported period that overlaps
     /// the report's, as the dashboard writes it.
     pub independent: Vec<crate::independent::ComparisonText>,
+    /// The overall question over the period in steps (see [`trend`]): (label, figure).
+    pub trend: Vec<(String, Satisfaction)>,
+}
+
+/// The overall question over `days` in steps a chart can show: each day of a month, each
+/// week (7 days from the first) of a quarter or half-year, each month of a year.
+pub fn trend(
+    rows: &[crate::store::aggregates::DailyRow],
+    overall: &str,
+    days: &Period,
+) -> Vec<(String, Satisfaction)> {
+    let Some(first) = crate::clock::parse_day(&days.from) else {
+        return Vec::new();
+    };
+    let count = days.day_count();
+    let step_of = |day: &str| -> Option<i64> {
+        let d = crate::clock::parse_day(day)?;
+        let offset = (d - first).num_days();
+        Some(match count {
+            ..=31 => offset,
+            32..=184 => offset / 7,
+            _ => {
+                use chrono::Datelike;
+                i64::from(d.month0()) - i64::from(first.month0())
+                    + 12 * i64::from(d.year() - first.year())
+            }
+        })
+    };
+    let steps = step_of(&days.to).map_or(0, |last| last + 1);
+    let label = |step: i64| -> String {
+        use chrono::Datelike;
+        match count {
+            ..=31 => (first + chrono::Duration::days(step))
+                .format("%d/%m")
+                .to_string(),
+            32..=184 => (first + chrono::Duration::days(7 * step))
+                .format("%d/%m")
+                .to_string(),
+            _ => {
+                let month = first.month0() as i64 + step;
+                format!("T{}", month % 12 + 1)
+            }
+        }
+    };
+    let mut out: Vec<(String, Satisfaction)> = (0..steps)
+        .map(|step| (label(step), Satisfaction::default()))
+        .collect();
+    for row in rows.iter().filter(|r| days.contains(&r.day)) {
+        if let Some(step) = step_of(&row.day).and_then(|s| usize::try_from(s).ok()) {
+            if let Some((_, s)) = out.get_mut(step) {
+                s.add(overall, &row.question_id, row.level, row.answers);
+            }
+        }
+    }
+    out
 }
 
 impl CommuneReport {
@@ -120,6 +175,7 @@ pub async fn commune_report(
         .commune_answers_by_unit(commune.id, &survey.id, &days.from, &days.to)
         .await?;
     let score = scores.and_then(|s| s.of(commune.id));
+    let trend = trend(&rows, overall_id, &days);
     let independent = crate::independent::comparisons(store, survey, commune.id)
         .await?
         .iter()
@@ -127,6 +183,7 @@ pub async fn commune_report(
         .map(|c| c.text(crate::i18n::Lang::Vi))
         .collect();
     Ok(CommuneReport {
+        trend,
         independent,
         commune,
         period,
@@ -222,4 +279,52 @@ pub async fn province_report(
     .buffered(4)
     .try_collect()
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::aggregates::DailyRow;
+
+    fn row(day: &str, level: i64, answers: i64) -> DailyRow {
+        DailyRow {
+            desk_id: 1,
+            day: day.into(),
+            question_id: "overall".into(),
+            level,
+            answers,
+        }
+    }
+
+    #[test]
+    fn a_trend_steps_by_day_week_or_month_with_the_period() {
+        let rows = [
+            row("2026-11-02", 5, 3),
+            row("2026-11-02", 1, 1),
+            row("2026-11-30", 4, 2),
+            row("2026-12-01", 1, 9),
+        ];
+        let month: ReportPeriod = "2026-11".parse().unwrap();
+        let by_day = trend(&rows, "overall", &month.days());
+        assert_eq!(by_day.len(), 30);
+        assert_eq!(by_day[1].0, "02/11");
+        assert_eq!(by_day[1].1.levels, [1, 0, 0, 0, 3]);
+        assert_eq!(by_day[29].1.satisfied(), 2);
+        assert!(by_day[2].1.share_tenths().is_none(), "a day without answers");
+        // A quarter in weeks from 1 October: 2 November is in the fifth; 30 November and
+        // 1 December share the ninth.
+        let quarter: ReportPeriod = "2026-Q4".parse().unwrap();
+        let by_week = trend(&rows, "overall", &quarter.days());
+        assert_eq!(by_week.len(), 14);
+        assert_eq!(by_week[4].0, "29/10");
+        assert_eq!(by_week[4].1.rated(), 4);
+        assert_eq!(by_week[8].1.rated(), 11);
+        // A year in months; December's row is in it, outside the month above.
+        let year: ReportPeriod = "2026".parse().unwrap();
+        let by_month = trend(&rows, "overall", &year.days());
+        assert_eq!(by_month.len(), 12);
+        assert_eq!(by_month[10].0, "T11");
+        assert_eq!(by_month[10].1.rated(), 6);
+        assert_eq!(by_month[11].1.rated(), 9);
+    }
 }

@@ -345,6 +345,60 @@ fn element_chart(layout: &mut Layout, report: &CommuneReport) {
     layout.y += 18.0;
 }
 
+/// The overall question's satisfied share step by step, as vertical bars on a 0–100% scale
+/// with gridlines; a step without answers has no bar (never a bar at 0%).
+fn trend_chart(layout: &mut Layout, report: &CommuneReport) {
+    let height = 90.0;
+    let axis_w = 30.0;
+    layout.keep(height + 24.0);
+    let top = layout.y;
+    let x0 = LEFT + axis_w;
+    let w = WIDTH - axis_w;
+    let n = report.trend.len() as f32;
+    let slot = w / n;
+    let bar = (slot * 0.7).max(1.0);
+    for (i, label) in ["100%", "50%", "0%"].iter().enumerate() {
+        let y = top + height * i as f32 / 2.0;
+        layout.line(x0, y, x0 + w, y, 0.3);
+        layout.text_at(
+            label,
+            Style::Regular,
+            8.0,
+            LEFT,
+            axis_w - 4.0,
+            Align::Right,
+            y - 4.0,
+        );
+    }
+    // At most about a dozen labels under the bars, so they never overlap.
+    let every = ((n / 12.0).ceil() as usize).max(1);
+    for (i, (label, s)) in report.trend.iter().enumerate() {
+        let slot_x = x0 + slot * i as f32;
+        if let Some(tenths) = s.share_tenths() {
+            let h = height * (tenths.min(1000) as f32) / 1000.0;
+            layout.rect(
+                slot_x + (slot - bar) / 2.0,
+                top + height - h,
+                bar,
+                h,
+                (40, 70, 120),
+            );
+        }
+        if i % every == 0 {
+            layout.text_at(
+                label,
+                Style::Regular,
+                7.0,
+                slot_x - 12.0,
+                slot + 24.0,
+                Align::Centre,
+                top + height + 3.0,
+            );
+        }
+    }
+    layout.y = top + height + 18.0;
+}
+
 fn subtitle(period: ReportPeriod, days: &app::figures::Period) -> String {
     format!(
         "Kết quả khảo sát sự hài lòng của người dân, tổ chức đối với Trung tâm Phục vụ hành chính công {} (từ {})",
@@ -429,6 +483,20 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
         TABLE,
     );
     layout.gap(8.0);
+    if !report.trend.is_empty() {
+        let step = match report.days.day_count() {
+            ..=31 => "mỗi cột là một ngày",
+            32..=184 => "mỗi cột là bảy ngày, ghi ngày đầu",
+            _ => "mỗi cột là một tháng",
+        };
+        says(
+            layout,
+            &format!(
+                "Diễn biến tỷ lệ hài lòng chung trong kỳ ({step}; không có cột: không có phiếu):"
+            ),
+        );
+        trend_chart(layout, report);
+    }
 
     heading(layout, "II. MỨC ĐỘ HÀI LÒNG THEO CÁC YẾU TỐ");
     says(
