@@ -160,4 +160,41 @@ async fn a_refused_new_user_form_comes_back_filled_with_every_problem(backend: B
         .find("id=\"err-new-username\"")
         .expect("the name's problem");
     assert!(html[at..].contains("Tên đăng nhập này đã có người dùng."));
+
+    // A user's row: a short new password and a wrong address are told under their fields.
+    let id = app
+        .store()
+        .user_by_username("admin-nav")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let short = app
+        .post_as(
+            &format!("/admin/users/{id}/password"),
+            &[("_csrf", &admin.csrf), ("password", "ngan")],
+            cookie,
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = short.text();
+    let at = html
+        .find(&format!("id=\"err-pw-{id}\""))
+        .expect("under the password");
+    assert!(html[at..].contains("ít nhất 10 ký tự"));
+    let wrong = app
+        .post_as(
+            &format!("/admin/users/{id}/email"),
+            &[("_csrf", &admin.csrf), ("email", "khong-phai-thu")],
+            cookie,
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = wrong.text();
+    assert!(html.contains(&format!("id=\"err-email-{id}\"")));
+    assert!(
+        html.contains("value=\"khong-phai-thu\""),
+        "the address is kept"
+    );
+    assert!(bar(&html).contains("Đăng xuất"));
 }

@@ -7,7 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::api::{
-    get_audit_page, get_users_page, AuditPageData, NewUserPrefill, SignInLimitView, UsersPageData,
+    get_audit_page, get_users_page, AuditPageData, NewUserPrefill, SignInLimitView, UserRowProblem,
+    UsersPageData,
 };
 use crate::accounts::nav::Refusal;
 use crate::components::{set_status, AccountBar, ServerFailure};
@@ -39,11 +40,40 @@ fn Users(data: UsersPageData, notice: Option<String>) -> impl IntoView {
     let limits = (!data.limits.is_empty()).then(|| {
         view! { <SignInLimits limits=data.limits.clone() csrf=csrf.clone() /> }
     });
+    let row_problem = use_context::<UserRowProblem>();
+    if row_problem.is_some() {
+        set_status(422);
+    }
     let rows = data
         .users
         .into_iter()
         .map(|u| {
             let csrf = csrf.clone();
+            let problem_of = |field: &str| {
+                row_problem
+                    .as_ref()
+                    .filter(|p| p.user_id == u.id && p.field == field)
+                    .cloned()
+            };
+            let email_problem = problem_of("email");
+            let password_problem = problem_of("password").map(|p| {
+                view! {
+                    <p class="error" id=format!("err-pw-{}", u.id) role="alert">
+                        {p.message}
+                    </p>
+                }
+            });
+            let email_value = email_problem
+                .as_ref()
+                .map(|p| p.value.clone())
+                .unwrap_or_else(|| u.email.clone().unwrap_or_default());
+            let email_problem = email_problem.map(|p| {
+                view! {
+                    <p class="error" id=format!("err-email-{}", u.id) role="alert">
+                        {p.message}
+                    </p>
+                }
+            });
             view! {
                 <tr>
                     <td>{u.username}</td>
@@ -60,11 +90,12 @@ fn Users(data: UsersPageData, notice: Option<String>) -> impl IntoView {
                                 type="email"
                                 id=format!("email-{}", u.id)
                                 name="email"
-                                value=u.email.unwrap_or_default()
+                                value=email_value
                                 placeholder="ten@vi-du.gov.vn"
                             />
                             <button type="submit">"Lưu"</button>
                         </form>
+                        {email_problem}
                     </td>
                     <td>
                         <form method="post" action=format!("/admin/users/{}/password", u.id) class="inline">
@@ -81,6 +112,7 @@ fn Users(data: UsersPageData, notice: Option<String>) -> impl IntoView {
                             />
                             <button type="submit">"Đặt lại"</button>
                         </form>
+                        {password_problem}
                     </td>
                 </tr>
             }

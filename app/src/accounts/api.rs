@@ -40,6 +40,17 @@ pub struct NewUserPrefill {
     pub problems: std::collections::BTreeMap<String, String>,
 }
 
+/// A refused form of one user's row (a new password, an e-mail address) as the server shows the
+/// users page again: the field's problem under it, the typed address kept (never a password).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRowProblem {
+    pub user_id: i64,
+    /// `password` or `email`.
+    pub field: String,
+    pub value: String,
+    pub message: String,
+}
+
 /// A unit a commune came from: its name, and whether only part of it came (a split).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormerUnit {

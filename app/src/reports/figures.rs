@@ -310,7 +310,10 @@ mod tests {
         assert_eq!(by_day[1].0, "02/11");
         assert_eq!(by_day[1].1.levels, [1, 0, 0, 0, 3]);
         assert_eq!(by_day[29].1.satisfied(), 2);
-        assert!(by_day[2].1.share_tenths().is_none(), "a day without answers");
+        assert!(
+            by_day[2].1.share_tenths().is_none(),
+            "a day without answers"
+        );
         // A quarter in weeks from 1 October: 2 November is in the fifth; 30 November and
         // 1 December share the ninth.
         let quarter: ReportPeriod = "2026-Q4".parse().unwrap();

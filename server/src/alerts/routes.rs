@@ -120,6 +120,14 @@ async fn set_user_email(
     .await
     {
         Ok(_) => Redirect::to("/admin/users?ok=email").into_response(),
-        Err(message) => problem(StatusCode::UNPROCESSABLE_ENTITY, &message),
+        Err(message) => {
+            let refused = app::accounts::api::UserRowProblem {
+                user_id: id,
+                field: "email".into(),
+                value: form.email.clone(),
+                message,
+            };
+            crate::routes::account::users_page_with(state, headers, refused).await
+        }
     }
 }

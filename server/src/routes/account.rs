@@ -196,14 +196,33 @@ struct PasswordForm {
     password: String,
 }
 
+/// The users page again with one row's refused field (422), as a refused new user is shown.
+pub(crate) async fn users_page_with(
+    state: AppState,
+    headers: HeaderMap,
+    refused: app::accounts::api::UserRowProblem,
+) -> Response {
+    let uri = axum::http::Uri::from_static("/admin/users");
+    super::render_page_as_get(state, uri, headers, move || {
+        provide_context(refused.clone())
+    })
+    .await
+}
+
 async fn reset_password(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    _headers: HeaderMap,
+    headers: HeaderMap,
     StaffForm { me, form, .. }: StaffForm<PasswordForm, ProvinceAdmin>,
 ) -> Response {
     if let Err(message) = password_problem(&form.password) {
-        return problem(StatusCode::UNPROCESSABLE_ENTITY, &message);
+        let refused = app::accounts::api::UserRowProblem {
+            user_id: id,
+            field: "password".into(),
+            value: String::new(),
+            message,
+        };
+        return users_page_with(state, headers, refused).await;
     }
     let user = match state.store.user_by_id(id).await {
         Ok(Some(user)) => user,
