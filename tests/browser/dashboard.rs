@@ -23,7 +23,7 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
     }
     let app = RunningApp::start(Backend::Sqlite).await;
     app.add_user("leader25195", "commune_leader", "25195").await;
-    let desk = app
+    let desk_row = app
         .state
         .store
         .list_current_desks(None)
@@ -31,8 +31,24 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
         .unwrap()
         .into_iter()
         .find(|d| d.commune_code == "25195")
-        .unwrap()
-        .public_code;
+        .unwrap();
+    let desk = desk_row.public_code.clone();
+    // A complaint of 45 days ago, never resolved: it stays in the backlog the leader sees.
+    let old = app::clock::now_ms() - 45 * 86_400_000;
+    let complaint = vec![survey_definitions::Answer {
+        question_id: "overall".into(),
+        value: survey_definitions::AnswerValue::Scale(1),
+    }];
+    app.state
+        .store
+        .insert_response(&hailong_tests::qr_response(
+            desk_row.id,
+            "old-complaint-of-45-days",
+            old,
+            &complaint,
+        ))
+        .await
+        .unwrap();
     let browser = Browser::start(true).await;
     let c = &browser.client;
 
@@ -44,6 +60,18 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
         .await
         .expect("the live figures connect");
     assert_eq!(live_count(&browser).await, "0");
+    let backlog = c
+        .find(Locator::Css("ul.feedback"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let when = app::clock::display(old);
+    assert!(
+        backlog.contains(&when[..10]),
+        "the complaint of {when} is in the backlog: {backlog}"
+    );
     let dashboard = c.window().await.unwrap();
 
     // A citizen answers in a second window.
@@ -139,6 +167,30 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
         "the complaint is counted live"
     );
     assert_eq!(notice_hidden().await, serde_json::json!(false));
+
+    // A page the leader may not open keeps the leader's bar and a way back.
+    c.goto(&app.url("/overview")).await.unwrap();
+    let bar = c
+        .find(Locator::Css("nav.account-bar"))
+        .await
+        .expect("the bar on the refusal")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        bar.contains("Xã của tôi") && bar.contains("Đăng xuất"),
+        "{bar}"
+    );
+    c.find(Locator::Css("main a[href='/']"))
+        .await
+        .expect("a way back");
+    std::fs::write(
+        hailong_tests::workspace_root()
+            .join("target")
+            .join("refused-leader-360.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
     // Screenshots of the first screen, for a person to look at.
     for (width, height) in [(1280, 800), (360, 740)] {
