@@ -170,6 +170,32 @@ pub(crate) fn only(column: &str, n: usize, unit: Option<i64>) -> String {
     }
 }
 
+/// One audit-log row written inside the caller's transaction, so a change is never stored
+/// without its record (nor the record without the change).
+pub(crate) async fn audit_in_tx(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: Option<i64>,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into audit_log (actor_user_id, actor, action, target, detail, created_at) \
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(user_id)
+    .bind(actor)
+    .bind(action)
+    .bind(target)
+    .bind(detail)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {

@@ -191,19 +191,16 @@ async fn audit_tx(
     target: &str,
     detail: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "insert into audit_log (actor_user_id, actor, action, target, detail, created_at) \
-         values ($1, $2, $3, $4, $5, $6)",
+    super::audit_in_tx(
+        tx,
+        actor.user_id,
+        actor.name,
+        action,
+        target,
+        detail,
+        crate::clock::now_ms(),
     )
-    .bind(actor.user_id)
-    .bind(actor.name)
-    .bind(action)
-    .bind(target)
-    .bind(detail)
-    .bind(crate::clock::now_ms())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Moves the dossier to `to` if it is in one of `from`; the first write of the transaction.

@@ -372,16 +372,15 @@ impl Store {
             .bind(desk_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "insert into audit_log (actor_user_id, actor, action, target, detail, created_at) \
-             values ($1, $2, 'desk_renamed', $3, $4, $5)",
+        super::audit_in_tx(
+            &mut tx,
+            user_id,
+            actor,
+            "desk_renamed",
+            &format!("desk {public_code}"),
+            &format!("{old_name} → {name_vi}"),
+            crate::clock::now_ms(),
         )
-        .bind(user_id)
-        .bind(actor)
-        .bind(format!("desk {public_code}"))
-        .bind(format!("{old_name} → {name_vi}"))
-        .bind(crate::clock::now_ms())
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         self.forget_desks();

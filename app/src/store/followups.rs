@@ -109,16 +109,15 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "insert into audit_log (actor_user_id, actor, action, target, detail, created_at) \
-             values ($1, $2, 'desk_dossiers', $3, $4, $5)",
+        super::audit_in_tx(
+            &mut tx,
+            Some(user_id),
+            actor,
+            "desk_dossiers",
+            &format!("desk {desk_id}"),
+            &format!("{day}: {handled} hồ sơ"),
+            now,
         )
-        .bind(user_id)
-        .bind(actor)
-        .bind(format!("desk {desk_id}"))
-        .bind(format!("{day}: {handled} hồ sơ"))
-        .bind(now)
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -279,16 +278,15 @@ impl Store {
             Some((s, n)) => format!("{s} «{n}» → {state} «{note}»"),
             None => format!("mở → {state} «{note}»"),
         };
-        sqlx::query(
-            "insert into audit_log (actor_user_id, actor, action, target, detail, created_at) \
-             values ($1, $2, 'followup', $3, $4, $5)",
+        super::audit_in_tx(
+            &mut tx,
+            Some(user_id),
+            actor,
+            "followup",
+            &format!("response {response_id}"),
+            &detail,
+            now,
         )
-        .bind(user_id)
-        .bind(actor)
-        .bind(format!("response {response_id}"))
-        .bind(detail)
-        .bind(now)
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())

@@ -67,23 +67,23 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "insert into audit_log (actor_user_id, actor, action, target, detail, created_at) \
-                 values (null, $1, 'independent_imported', $2, $3, $4)",
+            super::audit_in_tx(
+                &mut tx,
+                None,
+                actor,
+                "independent_imported",
+                &format!("{} unit {}", row.survey, row.unit_id),
+                &format!(
+                    "{} {}–{}: n {}, {} bp ({})",
+                    row.element,
+                    row.period_from,
+                    row.period_to,
+                    row.sample,
+                    row.satisfied_bp,
+                    row.source
+                ),
+                now,
             )
-            .bind(actor)
-            .bind(format!("{} unit {}", row.survey, row.unit_id))
-            .bind(format!(
-                "{} {}–{}: n {}, {} bp ({})",
-                row.element,
-                row.period_from,
-                row.period_to,
-                row.sample,
-                row.satisfied_bp,
-                row.source
-            ))
-            .bind(now)
-            .execute(&mut *tx)
             .await?;
             changed += 1;
         }

@@ -429,17 +429,14 @@ async fn audit_in(
     detail: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "insert into audit_log (actor_user_id, actor, action, target, detail, created_at) \
-         values ($1, $2, $3, $4, $5, $6)",
+    super::audit_in_tx(
+        tx,
+        Some(by.user_id),
+        by.actor,
+        action,
+        by.target,
+        detail,
+        now,
     )
-    .bind(by.user_id)
-    .bind(by.actor)
-    .bind(action)
-    .bind(by.target)
-    .bind(detail)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await
 }

@@ -826,16 +826,5 @@ async fn audit(
     detail: &str,
     at: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "insert into audit_log (actor_user_id, actor, action, target, detail, created_at) \
-         values (null, $1, $2, $3, $4, $5)",
-    )
-    .bind(actor)
-    .bind(action)
-    .bind(target)
-    .bind(detail)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    super::audit_in_tx(tx, None, actor, action, target, detail, at).await
 }
