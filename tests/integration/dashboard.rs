@@ -8,7 +8,8 @@ use app::store::Backend;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use hailong_tests::{
-    as_pairs, both_backends, device, key, qr_response, valid_answers, Session, TestApp,
+    as_pairs, both_backends, device, downloaded_text, key, qr_response, valid_answers, Session,
+    TestApp,
 };
 use http_body_util::BodyExt;
 use survey_definitions::{Answer, AnswerValue, Lang};
@@ -28,6 +29,7 @@ both_backends!(
     english_pages_write_figures_with_a_decimal_point,
     generated_data_keeps_the_feedback_marks_and_fills_the_follow_up_list,
     the_first_screen_answers_the_chairman,
+    a_comment_marked_as_a_complaint_is_followed_up_like_an_unfavourable_rating,
 );
 
 const COMMUNE: &str = "25195";
@@ -1201,5 +1203,203 @@ async fn the_first_screen_answers_the_chairman(backend: Backend) {
     assert!(
         rank.contains(&second.run_hash[..12]),
         "the newer run: {rank}"
+    );
+}
+
+/// A citizen's answer posted through the survey form, with `overall` and `comment` (empty for
+/// none); returns its response id.
+async fn answer_with(app: &TestApp, code: &str, n: u64, overall: &str, comment: &str) -> i64 {
+    let mut fields = valid_answers(&key(n));
+    fields.retain(|(k, _)| *k != "dossier_code");
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            "overall" => *v = overall.into(),
+            "comment" => *v = comment.into(),
+            _ => {}
+        }
+    }
+    let sent = app
+        .post_form_as(
+            &format!("/q/{code}"),
+            &as_pairs(&fields),
+            &format!("10.0.1.{n}"),
+            Some(&device(n)),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    let (id,): (i64,) = sqlx::query_as("select max(id) from responses")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    id
+}
+
+/// The dashboard's list item of a response.
+fn item_of(html: &str, response: i64) -> String {
+    let item = &html[html
+        .find(&format!("id=\"y-kien-{response}\""))
+        .unwrap_or_else(|| panic!("item {response} listed"))..];
+    item[..item.find("</li>").unwrap()].to_string()
+}
+
+async fn a_comment_marked_as_a_complaint_is_followed_up_like_an_unfavourable_rating(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    staff(&app).await;
+    let (_, code) = desk_of(&app, COMMUNE).await;
+    // A top rating whose comment is a complaint, an unfavourable rating, and a bare rating.
+    let praise = answer_with(
+        &app,
+        &code,
+        21,
+        "5",
+        "Cán bộ vui vẻ nhưng phải đi lại ba lần.",
+    )
+    .await;
+    let low = answer_with(&app, &code, 22, "2", "Chờ lâu.").await;
+    let bare = answer_with(&app, &code, 23, "4", "").await;
+    let leader = app.login("leader25195").await;
+    let html = dashboard(&app, &leader).await;
+    assert!(
+        html.contains("1 chưa giải quyết"),
+        "only the low rating is open"
+    );
+    let item = item_of(&html, praise);
+    assert!(
+        item.contains(&format!("action=\"/commune/complaints/{praise}\"")),
+        "{item}"
+    );
+    assert!(
+        !item.contains("/commune/followups/"),
+        "not yet to handle: {item}"
+    );
+    assert!(
+        !item_of(&html, low).contains("/commune/complaints/"),
+        "a low rating is on the list already"
+    );
+
+    let mut stream = open_stream(&app, &leader, "").await;
+    let first: serde_json::Value = serde_json::from_str(
+        &next_event(&mut stream, Duration::from_secs(5))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["open_items"], "1");
+
+    // A rival commune's leader and a forged token cannot mark it.
+    let path = format!("/commune/complaints/{praise}");
+    let rival = app.login("leader25217").await;
+    let refused = app
+        .post_as(&path, &[("_csrf", &rival.csrf)], Some(&rival.cookie))
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    let forged = app
+        .post_as(&path, &[("_csrf", "x")], Some(&leader.cookie))
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    let marked = app
+        .post_as(&path, &[("_csrf", &leader.csrf)], Some(&leader.cookie))
+        .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER, "{}", marked.text());
+    assert_eq!(
+        marked.location(),
+        Some(format!("/commune?ok=complaint#y-kien-{praise}").as_str()),
+        "back where the leader was"
+    );
+    // Every open dashboard of the commune hears of it, as of a new answer.
+    let update: serde_json::Value = serde_json::from_str(
+        &next_event(&mut stream, Duration::from_secs(2))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(update["open_items"], "2");
+    let html = dashboard(&app, &leader).await;
+    assert_page_matches_stream(&html, &update);
+    assert!(html.contains("2 chưa giải quyết"));
+    let item = item_of(&html, praise);
+    assert!(item.contains("Phản ánh (cán bộ đánh dấu)"), "{item}");
+    assert!(item.contains("Chưa xử lý"), "{item}");
+    assert!(
+        item.contains(&format!("action=\"/commune/followups/{praise}\"")),
+        "{item}"
+    );
+    assert!(
+        !item.contains("/commune/complaints/"),
+        "marked once: {item}"
+    );
+
+    // Nothing else can be marked: twice, a low rating, an answer without a comment.
+    for (response, status) in [
+        (praise, StatusCode::CONFLICT),
+        (low, StatusCode::CONFLICT),
+        (bare, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let again = app
+            .post_as(
+                &format!("/commune/complaints/{response}"),
+                &[("_csrf", &leader.csrf)],
+                Some(&leader.cookie),
+            )
+            .await;
+        assert_eq!(
+            again.status,
+            status,
+            "response {response}: {}",
+            again.text()
+        );
+        assert!(again.text().contains("Hài Lòng"), "a page with the bar");
+    }
+
+    // The month's report counts it beside the unfavourable ratings, as the page does.
+    let month = &app::clock::today()[..7];
+    let report = app
+        .get_as(
+            &format!("/reports/commune.pdf?commune={COMMUNE}&period={month}"),
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(report.status, StatusCode::OK);
+    let text = downloaded_text(&report.body)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("1 phiếu đánh giá chưa hài lòng (mức 1–3) và 1 ý kiến được cán bộ đánh dấu là phản ánh; đã xử lý xong 0, còn 2 chưa xử lý xong"),
+        "{text}"
+    );
+
+    // Resolving it takes it off the count, as for a low rating.
+    let resolved = app
+        .post_as(
+            &format!("/commune/followups/{praise}"),
+            &[
+                ("_csrf", &leader.csrf),
+                ("state", "resolved"),
+                ("note", "Đã hướng dẫn nộp trực tuyến"),
+            ],
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(resolved.status, StatusCode::SEE_OTHER);
+    let update: serde_json::Value = serde_json::from_str(
+        &next_event(&mut stream, Duration::from_secs(2))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(update["open_items"], "1");
+    assert!(dashboard(&app, &leader).await.contains("1 chưa giải quyết"));
+    let audit = app.store().list_audit(50).await.unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|a| a.action == "complaint_marked" && a.target == format!("response {praise}"))
+            .count(),
+        1,
+        "one audited mark"
     );
 }

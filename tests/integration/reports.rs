@@ -2,7 +2,7 @@
 //! figures the dashboard's definitions give for the same days, read back with `pdftotext`
 //! (Debian's poppler-utils, installed by `scripts/setup.sh --test`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use app::figures::Satisfaction;
@@ -10,7 +10,7 @@ use app::i18n::Lang;
 use app::reports::ReportPeriod;
 use app::store::responses::NewResponse;
 use app::store::Backend;
-use hailong_tests::{both_backends, qr_response, TestApp};
+use hailong_tests::{both_backends, downloaded_text, pdf_text, qr_response, scratch, TestApp};
 use server::reports::{report_pdf, Issuer, Scope};
 use survey_definitions::{Answer, AnswerValue};
 
@@ -68,41 +68,6 @@ async fn store_responses(app: &TestApp, desk_id: i64, period: ReportPeriod, over
         .map(|(i, (answers, key))| qr_response(desk_id, key, at + i as i64 * 60_000, answers))
         .collect();
     app.store().insert_responses(&batch).await.unwrap();
-}
-
-/// The text of a PDF as `pdftotext -layout` reads it.
-fn pdf_text(path: &Path) -> String {
-    let out = Command::new("pdftotext")
-        .arg("-layout")
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs (scripts/setup.sh --test installs poppler-utils)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = hailong_tests::workspace_root()
-        .join("target")
-        .join("test-reports");
-    std::fs::create_dir_all(&dir).unwrap();
-    let n: u64 = rand::random();
-    dir.join(format!("{name}-{n:016x}.pdf"))
-}
-
-/// The text of a downloaded PDF.
-fn downloaded_text(body: &[u8]) -> String {
-    assert!(body.starts_with(b"%PDF-"));
-    let path = scratch("download");
-    std::fs::write(&path, body).unwrap();
-    let text = pdf_text(&path);
-    std::fs::remove_file(&path).unwrap();
-    text
 }
 
 async fn render(app: &TestApp, scope: Scope, period: ReportPeriod) -> String {

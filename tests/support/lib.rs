@@ -595,3 +595,38 @@ pub fn key(n: u64) -> String {
 pub fn as_pairs<'a>(fields: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
+
+/// The text of a PDF as `pdftotext -layout` reads it: reports are checked as their readers see
+/// them, not through the code that wrote them.
+pub fn pdf_text(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (scripts/setup.sh --test installs poppler-utils)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A fresh path under `target/test-reports` for a PDF a test writes or downloads.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = workspace_root().join("target").join("test-reports");
+    std::fs::create_dir_all(&dir).unwrap();
+    let n: u64 = rand::random();
+    dir.join(format!("{name}-{n:016x}.pdf"))
+}
+
+/// The text of a downloaded PDF.
+pub fn downloaded_text(body: &[u8]) -> String {
+    assert!(body.starts_with(b"%PDF-"));
+    let path = scratch("download");
+    std::fs::write(&path, body).unwrap();
+    let text = pdf_text(&path);
+    std::fs::remove_file(&path).unwrap();
+    text
+}

@@ -64,6 +64,8 @@ pub struct CommentView {
     pub desk: String,
     pub overall: Option<i64>,
     pub text: String,
+    /// Marked as a complaint by the commune's staff.
+    pub marked: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -389,6 +391,7 @@ pub async fn get_commune_overview(
             desk: c.desk_name,
             overall: c.overall,
             text: c.text,
+            marked: c.marked == 1,
         })
         .collect();
     let formerly = store

@@ -35,6 +35,9 @@ pub fn audit_action_vi(action: &str) -> &str {
         "kiosk_enrolled" => "ghép máy đánh giá",
         "kiosk_revoked" => "thu hồi máy đánh giá",
         "alert_settings_set" => "đặt cảnh báo",
+        "followup" => "xử lý ý kiến phản ánh",
+        "complaint_marked" => "đánh dấu ý kiến là phản ánh",
+        "desk_dossiers" => "nhập số hồ sơ đã giải quyết",
         other => other,
     }
 }

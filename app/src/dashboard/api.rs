@@ -24,7 +24,8 @@ pub struct TrendDay {
     pub share: Option<f64>,
 }
 
-/// Unfavourable feedback (overall 1–3, see `domain::followup`, or any comment) and its follow-up.
+/// Feedback: an answer that needs following up (`domain::followup`) or any comment, and its
+/// follow-up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedbackItem {
     pub response_id: i64,
@@ -32,7 +33,10 @@ pub struct FeedbackItem {
     pub desk: String,
     pub overall: Option<i64>,
     pub comment: Option<String>,
+    /// Needs following up: by its rating, or because it was marked as a complaint.
     pub unfavourable: bool,
+    /// The commune's staff marked its comment as a complaint.
+    pub marked: bool,
     /// `None` (open), `handling` or `resolved`.
     pub state: Option<String>,
     pub note: String,
@@ -270,7 +274,8 @@ mod ssr {
                 response_id: f.response_id,
                 when: crate::clock::display(f.created_at),
                 desk: f.desk_name,
-                unfavourable: crate::domain::followup::needs_follow_up(f.overall),
+                unfavourable: crate::domain::followup::needs_follow_up(f.overall, f.marked == 1),
+                marked: f.marked == 1,
                 overall: f.overall,
                 comment: f.comment,
                 state: f.state,

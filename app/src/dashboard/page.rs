@@ -108,7 +108,7 @@ fn Overview(
         .comments
         .into_iter()
         .map(|c| {
-            let unfavourable = crate::domain::followup::needs_follow_up(c.overall);
+            let unfavourable = crate::domain::followup::needs_follow_up(c.overall, c.marked);
             view! {
                 <li class="comment" class:unfavourable=unfavourable>
                     <p class="comment-meta">

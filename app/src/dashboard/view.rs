@@ -576,10 +576,14 @@ fn FeedbackList(items: Vec<FeedbackItem>, csrf: String, can_follow_up: bool) -> 
             };
             let csrf = csrf.clone();
             let id = f.response_id;
-            // Praise needs no handling: only an unfavourable rating, or a comment that comes
-            // with a middling rating or none, gets the follow-up buttons.
-            let needs_handling = f.unfavourable
-                || (f.comment.is_some() && f.overall.is_none_or(|o| o <= 3));
+            // Praise needs no handling: only what needs following up gets the follow-up
+            // buttons; a comment that reads as a complaint despite its rating can be marked so.
+            let needs_handling = f.unfavourable;
+            let markable = crate::domain::followup::may_mark_complaint(
+                f.overall,
+                f.comment.is_some(),
+            ) && !f.marked;
+            let mark_csrf = csrf.clone();
             view! {
                 <li
                     id=format!("y-kien-{id}")
@@ -596,6 +600,7 @@ fn FeedbackList(items: Vec<FeedbackItem>, csrf: String, can_follow_up: bool) -> 
                             f.overall.map(|o| format!(" · hài lòng chung: {o}/5")).unwrap_or_default(),
                             if state_label.is_empty() { String::new() } else { format!(" · {state_label}") },
                         )}
+                        {f.marked.then(|| view! { " " <span class="badge marked">"Phản ánh (cán bộ đánh dấu)"</span> })}
                     </p>
                     {f.comment.map(|c| view! { <p class="comment-text">{c}</p> })}
                     {(!f.note.is_empty())
@@ -617,6 +622,19 @@ fn FeedbackList(items: Vec<FeedbackItem>, csrf: String, can_follow_up: bool) -> 
                                     <button type="submit" name="state" value="resolved">
                                         "Đã giải quyết"
                                     </button>
+                                </form>
+                            }
+                        })}
+                    {(can_follow_up && markable)
+                        .then(|| {
+                            view! {
+                                <form
+                                    method="post"
+                                    action=format!("/commune/complaints/{id}")
+                                    class="inline-form"
+                                >
+                                    <input type="hidden" name="_csrf" value=mark_csrf />
+                                    <button type="submit">"Đánh dấu là phản ánh cần xử lý"</button>
                                 </form>
                             }
                         })}
@@ -656,6 +674,9 @@ pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
         .collect_view();
     let notice_text = notice.map(|n| match n.as_str() {
         "followup" => "Đã lưu việc xử lý ý kiến.",
+        "complaint" => {
+            "Đã đánh dấu ý kiến là phản ánh cần xử lý; ý kiến đã vào danh sách cần xử lý."
+        }
         "dossiers" => "Đã lưu số hồ sơ.",
         _ => "Đã lưu.",
     });
@@ -686,8 +707,8 @@ pub fn DashboardView(data: Dashboard, notice: Option<String>) -> impl IntoView {
                     data.open_items,
                 )}
             </h2>
-            // Shown by the live script when the open count changes: the list itself is read
-            // on load, so a new complaint is one reload away.
+            // The live script fetches the list again when the open count changes; this notice
+            // is shown instead while a note is being written in the list, or when that fails.
             <p class="new-items" hidden>
                 {t_new_items(lang)}
                 " "

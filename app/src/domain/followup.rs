@@ -1,14 +1,21 @@
 //! Which answers a commune must follow up: every overall rating that is not satisfied, 1 to 3
 //! ("Rất không hài lòng", "Không hài lòng", "Bình thường"), the same line the satisfied share
-//! draws at 4–5. The backlog, its count on the dashboard and the province overview, the reports
-//! and the store's partial index (migration 0017) all read this one rule.
+//! draws at 4–5, and every comment the commune's staff mark as a complaint (migration 0018),
+//! whatever rating came with it. The backlog, its count on the dashboard and the province
+//! overview, the reports and the store's partial index (migration 0017) all read this one rule.
 
 /// The highest overall rating that needs following up.
 pub const FOLLOW_UP_AT_MOST: i64 = 3;
 
-/// Whether an answer with this overall rating needs following up.
-pub fn needs_follow_up(overall: Option<i64>) -> bool {
-    overall.is_some_and(|o| (1..=FOLLOW_UP_AT_MOST).contains(&o))
+/// Whether an answer with this overall rating, marked as a complaint or not, needs following up.
+pub fn needs_follow_up(overall: Option<i64>, marked: bool) -> bool {
+    marked || overall.is_some_and(|o| (1..=FOLLOW_UP_AT_MOST).contains(&o))
+}
+
+/// Whether the staff may mark this answer as a complaint: it has a comment and does not already
+/// need following up by its rating.
+pub fn may_mark_complaint(overall: Option<i64>, has_comment: bool) -> bool {
+    has_comment && !needs_follow_up(overall, false)
 }
 
 #[cfg(test)]
@@ -17,7 +24,21 @@ mod tests {
 
     #[test]
     fn neutral_and_worse_need_following_up() {
-        assert!(needs_follow_up(Some(1)) && needs_follow_up(Some(3)));
-        assert!(!needs_follow_up(Some(4)) && !needs_follow_up(None));
+        assert!(needs_follow_up(Some(1), false) && needs_follow_up(Some(3), false));
+        assert!(!needs_follow_up(Some(4), false) && !needs_follow_up(None, false));
+    }
+
+    #[test]
+    fn a_marked_comment_needs_following_up_whatever_its_rating() {
+        assert!(needs_follow_up(Some(5), true) && needs_follow_up(None, true));
+        assert!(may_mark_complaint(Some(5), true) && may_mark_complaint(None, true));
+        assert!(
+            !may_mark_complaint(Some(2), true),
+            "already followed up by its rating"
+        );
+        assert!(
+            !may_mark_complaint(Some(5), false),
+            "nothing to mark without a comment"
+        );
     }
 }

@@ -47,8 +47,11 @@ pub struct CommuneReport {
     /// The overall question and each SIPAS element over the period.
     pub elements: Vec<(Text, Satisfaction)>,
     pub desks: Vec<DeskFigures>,
-    /// Unfavourable ratings (overall 1–3, see `domain::followup`) of the period, and how many of them are resolved.
+    /// Unfavourable ratings (overall 1–3, see `domain::followup`) of the period.
     pub unfavourable: i64,
+    /// Comments of the period marked as complaints whose rating alone needs no follow-up.
+    pub marked: i64,
+    /// How many of the two above are resolved.
     pub resolved: i64,
     pub flags: FlagCounts,
     /// `(version, responses)` of the survey answered in the period.
@@ -118,9 +121,14 @@ pub fn trend(
 }
 
 impl CommuneReport {
-    /// Unfavourable ratings of the period not resolved.
+    /// Answers of the period that need following up: unfavourable ratings and marked complaints.
+    pub fn needing_follow_up(&self) -> i64 {
+        self.unfavourable + self.marked
+    }
+
+    /// Answers of the period that need following up and are not resolved.
     pub fn open(&self) -> i64 {
-        self.unfavourable - self.resolved
+        self.needing_follow_up() - self.resolved
     }
 }
 
@@ -159,10 +167,10 @@ pub async fn commune_report(
     let desks = crate::figures::desk_figures(store, commune.id, &rows, overall_id, &days).await?;
 
     let (from_ms, to_ms) = period_ms(&days)?;
+    let (marked, resolved) = store.followup_in(commune.id, from_ms, to_ms).await?;
     let unfavourable: i64 = overall.levels[..crate::domain::followup::FOLLOW_UP_AT_MOST as usize]
         .iter()
         .sum();
-    let resolved = store.resolved_in(commune.id, from_ms, to_ms).await?;
     let flags = store
         .flag_counts(Some(commune.id), &days.from, &days.to)
         .await?
@@ -194,6 +202,7 @@ pub async fn commune_report(
         elements,
         desks,
         unfavourable,
+        marked,
         resolved,
         flags,
         survey_versions,

@@ -14,6 +14,8 @@ pub struct FeedbackRow {
     pub comment: Option<String>,
     pub state: Option<String>,
     pub note: Option<String>,
+    /// 1 when the commune's staff marked its comment as a complaint (migration 0018).
+    pub marked: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -139,18 +141,22 @@ impl Store {
         // (migration 0017), written out so both databases use the index.
         let items = format!(
             "select r.id as response_id, r.created_at, d.name as desk_name, \
-              r.overall, cast(null as text) as comment, f.state, f.note \
+              r.overall, cast(null as text) as comment, f.state, f.note, \
+              cast(case when m.response_id is null then 0 else 1 end as bigint) as marked \
             from responses r join desks d on d.id = r.desk_id \
             left join followups f on f.response_id = r.id \
+            left join complaint_marks m on m.response_id = r.id \
             where r.desk_id = $1 and r.created_at >= $2 and r.excluded = 0 and r.held = 0 \
               and (r.overall <= {FOLLOW_UP_AT_MOST} or r.commented = 1)"
         );
         const ORDER: &str = "order by r.created_at desc, r.id desc limit $3";
         let open = format!(
-            "{items} and r.overall <= {FOLLOW_UP_AT_MOST} and (f.state is null or f.state <> 'resolved') {ORDER}"
+            "{items} and (r.overall <= {FOLLOW_UP_AT_MOST} or m.response_id is not null) \
+             and (f.state is null or f.state <> 'resolved') {ORDER}"
         );
         let others = format!(
-            "{items} and (coalesce(r.overall, 9) > {FOLLOW_UP_AT_MOST} or f.state = 'resolved') {ORDER}"
+            "{items} and ((coalesce(r.overall, 9) > {FOLLOW_UP_AT_MOST} and m.response_id is null) \
+             or f.state = 'resolved') {ORDER}"
         );
         let desks = self.desk_ids_of_commune(commune_id).await?;
         let mut items = Vec::new();
@@ -193,9 +199,10 @@ impl Store {
         Ok(items)
     }
 
-    /// Unfavourable ratings not yet resolved, however old: the day's counts (migration 0006)
-    /// less the resolved follow-ups, so the cost follows the number of days and of follow-ups,
-    /// not of responses.
+    /// Answers that need following up (`domain::followup`) not yet resolved, however old: the
+    /// day's counts of unfavourable ratings (migration 0006) less their resolved follow-ups, and
+    /// the marked complaints not resolved, so the cost follows the number of days, follow-ups
+    /// and marks, not of responses.
     pub async fn open_followups(&self, commune_id: i64) -> Result<i64, StoreError> {
         Ok(self
             .open_followups_by_commune(Some(commune_id))
@@ -229,17 +236,34 @@ impl Store {
                and r.overall <= {FOLLOW_UP_AT_MOST} {only} \
              group by du.answers_to"
         );
+        // Marked complaints whose rating alone would not need following up, from the marks (a
+        // few) to their responses, as above.
+        let marked_sql = format!(
+            "select du.answers_to, count(*) from complaint_marks m cross join responses r \
+             cross join desks d cross join admin_units du \
+             left join followups f on f.response_id = r.id \
+             where r.id = m.response_id and d.id = r.desk_id and du.id = d.commune_id \
+               and (f.state is null or f.state <> 'resolved') and r.excluded = 0 \
+               and r.held = 0 and coalesce(r.overall, 9) > {FOLLOW_UP_AT_MOST} {only} \
+             group by du.answers_to"
+        );
         let mut unfavourable = sqlx::query_as::<_, (i64, i64)>(&unfavourable_sql);
         let mut resolved = sqlx::query_as::<_, (i64, i64)>(&resolved_sql);
+        let mut marked = sqlx::query_as::<_, (i64, i64)>(&marked_sql);
         if let Some(id) = commune_id {
             unfavourable = unfavourable.bind(id);
             resolved = resolved.bind(id);
+            marked = marked.bind(id);
         }
         let unfavourable = unfavourable.fetch_all(&self.pool).await?;
         let resolved = resolved.fetch_all(&self.pool).await?;
+        let marked = marked.fetch_all(&self.pool).await?;
         let mut open: std::collections::BTreeMap<i64, i64> = unfavourable.into_iter().collect();
         for (commune, n) in resolved {
             *open.entry(commune).or_default() -= n;
+        }
+        for (commune, n) in marked {
+            *open.entry(commune).or_default() += n;
         }
         Ok(open)
     }
@@ -290,6 +314,62 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The response's overall rating and whether it has a comment, if it is counted in the
+    /// figures (neither excluded nor held): what deciding on a complaint mark needs.
+    pub async fn markable_response(
+        &self,
+        response_id: i64,
+    ) -> Result<Option<(Option<i64>, bool, bool)>, StoreError> {
+        let row: Option<(Option<i64>, i64, i64)> = sqlx::query_as(
+            "select r.overall, cast(r.commented as bigint), \
+               cast(case when m.response_id is null then 0 else 1 end as bigint) \
+             from responses r left join complaint_marks m on m.response_id = r.id \
+             where r.id = $1 and r.excluded = 0 and r.held = 0",
+        )
+        .bind(response_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(overall, commented, marked)| (overall, commented == 1, marked == 1)))
+    }
+
+    /// Marks a response's comment as a complaint, audited; a second mark changes nothing.
+    /// Returns whether this call marked it. The caller checks the response belongs to the
+    /// user's commune and may be marked (`domain::followup::may_mark_complaint`).
+    pub async fn mark_complaint(
+        &self,
+        response_id: i64,
+        user_id: i64,
+        actor: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let now = crate::clock::now_ms();
+        let marked = sqlx::query(
+            "insert into complaint_marks (response_id, marked_by, created_at) \
+             values ($1, $2, $3) on conflict (response_id) do nothing",
+        )
+        .bind(response_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if marked {
+            super::audit_in_tx(
+                &mut tx,
+                Some(user_id),
+                actor,
+                "complaint_marked",
+                &format!("response {response_id}"),
+                "ý kiến được đánh dấu là phản ánh cần xử lý",
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(marked)
     }
 
     /// The commune's flagged responses, newest first.

@@ -23,6 +23,8 @@ pub struct CommentRow {
     pub desk_name: String,
     pub overall: Option<i64>,
     pub text: String,
+    /// 1 when the commune's staff marked it as a complaint (migration 0018).
+    pub marked: i64,
 }
 
 /// A flagged response awaiting (or after) a reviewer's decision.
@@ -137,10 +139,12 @@ impl Store {
             comments.extend(
                 sqlx::query_as::<_, CommentRow>(
                     "select r.id as response_id, r.created_at, d.name as desk_name, r.overall, \
-                       c.value_text as text \
+                       c.value_text as text, \
+                       cast(case when m.response_id is null then 0 else 1 end as bigint) as marked \
                      from (select id, created_at, overall, desk_id from responses \
                            where desk_id = $1 and commented = 1 order by id desc limit $2) r \
                      join desks d on d.id = r.desk_id \
+                     left join complaint_marks m on m.response_id = r.id \
                      join answers c on c.response_id = r.id and c.question_id = 'comment' \
                      where c.value_text is not null order by r.id desc",
                 )
@@ -206,6 +210,17 @@ impl Store {
         .bind(response_id)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    /// The desk a response was given at.
+    pub async fn response_desk(&self, response_id: i64) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_as::<_, (i64,)>("select desk_id from responses where id = $1")
+                .bind(response_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|(desk,)| desk),
+        )
     }
 
     /// A reviewer's decision on a flagged response: `excluded` leaves it out of every figure;

@@ -1,32 +1,52 @@
 //! What a periodic report reads beyond the dashboard's per-day counts: the follow-up of the
-//! period's unfavourable ratings, the survey versions answered, and the communes listed.
+//! period's unfavourable ratings and marked complaints, the survey versions answered, and the
+//! communes listed.
 
 use super::{Store, StoreError};
 
 impl Store {
-    /// Unfavourable ratings (overall 1–2) given at the commune's desks from `from_ms` to
-    /// `to_ms` (exclusive) and counted in the figures, whose follow-up is `resolved`.
-    pub async fn resolved_in(
+    /// Of the answers given at the commune's desks from `from_ms` to `to_ms` (exclusive) and
+    /// counted in the figures: the comments marked as complaints whose rating alone would not
+    /// need following up (the report adds them to the unfavourable ratings it counts from the
+    /// per-day figures), and how many of all those needing follow-up (`domain::followup`) were
+    /// resolved.
+    pub async fn followup_in(
         &self,
         commune_id: i64,
         from_ms: i64,
         to_ms: i64,
-    ) -> Result<i64, StoreError> {
-        let (resolved,): (i64,) = sqlx::query_as(&format!(
-            // From the follow-ups to their responses, as `Store::open_followups_by_commune`.
-            "select count(*) from followups f cross join responses r \
+    ) -> Result<(i64, i64), StoreError> {
+        let at_most = crate::domain::followup::FOLLOW_UP_AT_MOST;
+        // From the marks and the follow-ups (a few) to their responses, as
+        // `Store::open_followups_by_commune`.
+        let (marked,): (i64,) = sqlx::query_as(&format!(
+            "select count(*) from complaint_marks m cross join responses r \
              cross join desks d cross join admin_units du \
-             where r.id = f.response_id and d.id = r.desk_id and du.id = d.commune_id \
-               and du.answers_to = $1 and f.state = 'resolved' and r.excluded = 0 \
-               and r.held = 0 and r.overall <= {} and r.created_at >= $2 and r.created_at < $3",
-            crate::domain::followup::FOLLOW_UP_AT_MOST
+             where r.id = m.response_id and d.id = r.desk_id and du.id = d.commune_id \
+               and du.answers_to = $1 and r.excluded = 0 and r.held = 0 \
+               and coalesce(r.overall, 9) > {at_most} \
+               and r.created_at >= $2 and r.created_at < $3"
         ))
         .bind(commune_id)
         .bind(from_ms)
         .bind(to_ms)
         .fetch_one(&self.pool)
         .await?;
-        Ok(resolved)
+        let (resolved,): (i64,) = sqlx::query_as(&format!(
+            "select count(*) from followups f cross join responses r \
+             cross join desks d cross join admin_units du \
+             left join complaint_marks m on m.response_id = r.id \
+             where r.id = f.response_id and d.id = r.desk_id and du.id = d.commune_id \
+               and du.answers_to = $1 and f.state = 'resolved' and r.excluded = 0 \
+               and r.held = 0 and (r.overall <= {at_most} or m.response_id is not null) \
+               and r.created_at >= $2 and r.created_at < $3"
+        ))
+        .bind(commune_id)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((marked, resolved))
     }
 
     /// The versions of `survey_id` answered at the commune's desks from `from_ms` to `to_ms`

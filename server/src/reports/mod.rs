@@ -280,6 +280,19 @@ fn says(layout: &mut Layout, text: &str) {
     layout.gap(3.0);
 }
 
+/// The comments marked as complaints beside the unfavourable ratings, when there are any:
+/// ` và 2 ý kiến được cán bộ đánh dấu là phản ánh`.
+fn marked_text(marked: i64) -> String {
+    if marked == 0 {
+        String::new()
+    } else {
+        format!(
+            " và {} ý kiến được cán bộ đánh dấu là phản ánh",
+            app::format::count(marked, Lang::Vi)
+        )
+    }
+}
+
 /// The figure with its interval: `75,0% (khoảng tin cậy 95%: 30,1–95,4%)`.
 fn share_with_interval(f: &FigureText) -> String {
     if f.interval.is_empty() {
@@ -564,9 +577,10 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
     says(
         layout,
         &format!(
-            "Trong kỳ có {} phiếu đánh giá chưa hài lòng (mức 1–3); đã xử lý xong {}, còn {} \
+            "Trong kỳ có {} phiếu đánh giá chưa hài lòng (mức 1–3){}; đã xử lý xong {}, còn {} \
              chưa xử lý xong.",
             count(report.unfavourable),
+            marked_text(report.marked),
             count(report.resolved),
             count(report.open()),
         ),
@@ -721,7 +735,7 @@ pub fn province_pdf(
         &format!(
             "Trong kỳ báo cáo ({}), Trung tâm Phục vụ hành chính công của {} xã, phường nhận được {} phiếu khảo \
              sát; tỷ lệ hài lòng chung là {}. So với kỳ trước: {}. Có {} phiếu chưa hài lòng \
-             (mức 1–3), trong đó {} đã xử lý xong; {} phiếu bị gắn cờ được tính, {} phiếu đang \
+             (mức 1–3){}; đã xử lý xong {}; {} phiếu bị gắn cờ được tính, {} phiếu đang \
              chờ duyệt.",
             t.period,
             count(reports.len() as i64),
@@ -729,6 +743,7 @@ pub fn province_pdf(
             share_with_interval(&t),
             total.change_text(&previous, Lang::Vi),
             count(reports.iter().map(|r| r.unfavourable).sum()),
+            marked_text(reports.iter().map(|r| r.marked).sum()),
             count(reports.iter().map(|r| r.resolved).sum()),
             count(reports.iter().map(|r| r.flags.counted).sum()),
             count(reports.iter().map(|r| r.flags.held).sum()),

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/commune/live", get(live))
         .route("/commune/followups/{response}", post(followup))
+        .route("/commune/complaints/{response}", post(mark_complaint))
         .route("/commune/dossiers", post(dossiers))
 }
 
@@ -289,11 +290,95 @@ async fn followup(
         .set_followup(response, &form.state, note, me.id, &me.username)
         .await
     {
-        // Back to the item just handled, not to the top of a long page.
-        Ok(()) => Redirect::to(&format!("/commune?ok=followup#y-kien-{response}")).into_response(),
+        Ok(()) => {
+            announce_followup(&state, response).await;
+            // Back to the item just handled, not to the top of a long page.
+            Redirect::to(&format!("/commune?ok=followup#y-kien-{response}")).into_response()
+        }
         Err(e) => internal(e),
     }
 }
+
+/// Every open dashboard of the response's commune recomputes its figures, the count of open
+/// complaints among them, as after a new answer at the same desk.
+async fn announce_followup(state: &AppState, response: i64) {
+    match state.store.response_desk(response).await {
+        Ok(Some(desk)) => state.live.announce(&state.store, &[desk]).await,
+        Ok(None) => {}
+        // The change is stored; only the live refresh of other dashboards is lost.
+        Err(e) => tracing::warn!("follow-up not announced: {e}"),
+    }
+}
+
+/// A commune leader or officer marks a comment of their own commune as a complaint, which puts
+/// it on the follow-up list whatever its rating (`domain::followup`). Only a comment counted in
+/// the figures and not already followed up by its rating can be marked; a mark is never taken
+/// back, so the list cannot be shortened this way.
+async fn mark_complaint(
+    State(state): State<AppState>,
+    _headers: HeaderMap,
+    Path(response): Path<String>,
+    StaffForm { me, .. }: StaffForm<MarkForm, CommuneStaff>,
+) -> Response {
+    let Ok(response) = response.parse::<i64>() else {
+        return problem(StatusCode::NOT_FOUND, "Không tìm thấy phiếu này.");
+    };
+    // Another commune's response answers 404, as if it did not exist.
+    let unit = match app::assessment::api::my_unit(&state, &me).await {
+        Ok(unit) => unit,
+        Err(e) => return internal(e),
+    };
+    match state.store.response_units(response).await {
+        Ok(Some((commune, district)))
+            if auth::can_see_commune(me.role, unit, commune, district) => {}
+        Ok(_) => return problem(StatusCode::NOT_FOUND, "Không tìm thấy phiếu này."),
+        Err(e) => return internal(e),
+    }
+    match state.store.markable_response(response).await {
+        Ok(Some((overall, commented, false)))
+            if app::domain::followup::may_mark_complaint(overall, commented) => {}
+        Ok(Some((_, _, true))) => {
+            return problem(
+                StatusCode::CONFLICT,
+                "Ý kiến này đã được đánh dấu là phản ánh.",
+            )
+        }
+        Ok(Some((_, false, _))) => {
+            return problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Phiếu này không có ý kiến để đánh dấu.",
+            )
+        }
+        Ok(Some(_)) => {
+            return problem(
+                StatusCode::CONFLICT,
+                "Ý kiến này đã nằm trong danh sách cần xử lý theo mức đánh giá.",
+            )
+        }
+        Ok(None) => {
+            return problem(
+                StatusCode::CONFLICT,
+                "Phiếu này không được tính vào kết quả (bị loại hoặc đang chờ duyệt).",
+            )
+        }
+        Err(e) => return internal(e),
+    }
+    match state
+        .store
+        .mark_complaint(response, me.id, &me.username)
+        .await
+    {
+        Ok(_) => {
+            announce_followup(&state, response).await;
+            Redirect::to(&format!("/commune?ok=complaint#y-kien-{response}")).into_response()
+        }
+        Err(e) => internal(e),
+    }
+}
+
+/// The mark form carries nothing but its CSRF token.
+#[derive(Deserialize)]
+struct MarkForm {}
 
 #[derive(Deserialize)]
 struct DossiersForm {
