@@ -18,11 +18,57 @@
     // The browser reconnects by itself; say so until it does.
     table.setAttribute("data-live", "false");
   };
-  // The open count as the page was loaded; when an update changes it, the follow-up list (read
-  // on load) is out of date, and the page says so with a reload button.
+  // The open count the follow-up list was read at; when an update changes it, the list is
+  // fetched again from the page itself (the server writes it, so it matches a reload) and put
+  // in place, new items marked. While the leader is writing a note in the list, or when the
+  // fetch fails, the page says the list is out of date instead, with a reload button.
   var open = document.querySelector("[data-live-key='open_items']");
   var openOnLoad = open ? open.textContent.trim() : null;
   var notice = document.querySelector(".new-items");
+  var fetching = false;
+  function busyInList(list) {
+    if (list.contains(document.activeElement) && document.activeElement !== list) return true;
+    return Array.prototype.some.call(list.querySelectorAll("input"), function (input) {
+      return input.value !== input.defaultValue;
+    });
+  }
+  function refreshList(count) {
+    var list = document.querySelector("ul.feedback");
+    var heading = document.getElementById("theo-doi");
+    if (!list || !window.fetch || !window.DOMParser || busyInList(list)) {
+      notice.hidden = false;
+      return;
+    }
+    fetching = true;
+    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var fresh = page.querySelector("ul.feedback");
+        var freshHeading = page.getElementById("theo-doi");
+        if (!fresh || busyInList(list)) throw new Error("list not replaced");
+        var known = {};
+        Array.prototype.forEach.call(list.querySelectorAll("li[id]"), function (item) {
+          known[item.id] = true;
+        });
+        Array.prototype.forEach.call(fresh.querySelectorAll("li[id]"), function (item) {
+          if (!known[item.id]) item.classList.add("new");
+        });
+        list.replaceChildren.apply(list, Array.prototype.slice.call(fresh.childNodes));
+        if (heading && freshHeading) heading.textContent = freshHeading.textContent;
+        openOnLoad = count;
+        notice.hidden = true;
+      })
+      .catch(function () {
+        notice.hidden = false;
+      })
+      .then(function () {
+        fetching = false;
+      });
+  }
   var reload = notice && notice.querySelector("button.reload");
   if (reload) {
     reload.addEventListener("click", function () {
@@ -55,7 +101,11 @@
       if (typeof value === "string") bar.value = parseFloat(value);
     });
     if (notice && openOnLoad !== null && typeof figures.open_items === "string") {
-      notice.hidden = figures.open_items === openOnLoad;
+      if (figures.open_items === openOnLoad) {
+        notice.hidden = true;
+      } else if (!fetching) {
+        refreshList(figures.open_items);
+      }
     }
     (figures.desks || []).forEach(function (desk) {
       var row = document.querySelector('tr[data-desk="' + desk.code + '"]');

@@ -126,8 +126,8 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
         .unwrap();
     assert_eq!(bar.as_f64(), Some(100.0), "the bar moved with the figure");
 
-    // A second citizen (another phone) complains: the open count moves, and the page says the
-    // follow-up list it loaded is out of date, with a reload button.
+    // A second citizen (another phone) complains: the open count moves, and the complaint's
+    // own item appears in the follow-up list, marked new, without a reload.
     let notice_hidden = || async {
         c.execute(
             "return document.querySelector('.new-items').hidden;",
@@ -138,6 +138,17 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
     };
     assert_eq!(notice_hidden().await, serde_json::json!(true));
     let open_before = text(".chairman .open-items").await;
+    // A reload would drop this mark.
+    c.execute("window.neverReloaded = true;", vec![])
+        .await
+        .unwrap();
+    let items_before = c
+        .execute(
+            "return document.querySelectorAll('ul.feedback li').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
     let second = c.new_window(true).await.unwrap();
     c.switch_to_window(second.handle).await.unwrap();
     c.goto(&app.url(&format!("/q/{desk}"))).await.unwrap();
@@ -166,7 +177,70 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
         open_before.parse::<i64>().unwrap() + 1,
         "the complaint is counted live"
     );
-    assert_eq!(notice_hidden().await, serde_json::json!(false));
+    let mut new_item = serde_json::Value::Null;
+    for _ in 0..30 {
+        new_item = c
+            .execute(
+                "var li = document.querySelector('ul.feedback li.new'); \
+                 return li && [li.getAttribute('data-followup'), li.textContent, \
+                   !!li.querySelector(\"form[action^='/commune/followups/']\"), \
+                   document.querySelectorAll('ul.feedback li').length, \
+                   document.getElementById('theo-doi').textContent];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if !new_item.is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        new_item[0], "open",
+        "the new complaint is listed: {new_item}"
+    );
+    assert!(
+        new_item[1]
+            .as_str()
+            .unwrap()
+            .contains("hài lòng chung: 1/5"),
+        "{new_item}"
+    );
+    assert_eq!(new_item[2], true, "with its follow-up buttons");
+    // The first citizen's answer, given after the page was loaded, comes in with it.
+    assert!(
+        new_item[3].as_i64().unwrap() > items_before.as_i64().unwrap(),
+        "{new_item} after {items_before}"
+    );
+    assert!(
+        new_item[4]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{open_after} chưa giải quyết")),
+        "the list's heading counts it too: {new_item}"
+    );
+    assert_eq!(notice_hidden().await, serde_json::json!(true));
+    assert_eq!(
+        c.execute("return window.neverReloaded === true;", vec![])
+            .await
+            .unwrap(),
+        serde_json::json!(true),
+        "no reload"
+    );
+    // The new item in view, for a person to look at.
+    c.execute(
+        "document.querySelector('ul.feedback li.new').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        hailong_tests::workspace_root()
+            .join("target")
+            .join("dashboard-new-complaint.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
     // A page the leader may not open keeps the leader's bar and a way back.
     c.goto(&app.url("/overview")).await.unwrap();
