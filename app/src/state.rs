@@ -56,8 +56,9 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub definitions: Arc<Definitions>,
-    /// The criteria sets in force in this deployment (`HAILONG_CRITERIA`), oldest period first.
-    pub criteria: Arc<Vec<survey_definitions::CriteriaSet>>,
+    /// The criteria sets in force in this deployment, oldest period first, and whether they
+    /// are the province's own (`scores::in_force`).
+    pub criteria: Arc<crate::scores::in_force::CriteriaInForce>,
     pub settings: Arc<Settings>,
     pub limiters: Arc<Limiters>,
     pub recent: Arc<crate::abuse::RecentAtDesk>,

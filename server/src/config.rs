@@ -40,8 +40,9 @@ pub struct Config {
     pub comment_retention_days: Option<u32>,
     /// `HAILONG_SESSION_HOURS`: how long a sign-in lasts (default 8).
     pub session_hours: u32,
-    /// Criteria set ids this province scores with (`HAILONG_CRITERIA`, comma-separated), one
-    /// per period; the newest version of each is used.
+    /// Criteria set ids this deployment scores with (`HAILONG_CRITERIA`, comma-separated), one
+    /// per period; the newest version of each is used. Empty (the variable unset): the sets
+    /// `criteria/provinces.csv` gives the province.
     pub criteria: Vec<String>,
     /// Survey anti-abuse limits (`HAILONG_DEVICE_WINDOW_MINUTES`, …; see README).
     pub abuse: AbuseSettings,
@@ -193,20 +194,22 @@ fn kiosk_from_env() -> anyhow::Result<KioskSettings> {
     })
 }
 
-/// The criteria sets of Đồng Nai, which the communes of former Bình Phước belong to since 2025.
-pub const DEFAULT_CRITERIA: &str = "dong-nai-2025,dong-nai-2026";
-
-/// Parses `HAILONG_CRITERIA`; whether the ids exist is checked when the sets are loaded.
+/// Parses `HAILONG_CRITERIA`; whether the ids exist is checked when the sets are loaded. Unset,
+/// the province's sets come from `criteria/provinces.csv`, so switching `HAILONG_PROVINCE`
+/// switches them too.
 pub fn criteria_ids(value: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
     let ids: Vec<String> = value
-        .unwrap_or(DEFAULT_CRITERIA)
         .split(',')
         .map(|id| id.trim().to_string())
         .filter(|id| !id.is_empty())
         .collect();
     anyhow::ensure!(
         !ids.is_empty(),
-        "HAILONG_CRITERIA must name at least one criteria set, e.g. {DEFAULT_CRITERIA}"
+        "HAILONG_CRITERIA must name at least one criteria set, e.g. dong-nai-2025,dong-nai-2026, \
+         or be unset to use the province's sets (criteria/provinces.csv)"
     );
     Ok(ids)
 }
@@ -301,7 +304,11 @@ impl Config {
             self.site_root.display(),
             self.definitions_dir.display(),
             self.province,
-            self.criteria.join(","),
+            if self.criteria.is_empty() {
+                "(criteria/provinces.csv)".to_string()
+            } else {
+                self.criteria.join(",")
+            },
             self.trusted_proxies,
             self.session_hours,
             self.comment_retention_days

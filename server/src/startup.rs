@@ -1,13 +1,14 @@
 //! Start-up: load and validate definitions (refusing to start on a broken file), open the database,
 //! migrate, load the administrative units, and build the router that production and tests share.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::Context;
 use app::abuse::Limiters;
 use app::assets::Assets;
+use app::scores::in_force::CriteriaInForce;
 use app::state::{AppState, Settings};
 use app::store::Store;
 use app::units::plan::{plan_province, ProvincePlan};
@@ -16,7 +17,7 @@ use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use survey_definitions::{load_dir, CriteriaSet, Definitions, Map};
+use survey_definitions::{load_dir, Definitions, Map};
 use tower_http::compression::CompressionLayer;
 
 use crate::config::Config;
@@ -31,18 +32,58 @@ pub fn load_definitions(config: &Config) -> anyhow::Result<Definitions> {
     load_definitions_and_criteria(config).map(|(definitions, _)| definitions)
 }
 
-/// Definitions and the criteria sets this deployment scores with (`HAILONG_CRITERIA`).
+/// Definitions and the criteria sets this deployment scores with: those `HAILONG_CRITERIA`
+/// names, or else those `criteria/provinces.csv` gives `HAILONG_PROVINCE` (its own, or the
+/// model sets when it has issued none).
 pub fn load_definitions_and_criteria(
     config: &Config,
-) -> anyhow::Result<(Definitions, Vec<CriteriaSet>)> {
+) -> anyhow::Result<(Definitions, CriteriaInForce)> {
     let definitions = load_dir(&config.definitions_dir)
         .map_err(|e| anyhow::anyhow!("invalid survey definition: {e}"))?;
     // Criteria sets are checked at start-up too (they name survey questions), so a broken one
     // stops the server before anything is scored with it.
     let all = survey_definitions::load_criteria_dir(&config.definitions_dir, &definitions)
         .map_err(|e| anyhow::anyhow!("invalid criteria set: {e}"))?;
+    // The provinces' table is checked whether or not it is used, so `hailong check` finds a
+    // broken row before a deployment relies on it.
+    let map = load_map(&config.definitions_dir)?;
+    let reform_eve = survey_definitions::Date::parse("2025-06-30").map_err(anyhow::Error::msg)?;
+    let today =
+        survey_definitions::Date::parse(&app::clock::today()).map_err(anyhow::Error::msg)?;
+    let provinces: BTreeSet<String> = [reform_eve, today]
+        .iter()
+        .flat_map(|day| map.provinces_on(*day))
+        .map(|p| p.code.clone())
+        .collect();
+    let table = survey_definitions::criteria::load_province_criteria(
+        &config.definitions_dir,
+        &all,
+        &provinces,
+    )
+    .map_err(|e| anyhow::anyhow!("invalid criteria table: {e}"))?;
+    let (ids, model): (Vec<String>, bool) = if config.criteria.is_empty() {
+        let of = table.for_province(&config.province);
+        anyhow::ensure!(
+            !of.ids.is_empty(),
+            "criteria/{}: no criteria set for province {} and no model sets (`*`); add a row, \
+             or name the sets with HAILONG_CRITERIA",
+            survey_definitions::criteria::provinces::PROVINCES_FILE,
+            config.province
+        );
+        if of.model {
+            tracing::warn!(
+                province = %config.province,
+                sets = ?of.ids,
+                "the province has issued no criteria set of its own here: scoring with the model \
+                 sets, which pages and reports call a model (add its own to criteria/)"
+            );
+        }
+        (of.ids.iter().map(|id| id.to_string()).collect(), of.model)
+    } else {
+        (config.criteria.clone(), false)
+    };
     let mut in_force = Vec::new();
-    for id in &config.criteria {
+    for id in &ids {
         // The highest version of each set: older ones stay on disk to reproduce old reports.
         let set = all
             .iter()
@@ -59,6 +100,11 @@ pub fn load_definitions_and_criteria(
             })?;
         in_force.push(set.clone());
     }
+    let in_force = if model {
+        CriteriaInForce::model(in_force)
+    } else {
+        CriteriaInForce::own(in_force)
+    };
     Ok((definitions, in_force))
 }
 
@@ -214,7 +260,7 @@ pub fn state_with(
     config: &Config,
     store: Store,
     definitions: Definitions,
-    criteria: Vec<CriteriaSet>,
+    criteria: CriteriaInForce,
     assets: Assets,
 ) -> AppState {
     // With a manifest, Leptos's `HydrationScripts` links the hashed JS and WASM it lists. Leptos

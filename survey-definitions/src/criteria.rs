@@ -10,6 +10,7 @@
 
 mod file;
 mod numbers;
+pub mod provinces;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -25,6 +26,7 @@ use crate::survey::{check_text, is_slug};
 
 pub use file::parse_criteria;
 pub use numbers::{Points, PointsError, Share};
+pub use provinces::{load_province_criteria, ProvinceCriteria, SetsOfProvince};
 
 /// One criteria set, e.g. Đồng Nai 2025 (Quyết định 54/2025/QĐ-UBND).
 ///

@@ -393,3 +393,52 @@ fn check_config_validates_the_settings_without_starting() {
         "{stderr:?}"
     );
 }
+
+#[test]
+fn check_names_the_sets_the_province_scores_with_and_refuses_a_bad_table_row() {
+    if hailong_binary().is_none() {
+        return;
+    }
+    let (ok, _, own) = run(&["check"], &[("HAILONG_PROVINCE", "75")]);
+    assert!(ok);
+    assert!(
+        own.contains("ok  scores with dong-nai-2026 v2 (2026-01-01 – 2027-01-01)\n"),
+        "{own}"
+    );
+    let (ok, _, model) = run(&["check"], &[("HAILONG_PROVINCE", "01")]);
+    assert!(ok);
+    assert!(
+        model.contains("ok  scores with dong-nai-2026 v2 (2026-01-01 – 2027-01-01) — a model set"),
+        "Hà Nội has no set of its own: {model}"
+    );
+
+    // A copy of the definitions whose table names a province the map does not have.
+    let dir = workspace_root()
+        .join("target")
+        .join("test-dbs")
+        .join(format!("criteria-table-{:016x}", rand::random::<u64>()));
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(workspace_root().join("survey-definitions"))
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(
+        dir.join("criteria/provinces.csv"),
+        "province,criteria\n75,dong-nai-2025\n99,dong-nai-2026\n",
+    )
+    .unwrap();
+    let (ok, stderr, _) = run(
+        &["check"],
+        &[("HAILONG_DEFINITIONS", dir.to_str().unwrap())],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!ok);
+    assert!(
+        stderr.iter().any(|l| l.starts_with("error:")
+            && l.contains("criteria/provinces.csv:3:")
+            && l.contains("`99` is not a province code")),
+        "{stderr:?}"
+    );
+}

@@ -1,5 +1,7 @@
 //! Every province of the 2025 list loads: `HAILONG_PROVINCE=NN` on a fresh database gives one
-//! desk per commune of that province, a desk's survey page, and a score run of every commune.
+//! desk per commune of that province, a desk's survey page, and a score run of every commune,
+//! with the province's own criteria sets or, where it has issued none, the model sets, which
+//! the pages name as such.
 
 use app::store::Backend;
 use axum::http::StatusCode;
@@ -35,6 +37,25 @@ async fn every_province_loads_with_a_desk_per_commune_and_scores() {
             .await
             .unwrap();
         assert_eq!(run.communes, expected, "province {code}");
+        // Đồng Nai scores with its own sets (criteria/provinces.csv); the others with the model.
+        assert_eq!(
+            app.state.criteria.is_model(),
+            code != "75",
+            "province {code}"
+        );
+        if code == "01" || code == "75" {
+            let ranking = app
+                .get_as_admin(&format!("/ranking?criteria={}", set.id))
+                .await;
+            assert_eq!(ranking.status, StatusCode::OK, "province {code}");
+            assert_eq!(
+                ranking
+                    .text()
+                    .contains("Bộ tiêu chí mẫu — tỉnh chưa ban hành bộ tiêu chí riêng"),
+                code == "01",
+                "province {code}: the ranking says whether the set is a model"
+            );
+        }
         total += expected;
     }
     assert_eq!(total, 3321);

@@ -126,10 +126,10 @@ mod ssr {
         AppError::internal("assessment", e)
     }
 
-    pub fn choice(set: &CriteriaSet) -> CriteriaChoice {
+    pub fn choice(state: &AppState, set: &CriteriaSet) -> CriteriaChoice {
         CriteriaChoice {
             id: set.id.clone(),
-            name: set.name.vi.clone(),
+            name: state.criteria.name(set, crate::i18n::Lang::Vi),
             period: format!("{} – {}", set.period.from, set.period.to),
         }
     }
@@ -363,8 +363,8 @@ mod ssr {
             commune_code: commune.code,
             commune_name: commune.name,
             district_name: commune.district_name.unwrap_or_default(),
-            criteria: choice(set),
-            choices: state.criteria.iter().map(choice).collect(),
+            criteria: choice(state, set),
+            choices: state.criteria.iter().map(|s| choice(state, s)).collect(),
             state: current,
             return_reason: assessment.return_reason,
             leaves,
@@ -442,8 +442,8 @@ pub async fn get_dossier_list(
     rows.sort_by_key(|r| (r.state != Some(State::Submitted), r.commune_code.clone()));
     Ok(Access::Granted(DossierListView {
         me,
-        criteria: choice(set),
-        choices: state.criteria.iter().map(choice).collect(),
+        criteria: choice(&state, set),
+        choices: state.criteria.iter().map(|s| choice(&state, s)).collect(),
         rows,
     }))
 }

@@ -230,7 +230,7 @@ pub struct Scores {
 impl Scores {
     pub async fn read(
         store: &Store,
-        criteria: &[CriteriaSet],
+        criteria: &crate::scores::in_force::CriteriaInForce,
         days: &Period,
     ) -> Result<Option<Scores>, StoreError> {
         let Some(set) = scoring_set(criteria, days) else {
@@ -240,7 +240,7 @@ impl Scores {
             return Ok(None);
         };
         Ok(Some(Scores {
-            criteria_name: set.name.vi.clone(),
+            criteria_name: criteria.name(set, crate::i18n::Lang::Vi),
             ranked_of: ranked.rows.iter().filter(|r| r.rank.is_some()).count(),
             ranked,
         }))
@@ -268,7 +268,7 @@ impl Scores {
 pub async fn province_report(
     store: &Store,
     survey: &Survey,
-    criteria: &[CriteriaSet],
+    criteria: &crate::scores::in_force::CriteriaInForce,
     period: ReportPeriod,
 ) -> Result<Vec<CommuneReport>, StoreError> {
     let days = period.days();

@@ -2,6 +2,8 @@
 //! read through the one read model of stored runs (`store::ranked`).
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod in_force;
 pub mod model;
 pub mod ranking;
 pub mod report;

@@ -153,7 +153,7 @@ mod ssr {
             .next()
             .unwrap_or_default();
         Ok(Some(Standing {
-            criteria: set.name.get(lang).to_string(),
+            criteria: state.criteria.name(set, lang),
             citizen_points: format!("{} / {}{short}", points(citizen), points(citizen_max)),
             total: format!("{} / {}", points(report.total), points(report.scale_max)),
             grade,

@@ -390,5 +390,20 @@ fn check(config: &Config) -> anyhow::Result<()> {
         plan.communes_today,
         plan.units.len()
     );
+    let (_, in_force) = startup::load_definitions_and_criteria(config)?;
+    for set in in_force.iter() {
+        println!(
+            "ok  scores with {} v{} ({} – {}){}",
+            set.id,
+            set.version,
+            set.period.from,
+            set.period.to,
+            if in_force.is_model() {
+                " — a model set: the province has issued none of its own (criteria/provinces.csv)"
+            } else {
+                ""
+            }
+        );
+    }
     Ok(())
 }

@@ -125,6 +125,8 @@ pub async fn run_to(
             "run": summary.run_id,
             "criteria": set.id,
             "criteria_version": set.version,
+            "criteria_name": sets.name(set, app::i18n::Lang::Vi),
+            "model_criteria": sets.is_model(),
             "period": set.period,
             "communes": summary.communes,
             "passed": summary.passed,
@@ -150,6 +152,9 @@ pub async fn run_to(
         summary.insufficient,
         summary.run_hash
     )?;
+    if sets.is_model() {
+        writeln!(out, "{}\n", sets.name(set, app::i18n::Lang::Vi))?;
+    }
     write_ranking_text(out, &ranked.rows)?;
     Ok(())
 }

@@ -9,8 +9,9 @@ use anyhow::Context;
 use app::figures::FigureText;
 use app::i18n::Lang;
 use app::reports::{CommuneReport, ReportCommune, ReportPeriod};
+use app::scores::in_force::CriteriaInForce;
 use app::store::Store;
-use survey_definitions::{CriteriaSet, Survey};
+use survey_definitions::Survey;
 
 use layout::{Align, Column, Layout, Style, LEFT, WIDTH};
 
@@ -29,7 +30,7 @@ pub enum Scope {
 pub async fn report_pdf(
     store: &Store,
     survey: &Survey,
-    criteria: &[CriteriaSet],
+    criteria: &CriteriaInForce,
     issuer: &Issuer,
     scope: Scope,
     period: ReportPeriod,
