@@ -94,6 +94,12 @@ async fn demo_seeds_responses_once_per_seed(backend: Backend) {
             .await
             .unwrap();
     assert_eq!(channels, 0, "simulated answers are marked as such");
+    // The last 7 days are after 1/10/2026, when the demo's desks serve survey version 2.
+    let (v2,): (i64,) = sqlx::query_as("select count(*) from responses where survey_version = 2")
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(v2 as usize, first, "recent demo answers are to version 2");
     let mut out = Vec::new();
     server::cli::export::write_responses_csv(app.store(), &app.state.definitions, &mut out)
         .await

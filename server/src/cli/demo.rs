@@ -78,6 +78,10 @@ pub async fn demo_users(state: &app::state::AppState) -> anyhow::Result<Vec<Demo
 pub const REFORM_DAY: &str = "2025-07-01";
 /// The first day of the demo's history, six months before the reform.
 pub const HISTORY_FROM: &str = "2025-01-01";
+/// The first day the demo's desks answer version 2 of the survey (`one-stop-desk.v2`, the 2026
+/// survey): before it they answer version 1, so the figures, reports and exports of the demo
+/// show both versions adding up per element, and the reports name both.
+pub const SURVEY_V2_FROM: &str = "2026-10-01";
 
 pub struct DemoOptions {
     pub days: u32,
@@ -105,6 +109,7 @@ pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize>
     store.ensure_history_desks(HISTORY_FROM, REFORM_DAY).await?;
     let reform = app::clock::parse_day(REFORM_DAY).context("REFORM_DAY is a day")?;
     let history_from = app::clock::parse_day(HISTORY_FROM).context("HISTORY_FROM is a day")?;
+    let v2_from = app::clock::parse_day(SURVEY_V2_FROM).context("SURVEY_V2_FROM is a day")?;
     let today = app::clock::today_date();
     let mut desks: Vec<(DeskRow, chrono::NaiveDate, chrono::NaiveDate)> = Vec::new();
     for desk in store.list_current_desks(None).await? {
@@ -148,31 +153,38 @@ pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize>
                     "demo-{}-{}-{}-{i}",
                     options.seed, desk.public_code, day_back
                 ));
-                drafts.push((at_ms, simulate(&mut rng, quality, desk)));
+                let version = if date >= v2_from { 2 } else { 1 };
+                drafts.push((
+                    at_ms,
+                    version,
+                    simulate(&mut rng, quality, &desk.commune_code, version),
+                ));
             }
         }
         let batch: Vec<NewResponse<'_>> = drafts
             .iter()
             .zip(&keys)
-            .map(|((at, (lang, dossier, answers)), key)| NewResponse {
-                key,
-                desk_id: desk.id,
-                survey_id: survey_definitions::DEFAULT_SURVEY_ID,
-                survey_version: 1,
-                lang: *lang,
-                channel: Channel::Demo,
-                dossier_code: dossier.as_deref(),
-                created_at: *at,
-                answers,
-                device_hash: None,
-                client_hash: None,
-                flags: Default::default(),
-                answer_digest: None,
-                kiosk_id: None,
-                count_flagged: Default::default(),
-                device_rule: None,
-                dossier_since_ms: None,
-            })
+            .map(
+                |((at, version, (lang, dossier, answers)), key)| NewResponse {
+                    key,
+                    desk_id: desk.id,
+                    survey_id: survey_definitions::DEFAULT_SURVEY_ID,
+                    survey_version: *version,
+                    lang: *lang,
+                    channel: Channel::Demo,
+                    dossier_code: dossier.as_deref(),
+                    created_at: *at,
+                    answers,
+                    device_hash: None,
+                    client_hash: None,
+                    flags: Default::default(),
+                    answer_digest: None,
+                    kiosk_id: None,
+                    count_flagged: Default::default(),
+                    device_rule: None,
+                    dossier_since_ms: None,
+                },
+            )
             .collect();
         // A few thousand per transaction keeps memory and lock time bounded for large runs.
         for part in batch.chunks(5000) {
@@ -189,18 +201,65 @@ fn hash(s: &str) -> u64 {
     })
 }
 
-/// One citizen's answers to the default survey. A desk of higher `quality` gets more satisfied
-/// citizens; element ratings stay close to the overall rating, as real answers do.
-fn simulate(rng: &mut StdRng, quality: f64, desk: &DeskRow) -> (Lang, Option<String>, Vec<Answer>) {
+/// One citizen's answers to `version` of the default survey. A desk of higher `quality` gets
+/// more satisfied citizens; element ratings stay close to the overall rating, as real answers
+/// do. Version 2 adds the field, harassment and unofficial payments (rarer at a good desk),
+/// waiting time, whether the result was received (the result is rated only then), "not
+/// applicable" for feedback, the respondent type and whether staff helped.
+fn simulate(
+    rng: &mut StdRng,
+    quality: f64,
+    commune_code: &str,
+    version: u32,
+) -> (Lang, Option<String>, Vec<Answer>) {
+    let v2 = version >= 2;
     let overall = level(rng, quality);
     let mut answers = vec![scale("overall", overall)];
-    for element in SipasElement::ALL {
-        if element == SipasElement::Feedback && !rng.gen_bool(0.4) {
-            continue;
-        }
+    if v2 && rng.gen_bool(0.8) {
+        answers.push(choice("field", FIELDS[rng.gen_range(0..FIELDS.len())]));
+    }
+    let near = |rng: &mut StdRng| {
         let drift: i16 = rng.gen_range(-1..=1);
-        let value = (i16::from(overall) + drift).clamp(1, 5) as u8;
+        (i16::from(overall) + drift).clamp(1, 5) as u8
+    };
+    let received = v2 && rng.gen_bool(0.6);
+    for element in SipasElement::ALL {
+        match element {
+            SipasElement::Results if v2 && !received => continue,
+            SipasElement::Feedback if v2 => {
+                // Most people never made a suggestion or complaint, and say so.
+                if rng.gen_bool(0.5) {
+                    answers.push(Answer {
+                        question_id: element.key().into(),
+                        value: AnswerValue::NotApplicable,
+                    });
+                } else if rng.gen_bool(0.6) {
+                    let value = near(rng);
+                    answers.push(scale(element.key(), value));
+                }
+                continue;
+            }
+            SipasElement::Feedback if !rng.gen_bool(0.4) => continue,
+            _ => {}
+        }
+        let value = near(rng);
         answers.push(scale(element.key(), value));
+    }
+    if v2 {
+        let poor = 1.0 - quality;
+        answers.push(yes_no("harassment", rng.gen_bool(0.01 + poor * 0.08)));
+        answers.push(yes_no(
+            "unofficial_payment",
+            rng.gen_bool(0.005 + poor * 0.04),
+        ));
+        let waiting = match rng.gen::<f64>() * 0.6 + poor {
+            x if x < 0.35 => "lt15",
+            x if x < 0.6 => "15-30",
+            x if x < 0.8 => "30-60",
+            _ => "gt60",
+        };
+        answers.push(choice("waiting", waiting));
+        answers.push(yes_no("result_received", received));
     }
     let visits = if rng.gen_bool(quality) {
         "1"
@@ -209,14 +268,20 @@ fn simulate(rng: &mut StdRng, quality: f64, desk: &DeskRow) -> (Lang, Option<Str
     } else {
         "3+"
     };
-    answers.push(Answer {
-        question_id: "visits".into(),
-        value: AnswerValue::Choice(visits.into()),
-    });
+    answers.push(choice("visits", visits));
+    if v2 {
+        let respondent = if rng.gen_bool(0.15) {
+            "organisation"
+        } else {
+            "person"
+        };
+        answers.push(choice("respondent", respondent));
+        answers.push(yes_no("staff_helped", rng.gen_bool(0.1)));
+    }
     let dossier = rng.gen_bool(0.3).then(|| {
         format!(
             "H70.{}-{:06}-{:04}",
-            desk.commune_code,
+            commune_code,
             rng.gen_range(240101..251231),
             rng.gen_range(1..2000)
         )
@@ -244,6 +309,34 @@ fn simulate(rng: &mut StdRng, quality: f64, desk: &DeskRow) -> (Lang, Option<Str
         Lang::Vi
     };
     (lang, dossier, answers)
+}
+
+/// The fields of procedure version 2 asks about, as stored; civil status and certification,
+/// the most frequent at a commune desk, are listed twice to be drawn twice as often.
+const FIELDS: &[&str] = &[
+    "ho_tich",
+    "ho_tich",
+    "chung_thuc",
+    "chung_thuc",
+    "dat_dai",
+    "xay_dung",
+    "kinh_doanh",
+    "xa_hoi",
+    "khac",
+];
+
+fn choice(id: &str, value: &str) -> Answer {
+    Answer {
+        question_id: id.into(),
+        value: AnswerValue::Choice(value.into()),
+    }
+}
+
+fn yes_no(id: &str, yes: bool) -> Answer {
+    Answer {
+        question_id: id.into(),
+        value: AnswerValue::YesNo(yes),
+    }
 }
 
 fn scale(id: &str, level: u8) -> Answer {
@@ -537,4 +630,62 @@ fn print_demo_accounts(config: &Config, accounts: &[DemoAccount]) -> anyhow::Res
         eprintln!("(also written to data/demo-accounts.txt)\n");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The answers as the survey form posts them.
+    fn as_form(answers: &[Answer]) -> Vec<(String, String)> {
+        answers
+            .iter()
+            .map(|a| {
+                let value = match &a.value {
+                    AnswerValue::Scale(n) => n.to_string(),
+                    AnswerValue::Choice(v) | AnswerValue::Text(v) => v.clone(),
+                    AnswerValue::YesNo(yes) => if *yes { "yes" } else { "no" }.to_string(),
+                    AnswerValue::NotApplicable => survey_definitions::NOT_APPLICABLE.to_string(),
+                };
+                (a.question_id.clone(), value)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn simulated_answers_are_valid_answers_to_their_survey_version() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../survey-definitions");
+        let definitions = survey_definitions::load_dir(&dir).unwrap();
+        let mut rng = StdRng::seed_from_u64(5);
+        for version in [1, 2] {
+            let survey = definitions
+                .survey(survey_definitions::DEFAULT_SURVEY_ID, version)
+                .unwrap();
+            let mut not_applicable = 0;
+            for _ in 0..500 {
+                let quality = rng.gen_range(0.55..0.95);
+                let (_, _, answers) = simulate(&mut rng, quality, "25195", version);
+                let mut valid = survey
+                    .validate(&as_form(&answers))
+                    .unwrap_or_else(|e| panic!("v{version}: {answers:?}: {e:?}"));
+                let mut given = answers.clone();
+                let key = |a: &Answer| a.question_id.clone();
+                valid.sort_by_key(key);
+                given.sort_by_key(key);
+                assert_eq!(valid, given, "v{version}: every answer is kept as given");
+                not_applicable += answers
+                    .iter()
+                    .filter(|a| a.value == AnswerValue::NotApplicable)
+                    .count();
+                let received = answers.iter().any(|a| {
+                    a.question_id == "result_received" && a.value == AnswerValue::YesNo(true)
+                });
+                let rated = answers.iter().any(|a| a.question_id == "results");
+                if version == 2 {
+                    assert!(!rated || received, "the result is rated only once received");
+                }
+            }
+            assert_eq!(not_applicable > 0, version == 2, "v{version}");
+        }
+    }
 }
