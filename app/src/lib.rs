@@ -25,7 +25,6 @@ pub mod kiosk;
 pub mod live;
 pub mod overview;
 pub mod pages;
-#[cfg(feature = "ssr")]
 pub mod reports;
 pub mod scores;
 #[cfg(feature = "ssr")]
@@ -148,6 +147,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/desks") view=survey::desks::DesksPage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=accounts::login::LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/commune") view=dashboard::page::CommunePage ssr=SsrMode::Async />
+                <Route path=path!("/reports") view=reports::kept::KeptReportsPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/users") view=accounts::admin::UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=accounts::admin::AuditPage ssr=SsrMode::Async />
                 <Route path=path!("/alerts") view=alerts::page::AlertsPage ssr=SsrMode::Async />

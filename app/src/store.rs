@@ -13,6 +13,7 @@ pub mod desks;
 pub mod exports;
 pub mod followups;
 pub mod independent;
+pub mod kept_reports;
 pub mod kiosks;
 pub mod notify;
 pub mod overview;

@@ -50,6 +50,9 @@ pub struct Config {
     pub kiosk: KioskSettings,
     /// `HAILONG_LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
+    /// `HAILONG_MONTHLY_REPORT`: `on` (default) makes and keeps the province's report of each
+    /// month once it is over; `off` leaves reports to be made on demand.
+    pub monthly_report: bool,
     /// `HAILONG_METRICS_TOKEN`: a bearer token that opens `/metrics` from other machines than
     /// this one; unset, only loopback clients may read it.
     pub metrics_token: Option<String>,
@@ -267,6 +270,11 @@ impl Config {
                     format!("HAILONG_LOG_FORMAT must be text or json (got `{v}`)")
                 })?,
             },
+            monthly_report: match var("HAILONG_MONTHLY_REPORT").as_deref().map(str::trim) {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(v) => anyhow::bail!("HAILONG_MONTHLY_REPORT must be on or off (got `{v}`)"),
+            },
             metrics_token: match var("HAILONG_METRICS_TOKEN") {
                 None => None,
                 Some(token) => {
@@ -297,7 +305,8 @@ impl Config {
              HAILONG_TRUST_PROXY={} HAILONG_SESSION_HOURS={} HAILONG_COMMENT_RETENTION_DAYS={} \
              HAILONG_CLIENT_PER_MINUTE={} HAILONG_CLIENT_BURST={} HAILONG_DEVICE_PER_MINUTE={} \
              HAILONG_DEVICE_BURST={} HAILONG_DEVICE_WINDOW_MINUTES={} HAILONG_KIOSK_APPROVAL={:?} \
-             HAILONG_KIOSK_MAX_PER_DESK={} HAILONG_LOG_FORMAT={} HAILONG_METRICS_TOKEN={}",
+             HAILONG_KIOSK_MAX_PER_DESK={} HAILONG_LOG_FORMAT={} HAILONG_MONTHLY_REPORT={} \
+             HAILONG_METRICS_TOKEN={}",
             redact_url(&self.database_url),
             self.addr,
             self.public_url,
@@ -321,6 +330,7 @@ impl Config {
             k.approval,
             k.max_per_desk,
             self.log_format.key(),
+            if self.monthly_report { "on" } else { "off" },
             if self.metrics_token.is_some() {
                 "(set)"
             } else {
@@ -470,6 +480,7 @@ pub const SETTINGS: &[&str] = &[
     "HAILONG_LOG_FORMAT",
     "HAILONG_METRICS_TOKEN",
     "HAILONG_MAIL_FROM",
+    "HAILONG_MONTHLY_REPORT",
     "HAILONG_OPENING_HOURS",
     "HAILONG_OPEN_DAYS",
     "HAILONG_PROVINCE",

@@ -439,6 +439,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     spawn_housekeeping(state.clone());
     spawn_checkpoints(state.store.clone());
     crate::alerts::spawn(state.clone(), alerts)?;
+    if config.monthly_report {
+        crate::reports::kept::spawn_monthly(state.clone());
+    }
     let shutdown = Shutdown::default();
     let router = build_router(state.clone())
         .merge(crate::metrics::router(

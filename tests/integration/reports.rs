@@ -20,6 +20,8 @@ both_backends!(
     the_command_writes_the_report_and_refuses_a_period_that_does_not_parse,
     staff_download_the_reports_they_may_see,
     a_commune_report_sets_the_desk_beside_the_province_survey,
+    the_monthly_report_is_kept_once_and_downloads_unchanged,
+    a_served_instance_keeps_the_last_month_report_on_its_own,
 );
 
 const COMMUNE: &str = "25195";
@@ -359,4 +361,157 @@ async fn a_commune_report_sets_the_desk_beside_the_province_survey(backend: Back
     ] {
         assert!(flat.contains(part), "«{part}»: {flat}");
     }
+}
+
+async fn the_monthly_report_is_kept_once_and_downloads_unchanged(backend: Backend) {
+    use axum::http::StatusCode;
+    use sha2::{Digest, Sha256};
+    let app = TestApp::spawn(backend).await;
+    let period = last_month();
+    let desk = desk_of(&app, COMMUNE).await;
+    store_responses(&app, desk, period, &[5, 4, 4, 2]).await;
+    let today = app::clock::today();
+
+    // The schedule's tick keeps the last whole month's province report, once.
+    let kept = server::reports::kept::monthly_due(&app.state, &today)
+        .await
+        .unwrap()
+        .expect("the month's report is kept");
+    assert_eq!(
+        server::reports::kept::monthly_due(&app.state, &today)
+            .await
+            .unwrap(),
+        None,
+        "a second tick keeps nothing"
+    );
+
+    let list = app.get_as_admin("/reports").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text());
+    let html = list.text();
+    let row = &html[html
+        .find(&format!("id=\"bao-cao-{kept}\""))
+        .expect("listed")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("Toàn tỉnh"), "{row}");
+    assert!(row.contains(&format!("({period})")), "{row}");
+    assert!(row.contains("Tự động theo lịch hằng tháng"), "{row}");
+    assert!(
+        row.contains("4 phiếu được tính"),
+        "the answers it counted: {row}"
+    );
+
+    let first = app.get_as_admin(&format!("/reports/kept/{kept}.pdf")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let text = downloaded_text(&first.body);
+    assert!(
+        text.contains("SỞ NỘI VỤ") && text.contains("75,0%"),
+        "{text}"
+    );
+    let sha: String = Sha256::digest(&first.body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(
+        row.contains(&sha[..12]),
+        "the page shows the file's hash: {row}"
+    );
+
+    // A later answer in that month (at another commune's desk) changes a report made now, not
+    // the kept one.
+    store_responses(&app, desk_of(&app, "25217").await, period, &[1]).await;
+    let again = app.get_as_admin(&format!("/reports/kept/{kept}.pdf")).await;
+    assert_eq!(again.body, first.body, "kept byte for byte");
+    let made_now = app
+        .get_as_admin(&format!("/reports/province.pdf?period={period}"))
+        .await;
+    assert!(downloaded_text(&made_now.body).contains("60,0%"));
+
+    // A province reviewer makes and keeps one on request; it is listed with its maker.
+    app.add_user("reviewer.tinh", "province_reviewer", "").await;
+    let reviewer = app.login("reviewer.tinh").await;
+    let made = app
+        .post_as(
+            "/reports/kept",
+            &[("_csrf", &reviewer.csrf), ("period", &period.to_string())],
+            Some(&reviewer.cookie),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text());
+    let location = made.location().unwrap().to_string();
+    assert!(
+        location.starts_with("/reports?ok=kept#bao-cao-"),
+        "{location}"
+    );
+    let html = app.get_as(&location, Some(&reviewer.cookie)).await.text();
+    assert!(html.contains("Đã lập và lưu báo cáo."));
+    assert!(html.contains("reviewer.tinh") && html.contains("5 phiếu được tính"));
+
+    // Commune staff, a bad period, a forged token, an unknown file.
+    app.add_user("leader25195", "commune_leader", COMMUNE).await;
+    let leader = app.login("leader25195").await;
+    for path in ["/reports".to_string(), format!("/reports/kept/{kept}.pdf")] {
+        assert_eq!(
+            app.get_as(&path, Some(&leader.cookie)).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let refused = app
+        .post_as(
+            "/reports/kept",
+            &[("_csrf", &leader.csrf), ("period", "2026-11")],
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let bad = app
+        .post_as(
+            "/reports/kept",
+            &[("_csrf", &reviewer.csrf), ("period", "2026-13")],
+            Some(&reviewer.cookie),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let forged = app
+        .post_as(
+            "/reports/kept",
+            &[("_csrf", "x"), ("period", "2026-11")],
+            Some(&reviewer.cookie),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get_as_admin("/reports/kept/999999.pdf").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn a_served_instance_keeps_the_last_month_report_on_its_own(backend: Backend) {
+    use hailong_tests::process::{hailong_binary, Server};
+    let Some(binary) = hailong_binary() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "target/debug/hailong is missing: scripts/test.sh builds it before the tests"
+        );
+        return;
+    };
+    let db = hailong_tests::TestDb::create(backend).await;
+    let _server = Server::start(&binary, &db.url, &[("HAILONG_MONTHLY_REPORT", "on")]).await;
+    let store = app::store::Store::connect(&db.url).await.unwrap();
+    let period = last_month().to_string();
+    let mut kept = Vec::new();
+    for _ in 0..150 {
+        kept = store.kept_reports().await.unwrap();
+        if !kept.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    store.close().await;
+    assert_eq!(kept.len(), 1, "the schedule's first tick keeps one report");
+    assert_eq!(
+        (kept[0].scope.as_str(), kept[0].period.as_str()),
+        ("province", period.as_str())
+    );
+    assert_eq!(kept[0].made_by, None, "made by the schedule");
 }

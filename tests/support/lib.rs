@@ -280,6 +280,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         abuse: app::abuse::AbuseSettings::default(),
         kiosk: app::abuse::kiosk::KioskSettings::default(),
         log_format: Default::default(),
+        monthly_report: false,
         metrics_token: None,
         dossier_pattern: Default::default(),
     }

@@ -116,6 +116,9 @@ impl Server {
             .env("DATABASE_URL", database_url)
             .env("HAILONG_PUBLIC_URL", PUBLIC_URL)
             .env("HAILONG_SITE_ROOT", crate::site_root())
+            // A report made at start-up would compete with what a test measures; the one test
+            // of the schedule turns it on.
+            .env("HAILONG_MONTHLY_REPORT", "off")
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::null())

@@ -167,7 +167,7 @@ fn Overview(data: OverviewView) -> impl IntoView {
                     }
                 })}
             <p class="no-print hint">
-                "Bấm tên cột để sắp xếp; bấm tên xã để mở bảng điều khiển của xã. Ý kiến chưa xử lý: phiếu hài lòng chung từ 1 đến 3 (chưa hài lòng) chưa được đánh dấu đã giải quyết, kể cả phiếu cũ hơn 30 ngày."
+                "Bấm tên cột để sắp xếp; bấm tên xã để mở bảng điều khiển của xã. Ý kiến chưa xử lý: phiếu hài lòng chung từ 1 đến 3 (chưa hài lòng) và ý kiến được cán bộ đánh dấu là phản ánh, chưa được đánh dấu đã giải quyết, kể cả phiếu cũ hơn 30 ngày."
             </p>
             <table class="overview-table">
                 <thead>

@@ -109,19 +109,24 @@ impl ReportPeriod {
         }
     }
 
+    /// The month before the one `today` (`YYYY-MM-DD`) is in: the last whole month.
+    pub fn last_whole_month(today: &str) -> Option<ReportPeriod> {
+        use chrono::Datelike;
+        let day = crate::clock::parse_day(today)?;
+        Some(ReportPeriod::Month(day.year(), day.month()).previous())
+    }
+
     /// The periods a page offers as report buttons on `today` (`YYYY-MM-DD`): the last whole
     /// month, this quarter and this year (so far), as (query value, title).
     pub fn offered(today: &str) -> Vec<(String, String)> {
         use chrono::Datelike;
-        let Some(day) = crate::clock::parse_day(today) else {
+        let (Some(day), Some(last_month)) = (
+            crate::clock::parse_day(today),
+            ReportPeriod::last_whole_month(today),
+        ) else {
             return Vec::new();
         };
         let (year, month) = (day.year(), day.month());
-        let last_month = if month == 1 {
-            ReportPeriod::Month(year - 1, 12)
-        } else {
-            ReportPeriod::Month(year, month - 1)
-        };
         [
             last_month,
             ReportPeriod::Quarter(year, (month - 1) / 3 + 1),

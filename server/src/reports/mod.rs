@@ -3,6 +3,7 @@
 //! clerk, Quốc hiệu and Tiêu ngữ, place and date, title, recipients, signature) around the
 //! figures of `app::reports`, written with the dashboard's `Satisfaction::text`.
 
+pub mod kept;
 pub mod layout;
 
 use anyhow::Context;
@@ -35,6 +36,36 @@ pub async fn report_pdf(
     scope: Scope,
     period: ReportPeriod,
 ) -> anyhow::Result<Vec<u8>> {
+    Ok(made_report(store, survey, criteria, issuer, scope, period)
+        .await?
+        .pdf)
+}
+
+/// A report as made, with the data it was made from.
+pub struct MadeReport {
+    pub pdf: Vec<u8>,
+    /// The answers its figures count (every commune's, for the province).
+    pub responses: i64,
+    /// The score run whose points and ranks it shows: (run id, check code).
+    pub score_run: Option<(i64, String)>,
+}
+
+/// [`report_pdf`], with the answers counted and the score run shown, read from the figures the
+/// document is written from.
+pub async fn made_report(
+    store: &Store,
+    survey: &Survey,
+    criteria: &CriteriaInForce,
+    issuer: &Issuer,
+    scope: Scope,
+    period: ReportPeriod,
+) -> anyhow::Result<MadeReport> {
+    let run_of = |report: &app::reports::CommuneReport| {
+        report
+            .score
+            .as_ref()
+            .map(|s| (s.run_id, s.run_hash.clone()))
+    };
     match scope {
         Scope::Commune(code) => {
             let row = store
@@ -50,11 +81,19 @@ pub async fn report_pdf(
             let report =
                 app::reports::commune_report(store, survey, scores.as_ref(), commune, period)
                     .await?;
-            commune_pdf(&report, issuer)
+            Ok(MadeReport {
+                pdf: commune_pdf(&report, issuer)?,
+                responses: report.overall.responses,
+                score_run: run_of(&report),
+            })
         }
         Scope::Province => {
             let reports = app::reports::province_report(store, survey, criteria, period).await?;
-            province_pdf(&reports, period, issuer)
+            Ok(MadeReport {
+                pdf: province_pdf(&reports, period, issuer)?,
+                responses: reports.iter().map(|r| r.overall.responses).sum(),
+                score_run: reports.iter().find_map(run_of),
+            })
         }
     }
 }

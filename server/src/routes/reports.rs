@@ -1,24 +1,28 @@
 //! Periodic reports as PDF for signed-in staff: `/reports/commune.pdf?commune=CODE&period=P`
 //! (a commune's own staff, and reviewers and admins for the communes they may see) and
-//! `/reports/province.pdf?period=P` (the province admin and the province reviewer).
+//! `/reports/province.pdf?period=P` (the province admin and the province reviewer), and the
+//! reports kept as made (`/reports` lists them): `POST /reports/kept` makes and keeps the
+//! province's report of a period, `GET /reports/kept/{id}.pdf` serves a kept one unchanged.
 
 use app::reports::ReportPeriod;
 use app::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
 use super::problem::{internal, problem};
-use super::signed_in::{AnyStaff, ProvinceReaders, Staff};
+use super::signed_in::{AnyStaff, ProvinceReaders, Staff, StaffForm};
 use crate::reports::{report_pdf, Issuer, Scope};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/reports/commune.pdf", get(commune_pdf))
         .route("/reports/province.pdf", get(province_pdf))
+        .route("/reports/kept", post(keep))
+        .route("/reports/kept/{file}", get(kept_pdf))
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,5 +119,60 @@ async fn province_pdf(
     match q.period.parse::<ReportPeriod>() {
         Ok(period) => render(&state, Scope::Province, period).await,
         Err(_) => bad_period(&q),
+    }
+}
+
+#[derive(Deserialize)]
+struct KeepForm {
+    #[serde(default)]
+    period: String,
+}
+
+/// Makes the province's report of a period and keeps it, as the user who asked.
+async fn keep(
+    State(state): State<AppState>,
+    StaffForm { me, form, .. }: StaffForm<KeepForm, ProvinceReaders>,
+) -> Response {
+    let Ok(period) = form.period.parse::<ReportPeriod>() else {
+        return bad_period(&ReportQuery {
+            commune: String::new(),
+            period: form.period,
+        });
+    };
+    match crate::reports::kept::keep(&state, Scope::Province, period, Some(me.id)).await {
+        Ok(Some(id)) => Redirect::to(&format!("/reports?ok=kept#bao-cao-{id}")).into_response(),
+        Ok(None) => internal("a report made on request was not kept"),
+        Err(e) => internal(format!("{e:#}")),
+    }
+}
+
+/// A kept report's file, exactly as it was made.
+async fn kept_pdf(
+    State(state): State<AppState>,
+    _staff: Staff<ProvinceReaders>,
+    Path(file): Path<String>,
+) -> Response {
+    let not_found = || problem(StatusCode::NOT_FOUND, "Không có báo cáo đã lưu này.");
+    let Some(id) = file
+        .strip_suffix(".pdf")
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
+        return not_found();
+    };
+    match state.store.kept_report_file(id).await {
+        Ok(Some((scope, period, pdf))) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"bao-cao-{scope}-{period}-luu-{id}.pdf\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Ok(None) => not_found(),
+        Err(e) => internal(e),
     }
 }
