@@ -579,15 +579,7 @@ async fn a_reviewer_excludes_a_flagged_response_of_its_district_only(backend: Ba
 async fn comments_are_shown_escaped_to_the_commune(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     staff(&app).await;
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == "25195")
-        .unwrap()
-        .public_code;
+    let desk = app.desk_of("25195").await.public_code;
     let mut fields = valid_answers(&key(1));
     fields.retain(|(k, _)| *k != "comment");
     fields.push(("comment", "<script>alert('x')</script> chờ lâu".into()));

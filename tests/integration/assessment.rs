@@ -540,15 +540,7 @@ async fn a_score_run_scores_every_commune_explains_and_ranks_them(backend: Backe
     let admin = app.login("admin").await;
 
     // 40 citizens at the commune's desk: 34 satisfied overall (85%).
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == COMMUNE)
-        .unwrap()
-        .public_code;
+    let desk = app.desk_of(COMMUNE).await.public_code;
     for n in 0..40u64 {
         let mut fields = valid_answers(&key(n));
         for (k, v) in fields.iter_mut() {

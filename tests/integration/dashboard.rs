@@ -43,14 +43,7 @@ async fn staff(app: &TestApp) {
 }
 
 async fn desk_of(app: &TestApp, commune: &str) -> (i64, String) {
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == commune)
-        .unwrap();
+    let desk = app.desk_of(commune).await;
     (desk.id, desk.public_code)
 }
 

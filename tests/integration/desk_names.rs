@@ -14,14 +14,7 @@ const COMMUNE: &str = "25195";
 const NEW_NAME: &str = "Trung tâm Phục vụ hành chính công phường Bình Phước — Quầy 1";
 
 async fn desk_code(app: &TestApp, commune: &str) -> String {
-    app.store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == commune)
-        .unwrap()
-        .public_code
+    app.desk_of(commune).await.public_code
 }
 
 async fn a_leader_renames_the_commune_desk_and_citizens_see_the_new_name(backend: Backend) {

@@ -88,14 +88,7 @@ fn seeds() -> Vec<Seed> {
 }
 
 async fn desk_id(app: &TestApp, commune: &str) -> i64 {
-    app.store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == commune)
-        .expect("every commune has a desk")
-        .id
+    app.desk_of(commune).await.id
 }
 
 fn answers(overall: u8, comment: Option<&str>) -> Vec<Answer> {

@@ -55,15 +55,7 @@ async fn stored(app: &TestApp) -> i64 {
 /// `satisfied` answers of 5 and `unsatisfied` of 1 at the commune's first desk, over the last
 /// days (all in the current year).
 async fn desk_answers(app: &TestApp, commune: &str, satisfied: usize, unsatisfied: usize) {
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == commune)
-        .unwrap()
-        .id;
+    let desk = app.desk_of(commune).await.id;
     let now = app::clock::now_ms();
     let answers: Vec<Vec<Answer>> = (0..satisfied + unsatisfied)
         .map(|i| {

@@ -28,14 +28,7 @@ pub(crate) async fn staff(app: &TestApp) {
 }
 
 pub(crate) async fn desk_of(app: &TestApp, commune: &str) -> String {
-    app.store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == commune)
-        .expect("every commune has a desk")
-        .public_code
+    app.desk_of(commune).await.public_code
 }
 
 /// Creates an enrolment code as `session`; the response shows the code once.

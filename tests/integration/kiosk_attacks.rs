@@ -54,14 +54,7 @@ fn share(figures: (i64, i64)) -> String {
 /// `total` citizens' phone answers at the commune's desk over the last 20 days, `satisfied` of
 /// them rating 5 and the others 2.
 async fn citizens_answered(app: &TestApp, commune: &str, total: usize, satisfied: usize) {
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == commune)
-        .unwrap();
+    let desk = app.desk_of(commune).await;
     let keys: Vec<String> = (0..total).map(|n| format!("citizen-{n:08}")).collect();
     let answers: Vec<Vec<Answer>> = (0..total)
         .map(|n| {

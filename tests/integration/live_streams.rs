@@ -67,14 +67,7 @@ async fn next_event(body: &mut Body, wait: Duration) -> Next {
 }
 
 async fn desk_code(app: &TestApp) -> String {
-    app.store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == COMMUNE)
-        .unwrap()
-        .public_code
+    app.desk_of(COMMUNE).await.public_code
 }
 
 async fn answer(app: &TestApp, code: &str, n: u64) {

@@ -63,15 +63,7 @@ async fn every_error_page_has_the_bar_and_a_way_back(backend: Backend) {
     signed_in_page(&missing.text(), "404 page");
 
     // A staff form refused by the server (a forged token) is written by the problem pages.
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == COMMUNE)
-        .unwrap()
-        .public_code;
+    let desk = app.desk_of(COMMUNE).await.public_code;
     let refused = app
         .post_as(
             &format!("/desks/{desk}/name"),

@@ -27,14 +27,7 @@ both_backends!(
 const COMMUNE: &str = "25195";
 
 async fn desk_of(app: &TestApp, commune: &str) -> i64 {
-    app.store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == commune)
-        .unwrap()
-        .id
+    app.desk_of(commune).await.id
 }
 
 fn scale(id: &str, level: u8) -> Answer {

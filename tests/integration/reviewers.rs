@@ -24,15 +24,7 @@ async fn reviewer_of(app: &TestApp, reviewer: &str, communes: &[&str]) -> Vec<St
 
 /// Sends `fields` at the first current desk of `commune`, from a client and device of its own.
 async fn post_at(app: &TestApp, commune: &str, n: u64, fields: &[(&str, String)]) -> StatusCode {
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == commune)
-        .unwrap()
-        .public_code;
+    let desk = app.desk_of(commune).await.public_code;
     app.post_form_as(
         &format!("/q/{desk}"),
         &as_pairs(fields),

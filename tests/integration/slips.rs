@@ -16,14 +16,7 @@ const COMMUNE: &str = "25195";
 const CODES: [&str; 2] = ["000.00.14.H20-200703-0002", "000.00.14.H20-200703-0003"];
 
 async fn desk_code(app: &TestApp, commune: &str) -> String {
-    app.store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == commune)
-        .unwrap()
-        .public_code
+    app.desk_of(commune).await.public_code
 }
 
 /// The QR codes of a page of slips, each drawn from its inline SVG and decoded.

@@ -418,6 +418,17 @@ impl TestApp {
     }
 
     /// The public code of the first current desk (every commune has one after start-up).
+    /// The first current desk of `commune` (by code); every commune in force has one.
+    pub async fn desk_of(&self, commune: &str) -> app::store::desks::DeskRow {
+        self.store()
+            .list_current_desks(None)
+            .await
+            .expect("list the desks")
+            .into_iter()
+            .find(|d| d.commune_code == commune)
+            .unwrap_or_else(|| panic!("commune {commune} has a current desk"))
+    }
+
     pub async fn any_desk_code(&self) -> String {
         self.store()
             .list_current_desks(None)
