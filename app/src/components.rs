@@ -8,7 +8,54 @@ use crate::i18n::{ui, with_lang, Lang};
 /// Sets the document language (`<html lang>`) so screen readers pronounce the page correctly.
 #[component]
 pub fn DocumentLang(lang: Memo<Lang>) -> impl IntoView {
-    view! { <Html {..} lang=move || lang.get().code() /> }
+    let class = large_type().then_some(LARGE_TYPE_CLASS);
+    view! { <Html {..} lang=move || lang.get().code() class=class /> }
+}
+
+/// The cookie that asks for large type on the citizen pages (`/q/{code}/text?size=large`).
+pub const LARGE_TYPE_COOKIE: &str = "hl_text";
+/// The class of `<html>` in large-type mode: every size in the style sheet is in `rem`, so one
+/// root size scales the whole page.
+pub const LARGE_TYPE_CLASS: &str = "large-type";
+
+/// Whether the request being rendered asked for large type. A cookie rather than a query
+/// parameter: it holds across the form post, the page shown again with its errors and the
+/// thank-you page, without JavaScript and without touching the island.
+pub fn large_type() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .any(|c| c.trim() == format!("{LARGE_TYPE_COOKIE}=large"))
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
+    }
+}
+
+/// The link that switches large type on or off for the desk's citizen pages.
+#[component]
+pub fn TextSizeSwitch(code: String, lang: Lang) -> impl IntoView {
+    let large = large_type();
+    let (size, label) = match (large, lang) {
+        (false, Lang::Vi) => ("large", "A+ Chữ lớn hơn"),
+        (false, Lang::En) => ("large", "A+ Larger text"),
+        (true, Lang::Vi) => ("normal", "A− Chữ cỡ thường"),
+        (true, Lang::En) => ("normal", "A− Normal text"),
+    };
+    let lang_part = if lang == Lang::En { "&lang=en" } else { "" };
+    view! {
+        <p class="text-size no-print">
+            <a href=format!("/q/{code}/text?size={size}{lang_part}")>{label}</a>
+        </p>
+    }
 }
 
 /// Link to the same page in the other language.

@@ -151,10 +151,58 @@ async fn scan_to_thanks_with_javascript_on(backend: Backend) {
             "{width} px: inside the screen: {faces:?}"
         );
     }
+
+    // Large type, asked for with the link above the form, still keeps the faces on one row at
+    // 360 px, and holds to the thank-you page.
+    c.set_window_size(360, 740).await.unwrap();
+    c.find(Locator::Css("p.text-size a"))
+        .await
+        .expect("the larger-text link")
+        .click()
+        .await
+        .unwrap();
+    browser.wait_hydrated().await;
+    let root = c
+        .execute(
+            "return [document.documentElement.className, getComputedStyle(document.documentElement).fontSize];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(root, serde_json::json!(["large-type", "20px"]));
+    let rows = c
+        .execute(
+            "return [1,2,3,4,5].map(l => {\
+               const r = document.querySelector(`label[for='q-overall-${l}']`).getBoundingClientRect();\
+               return [Math.round(r.top), Math.round(r.left), Math.round(r.right)]; });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let faces: Vec<(i64, i64, i64)> = serde_json::from_value(rows).unwrap();
+    assert!(
+        faces
+            .windows(2)
+            .all(|w| w[0].0 == w[1].0 && w[0].2 <= w[1].1)
+            && faces[4].2 <= 360,
+        "large type, 360 px: one row inside the screen: {faces:?}"
+    );
+    std::fs::write(
+        hailong_tests::workspace_root()
+            .join("target")
+            .join("survey-large-type-360.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
     answer_the_survey(&browser).await;
     submit(&browser).await;
 
     browser.wait_url(|u| u.ends_with("/thanks")).await;
+    let large_thanks = c
+        .execute("return document.documentElement.className;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(large_thanks, "large-type");
     let heading = c
         .wait()
         .for_element(Locator::Css("h1"))

@@ -1,6 +1,7 @@
 //! Details of the citizen's pages: a second rating from the same device is told when the page
 //! opens, before anything is typed; the thank-you page draws the survey's own faces; and only
-//! the page with an island (the survey form) loads the WASM.
+//! the page with an island (the survey form) loads the WASM; large type, once asked for, holds
+//! across the desk's pages without JavaScript.
 
 use app::store::Backend;
 use axum::http::StatusCode;
@@ -9,6 +10,7 @@ use hailong_tests::{as_pairs, both_backends, device, key, valid_answers, TestApp
 both_backends!(
     a_second_rating_is_told_when_the_page_opens,
     only_the_survey_page_loads_the_wasm,
+    large_type_holds_from_the_survey_through_an_error_to_the_thanks,
 );
 
 const NOTICE: &str = "Thiết bị này đã gửi một phiếu đánh giá cho quầy này lúc";
@@ -86,4 +88,86 @@ async fn only_the_survey_page_loads_the_wasm(backend: Backend) {
     let thanks = app.get(&format!("/q/{code}/thanks")).await.text();
     assert!(thanks.contains("<use href=\"#face-5\""), "{thanks:.2000}");
     assert!(!thanks.contains('😊'));
+}
+
+async fn large_type_holds_from_the_survey_through_an_error_to_the_thanks(backend: Backend) {
+    use axum::http::header;
+    let app = TestApp::spawn(backend).await;
+    let code = app.any_desk_code().await;
+    let path = format!("/q/{code}");
+    let page = app.get(&path).await.text();
+    assert!(
+        page.contains(&format!("href=\"/q/{code}/text?size=large\"")),
+        "the survey offers larger text"
+    );
+    assert!(!page.contains("class=\"large-type\""));
+
+    let asked = app.get(&format!("/q/{code}/text?size=large&lang=en")).await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        asked.location(),
+        Some(format!("/q/{code}?lang=en").as_str())
+    );
+    let cookie = asked.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.starts_with("hl_text=large;") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+
+    let large = app.get_as(&path, Some("hl_text=large")).await.text();
+    assert!(
+        large.contains("class=\"large-type\""),
+        "the page is in large type"
+    );
+    assert!(
+        large.contains(&format!("href=\"/q/{code}/text?size=normal\"")),
+        "and offers the way back"
+    );
+
+    // Posted without JavaScript with a mistake, and again right: large type all the way.
+    let device_and_size = format!("{}; hl_text=large", device(8));
+    let mut fields = valid_answers(&key(8));
+    fields.retain(|(k, _)| *k != "dossier_code");
+    let mut wrong = fields.clone();
+    for (k, v) in wrong.iter_mut() {
+        if *k == "overall" {
+            *v = "9".into();
+        }
+    }
+    let refused = app
+        .post_form_as(&path, &as_pairs(&wrong), "10.0.0.8", Some(&device_and_size))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("class=\"large-type\""));
+    let sent = app
+        .post_form_as(
+            &path,
+            &as_pairs(&fields),
+            "10.0.0.8",
+            Some(&device_and_size),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let thanks = app
+        .get_as(sent.location().unwrap(), Some("hl_text=large"))
+        .await;
+    assert!(thanks.text().contains("class=\"large-type\""));
+
+    // Turning it off clears the cookie; nothing else goes into the redirect.
+    let off = app.get(&format!("/q/{code}/text?size=normal")).await;
+    assert!(off.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(
+        app.get(&format!("/q/{code}/text?size=huge")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get("/q/evil.example%2F/text?size=large").await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -15,7 +15,9 @@ use survey_definitions::{
 };
 use wasm_bindgen::JsCast;
 
-use crate::components::{escape_text, set_status, DocumentLang, LangSwitch, ServerFailure};
+use crate::components::{
+    escape_text, set_status, DocumentLang, LangSwitch, ServerFailure, TextSizeSwitch,
+};
 use crate::i18n::{ui, use_lang, with_lang};
 use crate::survey::api::{get_survey_page, SubmitResponse};
 use crate::survey::desk::DeskLookup;
@@ -38,8 +40,10 @@ pub fn SurveyPage() -> impl IntoView {
         },
         |(code, dossier)| get_survey_page(code, dossier),
     );
+    let code = params.read_untracked().get("code").unwrap_or_default();
     view! {
         <DocumentLang lang />
+        <TextSizeSwitch code lang=lang.get_untracked() />
         <Suspense>
             {move || Suspend::new(async move {
                 let lang = lang.get();

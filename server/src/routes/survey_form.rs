@@ -1,4 +1,5 @@
-//! The survey form posted without JavaScript: `POST /q/{code}`.
+//! The survey form posted without JavaScript: `POST /q/{code}`; and the citizen's choice of
+//! large type for the desk's pages: `GET /q/{code}/text?size=large|normal[&lang=en]`.
 //!
 //! Success answers 303 → the thank-you page (so reloading it does not post again). A rejected
 //! form renders the survey page again with status 422, each error beside its question and every
@@ -8,10 +9,10 @@ use app::i18n::{with_lang, Lang};
 use app::state::AppState;
 use app::survey::model::{Prefill, SubmitOutcome, LANG_FIELD};
 use app::survey::submit;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, OriginalUri, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, OriginalUri, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;
 
@@ -20,10 +21,60 @@ use leptos::prelude::provide_context;
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/q/{code}",
-        post(post_survey).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+    Router::new()
+        .route(
+            "/q/{code}",
+            post(post_survey).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route("/q/{code}/text", get(text_size))
+}
+
+#[derive(serde::Deserialize)]
+struct TextSize {
+    #[serde(default)]
+    size: String,
+    #[serde(default)]
+    lang: String,
+}
+
+/// Sets or clears large type (a cookie the citizen pages read, `components::large_type`) and
+/// goes back to the desk's survey. The desk code only ever goes back into the path when it is
+/// letters, digits and dashes, so the redirect cannot be pointed elsewhere.
+async fn text_size(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<TextSize>,
+) -> Response {
+    use app::components::LARGE_TYPE_COOKIE;
+    let plain = !code.is_empty()
+        && code.len() <= 64
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let large = match q.size.as_str() {
+        "large" => true,
+        "normal" => false,
+        _ => return (StatusCode::BAD_REQUEST, "size=large hoặc size=normal").into_response(),
+    };
+    if !plain {
+        return (StatusCode::NOT_FOUND, "Không tìm thấy quầy này.").into_response();
+    }
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = if large {
+        format!("{LARGE_TYPE_COOKIE}=large; Path=/; Max-Age=31536000; SameSite=Lax{secure}")
+    } else {
+        format!("{LARGE_TYPE_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax{secure}")
+    };
+    let lang = if q.lang == "en" { Lang::En } else { Lang::Vi };
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&with_lang(&format!("/q/{code}"), lang)),
     )
+        .into_response()
 }
 
 async fn post_survey(
