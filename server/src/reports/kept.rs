@@ -9,7 +9,7 @@ use app::state::AppState;
 use app::store::kept_reports::{NewKeptReport, PROVINCE_SCOPE};
 use sha2::{Digest, Sha256};
 
-use super::{made_report, Issuer, Scope};
+use super::{made_report, Scope};
 
 /// How often the schedule looks for a month to report on.
 const TICK: Duration = Duration::from_secs(3600);
@@ -23,20 +23,7 @@ pub async fn keep(
     period: ReportPeriod,
     made_by: Option<i64>,
 ) -> anyhow::Result<Option<i64>> {
-    let survey = state
-        .definitions
-        .latest(survey_definitions::DEFAULT_SURVEY_ID)
-        .ok_or_else(|| anyhow::anyhow!("the default survey is missing"))?;
-    let today = app::clock::today();
-    let province_name = state
-        .store
-        .province_name_on(&today)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no province is in force today"))?;
-    let issuer = Issuer {
-        province_name,
-        date: today,
-    };
+    let (survey, issuer) = super::today_frame(&state.store, &state.definitions).await?;
     let scope_text = match &scope {
         Scope::Commune(code) => code.clone(),
         Scope::Province => PROVINCE_SCOPE.to_string(),

@@ -41,6 +41,28 @@ pub async fn report_pdf(
         .pdf)
 }
 
+/// The default survey and the issuer of a report made today: the province in force today.
+pub async fn today_frame<'a>(
+    store: &Store,
+    definitions: &'a survey_definitions::Definitions,
+) -> anyhow::Result<(&'a Survey, Issuer)> {
+    let survey = definitions
+        .latest(survey_definitions::DEFAULT_SURVEY_ID)
+        .context("the default survey is missing")?;
+    let today = app::clock::today();
+    let province_name = store
+        .province_name_on(&today)
+        .await?
+        .context("no province is in force today")?;
+    Ok((
+        survey,
+        Issuer {
+            province_name,
+            date: today,
+        },
+    ))
+}
+
 /// A report as made, with the data it was made from.
 pub struct MadeReport {
     pub pdf: Vec<u8>,

@@ -274,16 +274,8 @@ async fn followup(
             "Ghi chú dài quá 1000 ký tự.",
         );
     }
-    // Another commune's response answers 404, as if it did not exist.
-    let unit = match app::assessment::api::my_unit(&state, &me).await {
-        Ok(unit) => unit,
-        Err(e) => return internal(e),
-    };
-    match state.store.response_units(response).await {
-        Ok(Some((commune, district)))
-            if auth::can_see_commune(me.role, unit, commune, district) => {}
-        Ok(_) => return problem(StatusCode::NOT_FOUND, "Không tìm thấy phiếu này."),
-        Err(e) => return internal(e),
+    if let Err(refused) = own_response(&state, &me, response).await {
+        return refused;
     }
     match state
         .store
@@ -296,6 +288,23 @@ async fn followup(
             Redirect::to(&format!("/commune?ok=followup#y-kien-{response}")).into_response()
         }
         Err(e) => internal(e),
+    }
+}
+
+/// Whether `response` was given at a desk of a commune `me` may see; another commune's
+/// response answers 404, as if it did not exist.
+async fn own_response(state: &AppState, me: &Me, response: i64) -> Result<(), Response> {
+    let unit = app::assessment::api::my_unit(state, me)
+        .await
+        .map_err(internal)?;
+    match state.store.response_units(response).await {
+        Ok(Some((commune, district)))
+            if auth::can_see_commune(me.role, unit, commune, district) =>
+        {
+            Ok(())
+        }
+        Ok(_) => Err(problem(StatusCode::NOT_FOUND, "Không tìm thấy phiếu này.")),
+        Err(e) => Err(internal(e)),
     }
 }
 
@@ -323,16 +332,8 @@ async fn mark_complaint(
     let Ok(response) = response.parse::<i64>() else {
         return problem(StatusCode::NOT_FOUND, "Không tìm thấy phiếu này.");
     };
-    // Another commune's response answers 404, as if it did not exist.
-    let unit = match app::assessment::api::my_unit(&state, &me).await {
-        Ok(unit) => unit,
-        Err(e) => return internal(e),
-    };
-    match state.store.response_units(response).await {
-        Ok(Some((commune, district)))
-            if auth::can_see_commune(me.role, unit, commune, district) => {}
-        Ok(_) => return problem(StatusCode::NOT_FOUND, "Không tìm thấy phiếu này."),
-        Err(e) => return internal(e),
+    if let Err(refused) = own_response(&state, &me, response).await {
+        return refused;
     }
     match state.store.markable_response(response).await {
         Ok(Some((overall, commented, false)))

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::problem::{internal, problem};
 use super::signed_in::{AnyStaff, ProvinceReaders, Staff, StaffForm};
-use crate::reports::{report_pdf, Issuer, Scope};
+use crate::reports::{report_pdf, today_frame, Scope};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -50,21 +50,9 @@ async fn render(state: &AppState, scope: Scope, period: ReportPeriod) -> Respons
         Scope::Commune(code) => format!("bao-cao-{code}-{period}.pdf"),
         Scope::Province => format!("bao-cao-tinh-{period}.pdf"),
     };
-    let today = app::clock::today();
-    let province_name = match state.store.province_name_on(&today).await {
-        Ok(Some(name)) => name,
-        Ok(None) => return internal("no province is in force today"),
-        Err(e) => return internal(e),
-    };
-    let Some(survey) = state
-        .definitions
-        .latest(survey_definitions::DEFAULT_SURVEY_ID)
-    else {
-        return internal("the default survey is missing");
-    };
-    let issuer = Issuer {
-        province_name,
-        date: today,
+    let (survey, issuer) = match today_frame(&state.store, &state.definitions).await {
+        Ok(frame) => frame,
+        Err(e) => return internal(format!("{e:#}")),
     };
     match report_pdf(
         &state.store,
