@@ -130,26 +130,7 @@ async fn scan_to_thanks_with_javascript_on(backend: Backend) {
     // On the narrowest phones the five faces stay on one line, in scale order.
     for width in [360, 320] {
         c.set_window_size(width, 740).await.unwrap();
-        let rows = c
-            .execute(
-                "return [1,2,3,4,5].map(l => {\
-                   const r = document.querySelector(`label[for='q-overall-${l}']`).getBoundingClientRect();\
-                   return [Math.round(r.top), Math.round(r.left), Math.round(r.right)]; });",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let faces: Vec<(i64, i64, i64)> = serde_json::from_value(rows).unwrap();
-        assert!(
-            faces
-                .windows(2)
-                .all(|w| w[0].0 == w[1].0 && w[0].2 <= w[1].1),
-            "{width} px: one row, left to right: {faces:?}"
-        );
-        assert!(
-            faces[4].2 <= i64::from(width),
-            "{width} px: inside the screen: {faces:?}"
-        );
+        assert_faces_in_one_row(c, width, "").await;
     }
 
     // Large type, asked for with the link above the form, still keeps the faces on one row at
@@ -170,23 +151,7 @@ async fn scan_to_thanks_with_javascript_on(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(root, serde_json::json!(["large-type", "20px"]));
-    let rows = c
-        .execute(
-            "return [1,2,3,4,5].map(l => {\
-               const r = document.querySelector(`label[for='q-overall-${l}']`).getBoundingClientRect();\
-               return [Math.round(r.top), Math.round(r.left), Math.round(r.right)]; });",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let faces: Vec<(i64, i64, i64)> = serde_json::from_value(rows).unwrap();
-    assert!(
-        faces
-            .windows(2)
-            .all(|w| w[0].0 == w[1].0 && w[0].2 <= w[1].1)
-            && faces[4].2 <= 360,
-        "large type, 360 px: one row inside the screen: {faces:?}"
-    );
+    assert_faces_in_one_row(c, 360, "large type, ").await;
     std::fs::write(
         hailong_tests::workspace_root()
             .join("target")
@@ -214,6 +179,31 @@ async fn scan_to_thanks_with_javascript_on(backend: Backend) {
     assert_eq!(heading, "Cảm ơn ông/bà!");
     assert_eq!(app.state.store.count_responses().await.unwrap(), 1);
     browser.close().await;
+}
+
+/// The five faces of the overall question sit on one row, in scale order, inside a window
+/// `width` px wide.
+async fn assert_faces_in_one_row(c: &fantoccini::Client, width: u32, what: &str) {
+    let rows = c
+        .execute(
+            "return [1,2,3,4,5].map(l => {\
+               const r = document.querySelector(`label[for='q-overall-${l}']`).getBoundingClientRect();\
+               return [Math.round(r.top), Math.round(r.left), Math.round(r.right)]; });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let faces: Vec<(i64, i64, i64)> = serde_json::from_value(rows).unwrap();
+    assert!(
+        faces
+            .windows(2)
+            .all(|w| w[0].0 == w[1].0 && w[0].2 <= w[1].1),
+        "{what}{width} px: one row, left to right: {faces:?}"
+    );
+    assert!(
+        faces[4].2 <= i64::from(width),
+        "{what}{width} px: inside the screen: {faces:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
