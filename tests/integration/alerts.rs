@@ -274,6 +274,18 @@ async fn unfavourable_answer_mails_each_opted_in_user_of_its_commune_once(b: Bac
             "no device: {raw}"
         );
         assert!(!raw.contains("10.7.0.2"), "no address: {raw}");
+        // The HTML part says the same, its link a link, as a mail program shows it.
+        let html = mail["html"].as_str().unwrap();
+        assert!(html.contains(comment), "the comment: {html}");
+        assert!(html.contains("<strong>1/5</strong>"), "the answers: {html}");
+        assert!(
+            html.contains(&format!(
+                "<a href=\"https://hailong.test/commune?commune={}\">Xem và xử lý phản ánh</a>",
+                here.commune_code
+            )),
+            "the follow-up link: {html}"
+        );
+        assert!(raw.contains("multipart/alternative"), "{raw:.600}");
     }
     // The digest entry waits for its hour; the admin sees it queued, and nothing failed.
     let queue = app.get_as_admin("/alerts").await.text();

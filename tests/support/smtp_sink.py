@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A mail server for the tests: Debian's aiosmtpd on 127.0.0.1:PORT, accepting every message
-and writing each one to FOLDER as NNNNN.json (envelope, subject, decoded plain-text body and
-the raw message), so a test reads what a mail client would show.
+and writing each one to FOLDER as NNNNN.json (envelope, subject, decoded plain-text and HTML bodies
+and the raw message), so a test reads what a mail client would show.
 
 Usage: smtp_sink.py PORT FOLDER   (prints "ready" once it accepts connections)
 """
@@ -30,11 +30,13 @@ class Folder:
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         body = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
         record = {
             "from": envelope.mail_from,
             "to": envelope.rcpt_tos,
             "subject": str(message["subject"]),
             "body": body.get_content() if body is not None else "",
+            "html": html.get_content() if html is not None else "",
             "raw": envelope.content.decode("utf-8", "replace"),
         }
         with self.lock:

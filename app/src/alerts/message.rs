@@ -7,11 +7,120 @@ use survey_definitions::{Definitions, Lang, QuestionKind};
 
 use crate::store::alerts::AlertResponse;
 
-/// A mail's subject and plain-text body.
+/// A mail's subject, plain-text body and the same body as HTML (the part mail programs show
+/// by default; the text part is for those that show text only).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mail {
     pub subject: String,
     pub body: String,
+    pub html: String,
+}
+
+/// Writes a mail's body as text and as HTML in one pass, so the two parts always say the same
+/// thing. What a citizen wrote is only ever escaped, never made a link: a link in an alert
+/// comes from the application's own address.
+#[derive(Default)]
+struct BodyWriter {
+    text: String,
+    html: String,
+    in_list: bool,
+}
+
+impl BodyWriter {
+    fn close_list(&mut self) {
+        if self.in_list {
+            self.html.push_str("</ul>\n");
+            self.in_list = false;
+        }
+    }
+
+    /// A line of its own.
+    fn line(&mut self, line: &str) {
+        self.close_list();
+        self.text.push_str(line);
+        self.text.push('\n');
+        self.html
+            .push_str(&format!("<p style=\"margin:0\">{}</p>\n", escape(line)));
+    }
+
+    /// An empty line between parts.
+    fn gap(&mut self) {
+        self.close_list();
+        self.text.push('\n');
+        self.html.push_str("<br>\n");
+    }
+
+    /// One answer: the question and what the citizen chose.
+    fn answer(&mut self, question: &str, answer: &str) {
+        if !self.in_list {
+            self.html.push_str("<ul>\n");
+            self.in_list = true;
+        }
+        self.text.push_str(&format!("- {question}: {answer}\n"));
+        self.html.push_str(&format!(
+            "<li>{}: <strong>{}</strong></li>\n",
+            escape(question),
+            escape(answer)
+        ));
+    }
+
+    /// The citizen's comment under its heading, its line breaks kept.
+    fn comment(&mut self, heading: &str, comment: &str, inline: bool) {
+        self.close_list();
+        if inline {
+            self.text.push_str(&format!("{heading} {comment}\n"));
+        } else {
+            self.text.push_str(&format!("{heading}\n{comment}\n"));
+        }
+        self.html.push_str(&format!(
+            "<p style=\"margin:0\">{}</p>\n<blockquote style=\"margin:.25em 0 .5em 0;\
+             padding-left:.75em;border-left:3px solid #b45309\">{}</blockquote>\n",
+            escape(heading),
+            escape(comment).replace('\n', "<br>")
+        ));
+    }
+
+    /// `label: url` in text, a link named `label` in HTML.
+    fn link(&mut self, label: &str, url: &str) {
+        self.close_list();
+        self.text.push_str(&format!("{label}: {url}\n"));
+        self.html.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>\n",
+            escape(url),
+            escape(label)
+        ));
+    }
+
+    fn finish(mut self, subject: String) -> Mail {
+        self.close_list();
+        let html = format!(
+            "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n\
+             <body style=\"font-family:Arial,sans-serif;line-height:1.5\">\n{}</body></html>\n",
+            escape(&subject),
+            self.html
+        );
+        Mail {
+            subject,
+            body: self.text,
+            html,
+        }
+    }
+}
+
+/// `text` safe inside HTML text and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Where the commune follows its unfavourable feedback up (`/commune`, its list of comments).
@@ -89,44 +198,59 @@ pub fn overall(response: &AlertResponse) -> Option<i64> {
         .and_then(|(_, n, _)| *n)
 }
 
-fn describe(response: &AlertResponse, definitions: &Definitions, out: &mut String) {
-    use std::fmt::Write;
-    let _ = writeln!(out, "Quầy: {}", response.desk_name);
-    let _ = writeln!(out, "Xã/phường: {}", response.commune_name);
-    let _ = writeln!(
-        out,
+/// The desk, commune, time and answers of one response; `number` heads it in a digest.
+fn describe(
+    response: &AlertResponse,
+    definitions: &Definitions,
+    number: Option<usize>,
+    out: &mut BodyWriter,
+) {
+    let prefix = number.map(|n| format!("{n}. ")).unwrap_or_default();
+    out.line(&format!("{prefix}Quầy: {}", response.desk_name));
+    out.line(&format!("Xã/phường: {}", response.commune_name));
+    out.line(&format!(
         "Thời gian: {}",
         crate::clock::display(response.created_at)
-    );
-    let _ = writeln!(out);
+    ));
+    if number.is_none() {
+        out.gap();
+    }
     for (question, answer) in answer_lines(response, definitions) {
-        let _ = writeln!(out, "- {question}: {answer}");
+        out.answer(&question, &answer);
     }
 }
 
 /// The mail of one unfavourable answer.
 pub fn single_mail(response: &AlertResponse, definitions: &Definitions, public_url: &str) -> Mail {
-    let mut body = String::from("Một người dân vừa đánh giá chưa hài lòng.\n\n");
-    describe(response, definitions, &mut body);
+    let mut out = BodyWriter::default();
+    out.line("Một người dân vừa đánh giá chưa hài lòng.");
+    out.gap();
+    describe(response, definitions, None, &mut out);
     if let Some(comment) = comment(response) {
-        body.push_str(&format!("\nÝ kiến của người dân:\n{comment}\n"));
+        out.gap();
+        out.comment("Ý kiến của người dân:", comment, false);
     }
-    body.push_str(&format!(
-        "\nXem và xử lý phản ánh: {}\n\nThư này do hệ thống Hài Lòng gửi tự động. Ông/bà có thể \
-         tắt thư hoặc nhận thư tổng hợp hằng ngày tại {}/alerts\n",
-        followup_url(public_url, &response.commune_code),
-        public_url.trim_end_matches('/')
-    ));
-    Mail {
-        subject: format!(
-            "[Hài Lòng] Đánh giá chưa hài lòng{} tại {}",
-            overall(response)
-                .map(|o| format!(" ({o}/5)"))
-                .unwrap_or_default(),
-            response.desk_name
-        ),
-        body,
-    }
+    out.gap();
+    out.link(
+        "Xem và xử lý phản ánh",
+        &followup_url(public_url, &response.commune_code),
+    );
+    out.gap();
+    out.line(
+        "Thư này do hệ thống Hài Lòng gửi tự động. Ông/bà có thể tắt thư hoặc nhận thư tổng hợp \
+         hằng ngày tại trang thư báo:",
+    );
+    out.link(
+        "Cài đặt thư báo",
+        &format!("{}/alerts", public_url.trim_end_matches('/')),
+    );
+    out.finish(format!(
+        "[Hài Lòng] Đánh giá chưa hài lòng{} tại {}",
+        overall(response)
+            .map(|o| format!(" ({o}/5)"))
+            .unwrap_or_default(),
+        response.desk_name
+    ))
 }
 
 /// The mail to a province reviewer about an unfavourable answer the commune has not resolved
@@ -141,25 +265,26 @@ pub fn escalation_mail(
         Some("handling") => "đang xử lý",
         _ => "chưa được xử lý",
     };
-    let mut body = format!(
-        "Phản ánh dưới đây của người dân tại {} {state} sau {days} ngày.\n\n",
+    let mut out = BodyWriter::default();
+    out.line(&format!(
+        "Phản ánh dưới đây của người dân tại {} {state} sau {days} ngày.",
         response.commune_name
-    );
-    describe(response, definitions, &mut body);
-    if let Some(comment) = comment(response) {
-        body.push_str(&format!("\nÝ kiến của người dân:\n{comment}\n"));
-    }
-    body.push_str(&format!(
-        "\nTheo dõi việc xử lý: {}\n",
-        followup_url(public_url, &response.commune_code)
     ));
-    Mail {
-        subject: format!(
-            "[Hài Lòng] Phản ánh chưa giải quyết sau {days} ngày: {}",
-            response.commune_name
-        ),
-        body,
+    out.gap();
+    describe(response, definitions, None, &mut out);
+    if let Some(comment) = comment(response) {
+        out.gap();
+        out.comment("Ý kiến của người dân:", comment, false);
     }
+    out.gap();
+    out.link(
+        "Theo dõi việc xử lý",
+        &followup_url(public_url, &response.commune_code),
+    );
+    out.finish(format!(
+        "[Hài Lòng] Phản ánh chưa giải quyết sau {days} ngày: {}",
+        response.commune_name
+    ))
 }
 
 /// The daily digest of several unfavourable answers, oldest first.
@@ -168,30 +293,29 @@ pub fn digest_mail(
     definitions: &Definitions,
     public_url: &str,
 ) -> Mail {
-    let mut body = format!(
-        "Tổng hợp {} đánh giá chưa hài lòng từ lần gửi trước.\n",
+    let mut out = BodyWriter::default();
+    out.line(&format!(
+        "Tổng hợp {} đánh giá chưa hài lòng từ lần gửi trước.",
         responses.len()
-    );
+    ));
     for (i, response) in responses.iter().enumerate() {
-        body.push_str(&format!("\n{}. ", i + 1));
-        describe(response, definitions, &mut body);
+        out.gap();
+        describe(response, definitions, Some(i + 1), &mut out);
         if let Some(comment) = comment(response) {
-            body.push_str(&format!("Ý kiến của người dân: {comment}\n"));
+            out.comment("Ý kiến của người dân:", comment, true);
         }
     }
     if let Some(first) = responses.first() {
-        body.push_str(&format!(
-            "\nXem và xử lý phản ánh: {}\n",
-            followup_url(public_url, &first.commune_code)
-        ));
+        out.gap();
+        out.link(
+            "Xem và xử lý phản ánh",
+            &followup_url(public_url, &first.commune_code),
+        );
     }
-    Mail {
-        subject: format!(
-            "[Hài Lòng] Tổng hợp {} đánh giá chưa hài lòng",
-            responses.len()
-        ),
-        body,
-    }
+    out.finish(format!(
+        "[Hài Lòng] Tổng hợp {} đánh giá chưa hài lòng",
+        responses.len()
+    ))
 }
 
 /// The webhook's JSON document: enough for a messenger to post a notice, nothing about the
@@ -221,5 +345,52 @@ pub fn webhook_event(response: &AlertResponse, public_url: &str) -> WebhookEvent
         overall: overall(response),
         comment: comment(response).map(str::to_string),
         followup_url: followup_url(public_url, &response.commune_code),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_html_say_the_same_and_a_citizen_writes_no_markup_or_link() {
+        let mut out = BodyWriter::default();
+        out.line("Quầy: Một cửa <số 1>");
+        out.answer("Thái độ", "2/5");
+        out.answer("Thời gian chờ", "1/5");
+        out.comment(
+            "Ý kiến:",
+            "<script>alert(1)</script> xem https://gia-mao.example\n\"dòng\" hai",
+            false,
+        );
+        out.link(
+            "Xem và xử lý",
+            "https://hailong.test/commune?commune=25195&x=1",
+        );
+        let mail = out.finish("Tiêu đề & <b>".into());
+        assert_eq!(
+            mail.body,
+            "Quầy: Một cửa <số 1>\n- Thái độ: 2/5\n- Thời gian chờ: 1/5\nÝ kiến:\n\
+             <script>alert(1)</script> xem https://gia-mao.example\n\"dòng\" hai\n\
+             Xem và xử lý: https://hailong.test/commune?commune=25195&x=1\n"
+        );
+        let html = &mail.html;
+        assert!(html.contains("Quầy: Một cửa &lt;số 1&gt;"), "{html}");
+        assert!(html.contains("<ul>\n<li>Thái độ: <strong>2/5</strong></li>\n<li>"));
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&quot;dòng&quot;"), "{html}");
+        assert!(
+            !html.contains("href=\"https://gia-mao"),
+            "a citizen's address is no link: {html}"
+        );
+        assert!(html.contains(
+            "<a href=\"https://hailong.test/commune?commune=25195&amp;x=1\">Xem và xử lý</a>"
+        ));
+        assert!(html.contains("<title>Tiêu đề &amp; &lt;b&gt;</title>"));
+        assert_eq!(html.matches("<ul>").count(), html.matches("</ul>").count());
     }
 }

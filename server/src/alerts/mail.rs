@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use app::alerts::message::Mail;
-use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -58,8 +57,10 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                mail.body.clone(),
+                mail.html.clone(),
+            ))
             .map_err(|e| Failure {
                 reason: format!("thư không tạo được: {e}"),
                 permanent: true,
