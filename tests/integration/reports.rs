@@ -365,18 +365,34 @@ async fn the_monthly_report_is_kept_once_and_downloads_unchanged(backend: Backen
     store_responses(&app, desk, period, &[5, 4, 4, 2]).await;
     let today = app::clock::today();
 
-    // The schedule's tick keeps the last whole month's province report, once.
-    let kept = server::reports::kept::monthly_due(&app.state, &today)
+    // The schedule's tick keeps the last whole month's report of the province and of each
+    // commune, once.
+    let made = server::reports::kept::monthly_due(&app.state, &today)
         .await
-        .unwrap()
-        .expect("the month's report is kept");
+        .unwrap();
+    let communes = app.store().communes_in_force(&today).await.unwrap();
+    assert_eq!(
+        made.len(),
+        1 + communes.len(),
+        "the province's and each commune's"
+    );
     assert_eq!(
         server::reports::kept::monthly_due(&app.state, &today)
             .await
             .unwrap(),
-        None,
+        Vec::<i64>::new(),
         "a second tick keeps nothing"
     );
+    let all = app.store().kept_reports(None).await.unwrap();
+    let kept_of = |scope: &str| {
+        all.iter()
+            .find(|k| k.scope == scope)
+            .unwrap_or_else(|| panic!("{scope} kept"))
+            .id
+    };
+    let kept = kept_of("province");
+    let own = kept_of(COMMUNE);
+    let other = kept_of("25217");
 
     let list = app.get_as_admin("/reports").await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text());
@@ -439,14 +455,56 @@ async fn the_monthly_report_is_kept_once_and_downloads_unchanged(backend: Backen
     assert!(html.contains("Đã lập và lưu báo cáo."));
     assert!(html.contains("reviewer.tinh") && html.contains("5 phiếu được tính"));
 
-    // Commune staff, a bad period, a forged token, an unknown file.
+    // The province lists one commune's monthly reports on asking.
+    let listed = app
+        .get_as_admin(&format!("/reports?scope={COMMUNE}"))
+        .await
+        .text();
+    assert!(
+        listed.contains(&format!("id=\"bao-cao-{own}\"")),
+        "{listed:.3000}"
+    );
+    assert!(!listed.contains(&format!("id=\"bao-cao-{kept}\"")));
+
+    // A commune's staff read their own commune's monthly report, kept as made, and no other.
     app.add_user("leader25195", "commune_leader", COMMUNE).await;
     let leader = app.login("leader25195").await;
-    for path in ["/reports".to_string(), format!("/reports/kept/{kept}.pdf")] {
+    let mine = app
+        .get_as("/reports?scope=province", Some(&leader.cookie))
+        .await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.text());
+    let html = mine.text();
+    assert!(html.contains("<h1>Báo cáo hằng tháng của xã</h1>"));
+    let row = &html[html
+        .find(&format!("id=\"bao-cao-{own}\""))
+        .expect("the commune's own report")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("Tự động theo lịch hằng tháng") && row.contains("4 phiếu được tính"),
+        "{row}"
+    );
+    for hidden in [kept, other] {
+        assert!(
+            !html.contains(&format!("id=\"bao-cao-{hidden}\"")),
+            "{hidden} listed"
+        );
+    }
+    assert!(
+        !html.contains("action=\"/reports/kept\""),
+        "no making on request"
+    );
+    let pdf = app
+        .get_as(&format!("/reports/kept/{own}.pdf"), Some(&leader.cookie))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(downloaded_text(&pdf.body).contains("75,0%"));
+    for hidden in [kept, other] {
         assert_eq!(
-            app.get_as(&path, Some(&leader.cookie)).await.status,
-            StatusCode::FORBIDDEN,
-            "{path}"
+            app.get_as(&format!("/reports/kept/{hidden}.pdf"), Some(&leader.cookie))
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "report {hidden} is unknown to the commune"
         );
     }
     let refused = app
@@ -492,19 +550,27 @@ async fn a_served_instance_keeps_the_last_month_report_on_its_own(backend: Backe
     let _server = Server::start(&binary, &db.url, &[("HAILONG_MONTHLY_REPORT", "on")]).await;
     let store = app::store::Store::connect(&db.url).await.unwrap();
     let period = last_month().to_string();
+    let communes = store
+        .communes_in_force(&app::clock::today())
+        .await
+        .unwrap()
+        .len();
     let mut kept = Vec::new();
-    for _ in 0..150 {
-        kept = store.kept_reports().await.unwrap();
-        if !kept.is_empty() {
+    for _ in 0..300 {
+        kept = store.kept_reports(None).await.unwrap();
+        if kept.len() > communes {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     store.close().await;
-    assert_eq!(kept.len(), 1, "the schedule's first tick keeps one report");
     assert_eq!(
-        (kept[0].scope.as_str(), kept[0].period.as_str()),
-        ("province", period.as_str())
+        kept.len(),
+        1 + communes,
+        "the schedule's first tick keeps the province's report and each commune's"
     );
-    assert_eq!(kept[0].made_by, None, "made by the schedule");
+    assert!(kept
+        .iter()
+        .all(|k| k.period == period && k.made_by.is_none()));
+    assert!(kept.iter().any(|k| k.scope == "province"));
 }

@@ -14,6 +14,37 @@ use crate::domain::roles::{Access, Me};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
+/// Which kept reports a user may read: the province's readers every one, a commune's staff
+/// their own commune's, nobody else any. The page and the download both ask this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeptAccess {
+    Every,
+    Commune(String),
+    None,
+}
+
+impl KeptAccess {
+    pub fn of(me: &Me) -> KeptAccess {
+        use crate::domain::roles::Role;
+        match (me.role, &me.unit_code) {
+            (Role::ProvinceAdmin | Role::ProvinceReviewer, _) => KeptAccess::Every,
+            (Role::CommuneLeader | Role::CommuneOfficer, Some(code)) => {
+                KeptAccess::Commune(code.clone())
+            }
+            _ => KeptAccess::None,
+        }
+    }
+
+    /// Whether a report of `scope` (`province` or a commune's code) may be read.
+    pub fn may_read(&self, scope: &str) -> bool {
+        match self {
+            KeptAccess::Every => true,
+            KeptAccess::Commune(code) => code == scope,
+            KeptAccess::None => false,
+        }
+    }
+}
+
 /// One kept report as the page writes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeptRow {
@@ -35,17 +66,29 @@ pub struct KeptRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeptView {
     pub me: Me,
+    /// The province's readers choose a scope and make reports on request; a commune's staff
+    /// read their commune's monthly reports.
+    pub province: bool,
+    /// The scope listed: `province`, or a commune's code.
+    pub scope: String,
+    /// The scopes a province reader may list: (`province` or a commune's code, its name).
+    pub scopes: Vec<(String, String)>,
     pub rows: Vec<KeptRow>,
     /// The periods offered to make and keep now: (query value, title).
     pub periods: Vec<(String, String)>,
 }
 
 #[cfg(feature = "ssr")]
-async fn kept_view(state: &crate::state::AppState, me: Me) -> Result<KeptView, AppError> {
+async fn kept_view(
+    state: &crate::state::AppState,
+    me: Me,
+    access: KeptAccess,
+    asked: Option<String>,
+) -> Result<KeptView, AppError> {
     use crate::reports::ReportPeriod;
     use crate::store::kept_reports::PROVINCE_SCOPE;
     let internal = |e: crate::store::StoreError| AppError::internal("kept reports", e);
-    let names: std::collections::HashMap<String, String> = state
+    let communes: Vec<(String, String)> = state
         .store
         .communes_in_force(&crate::clock::today())
         .await
@@ -53,10 +96,21 @@ async fn kept_view(state: &crate::state::AppState, me: Me) -> Result<KeptView, A
         .into_iter()
         .map(|c| (c.code, c.name))
         .collect();
+    let names: std::collections::HashMap<&str, &str> = communes
+        .iter()
+        .map(|(code, name)| (code.as_str(), name.as_str()))
+        .collect();
+    let scope = match &access {
+        KeptAccess::Commune(code) => code.clone(),
+        // A scope that is neither the province nor a commune of it lists the province's.
+        _ => asked
+            .filter(|a| names.contains_key(a.as_str()))
+            .unwrap_or_else(|| PROVINCE_SCOPE.to_string()),
+    };
     let count = |n: i64| crate::format::count(n, Lang::Vi);
     let rows = state
         .store
-        .kept_reports()
+        .kept_reports(Some(&scope))
         .await
         .map_err(internal)?
         .into_iter()
@@ -68,7 +122,7 @@ async fn kept_view(state: &crate::state::AppState, me: Me) -> Result<KeptView, A
             let scope = if k.scope == PROVINCE_SCOPE {
                 "Toàn tỉnh".to_string()
             } else {
-                match names.get(&k.scope) {
+                match names.get(k.scope.as_str()) {
                     Some(name) => format!("{name} ({})", k.scope),
                     None => k.scope.clone(),
                 }
@@ -102,30 +156,43 @@ async fn kept_view(state: &crate::state::AppState, me: Me) -> Result<KeptView, A
         .collect();
     Ok(KeptView {
         me,
+        province: access == KeptAccess::Every,
+        scope,
+        scopes: if access == KeptAccess::Every {
+            std::iter::once((PROVINCE_SCOPE.to_string(), "Toàn tỉnh".to_string()))
+                .chain(
+                    communes
+                        .iter()
+                        .map(|(code, name)| (code.clone(), format!("{name} ({code})"))),
+                )
+                .collect()
+        } else {
+            Vec::new()
+        },
         rows,
         periods: ReportPeriod::offered(&crate::clock::today()),
     })
 }
 
-/// The kept reports, for the province admin and province reviewers (the readers of the
-/// province's report).
+/// The kept reports of `scope` (the province's by default) for the province admin and province
+/// reviewers, and a commune's own for its staff.
 #[server]
-pub async fn get_kept_reports() -> Result<Access<KeptView>, AppError> {
-    use crate::domain::roles::Role;
+pub async fn get_kept_reports(scope: Option<String>) -> Result<Access<KeptView>, AppError> {
     let state = expect_context::<crate::state::AppState>();
     let Some(me) = crate::accounts::api::request_user(&state).await? else {
         return Ok(Access::SignInRequired);
     };
-    if !matches!(me.role, Role::ProvinceAdmin | Role::ProvinceReviewer) {
+    let access = KeptAccess::of(&me);
+    if access == KeptAccess::None {
         return Ok(Access::Forbidden);
     }
-    Ok(Access::Granted(kept_view(&state, me).await?))
+    Ok(Access::Granted(kept_view(&state, me, access, scope).await?))
 }
 
 #[component]
 pub fn KeptReportsPage() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(|| (), |_| get_kept_reports());
+    let data = Resource::new(move || query.read().get("scope"), get_kept_reports);
     let notice = move || query.read().get("ok");
     view! {
         <Suspense>
@@ -158,12 +225,12 @@ fn KeptReports(data: KeptView, notice: Option<String>) -> impl IntoView {
         .map(|r| {
             view! {
                 <tr id=format!("bao-cao-{}", r.id)>
-                    <td>{r.scope}</td>
-                    <td>{r.period}</td>
-                    <td>{r.made_at}</td>
-                    <td>{r.made_by}</td>
-                    <td>{r.data}</td>
-                    <td>
+                    <td data-label="Phạm vi">{r.scope}</td>
+                    <td data-label="Kỳ báo cáo">{r.period}</td>
+                    <td data-label="Lập lúc">{r.made_at}</td>
+                    <td data-label="Người lập">{r.made_by}</td>
+                    <td data-label="Dữ liệu">{r.data}</td>
+                    <td data-label="Tệp">
                         <a href=format!("/reports/kept/{}.pdf", r.id)>"Tải PDF"</a>
                         " · "
                         {r.file}
@@ -173,23 +240,48 @@ fn KeptReports(data: KeptView, notice: Option<String>) -> impl IntoView {
         })
         .collect_view();
     let empty = data.rows.is_empty();
+    let province = data.province;
+    let scopes = data
+        .scopes
+        .iter()
+        .cloned()
+        .map(|(value, label)| {
+            let selected = value == data.scope;
+            view! { <option value=value selected=selected>{label}</option> }
+        })
+        .collect_view();
+    let heading = if province {
+        "Báo cáo đã lưu"
+    } else {
+        "Báo cáo hằng tháng của xã"
+    };
     view! {
         <AccountBar me=data.me.clone() />
-        <Title text="Báo cáo đã lưu — Hài Lòng" />
+        <Title text=format!("{heading} — Hài Lòng") />
         <main class="page wide kept-reports">
-            <h1>"Báo cáo đã lưu"</h1>
+            <h1>{heading}</h1>
             {notice
                 .filter(|n| n == "kept")
                 .map(|_| view! { <p class="notice">"Đã lập và lưu báo cáo."</p> })}
             <p class="hint">
-                "Báo cáo của toàn tỉnh cho mỗi tháng được lập tự động sau khi tháng kết thúc và lưu lại nguyên trạng: tải lại lúc nào cũng là đúng tệp đã lập, kể cả khi sau đó có thêm phiếu hoặc lần chấm điểm mới."
+                "Báo cáo của toàn tỉnh và của từng xã cho mỗi tháng được lập tự động sau khi tháng kết thúc và lưu lại nguyên trạng: tải lại lúc nào cũng là đúng tệp đã lập, kể cả khi sau đó có thêm phiếu hoặc lần chấm điểm mới."
             </p>
-            <form method="post" action="/reports/kept" class="inline-form no-print">
-                <input type="hidden" name="_csrf" value=data.me.csrf.clone() />
-                <label for="kept-period">"Lập và lưu báo cáo toàn tỉnh cho"</label>
-                <select id="kept-period" name="period">{options}</select>
-                <button type="submit">"Lập và lưu"</button>
-            </form>
+            {province
+                .then(|| {
+                    view! {
+                        <form method="get" action="/reports" class="inline-form no-print">
+                            <label for="kept-scope">"Xem báo cáo của"</label>
+                            <select id="kept-scope" name="scope">{scopes}</select>
+                            <button type="submit">"Xem"</button>
+                        </form>
+                        <form method="post" action="/reports/kept" class="inline-form no-print">
+                            <input type="hidden" name="_csrf" value=data.me.csrf.clone() />
+                            <label for="kept-period">"Lập và lưu báo cáo toàn tỉnh cho"</label>
+                            <select id="kept-period" name="period">{options}</select>
+                            <button type="submit">"Lập và lưu"</button>
+                        </form>
+                    }
+                })}
             {if empty {
                 view! { <p class="notice">"Chưa có báo cáo nào được lưu."</p> }.into_any()
             } else {

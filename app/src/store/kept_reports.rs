@@ -1,5 +1,6 @@
-//! Reports kept as they were made (migration 0019): the province's monthly report made on
-//! schedule, and the reports province users chose to keep, each with the data it was made from.
+//! Reports kept as they were made (migration 0019): the monthly reports of the province and of
+//! each commune made on schedule, and the reports province users chose to keep, each with the
+//! data it was made from.
 
 use super::{Store, StoreError};
 
@@ -88,15 +89,18 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// Every kept report, newest first, without the files.
-    pub async fn kept_reports(&self) -> Result<Vec<KeptReport>, StoreError> {
+    /// The kept reports of `scope` (`province` or a commune's code), or every one, newest
+    /// first, without the files.
+    pub async fn kept_reports(&self, scope: Option<&str>) -> Result<Vec<KeptReport>, StoreError> {
         Ok(sqlx::query_as(
             "select k.id, k.scope, k.period, u.username as made_by, k.responses, \
                k.last_response_id, k.score_run_id, k.score_check, k.sha256, \
                cast(length(k.pdf) as bigint) as size, k.created_at \
              from kept_reports k left join users u on u.id = k.made_by \
+             where $1 is null or k.scope = $1 \
              order by k.created_at desc, k.id desc",
         )
+        .bind(scope)
         .fetch_all(&self.pool)
         .await?)
     }

@@ -1,6 +1,7 @@
-//! Reports kept as they were made: the province's report of each month, made on schedule once
-//! the month is over, and any report a province user chooses to keep. A kept report downloads
-//! again byte for byte, whatever was answered or scored since, and says what it was made from.
+//! Reports kept as they were made: the province's and each commune's report of each month,
+//! made on schedule once the month is over, and any report a province user chooses to keep. A
+//! kept report downloads again byte for byte, whatever was answered or scored since, and says
+//! what it was made from.
 
 use std::time::Duration;
 
@@ -24,10 +25,7 @@ pub async fn keep(
     made_by: Option<i64>,
 ) -> anyhow::Result<Option<i64>> {
     let (survey, issuer) = super::today_frame(&state.store, &state.definitions).await?;
-    let scope_text = match &scope {
-        Scope::Commune(code) => code.clone(),
-        Scope::Province => PROVINCE_SCOPE.to_string(),
-    };
+    let scope_text = scope.kept_key();
     // Read before the figures: every response up to it is in the report, a later one may be.
     let last_response_id = state.store.last_response_id().await?;
     let made = made_report(
@@ -63,23 +61,46 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The schedule's work on `today` (`YYYY-MM-DD`): the province's report of the last whole month,
-/// unless kept already. Returns the id of the report it kept.
-pub async fn monthly_due(state: &AppState, today: &str) -> anyhow::Result<Option<i64>> {
+/// The schedule's work on `today` (`YYYY-MM-DD`): the last whole month's report of the province
+/// and of each commune in force today, each unless kept already, so every commune's leaders find
+/// their month's report kept as the province's is. One commune's failure is logged and the
+/// others are still made. Returns the ids of the reports it kept.
+pub async fn monthly_due(state: &AppState, today: &str) -> anyhow::Result<Vec<i64>> {
     let period = ReportPeriod::last_whole_month(today)
         .ok_or_else(|| anyhow::anyhow!("today is not a date: {today}"))?;
-    if state
-        .store
-        .scheduled_report_kept(PROVINCE_SCOPE, &period.to_string())
-        .await?
-    {
-        return Ok(None);
+    let mut scopes = vec![Scope::Province];
+    scopes.extend(
+        state
+            .store
+            .communes_in_force(today)
+            .await?
+            .into_iter()
+            .map(|c| Scope::Commune(c.code)),
+    );
+    let mut kept = Vec::new();
+    for scope in scopes {
+        let scope_text = scope.kept_key();
+        if state
+            .store
+            .scheduled_report_kept(&scope_text, &period.to_string())
+            .await?
+        {
+            continue;
+        }
+        match keep(state, scope, period, None).await {
+            Ok(Some(id)) => kept.push(id),
+            Ok(None) => {}
+            Err(e) if scope_text != PROVINCE_SCOPE => {
+                tracing::error!(commune = %scope_text, "monthly commune report: {e:#}");
+            }
+            Err(e) => return Err(e),
+        }
     }
-    keep(state, Scope::Province, period, None).await
+    Ok(kept)
 }
 
 /// Runs the monthly schedule until the process ends: at start and every hour, the last whole
-/// month's province report is made if it is not kept yet.
+/// month's reports are made if they are not kept yet.
 pub fn spawn_monthly(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
@@ -87,9 +108,11 @@ pub fn spawn_monthly(state: AppState) {
         loop {
             tick.tick().await;
             match monthly_due(&state, &app::clock::today()).await {
-                Ok(Some(id)) => tracing::info!(report = id, "monthly province report kept"),
-                Ok(None) => {}
-                Err(e) => tracing::error!("monthly province report: {e:#}"),
+                Ok(kept) if !kept.is_empty() => {
+                    tracing::info!(reports = kept.len(), "monthly reports kept");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!("monthly reports: {e:#}"),
             }
         }
     });

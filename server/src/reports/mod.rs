@@ -25,6 +25,16 @@ pub enum Scope {
     Province,
 }
 
+impl Scope {
+    /// How the kept reports name the scope: `province`, or the commune's code.
+    pub fn kept_key(&self) -> String {
+        match self {
+            Scope::Commune(code) => code.clone(),
+            Scope::Province => app::store::kept_reports::PROVINCE_SCOPE.to_string(),
+        }
+    }
+}
+
 /// The report's PDF: the figures of `app::reports` for `scope` and `period`, in the frame of
 /// `issuer`. `criteria` are the sets in force (the one whose period holds the report's gives
 /// the points and rank).

@@ -2,8 +2,10 @@
 //! (a commune's own staff, and reviewers and admins for the communes they may see) and
 //! `/reports/province.pdf?period=P` (the province admin and the province reviewer), and the
 //! reports kept as made (`/reports` lists them): `POST /reports/kept` makes and keeps the
-//! province's report of a period, `GET /reports/kept/{id}.pdf` serves a kept one unchanged.
+//! province's report of a period, `GET /reports/kept/{id}.pdf` serves a kept one unchanged to
+//! whoever may read it (the province's readers, a commune's staff their commune's).
 
+use app::reports::kept::KeptAccess;
 use app::reports::ReportPeriod;
 use app::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -134,12 +136,20 @@ async fn keep(
     }
 }
 
-/// A kept report's file, exactly as it was made.
+/// A kept report's file, exactly as it was made, for those who may read it (`KeptAccess`);
+/// another commune's report is unknown to a commune's staff.
 async fn kept_pdf(
     State(state): State<AppState>,
-    _staff: Staff<ProvinceReaders>,
+    Staff { me, .. }: Staff<AnyStaff>,
     Path(file): Path<String>,
 ) -> Response {
+    let access = KeptAccess::of(&me);
+    if access == KeptAccess::None {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Tài khoản của ông/bà không được xem báo cáo đã lưu.",
+        );
+    }
     let not_found = || problem(StatusCode::NOT_FOUND, "Không có báo cáo đã lưu này.");
     let Some(id) = file
         .strip_suffix(".pdf")
@@ -148,7 +158,7 @@ async fn kept_pdf(
         return not_found();
     };
     match state.store.kept_report_file(id).await {
-        Ok(Some((scope, period, pdf))) => (
+        Ok(Some((scope, period, pdf))) if access.may_read(&scope) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_string()),
                 (
@@ -160,7 +170,7 @@ async fn kept_pdf(
             pdf,
         )
             .into_response(),
-        Ok(None) => not_found(),
+        Ok(_) => not_found(),
         Err(e) => internal(e),
     }
 }
