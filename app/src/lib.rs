@@ -18,6 +18,7 @@ pub mod domain;
 pub mod error;
 pub mod figures;
 pub mod format;
+pub mod forms;
 pub mod i18n;
 pub mod independent;
 pub mod kiosk;

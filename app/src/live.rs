@@ -73,12 +73,19 @@ pub struct LiveHub {
 #[derive(Debug, Default)]
 struct Shared {
     /// The feed of every commune someone is watching.
-    feeds: Mutex<HashMap<i64, watch::Sender<Figures>>>,
+    feeds: Mutex<HashMap<i64, Feed>>,
     streams: Mutex<StreamBook>,
     /// Figures computed since start (read by tests and benchmarks).
     computations: AtomicU64,
     /// Becomes `true` when the server shuts down: every stream ends.
     closing: ClosingSignal,
+}
+
+/// A watched commune's figures and the desks whose changes make them out of date.
+#[derive(Debug)]
+struct Feed {
+    figures: watch::Sender<Figures>,
+    desks: HashSet<i64>,
 }
 
 #[derive(Debug)]
@@ -128,6 +135,7 @@ impl LiveHub {
     }
 
     fn publish(&self, desks: &[i64]) {
+        self.forget(desks);
         for desk in desks {
             // No subscriber is not an error: nobody is watching.
             let _ = self.tx.send(*desk);
@@ -139,6 +147,9 @@ impl LiveHub {
         if desks.is_empty() {
             return;
         }
+        // Before the caller answers: a page it redirects to may open a stream at once, and must
+        // not be sent the figures from before the change while the feed recomputes.
+        self.forget(desks);
         match store.backend() {
             Backend::Sqlite => self.publish(desks),
             Backend::Postgres => {
@@ -180,6 +191,18 @@ impl LiveHub {
         });
     }
 
+    /// Drops the kept figures of every feed watching one of `desks`: a stream opened now waits
+    /// for the recomputation instead of being sent figures the change made out of date (its
+    /// page, rendered after the change, is already right). Streams already open see nothing
+    /// until the new figures come.
+    fn forget(&self, desks: &[i64]) {
+        for feed in lock(&self.shared.feeds).values() {
+            if desks.iter().any(|d| feed.desks.contains(d)) {
+                feed.figures.send_if_modified(|kept| kept.take().is_some());
+            }
+        }
+    }
+
     /// The figures of `commune`, kept current by one task per commune: the first subscriber
     /// starts it with the commune's `desks` and how to `compute` the figures (`None` when they
     /// cannot be computed just now: the last value stays); it recomputes within [`SETTLE`] of
@@ -196,10 +219,16 @@ impl LiveHub {
     {
         let mut feeds = lock(&self.shared.feeds);
         if let Some(feed) = feeds.get(&commune) {
-            return feed.subscribe();
+            return feed.figures.subscribe();
         }
         let (feed, receiver) = watch::channel(None);
-        feeds.insert(commune, feed.clone());
+        feeds.insert(
+            commune,
+            Feed {
+                figures: feed.clone(),
+                desks: desks.clone(),
+            },
+        );
         // Subscribed before the first computation, so nothing stored in between is missed.
         let events = self.tx.subscribe();
         let hub = self.clone();
@@ -257,7 +286,10 @@ impl LiveHub {
         if !always && feed.receiver_count() > 0 {
             return false;
         }
-        if feeds.get(&commune).is_some_and(|f| f.same_channel(feed)) {
+        if feeds
+            .get(&commune)
+            .is_some_and(|f| f.figures.same_channel(feed))
+        {
             feeds.remove(&commune);
         }
         true

@@ -21,6 +21,20 @@ use axum::http::{header, HeaderMap, Method, Request, Uri};
 use axum::response::Response;
 use leptos::prelude::provide_context;
 
+/// Shows the staff page `page` again with the refused form filled in and each problem under
+/// its field, with the refusal's status (`app::forms`).
+pub(crate) async fn refuse_form(
+    state: AppState,
+    page: &'static str,
+    headers: HeaderMap,
+    refused: app::forms::RefusedForm,
+) -> Response {
+    render_page_as_get(state, Uri::from_static(page), headers, move || {
+        provide_context(refused.clone())
+    })
+    .await
+}
+
 /// Renders the Leptos page at `uri` as a GET would, with `context` added: how a rejected form
 /// post shows its page again (with errors and the status the page sets). The pages concerned are
 /// `SsrMode::Async` routes, so they are rendered the same way: complete HTML, then the status.

@@ -8,6 +8,7 @@ mod exports;
 mod kiosk;
 mod map;
 mod overview;
+mod staff_forms;
 mod survey_v2;
 
 use app::store::Backend;

@@ -390,6 +390,39 @@ async fn a_leader_follows_up_unfavourable_feedback_until_resolved(backend: Backe
     assert!(html.contains("Ghi chú xử lý: Đã gọi điện xin lỗi"));
     assert!(html.contains("1 chưa giải quyết"), "handling is still open");
 
+    // A note over 1000 characters comes back in the dashboard, under its item, as typed;
+    // nothing changes.
+    let too_long = "Đã xử lý. ".repeat(101);
+    let refused = app
+        .post_as(
+            &path,
+            &[
+                ("_csrf", &leader.csrf),
+                ("state", "resolved"),
+                ("note", &too_long),
+            ],
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text();
+    let error = format!("id=\"err-note-{}\"", response_id.0);
+    let at = html.find(&error).expect("the problem under the note");
+    assert!(
+        html[at..].contains("Ghi chú dài quá 1000 ký tự (đang có 1009)."),
+        "{}",
+        &html[at..at + 300]
+    );
+    assert!(
+        html.contains(&format!("value=\"{too_long}\"")),
+        "the note is kept"
+    );
+    assert!(html.contains("account-bar"), "the dashboard with its bar");
+    assert!(
+        html.contains("data-followup=\"handling\""),
+        "nothing changed"
+    );
+
     let resolved = app
         .post_as(
             &path,
@@ -548,6 +581,19 @@ async fn dossiers_handled_give_each_desk_a_response_rate(backend: Backend) {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{day} {handled}"
         );
+        // The dashboard again, the form filled as typed and the problem under its field.
+        let html = refused.text();
+        let field = if handled == "nhiều" {
+            "handled"
+        } else {
+            "day"
+        };
+        assert!(
+            html.contains(&format!("id=\"err-dossier-{field}\"")),
+            "{day} {handled}"
+        );
+        assert!(html.contains(&format!("value=\"{handled}\"")));
+        assert!(html.contains(&format!("<option value=\"{desk}\" selected")));
     }
     let (other_desk, _) = desk_of(&app, "25217").await;
     let refused = app

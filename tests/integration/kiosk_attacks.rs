@@ -571,6 +571,15 @@ async fn the_province_excludes_a_kiosks_ratings_in_one_step_and_includes_them_ag
 
     assert_eq!(not_theirs.status, StatusCode::FORBIDDEN);
     assert_eq!(bad_day.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad_day.text();
+    let at = html
+        .find(&format!("id=\"err-days-{kiosk_id}\""))
+        .expect("the problem under the kiosk's days");
+    assert!(html[at..].contains("</p>") && html.contains("value=\"hôm qua\""));
+    assert!(
+        html.contains("<h1>Máy đánh giá tại quầy</h1>"),
+        "the kiosks page"
+    );
     assert_eq!(excluded.status, StatusCode::OK, "{}", excluded.text());
     assert!(
         excluded.text().contains("Đã loại 15 phiếu"),

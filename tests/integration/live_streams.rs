@@ -15,6 +15,7 @@ both_backends!(
     streams_beyond_the_cap_of_a_session_or_a_user_are_refused,
     signing_out_ends_the_streams_of_that_session,
     many_streams_of_one_commune_share_one_computation_per_change,
+    dossiers_entered_reach_an_open_stream_and_the_next_page,
 );
 
 const COMMUNE: &str = "25195";
@@ -229,5 +230,41 @@ async fn many_streams_of_one_commune_share_one_computation_per_change(backend: B
         app.state.live.feeds(),
         0,
         "the feed ends with its last stream"
+    );
+}
+
+/// Entering a desk's dossiers changes its response rate: an open dashboard's stream sends the
+/// new figures at once, so no dashboard, open or opened next, shows the rate from before.
+async fn dossiers_entered_reach_an_open_stream_and_the_next_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("leader25195", "commune_leader", COMMUNE).await;
+    let leader = app.login("leader25195").await;
+    let desk = app.desk_of(COMMUNE).await;
+    answer(&app, &desk.public_code, 1).await;
+    let (status, mut body) = open_stream(&app, &leader).await;
+    assert_eq!(status, StatusCode::OK);
+    let first = next_event(&mut body, Duration::from_secs(5)).await;
+    assert!(
+        matches!(&first, Next::Data(d) if d.contains("\"dossiers\":\"—\"")),
+        "{first:?}"
+    );
+
+    let posted = app
+        .post_as(
+            "/commune/dossiers",
+            &[
+                ("_csrf", &leader.csrf),
+                ("desk", &desk.id.to_string()),
+                ("day", &app::clock::today()),
+                ("handled", "4"),
+            ],
+            Some(&leader.cookie),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text());
+    let update = next_event(&mut body, Duration::from_secs(5)).await;
+    assert!(
+        matches!(&update, Next::Data(d) if d.contains("\"dossiers\":\"4\"") && d.contains("\"rate\":\"25,0%\"")),
+        "the stream sends the new rate: {update:?}"
     );
 }

@@ -8,6 +8,7 @@ use hailong_tests::{both_backends, TestApp};
 both_backends!(
     every_error_page_has_the_bar_and_a_way_back,
     a_refused_new_user_form_comes_back_filled_with_every_problem,
+    a_commune_leaders_refused_forms_come_back_filled_with_their_problems,
 );
 
 const COMMUNE: &str = "25195";
@@ -189,4 +190,116 @@ async fn a_refused_new_user_form_comes_back_filled_with_every_problem(backend: B
         "the address is kept"
     );
     assert!(bar(&html).contains("Đăng xuất"));
+}
+
+/// The text of the problem written under the field whose error has `id`.
+fn problem_at<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("a problem with id {id}: {html:.4000}"));
+    let rest = &html[at..];
+    &rest[..rest.find("</p>").expect("the problem's paragraph ends")]
+}
+
+async fn a_commune_leaders_refused_forms_come_back_filled_with_their_problems(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("leader-forms", "commune_leader", COMMUNE)
+        .await;
+    let leader = app.login("leader-forms").await;
+    let cookie = Some(leader.cookie.as_str());
+
+    // Alerts: a wrong address and no choice at all, both told at once, the address kept.
+    let alerts = app
+        .post_as(
+            "/alerts/settings",
+            &[
+                ("_csrf", &leader.csrf),
+                ("email", "khong-phai-thu"),
+                ("mode", ""),
+            ],
+            cookie,
+        )
+        .await;
+    assert_eq!(alerts.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = alerts.text();
+    assert!(
+        problem_at(&html, "err-alert-email").contains("thư điện tử"),
+        "{html:.3000}"
+    );
+    assert!(problem_at(&html, "err-alert-mode").contains("Vui lòng chọn một cách nhận thư báo."));
+    assert!(
+        html.contains("value=\"khong-phai-thu\""),
+        "the address is kept"
+    );
+    assert!(
+        html.contains("<h1>Thư báo phản ánh</h1>"),
+        "the alerts page itself"
+    );
+    assert!(
+        bar(&html).contains("Đăng xuất"),
+        "refused alerts form: the page keeps its bar"
+    );
+    let contact = app.store().alert_contact(
+        app.store()
+            .user_by_username("leader-forms")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    );
+    assert_eq!(
+        contact.await.unwrap().and_then(|c| c.email),
+        None,
+        "nothing was saved"
+    );
+
+    // Kiosk enrolment: a name over 60 characters and a desk that is not there; then a name
+    // too long at a real desk, which stays chosen.
+    let long_name = "Máy ".repeat(20);
+    let unknown_desk = app
+        .post_as(
+            "/kiosks",
+            &[
+                ("_csrf", &leader.csrf),
+                ("desk", "KHONG-CO"),
+                ("label", &long_name),
+            ],
+            cookie,
+        )
+        .await;
+    assert_eq!(unknown_desk.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = unknown_desk.text();
+    assert!(problem_at(&html, "err-kiosk-label").contains("Tên máy tối đa 60 ký tự."));
+    assert!(problem_at(&html, "err-kiosk-desk").contains("Không tìm thấy quầy tiếp nhận này."));
+    assert!(
+        bar(&html).contains("Đăng xuất"),
+        "refused kiosk form: the page keeps its bar"
+    );
+    let desk = app.desk_of(COMMUNE).await.public_code;
+    let long = app
+        .post_as(
+            "/kiosks",
+            &[
+                ("_csrf", &leader.csrf),
+                ("desk", &desk),
+                ("label", &long_name),
+            ],
+            cookie,
+        )
+        .await;
+    assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = long.text();
+    assert!(
+        html.contains(&format!("value=\"{long_name}\"")),
+        "the name is kept"
+    );
+    assert!(
+        html.contains(&format!("<option value=\"{desk}\" selected")),
+        "the desk stays chosen: {html:.4000}"
+    );
+    assert!(!html.contains("id=\"err-kiosk-desk\""), "the desk was fine");
+    assert!(
+        app.store().list_kiosks(None).await.unwrap().is_empty(),
+        "no code was made"
+    );
 }

@@ -11,6 +11,7 @@ use crate::alerts::model::{AlertQueueView, AlertsPageData};
 use crate::alerts::rule::AlertMode;
 use crate::components::{AccountBar, ServerFailure};
 use crate::domain::roles::Access;
+use crate::forms::{error_under, kept_value, RefusedForm};
 use crate::i18n::Lang;
 
 #[component]
@@ -34,12 +35,17 @@ pub fn AlertsPage() -> impl IntoView {
 
 #[component]
 fn Alerts(data: AlertsPageData, saved: bool) -> impl IntoView {
+    let refused = RefusedForm::of("/alerts/settings");
+    let chosen = kept_value(&refused, "mode", data.mode.key().to_owned());
+    let email = kept_value(&refused, "email", data.email.clone().unwrap_or_default());
+    let email_error = error_under(&refused, "email", "err-alert-email");
+    let mode_error = error_under(&refused, "mode", "err-alert-mode");
     let modes = AlertMode::ALL
         .into_iter()
         .map(|m| {
             let id = format!("mode-{}", m.key());
             let label_for = id.clone();
-            let checked = m == data.mode;
+            let checked = m.key() == chosen;
             view! {
                 <label for=label_for>
                     <input type="radio" id=id name="mode" value=m.key() checked=checked />
@@ -69,11 +75,14 @@ fn Alerts(data: AlertsPageData, saved: bool) -> impl IntoView {
                     name="email"
                     type="email"
                     autocomplete="email"
-                    value=data.email.clone().unwrap_or_default()
+                    value=email
+                    aria-describedby="err-alert-email"
                 />
-                <fieldset>
+                {email_error}
+                <fieldset aria-describedby="err-alert-mode">
                     <legend>"Cách nhận thư"</legend>
                     {modes}
+                    {mode_error}
                 </fieldset>
                 <button type="submit" class="submit">"Lưu"</button>
             </form>

@@ -10,6 +10,7 @@ use crate::components::asset_url;
 use crate::dashboard::api::{AnswerSources, Dashboard, FeedbackItem, TrendDay};
 use crate::dashboard::heatmap::HeatMap;
 use crate::figures::{DeskText, FiguresText, WindowText, LAST_30_DAYS};
+use crate::forms::{error_under, kept_value, RefusedForm};
 use crate::i18n::{use_lang, Lang};
 use crate::scores::standing::Standing;
 
@@ -521,9 +522,19 @@ fn DeskRows(desks: Vec<DeskText>, csrf: String, can_enter: bool) -> impl IntoVie
             }
         })
         .collect_view();
+    let refused = RefusedForm::of("/commune/dossiers");
+    let chosen = kept_value(&refused, "desk", String::new());
+    let day = kept_value(&refused, "day", String::new());
+    let handled = kept_value(&refused, "handled", String::new());
+    let day_error = error_under(&refused, "day", "err-dossier-day");
+    let handled_error = error_under(&refused, "handled", "err-dossier-handled");
     let options = desks
         .iter()
-        .map(|d| view! { <option value=d.id.to_string()>{d.name.clone()}</option> })
+        .map(|d| {
+            let id = d.id.to_string();
+            let selected = id == chosen;
+            view! { <option value=id selected=selected>{d.name.clone()}</option> }
+        })
         .collect_view();
     let period = desks
         .first()
@@ -552,10 +563,26 @@ fn DeskRows(desks: Vec<DeskText>, csrf: String, can_enter: bool) -> impl IntoVie
                         <label for="dossier-desk">"Quầy"</label>
                         <select id="dossier-desk" name="desk">{options}</select>
                         <label for="dossier-day">"Ngày"</label>
-                        <input id="dossier-day" name="day" type="date" required />
+                        <input
+                            id="dossier-day"
+                            name="day"
+                            type="date"
+                            required
+                            value=day
+                            aria-describedby="err-dossier-day"
+                        />
                         <label for="dossier-handled">"Số hồ sơ đã giải quyết"</label>
-                        <input id="dossier-handled" name="handled" inputmode="numeric" required />
+                        <input
+                            id="dossier-handled"
+                            name="handled"
+                            inputmode="numeric"
+                            required
+                            value=handled
+                            aria-describedby="err-dossier-handled"
+                        />
                         <button type="submit">"Lưu"</button>
+                        {day_error}
+                        {handled_error}
                     </form>
                 }
             })}
@@ -584,6 +611,9 @@ fn FeedbackList(items: Vec<FeedbackItem>, csrf: String, can_follow_up: bool) -> 
                 f.comment.is_some(),
             ) && !f.marked;
             let mark_csrf = csrf.clone();
+            let refused = RefusedForm::of(&format!("/commune/followups/{id}"));
+            let note = kept_value(&refused, "note", f.note.clone());
+            let note_error = error_under(&refused, "note", &format!("err-note-{id}"));
             view! {
                 <li
                     id=format!("y-kien-{id}")
@@ -615,13 +645,20 @@ fn FeedbackList(items: Vec<FeedbackItem>, csrf: String, can_follow_up: bool) -> 
                                 >
                                     <input type="hidden" name="_csrf" value=csrf />
                                     <label for=format!("note-{id}")>"Ghi chú"</label>
-                                    <input id=format!("note-{id}") name="note" value=f.note.clone() />
+                                    <input
+                                        id=format!("note-{id}")
+                                        name="note"
+                                        value=note
+                                        maxlength=crate::domain::followup::MAX_NOTE_CHARS.to_string()
+                                        aria-describedby=format!("err-note-{id}")
+                                    />
                                     <button type="submit" name="state" value="handling">
                                         "Đang xử lý"
                                     </button>
                                     <button type="submit" name="state" value="resolved">
                                         "Đã giải quyết"
                                     </button>
+                                    {note_error}
                                 </form>
                             }
                         })}

@@ -12,6 +12,21 @@ pub fn needs_follow_up(overall: Option<i64>, marked: bool) -> bool {
     marked || overall.is_some_and(|o| (1..=FOLLOW_UP_AT_MOST).contains(&o))
 }
 
+/// The longest follow-up note, in characters.
+pub const MAX_NOTE_CHARS: usize = 1000;
+
+/// A follow-up note as staff typed it, trimmed, or why it is refused.
+pub fn parse_note(typed: &str) -> Result<&str, String> {
+    let note = typed.trim();
+    if note.chars().count() > MAX_NOTE_CHARS {
+        return Err(format!(
+            "Ghi chú dài quá {MAX_NOTE_CHARS} ký tự (đang có {}).",
+            note.chars().count()
+        ));
+    }
+    Ok(note)
+}
+
 /// Whether the staff may mark this answer as a complaint: it has a comment and does not already
 /// need following up by its rating.
 pub fn may_mark_complaint(overall: Option<i64>, has_comment: bool) -> bool {
@@ -21,6 +36,14 @@ pub fn may_mark_complaint(overall: Option<i64>, has_comment: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_note_of_the_longest_length_is_kept_and_one_more_is_refused() {
+        let longest = "ồ".repeat(MAX_NOTE_CHARS);
+        assert_eq!(parse_note(&format!("  {longest} ")), Ok(longest.as_str()));
+        let refused = parse_note(&format!("{longest}a")).unwrap_err();
+        assert!(refused.contains("1001"), "{refused}");
+    }
 
     #[test]
     fn neutral_and_worse_need_following_up() {

@@ -17,6 +17,7 @@ use crate::accounts::nav::Refusal;
 use crate::components::asset_url;
 use crate::components::{set_status, AccountBar, DocumentLang, LangSwitch, ServerFailure};
 use crate::domain::roles::Access;
+use crate::forms::{error_under, kept_value, RefusedForm};
 use crate::i18n::{use_lang, with_lang};
 use crate::kiosk::api::{get_kiosk_page, get_kiosks_page};
 use crate::kiosk::model::{
@@ -356,13 +357,30 @@ fn Kiosks(data: KiosksPageData) -> impl IntoView {
                 )
             });
             let exclude = (province && k.ratings > k.excluded).then(|| {
+                let refused = RefusedForm::of(&path("ratings"));
+                let from = kept_value(&refused, "from", String::new());
+                let to = kept_value(&refused, "to", String::new());
+                let error_id = format!("err-days-{id}");
+                let error = error_under(&refused, "days", &error_id);
                 view! {
                     <form method="post" action=path("ratings") class="inline kiosk-exclude">
                         <input type="hidden" name="_csrf" value=csrf.clone() />
                         <input type="hidden" name="decision" value="exclude" />
-                        <label>"Từ ngày " <input type="date" name="from" /></label>
-                        <label>" đến ngày " <input type="date" name="to" /></label>
+                        <label>
+                            "Từ ngày "
+                            <input
+                                type="date"
+                                name="from"
+                                value=from
+                                aria-describedby=error_id.clone()
+                            />
+                        </label>
+                        <label>
+                            " đến ngày "
+                            <input type="date" name="to" value=to aria-describedby=error_id />
+                        </label>
                         <button type="submit">"Loại mọi phiếu của máy khỏi kết quả"</button>
+                        {error}
                     </form>
                 }
             });
@@ -385,10 +403,18 @@ fn Kiosks(data: KiosksPageData) -> impl IntoView {
             }
         })
         .collect_view();
+    let refused = RefusedForm::of("/kiosks");
+    let chosen_desk = kept_value(&refused, "desk", String::new());
+    let typed_label = kept_value(&refused, "label", String::new());
+    let desk_error = error_under(&refused, "desk", "err-kiosk-desk");
+    let label_error = error_under(&refused, "label", "err-kiosk-label");
     let desks = data
         .desks
         .into_iter()
-        .map(|(code, label)| view! { <option value=code>{label}</option> })
+        .map(|(code, label)| {
+            let selected = code == chosen_desk;
+            view! { <option value=code selected=selected>{label}</option> }
+        })
         .collect_view();
     let rules = format!(
         "Mỗi quầy có tối đa {} máy do cán bộ xã đăng ký (kể cả máy đang chờ nhập mã).{}",
@@ -417,9 +443,19 @@ fn Kiosks(data: KiosksPageData) -> impl IntoView {
             <form method="post" action="/kiosks" class="stack">
                 <input type="hidden" name="_csrf" value=csrf />
                 <label for="kiosk-desk">"Quầy tiếp nhận"</label>
-                <select id="kiosk-desk" name="desk">{desks}</select>
+                <select id="kiosk-desk" name="desk" aria-describedby="err-kiosk-desk">
+                    {desks}
+                </select>
+                {desk_error}
                 <label for="kiosk-label">"Tên máy (ví dụ: Máy cửa số 1)"</label>
-                <input id="kiosk-label" name="label" maxlength="60" />
+                <input
+                    id="kiosk-label"
+                    name="label"
+                    maxlength="60"
+                    value=typed_label
+                    aria-describedby="err-kiosk-label"
+                />
+                {label_error}
                 <button type="submit" class="submit">"Tạo mã đăng ký"</button>
             </form>
             <h2>"Các máy đã đăng ký"</h2>

@@ -15,8 +15,10 @@ use axum::Router;
 use serde::Deserialize;
 
 use crate::routes::problem::{internal, problem, unreadable_form};
+use crate::routes::refuse_form;
 use crate::routes::signed_in::authorize;
 use crate::routes::survey_form::MAX_FORM_BYTES;
+use app::forms::RefusedForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -49,15 +51,20 @@ async fn save_settings(
         Ok(me) => me,
         Err(refusal) => return refusal,
     };
-    let email = match parse_email(&form.email) {
-        Ok(email) => email,
-        Err(message) => return problem(StatusCode::UNPROCESSABLE_ENTITY, &message),
-    };
-    let Some(mode) = AlertMode::parse(form.mode.trim()) else {
-        return problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Vui lòng chọn một cách nhận thư báo.",
-        );
+    let email = parse_email(&form.email);
+    let mode = AlertMode::parse(form.mode.trim());
+    let (Ok(email), Some(mode)) = (email.clone(), mode) else {
+        // Both problems at once, each under its field, with what was typed kept.
+        let mut refused = RefusedForm::new("/alerts/settings")
+            .keep("email", &form.email)
+            .keep("mode", form.mode.trim());
+        if let Err(message) = email {
+            refused = refused.problem("email", message);
+        }
+        if mode.is_none() {
+            refused = refused.problem("mode", "Vui lòng chọn một cách nhận thư báo.");
+        }
+        return refuse_form(state, "/alerts", headers, refused).await;
     };
     let store = &state.store;
     let saved = async {

@@ -347,7 +347,7 @@ async fn review_response(
         return problem(StatusCode::NOT_FOUND, "Không tìm thấy phiếu.");
     }
     match state.store.set_excluded(id, exclude, me.id).await {
-        Ok(true) => {}
+        Ok(true) => super::live::announce_response(&state, id).await,
         Ok(false) => return problem(StatusCode::NOT_FOUND, "Phiếu này không bị đánh dấu."),
         Err(e) => return internal(e),
     }

@@ -5,6 +5,7 @@
 //! recognised by its HttpOnly cookie alone.
 
 use app::accounts::auth;
+use app::forms::RefusedForm;
 use app::i18n::{with_lang, Lang};
 use app::kiosk::model::{EnrolProblem, KioskRating, KioskRefusal, KiosksNotice, ENROL_CSRF_COOKIE};
 use app::kiosk::service::{self as kiosk, KioskOutcome};
@@ -21,6 +22,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::problem::{internal, problem};
+use super::refuse_form;
 use super::signed_in::{KioskManagers, ProvinceAdmin, StaffForm};
 use super::survey_form::MAX_FORM_BYTES;
 
@@ -52,19 +54,25 @@ async fn create_enrolment(
     headers: HeaderMap,
     StaffForm { me, form, .. }: StaffForm<EnrolmentForm, KioskManagers>,
 ) -> Response {
-    let label = match kiosk::parse_label(&form.label) {
-        Ok(label) => label,
-        Err(message) => return problem(StatusCode::UNPROCESSABLE_ENTITY, message),
+    let refused = || {
+        RefusedForm::new("/kiosks")
+            .keep("desk", form.desk.trim())
+            .keep("label", &form.label)
     };
+    let label = kiosk::parse_label(&form.label);
     let desk = match state.store.kiosk_desk(form.desk.trim()).await {
-        Ok(Some(desk)) => desk,
-        Ok(None) => {
-            return problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Không tìm thấy quầy tiếp nhận này.",
-            )
-        }
+        Ok(desk) => desk,
         Err(e) => return internal(e),
+    };
+    let (Ok(label), Some(desk)) = (label.clone(), desk.as_ref()) else {
+        let mut refused = refused();
+        if let Err(message) = label {
+            refused = refused.problem("label", message);
+        }
+        if desk.is_none() {
+            refused = refused.problem("desk", "Không tìm thấy quầy tiếp nhận này.");
+        }
+        return refuse_form(state, "/kiosks", headers, refused).await;
     };
     let commune = match kiosk::managed_commune(&state, &me).await {
         Ok(commune) => commune,
@@ -85,10 +93,13 @@ async fn create_enrolment(
     let enrolment = match kiosk::create_enrolment(&state, &me, desk.id, &desk_label, &label).await {
         Ok(Some(enrolment)) => enrolment,
         Ok(None) => {
-            return problem(
-                StatusCode::CONFLICT,
-                &kiosk::limit_message(state.settings.kiosk.max_per_desk),
-            )
+            let full = refused()
+                .problem(
+                    "desk",
+                    kiosk::limit_message(state.settings.kiosk.max_per_desk),
+                )
+                .with_status(409);
+            return refuse_form(state, "/kiosks", headers, full).await;
         }
         Err(e) => return internal(e),
     };
@@ -231,7 +242,13 @@ async fn decide_ratings(
     };
     let range = match kiosk::day_range(&form.from, &form.to) {
         Ok(range) => range,
-        Err(message) => return problem(StatusCode::UNPROCESSABLE_ENTITY, message),
+        Err(message) => {
+            let refused = RefusedForm::new(format!("/kiosks/{}/ratings", row.id))
+                .keep("from", form.from.trim())
+                .keep("to", form.to.trim())
+                .problem("days", message);
+            return refuse_form(state, "/kiosks", headers, refused).await;
+        }
     };
     let target = format!("kiosk {}", row.id);
     let by = AuditBy {
@@ -252,6 +269,7 @@ async fn decide_ratings(
         Ok(n) => n,
         Err(e) => return internal(e),
     };
+    state.live.announce(&state.store, &[row.desk_id]).await;
     let notice = KiosksNotice(if excluded {
         format!(
             "Đã loại {changed} phiếu của máy “{}” ({} · {}) khỏi kết quả.",

@@ -9,6 +9,7 @@ use app::abuse::StreamLimits;
 use app::accounts::auth;
 use app::dashboard::api::live_figures;
 use app::domain::roles::Me;
+use app::forms::RefusedForm;
 use app::i18n::Lang;
 use app::live::{Figures, StreamTicket, TooManyStreams};
 use app::state::AppState;
@@ -257,7 +258,7 @@ struct FollowupForm {
 /// A commune leader or officer marks feedback of their own commune as being handled or resolved.
 async fn followup(
     State(state): State<AppState>,
-    _headers: HeaderMap,
+    headers: HeaderMap,
     Path(response): Path<String>,
     StaffForm { me, form, .. }: StaffForm<FollowupForm, CommuneStaff>,
 ) -> Response {
@@ -267,23 +268,26 @@ async fn followup(
     if !FOLLOWUP_STATES.contains(&form.state.as_str()) {
         return problem(StatusCode::BAD_REQUEST, "Trạng thái xử lý không hợp lệ.");
     }
-    let note = form.note.trim();
-    if note.chars().count() > 1000 {
-        return problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Ghi chú dài quá 1000 ký tự.",
-        );
-    }
     if let Err(refused) = own_response(&state, &me, response).await {
         return refused;
     }
+    let note = match app::domain::followup::parse_note(&form.note) {
+        Ok(note) => note,
+        Err(message) => {
+            // Back to the dashboard with the note as typed and the problem under it.
+            let refused = RefusedForm::new(format!("/commune/followups/{response}"))
+                .keep("note", &form.note)
+                .problem("note", message);
+            return super::refuse_form(state, "/commune", headers, refused).await;
+        }
+    };
     match state
         .store
         .set_followup(response, &form.state, note, me.id, &me.username)
         .await
     {
         Ok(()) => {
-            announce_followup(&state, response).await;
+            announce_response(&state, response).await;
             // Back to the item just handled, not to the top of a long page.
             Redirect::to(&format!("/commune?ok=followup#y-kien-{response}")).into_response()
         }
@@ -308,14 +312,15 @@ async fn own_response(state: &AppState, me: &Me, response: i64) -> Result<(), Re
     }
 }
 
-/// Every open dashboard of the response's commune recomputes its figures, the count of open
-/// complaints among them, as after a new answer at the same desk.
-async fn announce_followup(state: &AppState, response: i64) {
+/// Every open dashboard of the response's commune recomputes its figures (the count of open
+/// complaints, or the figures a response left out or counted again changes), as after a new
+/// answer at the same desk.
+pub(crate) async fn announce_response(state: &AppState, response: i64) {
     match state.store.response_desk(response).await {
         Ok(Some(desk)) => state.live.announce(&state.store, &[desk]).await,
         Ok(None) => {}
         // The change is stored; only the live refresh of other dashboards is lost.
-        Err(e) => tracing::warn!("follow-up not announced: {e}"),
+        Err(e) => tracing::warn!("change to response {response} not announced: {e}"),
     }
 }
 
@@ -370,7 +375,7 @@ async fn mark_complaint(
         .await
     {
         Ok(_) => {
-            announce_followup(&state, response).await;
+            announce_response(&state, response).await;
             Redirect::to(&format!("/commune?ok=complaint#y-kien-{response}")).into_response()
         }
         Err(e) => internal(e),
@@ -394,28 +399,33 @@ struct DossiersForm {
 /// Dossiers a desk of the user's commune handled on a day, for its response rate.
 async fn dossiers(
     State(state): State<AppState>,
-    _headers: HeaderMap,
+    headers: HeaderMap,
     StaffForm { me, form, .. }: StaffForm<DossiersForm, CommuneStaff>,
 ) -> Response {
-    let Some(handled) = form
+    let handled = form
         .handled
         .trim()
         .parse::<i64>()
         .ok()
-        .filter(|n| (0..=100_000).contains(n))
-    else {
-        return problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Số hồ sơ phải là số nguyên từ 0 đến 100000.",
-        );
-    };
+        .filter(|n| (0..=100_000).contains(n));
     let day = form.day.trim();
-    if !is_recent_day(day, &app::clock::today()) {
-        return problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Ngày phải có dạng năm-tháng-ngày và không ở tương lai.",
-        );
-    }
+    let day_ok = is_recent_day(day, &app::clock::today());
+    let (Some(handled), true) = (handled, day_ok) else {
+        let mut refused = RefusedForm::new("/commune/dossiers")
+            .keep("desk", form.desk.trim())
+            .keep("day", day)
+            .keep("handled", &form.handled);
+        if handled.is_none() {
+            refused = refused.problem("handled", "Số hồ sơ phải là số nguyên từ 0 đến 100000.");
+        }
+        if !day_ok {
+            refused = refused.problem(
+                "day",
+                "Ngày phải có dạng năm-tháng-ngày và không ở tương lai.",
+            );
+        }
+        return super::refuse_form(state, "/commune", headers, refused).await;
+    };
     let own = match visible_commune(&state, &me, "").await {
         Ok(Some(row)) => row,
         Ok(None) => return problem(StatusCode::FORBIDDEN, "Tài khoản chưa gắn với xã."),
@@ -434,7 +444,12 @@ async fn dossiers(
         .set_desk_dossiers(desk, day, handled, me.id, &me.username)
         .await
     {
-        Ok(()) => Redirect::to("/commune?ok=dossiers").into_response(),
+        Ok(()) => {
+            // The response rates change: open dashboards recompute, and a dashboard opened
+            // next starts from the new figures, not the ones its stream kept.
+            state.live.announce(&state.store, &[desk]).await;
+            Redirect::to("/commune?ok=dossiers").into_response()
+        }
         Err(e) => internal(e),
     }
 }
