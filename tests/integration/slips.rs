@@ -142,6 +142,14 @@ async fn a_list_with_a_malformed_code_is_refused_naming_its_line(backend: Backen
         "{}",
         refused.text()
     );
+    // The form again, the list as pasted, the problem under it, the bar on top.
+    let html = refused.text();
+    assert!(html.contains("id=\"err-codes\""), "{html}");
+    assert!(
+        html.contains(&format!("{}\nHS-12\n</textarea>", CODES[0])),
+        "{html}"
+    );
+    assert!(html.contains("class=\"account-bar\"") && html.contains("Đăng xuất"));
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.text().contains("Chưa có mã hồ sơ nào"));
 }

@@ -68,7 +68,7 @@ pub async fn problem_pages(
 
 /// The navigation bar of the page, as `app::components::AccountBar` writes it for a signed-in
 /// user (their pages and signing out), else the home page and signing in.
-fn nav_html(me: Option<&app::domain::roles::Me>) -> String {
+pub(crate) fn nav_html(me: Option<&app::domain::roles::Me>) -> String {
     let Some(me) = me else {
         return "<nav class=\"account-bar\"><a class=\"who\" href=\"/\">Hài Lòng</a>\
                 <a href=\"/login\">Cán bộ đăng nhập</a></nav>"

@@ -254,29 +254,50 @@ async fn slips_form(
         Ok(found) => found,
         Err(refused) => return refused,
     };
-    let csrf = me.csrf;
-    let html = format!(
+    html_page(StatusCode::OK, slips_page(&state, &desk, &me, "", None))
+}
+
+/// The slips form with the navigation bar, filled with `codes`, and a refusal under the list.
+fn slips_page(
+    state: &AppState,
+    desk: &app::store::desks::DeskRow,
+    me: &app::domain::roles::Me,
+    codes: &str,
+    problem: Option<&str>,
+) -> String {
+    let problem = problem
+        .map(|p| {
+            format!(
+                "<p class=\"error\" id=\"err-codes\" role=\"alert\">{}</p>",
+                escape(p)
+            )
+        })
+        .unwrap_or_default();
+    format!(
         "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>In phiếu hẹn có mã QR</title><link rel=\"stylesheet\" href=\"{}\"></head><body>\
-         <main class=\"page narrow\"><h1>In phiếu hẹn trả kết quả có mã QR đánh giá</h1>\
+         <title>In phiếu hẹn có mã QR — Hài Lòng</title><link rel=\"stylesheet\" href=\"{}\"></head>\
+         <body>{}<main class=\"page narrow\"><h1>In phiếu hẹn trả kết quả có mã QR đánh giá</h1>\
          <p>{} · {}</p>\
-         <form method=\"post\" action=\"/desks/{}/slips\">\
+         <form method=\"post\" action=\"/desks/{}/slips\" class=\"stack\">\
          <input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
          <label for=\"codes\">Mã hồ sơ: mỗi dòng một mã, hoặc dán nội dung tệp CSV (cột đầu là mã \
          hồ sơ)</label>\
-         <textarea id=\"codes\" name=\"codes\" rows=\"10\" required></textarea>\
+         <textarea id=\"codes\" name=\"codes\" rows=\"10\" required \
+         aria-describedby=\"err-codes\">{}</textarea>{problem}\
          <p class=\"help\">Ví dụ: {}. Mỗi hồ sơ được in một phiếu khổ A6 với mã QR dẫn tới phiếu \
          đánh giá đã điền sẵn mã hồ sơ.</p>\
-         <button type=\"submit\" class=\"submit\">Tạo phiếu để in</button></form></main></body></html>",
+         <button type=\"submit\" class=\"submit\">Tạo phiếu để in</button></form>\
+         <p><a href=\"/desks\">Quay lại danh sách quầy</a></p></main></body></html>",
         state.assets.url("hailong.css"),
+        super::problem::nav_html(Some(me)),
         escape(&desk.name),
         escape(&desk.commune_name),
         escape(&desk.public_code),
-        escape(&csrf),
+        escape(&me.csrf),
+        escape(codes),
         escape(state.settings.dossier_pattern.example()),
-    );
-    html_page(StatusCode::OK, html)
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -298,14 +319,18 @@ async fn slips_print(
         Ok(form) => form,
         Err(rejection) => return super::problem::unreadable_form(rejection),
     };
-    let (desk, _) = match my_desk(&state, &headers, &code, Some(&form.csrf)).await {
+    let (desk, me) = match my_desk(&state, &headers, &code, Some(&form.csrf)).await {
         Ok(found) => found,
         Err(refused) => return refused,
     };
     let codes = match app::survey::slips::parse_codes(&form.codes, &state.settings.dossier_pattern)
     {
         Ok(codes) => codes,
-        Err(e) => return super::problem::problem(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => {
+            // The list comes back as pasted, the line at fault named under it.
+            let page = slips_page(&state, &desk, &me, &form.codes, Some(&e.to_string()));
+            return html_page(StatusCode::UNPROCESSABLE_ENTITY, page);
+        }
     };
     match slips_html(
         &desk.name,
@@ -329,7 +354,7 @@ fn may_rename(me: &app::domain::roles::Me) -> bool {
 fn name_page(
     state: &AppState,
     desk: &app::store::desks::DeskRow,
-    csrf: &str,
+    me: &app::domain::roles::Me,
     values: (&str, &str),
     problem: Option<&str>,
 ) -> String {
@@ -339,7 +364,7 @@ fn name_page(
     format!(
         "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Đổi tên quầy — {}</title><link rel=\"stylesheet\" href=\"{}\"></head><body>\
+         <title>Đổi tên quầy — {}</title><link rel=\"stylesheet\" href=\"{}\"></head><body>{}\
          <main class=\"page narrow\"><h1>Đổi tên quầy tiếp nhận</h1><p>{} · mã quầy {}</p>\
          <form method=\"post\" action=\"/desks/{}/name\" class=\"stack\">\
          <input type=\"hidden\" name=\"_csrf\" value=\"{}\">\
@@ -353,10 +378,11 @@ fn name_page(
          <p><a href=\"/desks\">Quay lại danh sách quầy</a></p></main></body></html>",
         escape(&desk.name),
         state.assets.url("hailong.css"),
+        super::problem::nav_html(Some(me)),
         escape(&desk.commune_name),
         escape(&desk.public_code),
         escape(&desk.public_code),
-        escape(csrf),
+        escape(&me.csrf),
         escape(values.0),
         app::survey::desk::DESK_NAME_MAX,
         escape(values.1),
@@ -380,7 +406,7 @@ async fn name_form(
             "Chỉ lãnh đạo xã và quản trị cấp tỉnh được đổi tên quầy.",
         );
     }
-    let html = name_page(&state, &desk, &me.csrf, (&desk.name, &desk.name_en), None);
+    let html = name_page(&state, &desk, &me, (&desk.name, &desk.name_en), None);
     html_page(StatusCode::OK, html)
 }
 
@@ -430,7 +456,7 @@ async fn name_save(
             let html = name_page(
                 &state,
                 &desk,
-                &me.csrf,
+                &me,
                 (&form.name, &form.name_en),
                 Some(message),
             );
