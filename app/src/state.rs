@@ -28,6 +28,9 @@ pub struct Settings {
     pub kiosk: crate::abuse::kiosk::KioskSettings,
     /// The province's dossier-code format (`HAILONG_DOSSIER_PATTERN`).
     pub dossier_pattern: crate::domain::dossier_code::DossierPattern,
+    /// Reports one user may make and keep on request in 24 hours
+    /// (`HAILONG_KEPT_REPORTS_PER_DAY`).
+    pub kept_reports_per_day: u32,
 }
 
 impl Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
             abuse: AbuseSettings::default(),
             kiosk: Default::default(),
             dossier_pattern: Default::default(),
+            kept_reports_per_day: 20,
         }
     }
 }

@@ -53,6 +53,9 @@ pub struct Config {
     /// `HAILONG_MONTHLY_REPORT`: `on` (default) makes and keeps the province's report of each
     /// month once it is over; `off` leaves reports to be made on demand.
     pub monthly_report: bool,
+    /// `HAILONG_KEPT_REPORTS_PER_DAY`: how many reports one user may make and keep on request
+    /// in 24 hours (20): each costs seconds of CPU and stays stored.
+    pub kept_reports_per_day: u32,
     /// `HAILONG_METRICS_TOKEN`: a bearer token that opens `/metrics` from other machines than
     /// this one; unset, only loopback clients may read it.
     pub metrics_token: Option<String>,
@@ -275,6 +278,10 @@ impl Config {
                 Some("off") => false,
                 Some(v) => anyhow::bail!("HAILONG_MONTHLY_REPORT must be on or off (got `{v}`)"),
             },
+            kept_reports_per_day: match number("HAILONG_KEPT_REPORTS_PER_DAY", 20)? {
+                0 => anyhow::bail!("HAILONG_KEPT_REPORTS_PER_DAY must be at least 1"),
+                n => n,
+            },
             metrics_token: match var("HAILONG_METRICS_TOKEN") {
                 None => None,
                 Some(token) => {
@@ -306,7 +313,7 @@ impl Config {
              HAILONG_CLIENT_PER_MINUTE={} HAILONG_CLIENT_BURST={} HAILONG_DEVICE_PER_MINUTE={} \
              HAILONG_DEVICE_BURST={} HAILONG_DEVICE_WINDOW_MINUTES={} HAILONG_KIOSK_APPROVAL={:?} \
              HAILONG_KIOSK_MAX_PER_DESK={} HAILONG_LOG_FORMAT={} HAILONG_MONTHLY_REPORT={} \
-             HAILONG_METRICS_TOKEN={}",
+             HAILONG_KEPT_REPORTS_PER_DAY={} HAILONG_METRICS_TOKEN={}",
             redact_url(&self.database_url),
             self.addr,
             self.public_url,
@@ -331,6 +338,7 @@ impl Config {
             k.max_per_desk,
             self.log_format.key(),
             if self.monthly_report { "on" } else { "off" },
+            self.kept_reports_per_day,
             if self.metrics_token.is_some() {
                 "(set)"
             } else {
@@ -469,6 +477,7 @@ pub const SETTINGS: &[&str] = &[
     "HAILONG_DEVICE_WINDOW_MINUTES",
     "HAILONG_DOSSIER_PATTERN",
     "HAILONG_DOSSIER_WINDOW_DAYS",
+    "HAILONG_KEPT_REPORTS_PER_DAY",
     "HAILONG_KIOSK_APPROVAL",
     "HAILONG_KIOSK_DESK_BURST",
     "HAILONG_KIOSK_DESK_PER_MINUTE",

@@ -296,6 +296,7 @@ pub fn state_with(
             abuse: config.abuse.clone(),
             kiosk: config.kiosk.clone(),
             dossier_pattern: config.dossier_pattern.clone(),
+            kept_reports_per_day: config.kept_reports_per_day,
         }),
         limiters: Limiters::new(&config.abuse),
         recent: Default::default(),

@@ -21,6 +21,7 @@ both_backends!(
     staff_download_the_reports_they_may_see,
     a_commune_report_sets_the_desk_beside_the_province_survey,
     the_monthly_report_is_kept_once_and_downloads_unchanged,
+    one_user_keeps_at_most_the_days_allowance_of_reports,
     a_served_instance_keeps_the_last_month_report_on_its_own,
 );
 
@@ -573,4 +574,59 @@ async fn a_served_instance_keeps_the_last_month_report_on_its_own(backend: Backe
         .iter()
         .all(|k| k.period == period && k.made_by.is_none()));
     assert!(kept.iter().any(|k| k.scope == "province"));
+}
+
+/// Making a report on request costs seconds of CPU and stays stored: one user may keep at most
+/// `HAILONG_KEPT_REPORTS_PER_DAY` in 24 hours (2 here); the next is a 429 that keeps nothing,
+/// and another user still has their own allowance.
+async fn one_user_keeps_at_most_the_days_allowance_of_reports(backend: Backend) {
+    use axum::http::StatusCode;
+    let app = TestApp::spawn_with(backend, |c| c.kept_reports_per_day = 2).await;
+    app.add_user("reviewer.tinh", "province_reviewer", "").await;
+    let reviewer = app.login("reviewer.tinh").await;
+    let period = last_month().to_string();
+    let keep = |session: &hailong_tests::Session| {
+        let (app, csrf, cookie, period) = (
+            &app,
+            session.csrf.clone(),
+            session.cookie.clone(),
+            period.clone(),
+        );
+        async move {
+            app.post_as(
+                "/reports/kept",
+                &[("_csrf", &csrf), ("period", &period)],
+                Some(&cookie),
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(keep(&reviewer).await, StatusCode::SEE_OTHER);
+    assert_eq!(keep(&reviewer).await, StatusCode::SEE_OTHER);
+    let third = app
+        .post_as(
+            "/reports/kept",
+            &[("_csrf", &reviewer.csrf), ("period", &period)],
+            Some(&reviewer.cookie),
+        )
+        .await;
+    assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        third.text().contains("tối đa 2 báo cáo trong 24 giờ"),
+        "{}",
+        third.text()
+    );
+    assert_eq!(
+        app.store().kept_reports(None).await.unwrap().len(),
+        2,
+        "nothing more kept"
+    );
+    app.add_user("admin.tinh", "province_admin", "").await;
+    let admin = app.login("admin.tinh").await;
+    assert_eq!(
+        keep(&admin).await,
+        StatusCode::SEE_OTHER,
+        "the admin's own allowance"
+    );
 }

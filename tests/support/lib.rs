@@ -283,6 +283,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         monthly_report: false,
         metrics_token: None,
         dossier_pattern: Default::default(),
+        kept_reports_per_day: 20,
     }
 }
 

@@ -73,6 +73,18 @@ impl Store {
         Ok(row.map(|(id,)| id))
     }
 
+    /// How many reports `user` made and kept on request since `since_ms`.
+    pub async fn kept_by_user_since(&self, user: i64, since_ms: i64) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as(
+            "select count(*) from kept_reports where made_by = $1 and created_at >= $2",
+        )
+        .bind(user)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
     /// Whether the schedule has kept this scope and period.
     pub async fn scheduled_report_kept(
         &self,

@@ -129,6 +129,23 @@ async fn keep(
             period: form.period,
         });
     };
+    // Each report costs seconds of CPU and stays stored: a user's requests are counted in the
+    // database, so the limit holds across instances and restarts.
+    let limit = state.settings.kept_reports_per_day;
+    let day_ago = app::clock::now_ms() - 24 * 3_600_000;
+    match state.store.kept_by_user_since(me.id, day_ago).await {
+        Ok(n) if n >= i64::from(limit) => {
+            return problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "Mỗi người được lập và lưu tối đa {limit} báo cáo trong 24 giờ. \
+                     Các báo cáo đã lưu vẫn tải được trong danh sách."
+                ),
+            )
+        }
+        Ok(_) => {}
+        Err(e) => return internal(e),
+    }
     match crate::reports::kept::keep(&state, Scope::Province, period, Some(me.id)).await {
         Ok(Some(id)) => Redirect::to(&format!("/reports?ok=kept#bao-cao-{id}")).into_response(),
         Ok(None) => internal("a report made on request was not kept"),
