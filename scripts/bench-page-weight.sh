@@ -24,8 +24,10 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null &&
 code=$("$bin" desks 2>/dev/null | sed -n 2p | tr -d '\r' | sed 's#.*/q/##')
 
 size() { curl -s -o /dev/null -w '%{size_download}' -H "Accept-Encoding: $2" "http://127.0.0.1:$port$1"; }
-# The files the page links (JS glue, WASM, CSS), under the hashed names it gives them.
-assets=$(curl -s "http://127.0.0.1:$port/q/$code" | grep -o '/pkg/[^"]*' | awk '!seen[$0]++')
+# The files the page links (JS glue, WASM, CSS), under the hashed names it gives them. The
+# spoken clips (MP3) are left out: a phone fetches one only when the citizen taps it
+# (preload="none").
+assets=$(curl -s "http://127.0.0.1:$port/q/$code" | grep -o '/pkg/[^"&]*' | grep -v '\.mp3$' | awk '!seen[$0]++')
 printf '%-36s %10s %10s %10s\n' file raw br gzip
 total_br=0; page_br=0
 for path in "/q/$code" $assets; do

@@ -69,6 +69,26 @@ hash_name js hailong.js
 hash_name css hailong.css
 for name in kiosk.css kiosk.js dashboard.js; do hash_name "$name" "$name"; done
 
+# The spoken survey (survey-definitions/src/speech.rs): a clip per question and language,
+# synthesised once into $target/speech and named after its words, so only a new wording costs
+# a synthesis. MP3 is compressed already and is sent as is.
+speech=$target/speech
+if command -v espeak-ng >/dev/null && command -v lame >/dev/null; then
+  mkdir -p "$speech"
+  cargo run -q -p survey-definitions --bin speech-clips >"$speech/clips.tsv"
+  while IFS=$'\t' read -r file voice words; do
+    if [ ! -s "$speech/$file" ]; then
+      espeak-ng -v "$voice" -s 140 -w "$speech/clip.wav" "$words"
+      lame --quiet -m m -b 24 "$speech/clip.wav" "$speech/$file.part"
+      mv "$speech/$file.part" "$speech/$file"
+    fi
+    cp "$speech/$file" "$pkg/$file"
+  done <"$speech/clips.tsv"
+  rm -f "$speech/clip.wav"
+else
+  echo "build-site: espeak-ng or lame is missing (scripts/setup.sh installs them): the survey is built without spoken questions" >&2
+fi
+
 for f in "$pkg"/*.js "$pkg"/*.wasm "$pkg"/*.css; do
   gzip -9 -k -f "$f"
   brotli -q 11 -f "$f"

@@ -43,6 +43,9 @@ fi
 
 # 4. Brotli, to precompress the site's assets.
 command -v brotli >/dev/null || { say "installing brotli"; apt_install brotli; }
+# The spoken questions are synthesised when the site is built (scripts/build-site.sh).
+command -v espeak-ng >/dev/null || { say "installing espeak-ng (speaks the survey's questions)"; apt_install espeak-ng; }
+command -v lame >/dev/null || { say "installing lame (encodes the spoken questions as MP3)"; apt_install lame; }
 
 # 5. For tests: Chromium and its WebDriver, from Debian (browsers cannot be downloaded here).
 if [ "$want_test" = 1 ]; then

@@ -8,7 +8,7 @@
 //! keep hashed files for a year without asking again. Without `hash.txt` (no site built, or a
 //! cargo-leptos build) every file keeps its plain name and nothing breaks.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Where the manifest lives, relative to the site root (Leptos's default `hash_file`).
@@ -41,6 +41,9 @@ pub struct Assets {
     /// The manifest they come from, absolute: Leptos joins `hash_file` to the directory of the
     /// running executable, which an absolute path replaces.
     manifest: Option<PathBuf>,
+    /// The spoken clips the build synthesised (`speech.{hash}.mp3` in `pkg/`): a page offers a
+    /// clip only when it is there.
+    spoken: HashSet<String>,
 }
 
 impl Assets {
@@ -62,10 +65,26 @@ impl Assets {
             path: path.clone(),
             source,
         })?;
+        let spoken = match std::fs::read_dir(site_root.join("pkg")) {
+            Ok(files) => files
+                .filter_map(|f| f.ok()?.file_name().into_string().ok())
+                .filter(|name| name.starts_with("speech.") && name.ends_with(".mp3"))
+                .collect(),
+            Err(_) => HashSet::new(),
+        };
         Ok(Assets {
             served,
             manifest: Some(manifest),
+            spoken,
         })
+    }
+
+    /// The URL of the spoken clip `file` (`survey_definitions::speech::clip_file`), if the build
+    /// made it.
+    pub fn spoken_url(&self, file: &str) -> Option<String> {
+        self.spoken
+            .contains(file)
+            .then(|| format!("{PKG_URL}/{file}"))
     }
 
     /// The URL of `pkg/{name}` as this server ships it, e.g. `/pkg/kiosk.0123456789abcdef.css`.
@@ -156,6 +175,7 @@ mod tests {
         Assets {
             served: parse(text, "hailong").expect("a valid manifest"),
             manifest: Some(PathBuf::from("/site/hash.txt")),
+            spoken: HashSet::new(),
         }
     }
 
@@ -174,6 +194,7 @@ mod tests {
         let plain = Assets {
             served: HashMap::new(),
             manifest: None,
+            spoken: HashSet::new(),
         };
         assert!(!plain.is_hashed("hailong.aaaaaaaaaaaaaaaa.js"));
     }

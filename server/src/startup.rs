@@ -18,6 +18,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use survey_definitions::{load_dir, Definitions, Map};
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 
 use crate::config::Config;
@@ -346,8 +347,11 @@ pub fn build_router(state: AppState) -> Router {
             routes::problem::problem_pages,
         ))
         // Pages are compressed on the fly (a survey page shrinks about 5×); precompressed assets
-        // already carry a Content-Encoding and pass through untouched.
-        .layer(CompressionLayer::new())
+        // already carry a Content-Encoding and pass through untouched, and the spoken clips
+        // (MP3, compressed already) are sent as they are.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("audio/")),
+        ))
         .layer(axum::middleware::from_fn(
             routes::security::server_fn_bodies,
         ))

@@ -13,6 +13,7 @@ mod definitions;
 mod error;
 mod lang;
 pub mod map;
+pub mod speech;
 mod survey;
 mod survey_file;
 #[cfg(test)]

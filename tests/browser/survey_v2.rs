@@ -86,6 +86,35 @@ async fn rate_a_dossier_at_360_px(backend: Backend, javascript: bool) {
             "a group of {width}×{height} px"
         );
     }
+    // The overall question read out on tap: the disclosure opens the phone's own player, which
+    // plays the clip (with JavaScript off, the same native player is there to tap).
+    c.find(Locator::Css("fieldset.q details.speak summary"))
+        .await
+        .expect("a listen control on the first question")
+        .click()
+        .await
+        .unwrap();
+    let player = c
+        .find(Locator::Css("fieldset.q details.speak[open] audio"))
+        .await
+        .expect("the player opens");
+    assert!(player.is_displayed().await.unwrap());
+    if javascript {
+        let played = c
+            .execute_async(
+                "const [done] = arguments; const a = document.querySelector('details.speak[open] audio'); \
+                 a.muted = true; a.play().then(() => setTimeout(() => done([a.currentTime, a.duration]), 700), \
+                 e => done(String(e)));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (at, duration): (f64, f64) = serde_json::from_value(played.clone())
+            .unwrap_or_else(|_| panic!("the clip plays: {played}"));
+        assert!(at > 0.2 && duration > 3.0, "played {at} s of {duration} s");
+    }
+    shot(&browser, &format!("survey-v2-listen-js-{javascript}.png")).await;
+
     let dossier = c.find(Locator::Id("q-dossier_code")).await.unwrap();
     assert_eq!(dossier.prop("value").await.unwrap().as_deref(), Some(CODE));
     assert!(dossier.attr("readonly").await.unwrap().is_some(), "locked");

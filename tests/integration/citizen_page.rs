@@ -1,7 +1,7 @@
 //! Details of the citizen's pages: a second rating from the same device is told when the page
 //! opens, before anything is typed; the thank-you page draws the survey's own faces; and only
 //! the page with an island (the survey form) loads the WASM; large type, once asked for, holds
-//! across the desk's pages without JavaScript.
+//! across the desk's pages without JavaScript; every question and the thanks can be heard.
 
 use app::store::Backend;
 use axum::http::StatusCode;
@@ -11,6 +11,7 @@ both_backends!(
     a_second_rating_is_told_when_the_page_opens,
     only_the_survey_page_loads_the_wasm,
     large_type_holds_from_the_survey_through_an_error_to_the_thanks,
+    every_question_and_the_thanks_can_be_heard_in_the_pages_language,
 );
 
 const NOTICE: &str = "Thiết bị này đã gửi một phiếu đánh giá cho quầy này lúc";
@@ -169,5 +170,82 @@ async fn large_type_holds_from_the_survey_through_an_error_to_the_thanks(backend
     assert_eq!(
         app.get("/q/evil.example%2F/text?size=large").await.status,
         StatusCode::NOT_FOUND
+    );
+}
+
+/// The `src` of every spoken clip on a page, in order.
+fn clip_urls(html: &str) -> Vec<String> {
+    html.match_indices("<details class=\"speak\">")
+        .map(|(at, _)| {
+            let rest = &html[at..];
+            let src = &rest[rest.find("src=\"").expect("the clip's source") + 5..];
+            src[..src.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+async fn every_question_and_the_thanks_can_be_heard_in_the_pages_language(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let code = app.any_desk_code().await;
+    let desk = app.store().find_desk(&code).await.unwrap().unwrap();
+    let survey = app
+        .state
+        .definitions
+        .latest(&desk.survey_id)
+        .unwrap()
+        .clone();
+    let vi = clip_urls(&app.get(&format!("/q/{code}")).await.text());
+    if vi.is_empty() {
+        assert!(
+            !hailong_tests::in_ci(),
+            "the site was built without spoken questions: scripts/setup.sh installs espeak-ng and lame"
+        );
+        return;
+    }
+    // One clip per question, named after the words of this language, before the English ones.
+    assert_eq!(vi.len(), survey.questions.len());
+    for (question, url) in survey.questions.iter().zip(&vi) {
+        let words =
+            survey_definitions::speech::question_words(question, survey_definitions::Lang::Vi);
+        let file = survey_definitions::speech::clip_file(survey_definitions::Lang::Vi, &words);
+        assert_eq!(url, &format!("/pkg/{file}"), "{}", question.id);
+    }
+    let en = clip_urls(&app.get(&format!("/q/{code}?lang=en")).await.text());
+    assert_eq!(en.len(), vi.len());
+    assert!(
+        en.iter().all(|url| !vi.contains(url)),
+        "English clips of their own"
+    );
+
+    // A clip is an MP3 a phone plays, kept by browsers for a year like the other hashed files.
+    let clip = app.get(&vi[0]).await;
+    assert_eq!(clip.status, StatusCode::OK);
+    assert_eq!(clip.headers["content-type"], "audio/mpeg");
+    assert!(clip.headers["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    assert!(
+        clip.body.starts_with(b"ID3") || clip.body.starts_with(&[0xff]),
+        "an MP3 stream"
+    );
+    assert!(
+        clip.body.len() > 4_000,
+        "seconds of speech: {} bytes",
+        clip.body.len()
+    );
+
+    let thanks = clip_urls(&app.get(&format!("/q/{code}/thanks")).await.text());
+    let words = survey
+        .thanks
+        .get(survey_definitions::Lang::Vi)
+        .trim()
+        .to_string();
+    assert_eq!(
+        thanks,
+        [format!(
+            "/pkg/{}",
+            survey_definitions::speech::clip_file(survey_definitions::Lang::Vi, &words)
+        )]
     );
 }

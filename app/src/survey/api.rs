@@ -15,12 +15,13 @@ use crate::error::AppError;
 pub async fn get_survey_page(
     code: String,
     dossier: Option<String>,
+    lang: survey_definitions::Lang,
 ) -> Result<DeskLookup<SurveyPageData>, AppError> {
     let state = expect_context::<crate::state::AppState>();
     // Set by the plain-form POST handler when it renders a rejected submission again.
     let prefill = use_context::<Prefill>();
     crate::survey::submit::give_device_cookie(&state);
-    crate::survey::submit::survey_page(&state, &code, prefill, dossier.as_deref()).await
+    crate::survey::submit::survey_page(&state, &code, prefill, dossier.as_deref(), lang).await
 }
 
 /// The thank-you page of a desk.

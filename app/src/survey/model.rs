@@ -2,7 +2,7 @@
 //! submission kept for the citizen, and what became of a submission.
 
 use serde::{Deserialize, Serialize};
-use survey_definitions::{FieldErrors, Survey, Text};
+use survey_definitions::{FieldErrors, Lang, Survey, Text};
 
 use super::desk::DeskInfo;
 
@@ -35,6 +35,10 @@ pub struct SurveyPageData {
     /// when another rating is not counted, `HH:MM`). Told on opening, before anything is typed.
     #[serde(default)]
     pub rated_before: Option<(String, String)>,
+    /// The spoken clip of each question that has one, in the page's language: (question id,
+    /// URL).
+    #[serde(default)]
+    pub spoken: Vec<(String, String)>,
 }
 
 /// A rejected submission, shown again with its answers kept.
@@ -94,4 +98,7 @@ pub enum SubmitOutcome {
 pub struct ThanksPageData {
     pub desk: DeskInfo,
     pub thanks: Text,
+    /// The spoken thank-you message in each language that has one: (language, URL).
+    #[serde(default)]
+    pub spoken: Vec<(Lang, String)>,
 }

@@ -16,7 +16,7 @@ use survey_definitions::{
 use wasm_bindgen::JsCast;
 
 use crate::components::{
-    escape_text, set_status, DocumentLang, LangSwitch, ServerFailure, TextSizeSwitch,
+    escape_text, set_status, spoken_clip, DocumentLang, LangSwitch, ServerFailure, TextSizeSwitch,
 };
 use crate::i18n::{ui, use_lang, with_lang};
 use crate::survey::api::{get_survey_page, SubmitResponse};
@@ -36,9 +36,10 @@ pub fn SurveyPage() -> impl IntoView {
             (
                 params.read().get("code").unwrap_or_default(),
                 query.read().get(DOSSIER_PARAM),
+                lang.get(),
             )
         },
-        |(code, dossier)| get_survey_page(code, dossier),
+        |(code, dossier, lang)| get_survey_page(code, dossier, lang),
     );
     let code = params.read_untracked().get("code").unwrap_or_default();
     view! {
@@ -72,6 +73,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
         dossier,
         dossier_refused,
         rated_before,
+        spoken,
     } = data;
     let rated_before = rated_before.map(|(at, until)| match lang {
         Lang::Vi => format!(
@@ -230,6 +232,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
         chosen,
         hydrated,
         dossier: dossier.clone(),
+        spoken,
     };
     let questions = survey
         .questions
@@ -377,6 +380,8 @@ struct FormContext {
     hydrated: RwSignal<bool>,
     /// The slip's dossier code, locked into the dossier question.
     dossier: Option<String>,
+    /// The spoken clip of each question that has one: (question id, URL).
+    spoken: Vec<(String, String)>,
 }
 
 fn question_view(q: &Question, prefill: &Prefill, context: &FormContext) -> AnyView {
@@ -411,6 +416,11 @@ fn question_view(q: &Question, prefill: &Prefill, context: &FormContext) -> AnyV
             })
     };
     let described_by = format!("help-{id} err-{id}");
+    let spoken = context
+        .spoken
+        .iter()
+        .find(|(question, _)| *question == q.id)
+        .map(|(_, url)| spoken_clip(url.clone(), lang));
     let has_error = move || errors.with(|e| e.get(&id).is_some());
     let error = error_view(q.id.clone(), lang, errors);
 
@@ -490,6 +500,7 @@ fn question_view(q: &Question, prefill: &Prefill, context: &FormContext) -> AnyV
                 aria-describedby=described_by
             >
                 <legend>{label} " " <span class="marker">{marker}</span></legend>
+                {spoken}
                 {help}
                 <div class=if is_scale { "choices faces" } else { "choices" }>{radios}</div>
                 {error}
@@ -541,6 +552,7 @@ fn question_view(q: &Question, prefill: &Prefill, context: &FormContext) -> AnyV
                 <label for=input_id class="q-label">
                     {label} " " <span class="marker">{marker}</span>
                 </label>
+                {spoken}
                 {help}
                 {field}
                 {limit.map(|l| view! { <p class="limit">{l}</p> })}

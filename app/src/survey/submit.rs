@@ -2,7 +2,7 @@
 //! function the enhanced form calls, so both paths validate and store alike.
 
 use rand::RngCore;
-use survey_definitions::{Answer, AnswerValue, Lang, QuestionKind};
+use survey_definitions::{speech, Answer, AnswerValue, Lang, QuestionKind};
 
 use crate::abuse::{self, AtDesk, ClientInfo};
 
@@ -75,6 +75,7 @@ pub async fn survey_page(
     code: &str,
     prefill: Option<Prefill>,
     dossier: Option<&str>,
+    lang: Lang,
 ) -> Result<DeskLookup<SurveyPageData>, AppError> {
     let desk = match find_open_desk(state, code).await? {
         DeskLookup::Found(desk) => desk,
@@ -102,6 +103,14 @@ pub async fn survey_page(
         Some(_) => None,
         None => device_rated_before(state, desk.id).await?,
     };
+    let spoken = survey
+        .questions
+        .iter()
+        .filter_map(|q| {
+            let file = speech::clip_file(lang, &speech::question_words(q, lang));
+            Some((q.id.clone(), state.assets.spoken_url(&file)?))
+        })
+        .collect();
     Ok(DeskLookup::Found(SurveyPageData {
         desk: desk.info(survey_url),
         survey: survey.clone(),
@@ -110,6 +119,7 @@ pub async fn survey_page(
         dossier,
         dossier_refused,
         rated_before,
+        spoken,
     }))
 }
 
@@ -166,10 +176,18 @@ pub async fn thanks_page(
         AppError::internal("thanks_page", format!("no survey `{}`", desk.survey_id))
     })?;
     let thanks = survey.thanks.clone();
+    let spoken = Lang::ALL
+        .into_iter()
+        .filter_map(|lang| {
+            let file = speech::clip_file(lang, thanks.get(lang).trim());
+            Some((lang, state.assets.spoken_url(&file)?))
+        })
+        .collect();
     let survey_url = state.survey_url(&desk.public_code);
     Ok(DeskLookup::Found(ThanksPageData {
         desk: desk.info(survey_url),
         thanks,
+        spoken,
     }))
 }
 

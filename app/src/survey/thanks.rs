@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::{DocumentLang, ServerFailure};
+use crate::components::{spoken_clip, DocumentLang, ServerFailure};
 use crate::i18n::{ui, use_lang};
 use crate::survey::api::get_thanks_page;
 use crate::survey::desk::DeskLookup;
@@ -39,6 +39,11 @@ pub fn ThanksPage() -> impl IntoView {
                                     {if already() { t.already_rated } else { t.thanks_again }}
                                 </p>
                                 <p>{data.thanks.get(lang).to_string()}</p>
+                                {data
+                                    .spoken
+                                    .iter()
+                                    .find(|(l, _)| *l == lang)
+                                    .map(|(_, url)| spoken_clip(url.clone(), lang))}
                                 <p class="desk-line">
                                     {data.desk.name.get(lang).to_string()} " · "
                                     {data.desk.commune_name}
