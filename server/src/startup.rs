@@ -349,9 +349,10 @@ pub fn build_router(state: AppState) -> Router {
         // Pages are compressed on the fly (a survey page shrinks about 5×); precompressed assets
         // already carry a Content-Encoding and pass through untouched, and the spoken clips
         // (MP3, compressed already) are sent as they are.
-        .layer(CompressionLayer::new().compress_when(
-            DefaultPredicate::new().and(NotForContentType::const_new("audio/")),
-        ))
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("audio/"))),
+        )
         .layer(axum::middleware::from_fn(
             routes::security::server_fn_bodies,
         ))

@@ -57,16 +57,7 @@ async fn pages_run_their_scripts_without_a_policy_violation() {
     }
     let app = RunningApp::start(Backend::Sqlite).await;
     app.add_user("leader25195", "commune_leader", "25195").await;
-    let desk = app
-        .state
-        .store
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == "25195")
-        .unwrap()
-        .public_code;
+    let desk = app.desk_of("25195").await.public_code;
     let browser = Browser::start(true).await;
     let c = &browser.client;
     c.issue_cmd(OnEveryDocument(RECORD_VIOLATIONS))

@@ -23,15 +23,7 @@ async fn the_live_counter_moves_when_a_citizen_answers_in_another_window() {
     }
     let app = RunningApp::start(Backend::Sqlite).await;
     app.add_user("leader25195", "commune_leader", "25195").await;
-    let desk_row = app
-        .state
-        .store
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == "25195")
-        .unwrap();
+    let desk_row = app.desk_of("25195").await;
     let desk = desk_row.public_code.clone();
     // A complaint of 45 days ago, never resolved: it stays in the backlog the leader sees.
     let old = app::clock::now_ms() - 45 * 86_400_000;

@@ -36,16 +36,7 @@ async fn the_overview_and_the_dashboard_agree_before_and_after_an_answer() {
     }
     let app = RunningApp::start(Backend::Sqlite).await;
     app.add_user("admin-overview", "province_admin", "").await;
-    let desk = app
-        .state
-        .store
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == COMMUNE)
-        .unwrap()
-        .public_code;
+    let desk = app.desk_of(COMMUNE).await.public_code;
     let browser = Browser::start(true).await;
     let c = &browser.client;
     browser.sign_in(&app, "admin-overview").await;

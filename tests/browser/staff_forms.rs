@@ -53,15 +53,7 @@ async fn a_leader_enters_dossiers_reads_the_response_rate_and_sets_alerts() {
     let app = RunningApp::start(Backend::Sqlite).await;
     app.add_user("leader-forms", "commune_leader", COMMUNE)
         .await;
-    let desk = app
-        .state
-        .store
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.commune_code == COMMUNE)
-        .unwrap();
+    let desk = app.desk_of(COMMUNE).await;
     let browser = Browser::start(true).await;
     let c = &browser.client;
 

@@ -76,6 +76,11 @@ impl RunningApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
+
+    /// The first current desk of `commune` (its official code).
+    pub async fn desk_of(&self, commune: &str) -> app::store::desks::DeskRow {
+        crate::desk_of(&self.state.store, commune).await
+    }
 }
 
 impl Drop for RunningApp {

@@ -56,6 +56,17 @@ pub fn qr_response<'a>(
 
 /// The desk a pre-reform commune (named as it was, e.g. "Phường Tân Phú") had until 1/7/2025,
 /// made as the demo makes the desks of its history.
+/// The first current desk of `commune` (its official code).
+pub async fn desk_of(store: &Store, commune: &str) -> app::store::desks::DeskRow {
+    store
+        .list_current_desks(None)
+        .await
+        .expect("list the desks")
+        .into_iter()
+        .find(|d| d.commune_code == commune)
+        .unwrap_or_else(|| panic!("commune {commune} has a current desk"))
+}
+
 pub async fn pre_reform_desk(store: &Store, commune_name: &str) -> app::store::desks::DeskRow {
     store
         .ensure_history_desks("2025-01-01", "2025-07-01")
@@ -421,13 +432,7 @@ impl TestApp {
     /// The public code of the first current desk (every commune has one after start-up).
     /// The first current desk of `commune` (by code); every commune in force has one.
     pub async fn desk_of(&self, commune: &str) -> app::store::desks::DeskRow {
-        self.store()
-            .list_current_desks(None)
-            .await
-            .expect("list the desks")
-            .into_iter()
-            .find(|d| d.commune_code == commune)
-            .unwrap_or_else(|| panic!("commune {commune} has a current desk"))
+        desk_of(self.store(), commune).await
     }
 
     pub async fn any_desk_code(&self) -> String {

@@ -220,17 +220,22 @@ fn describe(
     }
 }
 
-/// The mail of one unfavourable answer.
-pub fn single_mail(response: &AlertResponse, definitions: &Definitions, public_url: &str) -> Mail {
-    let mut out = BodyWriter::default();
-    out.line("Một người dân vừa đánh giá chưa hài lòng.");
+/// The body of a mail about one response, between its first line and its link.
+fn one_response(response: &AlertResponse, definitions: &Definitions, out: &mut BodyWriter) {
     out.gap();
-    describe(response, definitions, None, &mut out);
+    describe(response, definitions, None, out);
     if let Some(comment) = comment(response) {
         out.gap();
         out.comment("Ý kiến của người dân:", comment, false);
     }
     out.gap();
+}
+
+/// The mail of one unfavourable answer.
+pub fn single_mail(response: &AlertResponse, definitions: &Definitions, public_url: &str) -> Mail {
+    let mut out = BodyWriter::default();
+    out.line("Một người dân vừa đánh giá chưa hài lòng.");
+    one_response(response, definitions, &mut out);
     out.link(
         "Xem và xử lý phản ánh",
         &followup_url(public_url, &response.commune_code),
@@ -270,13 +275,7 @@ pub fn escalation_mail(
         "Phản ánh dưới đây của người dân tại {} {state} sau {days} ngày.",
         response.commune_name
     ));
-    out.gap();
-    describe(response, definitions, None, &mut out);
-    if let Some(comment) = comment(response) {
-        out.gap();
-        out.comment("Ý kiến của người dân:", comment, false);
-    }
-    out.gap();
+    one_response(response, definitions, &mut out);
     out.link(
         "Theo dõi việc xử lý",
         &followup_url(public_url, &response.commune_code),
