@@ -85,21 +85,33 @@ pub fn set_status(status: u16) {
 }
 
 /// A spoken clip, played on tap in place: a native player behind a "listen" disclosure, so it
-/// works without JavaScript, costs nothing until opened (`preload="none"`) and stays one line
-/// high on a phone while closed. Written as markup rather than a view: nothing in it reacts, and
+/// works without JavaScript and stays one line high on a phone while closed. On a phone it costs
+/// nothing until opened (`Preload::None`); a kiosk fetches its clips with the page
+/// (`Preload::Whole`), so they are in its cache when the desk's Wi-Fi drops. Written as markup rather than a view: nothing in it reacts, and
 /// inside the survey's island the view's element code cost 3.1 KB of the phone's WASM download
 /// (brotli, measured), the markup almost none.
-pub fn spoken_clip(url: String, lang: Lang) -> impl IntoView {
+pub fn spoken_clip(url: String, lang: Lang, preload: Preload) -> impl IntoView {
     let listen = match lang {
         Lang::Vi => "Nghe đọc",
         Lang::En => "Listen",
     };
     let html = format!(
         "<details class=\"speak\"><summary>{listen}</summary>\
-         <audio controls preload=\"none\" src=\"{}\"></audio></details>",
+         <audio controls preload=\"{}\" src=\"{}\"></audio></details>",
+        match preload {
+            Preload::None => "none",
+            Preload::Whole => "auto",
+        },
         escape_text(&url).replace('"', "&quot;")
     );
     view! { <div class="speak-clip" inner_html=html></div> }
+}
+
+/// When a [`spoken_clip`] is fetched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preload {
+    None,
+    Whole,
 }
 
 /// Shown when the server failed; the details are in the server log.

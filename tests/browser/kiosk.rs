@@ -167,8 +167,32 @@ async fn kiosk_ratings_wait_offline_and_are_sent_once_when_the_network_returns()
     .await;
     assert_eq!(app.state.store.count_responses().await.unwrap(), 1);
 
-    // The network drops: three citizens rate, their ratings wait on the tablet.
+    // The network drops: the question is still read out (the tablet fetched its clip with the
+    // page), and three citizens rate, their ratings waiting on the tablet.
     set_offline(c, true).await;
+    wait_until(
+        c,
+        "return !document.querySelector('[data-step=rate]').hidden;",
+        "the faces to come back",
+    )
+    .await;
+    click(c, "form[data-step='rate'] details.speak summary").await;
+    let played = c
+        .execute_async(
+            "const [done] = arguments; const a = document.querySelector(\"form[data-step='rate'] details.speak audio\"); \
+             a.muted = true; a.play().then(() => setTimeout(() => done([a.currentTime, a.duration]), 700), \
+             e => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (at, duration): (f64, f64) = serde_json::from_value(played.clone())
+        .unwrap_or_else(|_| panic!("the clip plays offline: {played}"));
+    assert!(
+        at > 0.2 && duration > 3.0,
+        "played {at} s of {duration} s offline"
+    );
+    click(c, "form[data-step='rate'] details.speak summary").await;
     for overall in [4, 2, 5] {
         rate(c, overall).await;
     }

@@ -141,6 +141,8 @@ impl KioskRefusal {
 pub struct KioskQuestion {
     pub id: String,
     pub label: Text,
+    /// The question's spoken clip in each language that has one: (language, URL).
+    pub spoken: Vec<(survey_definitions::Lang, String)>,
 }
 
 /// What the tablet's screen needs.

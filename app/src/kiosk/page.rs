@@ -15,7 +15,9 @@ use survey_definitions::{Lang, SATISFACTION_LEVELS};
 
 use crate::accounts::nav::Refusal;
 use crate::components::asset_url;
-use crate::components::{set_status, AccountBar, DocumentLang, LangSwitch, ServerFailure};
+use crate::components::{
+    set_status, spoken_clip, AccountBar, DocumentLang, LangSwitch, Preload, ServerFailure,
+};
 use crate::domain::roles::Access;
 use crate::forms::{error_under, kept_value, RefusedForm};
 use crate::i18n::{use_lang, with_lang};
@@ -214,6 +216,12 @@ fn KioskScreen(data: KioskScreenData, lang: Lang, done: bool) -> impl IntoView {
             })
             .collect_view()
     };
+    let spoken = move |clips: &[(Lang, String)]| {
+        clips
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|(_, url)| spoken_clip(url.clone(), lang, Preload::Whole))
+    };
     let count = data.follow_ups.len();
     let follow_up_ids = data
         .follow_ups
@@ -230,6 +238,7 @@ fn KioskScreen(data: KioskScreenData, lang: Lang, done: bool) -> impl IntoView {
                 <section class="kiosk-step" data-step=format!("follow-{n}") hidden=true>
                     <p class="kiosk-progress">{format!("{} · {}/{count}", t.more, n + 1)}</p>
                     <h1 class="kiosk-question">{q.label.get(lang).to_string()}</h1>
+                    {spoken(&q.spoken)}
                     <div class="kiosk-faces">{faces("answer", false)}</div>
                     <div class="kiosk-actions">
                         <button type="button" class="kiosk-skip" data-kind="skip">
@@ -278,6 +287,7 @@ fn KioskScreen(data: KioskScreenData, lang: Lang, done: bool) -> impl IntoView {
                             }
                         })}
                     <h1 class="kiosk-question">{data.overall.label.get(lang).to_string()}</h1>
+                    {spoken(&data.overall.spoken)}
                     <div class="kiosk-faces">{faces("rate", true)}</div>
                 </form>
                 {follow_ups}

@@ -252,6 +252,15 @@ async fn screen_data(
     let question = |q: &survey_definitions::Question| KioskQuestion {
         id: q.id.clone(),
         label: q.label.clone(),
+        spoken: survey_definitions::Lang::ALL
+            .into_iter()
+            .filter_map(|lang| {
+                Some((
+                    lang,
+                    crate::survey::submit::spoken_question(state, q, lang)?,
+                ))
+            })
+            .collect(),
     };
     let Some(overall) = overall.map(question) else {
         return Err(AppError::internal(

@@ -16,7 +16,8 @@ use survey_definitions::{
 use wasm_bindgen::JsCast;
 
 use crate::components::{
-    escape_text, set_status, spoken_clip, DocumentLang, LangSwitch, ServerFailure, TextSizeSwitch,
+    escape_text, set_status, spoken_clip, DocumentLang, LangSwitch, Preload, ServerFailure,
+    TextSizeSwitch,
 };
 use crate::i18n::{ui, use_lang, with_lang};
 use crate::survey::api::{get_survey_page, SubmitResponse};
@@ -420,7 +421,7 @@ fn question_view(q: &Question, prefill: &Prefill, context: &FormContext) -> AnyV
         .spoken
         .iter()
         .find(|(question, _)| *question == q.id)
-        .map(|(_, url)| spoken_clip(url.clone(), lang));
+        .map(|(_, url)| spoken_clip(url.clone(), lang, Preload::None));
     let has_error = move || errors.with(|e| e.get(&id).is_some());
     let error = error_view(q.id.clone(), lang, errors);
 

@@ -106,10 +106,7 @@ pub async fn survey_page(
     let spoken = survey
         .questions
         .iter()
-        .filter_map(|q| {
-            let file = speech::clip_file(lang, &speech::question_words(q, lang));
-            Some((q.id.clone(), state.assets.spoken_url(&file)?))
-        })
+        .filter_map(|q| Some((q.id.clone(), spoken_question(state, q, lang)?)))
         .collect();
     Ok(DeskLookup::Found(SurveyPageData {
         desk: desk.info(survey_url),
@@ -121,6 +118,17 @@ pub async fn survey_page(
         rated_before,
         spoken,
     }))
+}
+
+/// The URL of the spoken clip of `question` in `lang`, if the built site has it (the survey form
+/// and the kiosk's screen offer the same clips).
+pub fn spoken_question(
+    state: &AppState,
+    question: &survey_definitions::Question,
+    lang: Lang,
+) -> Option<String> {
+    let file = speech::clip_file(lang, &speech::question_words(question, lang));
+    state.assets.spoken_url(&file)
 }
 
 /// When this request's device last rated `desk_id` within the one-rating window, and when the

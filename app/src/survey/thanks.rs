@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::{spoken_clip, DocumentLang, ServerFailure};
+use crate::components::{spoken_clip, DocumentLang, Preload, ServerFailure};
 use crate::i18n::{ui, use_lang};
 use crate::survey::api::get_thanks_page;
 use crate::survey::desk::DeskLookup;
@@ -43,7 +43,7 @@ pub fn ThanksPage() -> impl IntoView {
                                     .spoken
                                     .iter()
                                     .find(|(l, _)| *l == lang)
-                                    .map(|(_, url)| spoken_clip(url.clone(), lang))}
+                                    .map(|(_, url)| spoken_clip(url.clone(), lang, Preload::None))}
                                 <p class="desk-line">
                                     {data.desk.name.get(lang).to_string()} " · "
                                     {data.desk.commune_name}
