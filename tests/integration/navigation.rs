@@ -239,6 +239,25 @@ async fn a_commune_leaders_refused_forms_come_back_filled_with_their_problems(ba
         bar(&html).contains("Đăng xuất"),
         "refused alerts form: the page keeps its bar"
     );
+    // What comes back is written as text: a value made to break out of its attribute does not.
+    let hostile = "\"><script>alert(1)</script>";
+    let echoed = app
+        .post_as(
+            "/alerts/settings",
+            &[
+                ("_csrf", &leader.csrf),
+                ("email", hostile),
+                ("mode", "each"),
+            ],
+            cookie,
+        )
+        .await;
+    assert_eq!(echoed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        !echoed.text().contains("<script>alert(1)"),
+        "{:.3000}",
+        echoed.text()
+    );
     let contact = app.store().alert_contact(
         app.store()
             .user_by_username("leader-forms")
