@@ -1,6 +1,7 @@
-//! A province admin downloads the responses and the score report as CSV in Chromium, which asks
-//! for compressed answers (`Accept-Encoding: gzip, deflate, br, zstd`): the files it saves hold
-//! every stored row, once, with formula-like text neutralised.
+//! A province admin downloads the responses and the score report as CSV, and the scores as XLSX,
+//! in Chromium, which asks for compressed answers (`Accept-Encoding: gzip, deflate, br, zstd`):
+//! the files it saves hold every stored row, once, with formula-like text neutralised, and the
+//! spreadsheet's totals are the ranking page's.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use app::store::responses::NewResponse;
 use app::store::Backend;
+use calamine::Reader;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::Locator;
 use hailong_tests::browser::{browser_available, Browser, RunningApp};
@@ -49,8 +51,8 @@ impl WebDriverCompatibleCommand for DevTools {
     }
 }
 
-/// The one file whose name starts with `prefix` in `dir`, once Chromium has finished writing it.
-async fn downloaded(dir: &Path, prefix: &str) -> PathBuf {
+/// The one file named `prefix…extension` in `dir`, once Chromium has finished writing it.
+async fn downloaded(dir: &Path, prefix: &str, extension: &str) -> PathBuf {
     for _ in 0..600 {
         let names: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
@@ -60,7 +62,7 @@ async fn downloaded(dir: &Path, prefix: &str) -> PathBuf {
         let in_progress = names.iter().any(|n| n.ends_with(".crdownload"));
         if let Some(name) = names
             .iter()
-            .find(|n| n.starts_with(prefix) && n.ends_with(".csv"))
+            .find(|n| n.starts_with(prefix) && n.ends_with(extension))
         {
             if !in_progress {
                 return dir.join(name);
@@ -70,7 +72,7 @@ async fn downloaded(dir: &Path, prefix: &str) -> PathBuf {
     }
     let names: Vec<_> = std::fs::read_dir(dir).unwrap().collect();
     panic!(
-        "no finished download {prefix}*.csv in {}: {names:?}",
+        "no finished download {prefix}*{extension} in {}: {names:?}",
         dir.display()
     );
 }
@@ -159,7 +161,10 @@ async fn a_province_admin_downloads_whole_csv_files_in_chromium() {
         .click()
         .await
         .unwrap();
-    let (header, rows) = read_csv(&downloaded(&dir, "hailong-responses-").await, "response_id");
+    let (header, rows) = read_csv(
+        &downloaded(&dir, "hailong-responses-", ".csv").await,
+        "response_id",
+    );
 
     let stored: Vec<StoredResponse> = sqlx::query_as(
         "select r.id, c.code, r.channel, o.value_int, m.value_text from responses r \
@@ -198,7 +203,10 @@ async fn a_province_admin_downloads_whole_csv_files_in_chromium() {
         .click()
         .await
         .unwrap();
-    let (header, rows) = read_csv(&downloaded(&dir, "hailong-scores-").await, "commune_code");
+    let (header, rows) = read_csv(
+        &downloaded(&dir, "hailong-scores-", ".csv").await,
+        "commune_code",
+    );
 
     let stored: Vec<(String, i64, String, String)> = sqlx::query_as(
         "select u.code, s.total, s.input_hash, s.output_hash from score_results s \
@@ -216,6 +224,59 @@ async fn a_province_admin_downloads_whole_csv_files_in_chromium() {
         assert_eq!(row[col("total")], total.to_string(), "{code}");
         assert_eq!(row[col("input_hash")], input, "{code}");
         assert_eq!(row[col("output_hash")], output, "{code}");
+    }
+
+    // The Excel link of the same page: the file a spreadsheet program opens (read with
+    // calamine) gives every commune the total the page shows, as a number.
+    let shown: Vec<(String, String)> = serde_json::from_value(
+        c.execute(
+            "return [...document.querySelectorAll('tr[data-commune]')].map(r => \
+             [r.dataset.commune, r.querySelector('td.total').textContent.trim()]);",
+            vec![],
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(shown.len(), 95, "every commune on the page");
+    c.find(Locator::Css("a[href^='/exports/scores.xlsx']"))
+        .await
+        .expect("the ranking page links the XLSX")
+        .click()
+        .await
+        .unwrap();
+    let path = downloaded(&dir, "hailong-scores-", ".xlsx").await;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).expect("a workbook");
+    let sheet = book
+        .worksheet_range_at(0)
+        .expect("a sheet")
+        .expect("it reads");
+    let mut lines = sheet.rows();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let totals: BTreeMap<String, f64> = lines
+        .map(|r| {
+            let total = match &r[at("total")] {
+                calamine::Data::Float(f) => *f,
+                calamine::Data::Int(i) => *i as f64,
+                other => panic!("the total is a number: {other:?}"),
+            };
+            (r[at("commune_code")].to_string(), total)
+        })
+        .collect();
+    assert_eq!(totals.len(), shown.len());
+    for (code, on_page) in &shown {
+        let on_page: f64 = on_page.replace('.', "").replace(',', ".").parse().unwrap();
+        assert!(
+            (totals[code] - on_page).abs() < 0.005,
+            "{code}: the page shows {on_page}, the file holds {}",
+            totals[code]
+        );
     }
     browser.close().await;
     let _ = std::fs::remove_dir_all(&dir);
