@@ -147,12 +147,14 @@ impl LiveHub {
         if desks.is_empty() {
             return;
         }
-        // Before the caller answers: a page it redirects to may open a stream at once, and must
-        // not be sent the figures from before the change while the feed recomputes.
-        self.forget(desks);
         match store.backend() {
+            // `publish` forgets the kept figures itself.
             Backend::Sqlite => self.publish(desks),
             Backend::Postgres => {
+                // Before the caller answers: a page it redirects to may open a stream at once,
+                // and must not be sent the figures from before the change while the feed waits
+                // for the notification to come back.
+                self.forget(desks);
                 let mut payload: Vec<String> = desks.iter().map(i64::to_string).collect();
                 payload.dedup();
                 let sent = store.notify(CHANNEL, &payload.join(",")).await;

@@ -177,17 +177,9 @@ async fn kiosk_ratings_wait_offline_and_are_sent_once_when_the_network_returns()
     )
     .await;
     click(c, "form[data-step='rate'] details.speak summary").await;
-    let played = c
-        .execute_async(
-            "const [done] = arguments; const a = document.querySelector(\"form[data-step='rate'] details.speak audio\"); \
-             a.muted = true; a.play().then(() => setTimeout(() => done([a.currentTime, a.duration]), 700), \
-             e => done(String(e)));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let (at, duration): (f64, f64) = serde_json::from_value(played.clone())
-        .unwrap_or_else(|_| panic!("the clip plays offline: {played}"));
+    let (at, duration) = browser
+        .play_audio("form[data-step='rate'] details.speak audio")
+        .await;
     assert!(
         at > 0.2 && duration > 3.0,
         "played {at} s of {duration} s offline"

@@ -100,17 +100,7 @@ async fn rate_a_dossier_at_360_px(backend: Backend, javascript: bool) {
         .expect("the player opens");
     assert!(player.is_displayed().await.unwrap());
     if javascript {
-        let played = c
-            .execute_async(
-                "const [done] = arguments; const a = document.querySelector('details.speak[open] audio'); \
-                 a.muted = true; a.play().then(() => setTimeout(() => done([a.currentTime, a.duration]), 700), \
-                 e => done(String(e)));",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let (at, duration): (f64, f64) = serde_json::from_value(played.clone())
-            .unwrap_or_else(|_| panic!("the clip plays: {played}"));
+        let (at, duration) = browser.play_audio("details.speak[open] audio").await;
         assert!(at > 0.2 && duration > 3.0, "played {at} s of {duration} s");
     }
     shot(&browser, &format!("survey-v2-listen-js-{javascript}.png")).await;

@@ -215,6 +215,22 @@ impl Browser {
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 
+    /// Plays the audio element `css` names, muted, and gives how far it got after 0.7 s and its
+    /// length, in seconds; panics with the browser's refusal if it does not play.
+    pub async fn play_audio(&self, css: &str) -> (f64, f64) {
+        let played = self
+            .client
+            .execute_async(
+                "const [css, done] = arguments; const a = document.querySelector(css); \
+                 a.muted = true; a.play().then(() => setTimeout(() => done([a.currentTime, a.duration]), 700), \
+                 e => done(String(e)));",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .expect("the script runs");
+        serde_json::from_value(played.clone()).unwrap_or_else(|_| panic!("{css} plays: {played}"))
+    }
+
     /// Waits until the page reports that hydration finished (the WASM loaded and ran).
     pub async fn wait_hydrated(&self) {
         for _ in 0..150 {
