@@ -183,7 +183,7 @@ impl AuditQuery {
 
     /// The store's filter, or what is wrong with the query (in Vietnamese).
     #[cfg(feature = "ssr")]
-    pub fn filter(&self) -> Result<crate::store::users::AuditFilter, &'static str> {
+    pub fn filter(&self) -> Result<crate::store::audit::AuditFilter, &'static str> {
         let day = |value: &Option<String>, next: bool| -> Result<Option<i64>, &'static str> {
             let Some(value) = given(value) else {
                 return Ok(None);
@@ -211,7 +211,7 @@ impl AuditQuery {
         {
             return Err("Mã xã gồm các chữ số, ví dụ 25195.");
         }
-        Ok(crate::store::users::AuditFilter {
+        Ok(crate::store::audit::AuditFilter {
             actor: text(&self.actor, 100)?,
             action: text(&self.action, 100)?,
             commune,
@@ -222,8 +222,8 @@ impl AuditQuery {
 
     /// Where the page starts, or what is wrong with it.
     #[cfg(feature = "ssr")]
-    pub fn cursor(&self) -> Result<crate::store::users::AuditCursor, &'static str> {
-        use crate::store::users::AuditCursor;
+    pub fn cursor(&self) -> Result<crate::store::audit::AuditCursor, &'static str> {
+        use crate::store::audit::AuditCursor;
         let id = |value: &Option<String>| -> Result<Option<i64>, &'static str> {
             given(value)
                 .map(|v| v.parse::<i64>().map_err(|_| "Trang không hợp lệ."))

@@ -41,7 +41,8 @@ use crate::abuse::{client_key, hex, salted_hash, ClientInfo};
 use crate::domain::roles::{Me, Role};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::users::{LimitCounters, UserRow};
+use crate::store::sign_in::LimitCounters;
+use crate::store::users::UserRow;
 use crate::store::{Store, StoreError};
 
 pub const SESSION_COOKIE: &str = "hl_session";
