@@ -327,6 +327,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/ready", get(routes::health::ready))
         .route("/q/{code}/qr.svg", get(routes::qr::qr_svg))
         .route("/q/{code}/qr.png", get(routes::qr::qr_png))
+        .route("/q/{code}/qr-large.svg", get(routes::qr::large_type_qr_svg))
         .merge(routes::survey_form::router())
         .merge(routes::qr::router())
         .merge(routes::account::router())

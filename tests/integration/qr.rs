@@ -7,7 +7,8 @@ use hailong_tests::{both_backends, TestApp, PUBLIC_URL};
 both_backends!(
     the_png_qr_code_decodes_to_the_public_survey_url,
     the_svg_qr_code_decodes_to_the_public_survey_url,
-    an_unknown_desk_has_no_qr_code
+    an_unknown_desk_has_no_qr_code,
+    the_posters_second_code_opens_the_large_type_survey
 );
 
 fn decode(image: image::GrayImage) -> String {
@@ -42,6 +43,40 @@ async fn the_svg_qr_code_decodes_to_the_public_survey_url(backend: Backend) {
     assert_eq!(
         decode(rasterize_qr_svg(&svg)),
         format!("{PUBLIC_URL}/q/{code}")
+    );
+}
+
+async fn the_posters_second_code_opens_the_large_type_survey(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let code = app.any_desk_code().await;
+
+    let poster = app.get(&format!("/q/{code}/poster")).await.text();
+    assert!(
+        poster.contains(&format!("src=\"/q/{code}/qr-large.svg\"")),
+        "the poster prints the second code"
+    );
+    assert!(poster.contains("Nghe đọc"), "and says what it is for");
+
+    let response = app.get(&format!("/q/{code}/qr-large.svg")).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let url = decode(rasterize_qr_svg(&response.text()));
+    assert_eq!(url, format!("{PUBLIC_URL}/q/{code}/text?size=large"));
+
+    // The link it encodes switches the survey to large type.
+    let path = url.strip_prefix(PUBLIC_URL).unwrap();
+    let asked = app.get(path).await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER);
+    assert_eq!(asked.location(), Some(format!("/q/{code}").as_str()));
+    let large = app
+        .get_as(&format!("/q/{code}"), Some("hl_text=large"))
+        .await
+        .text();
+    assert!(large.contains("class=\"large-type\""));
+    assert!(large.contains("Nghe đọc"), "the questions can be heard");
+
+    assert_eq!(
+        app.get("/q/zzzzzzzzzzzz/qr-large.svg").await.status,
+        StatusCode::NOT_FOUND
     );
 }
 

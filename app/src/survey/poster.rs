@@ -77,12 +77,21 @@ pub fn PostersPage() -> impl IntoView {
     }
 }
 
+/// The poster's second code, for citizens who read with difficulty: it opens the survey in large
+/// type, where every question has its "Nghe đọc" button (spoken clips, see `components`). A
+/// printed poster cannot speak; the phone that scans it can.
+const SPOKEN_INSTRUCTION: &str =
+    "Người cao tuổi, người khó đọc: quét mã nhỏ này để xem phiếu chữ lớn \
+     và bấm \"Nghe đọc\" để nghe từng câu hỏi.";
+
 /// Posters are for citizens, so they are always in Vietnamese whatever the page language.
 #[component]
 fn Poster(desk: DeskInfo) -> impl IntoView {
     let t = ui(Lang::Vi);
     let qr = format!("/q/{}/qr.svg", desk.code);
     let alt = format!("Mã QR: {}", desk.survey_url);
+    let spoken_qr = format!("/q/{}/qr-large.svg", desk.code);
+    let spoken_alt = format!("Mã QR: {}/text?size=large", desk.survey_url);
     view! {
         <section class="poster">
             <p class="poster-unit">{desk.district_name} " · " {desk.province_name}</p>
@@ -91,6 +100,10 @@ fn Poster(desk: DeskInfo) -> impl IntoView {
             <img class="poster-qr" src=qr alt=alt width="320" height="320" />
             <p class="poster-instruction">{t.poster_instruction}</p>
             <p class="poster-url">{t.poster_or_open} " " <span>{desk.survey_url}</span></p>
+            <div class="poster-spoken">
+                <img class="poster-spoken-qr" src=spoken_qr alt=spoken_alt width="160" height="160" />
+                <p>{SPOKEN_INSTRUCTION}</p>
+            </div>
         </section>
     }
 }

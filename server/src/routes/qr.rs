@@ -35,14 +35,36 @@ fn internal(context: &str, e: impl std::fmt::Display) -> QrError {
     QrError::Internal
 }
 
-/// The QR code of an open desk's public survey URL.
-async fn desk_qr(state: &AppState, code: &str) -> Result<QrCode, QrError> {
-    let url = match state.store.find_desk(code).await {
+/// Which page of an open desk a QR code opens.
+#[derive(Clone, Copy)]
+enum Opens {
+    /// The survey (the poster's main code, the slips' base).
+    Survey,
+    /// The survey in large type, through the link that sets it (the poster's second code).
+    LargeType,
+}
+
+/// The QR code of an open desk's public survey URL, or of its large-type link.
+async fn desk_qr(state: &AppState, code: &str, opens: Opens) -> Result<QrCode, QrError> {
+    let survey = match state.store.find_desk(code).await {
         Ok(Some(desk)) if !desk.is_retired() => state.survey_url(&desk.public_code),
         Ok(_) => return Err(QrError::UnknownDesk),
         Err(e) => return Err(internal("qr desk", e)),
     };
+    let url = match opens {
+        Opens::Survey => survey,
+        Opens::LargeType => format!("{survey}/text?size=large"),
+    };
     QrCode::with_error_correction_level(url, EC_LEVEL).map_err(|e| internal("qr encode", e))
+}
+
+fn svg_response(qr: QrCode) -> Response {
+    let svg = qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(MIN_SIZE_PX, MIN_SIZE_PX)
+        .quiet_zone(true)
+        .build();
+    image_response("image/svg+xml", svg)
 }
 
 fn image_response(content_type: &'static str, body: impl IntoResponse) -> Response {
@@ -60,20 +82,24 @@ pub async fn qr_svg(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Response, QrError> {
-    let svg = desk_qr(&state, &code)
-        .await?
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(MIN_SIZE_PX, MIN_SIZE_PX)
-        .quiet_zone(true)
-        .build();
-    Ok(image_response("image/svg+xml", svg))
+    Ok(svg_response(desk_qr(&state, &code, Opens::Survey).await?))
+}
+
+/// The poster's second code: the survey in large type, with its spoken questions.
+pub async fn large_type_qr_svg(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, QrError> {
+    Ok(svg_response(
+        desk_qr(&state, &code, Opens::LargeType).await?,
+    ))
 }
 
 pub async fn qr_png(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Response, QrError> {
-    let image = desk_qr(&state, &code)
+    let image = desk_qr(&state, &code, Opens::Survey)
         .await?
         .render::<image::Luma<u8>>()
         .min_dimensions(MIN_SIZE_PX, MIN_SIZE_PX)
