@@ -54,6 +54,7 @@ if [ "$want_test" = 1 ]; then
     apt_install chromium chromium-driver
   fi
   command -v soffice >/dev/null || { say "installing LibreOffice Calc (reads the CSV exports in a test)"; apt_install --no-install-recommends libreoffice-calc-nogui; }
+  [ -e /usr/lib/libreoffice/program/libswlo.so ] || { say "installing LibreOffice Writer (reads the Word reports in a test)"; apt_install --no-install-recommends libreoffice-writer-nogui; }
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || { say "installing aiosmtpd (the mail server of the alert tests)"; apt_install python3-aiosmtpd; }
   command -v nginx >/dev/null || { say "installing nginx (the reverse proxy of the deployment test)"; apt_install nginx-light; pkill -x nginx || true; }
   command -v pdftotext >/dev/null || { say "installing poppler-utils (pdftotext and pdftoppm read the reports the tests write)"; apt_install poppler-utils; }

@@ -191,7 +191,8 @@ pub fn AccountBar(me: crate::domain::roles::Me) -> impl IntoView {
     }
 }
 
-/// The periodic PDF reports a page offers, one link per (period, title): `{url}{period}`.
+/// The periodic reports a page offers, one PDF link per (period, title): `{url}{period}`, each
+/// followed by the editable Word version of the same report.
 #[component]
 pub fn ReportLinks(
     label: &'static str,
@@ -199,6 +200,7 @@ pub fn ReportLinks(
     url: String,
     reports: Vec<(String, String)>,
 ) -> impl IntoView {
+    let word = url.replacen(".pdf?", ".docx?", 1);
     let links = reports
         .into_iter()
         .enumerate()
@@ -206,6 +208,11 @@ pub fn ReportLinks(
             view! {
                 {(i > 0).then_some(" · ")}
                 <a href=format!("{url}{period}")>{title}</a>
+                " ("
+                <a href=format!("{word}{period}") title="Bản Word để chỉnh sửa">
+                    "Word"
+                </a>
+                ")"
             }
         })
         .collect_view();

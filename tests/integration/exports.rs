@@ -1380,54 +1380,20 @@ fn app_questions(app: &TestApp) -> Vec<String> {
 /// (UTF-8, comma, double quotes; formulas evaluated, LibreOffice's default), and returns the
 /// workbook; `None` when LibreOffice is not installed, which only outside CI is a loud skip.
 fn open_in_libreoffice(csv: &[u8]) -> Option<calamine::Xlsx<std::io::Cursor<Vec<u8>>>> {
-    let installed = std::process::Command::new("sh")
-        .args(["-c", "command -v soffice"])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !installed {
-        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-        assert!(
-            !ci,
-            "LibreOffice (soffice) is required in CI: scripts/setup.sh --test installs it"
-        );
-        eprintln!(
-            "\n!!!!! SKIPPING THE LIBREOFFICE CHECK: soffice not installed. \
-             Run scripts/setup.sh --test (apt-get install libreoffice-calc-nogui). !!!!!\n"
-        );
-        return None;
-    }
     let dir = std::env::temp_dir().join(format!(
-        "hailong-soffice-{}-{:016x}",
+        "hailong-export-{}-{:016x}",
         std::process::id(),
         rand::random::<u64>()
     ));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("export.csv"), csv).unwrap();
-    let mut soffice = std::process::Command::new("soffice")
-        .arg("--headless")
-        // A profile of its own: two conversions at once would otherwise share one instance.
-        .arg(format!(
-            "-env:UserInstallation=file://{}/profile",
-            dir.display()
-        ))
-        .arg("--infilter=CSV:44,34,76,1")
-        .args(["--convert-to", "xlsx", "--outdir"])
-        .arg(&dir)
-        .arg(dir.join("export.csv"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start soffice");
-    let started = std::time::Instant::now();
-    while soffice.try_wait().unwrap().is_none() {
-        if started.elapsed() > std::time::Duration::from_secs(180) {
-            let _ = soffice.kill();
-            panic!("soffice did not convert the file within 3 minutes");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let xlsx = std::fs::read(dir.join("export.xlsx")).expect("soffice wrote the workbook");
+    let converted =
+        hailong_tests::soffice_convert(&dir.join("export.csv"), "xlsx", Some("CSV:44,34,76,1"));
+    let Some(path) = converted else {
+        let _ = std::fs::remove_dir_all(&dir);
+        return None;
+    };
+    let xlsx = std::fs::read(path).expect("soffice wrote the workbook");
     let _ = std::fs::remove_dir_all(&dir);
     Some(calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).expect("a workbook"))
 }

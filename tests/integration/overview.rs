@@ -179,6 +179,18 @@ async fn each_row_reads_what_the_commune_dashboard_reads(backend: Backend) {
             .await;
         assert_eq!(pdf.status, StatusCode::OK, "{href}");
         assert!(pdf.body.starts_with(b"%PDF"), "{href} is a PDF");
+        // Each is offered as an editable Word document too.
+        let word = href.replacen(".pdf?", ".docx?", 1);
+        assert!(html.contains(&word), "{word} offered");
+        let docx = app
+            .get_as(&word.replace("&amp;", "&"), Some(&admin.cookie))
+            .await;
+        assert_eq!(docx.status, StatusCode::OK, "{word}");
+        assert_eq!(
+            docx.headers["content-type"],
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        );
+        assert!(docx.body.starts_with(b"PK"), "{word} is a Word package");
     }
 
     // A commune without answers says so instead of 0%.

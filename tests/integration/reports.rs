@@ -11,7 +11,7 @@ use app::reports::ReportPeriod;
 use app::store::responses::NewResponse;
 use app::store::Backend;
 use hailong_tests::{both_backends, downloaded_text, pdf_text, qr_response, scratch, TestApp};
-use server::reports::{report_pdf, Issuer, Scope};
+use server::reports::{report_file, Format, Issuer, Scope};
 use survey_definitions::{Answer, AnswerValue};
 
 both_backends!(
@@ -23,9 +23,23 @@ both_backends!(
     the_monthly_report_is_kept_once_and_downloads_unchanged,
     one_user_keeps_at_most_the_days_allowance_of_reports,
     a_served_instance_keeps_the_last_month_report_on_its_own,
+    a_word_report_opens_in_libreoffice_with_the_figures_of_the_pdf,
 );
 
 const COMMUNE: &str = "25195";
+
+/// The official frame of a commune's report issued on 2026-12-03 (see `render_as`).
+const COMMUNE_FRAME: [&str; 9] = [
+    "UBND PHƯỜNG BÌNH PHƯỚC",
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Độc lập - Tự do - Hạnh phúc",
+    "/BC-UBND",
+    "Đồng Nai, ngày 03 tháng 12 năm 2026",
+    "BÁO CÁO",
+    "Nơi nhận:",
+    "TM. ỦY BAN NHÂN DÂN",
+    "CHỦ TỊCH",
+];
 
 async fn desk_of(app: &TestApp, commune: &str) -> i64 {
     app.desk_of(commune).await.id
@@ -67,6 +81,16 @@ async fn store_responses(app: &TestApp, desk_id: i64, period: ReportPeriod, over
 }
 
 async fn render(app: &TestApp, scope: Scope, period: ReportPeriod) -> String {
+    let pdf = render_as(app, scope, period, Format::Pdf).await;
+    assert!(pdf.starts_with(b"%PDF-"));
+    let path = scratch("report");
+    std::fs::write(&path, pdf).unwrap();
+    let text = pdf_text(&path);
+    std::fs::remove_file(&path).unwrap();
+    text
+}
+
+async fn render_as(app: &TestApp, scope: Scope, period: ReportPeriod, format: Format) -> Vec<u8> {
     let survey = app
         .state
         .definitions
@@ -76,22 +100,88 @@ async fn render(app: &TestApp, scope: Scope, period: ReportPeriod) -> String {
         province_name: "Thành phố Đồng Nai".into(),
         date: "2026-12-03".into(),
     };
-    let pdf = report_pdf(
+    report_file(
         app.store(),
         survey,
         &app.state.criteria,
         &issuer,
         scope,
         period,
+        format,
     )
     .await
-    .unwrap();
-    assert!(pdf.starts_with(b"%PDF-"));
-    let path = scratch("report");
-    std::fs::write(&path, pdf).unwrap();
-    let text = pdf_text(&path);
-    std::fs::remove_file(&path).unwrap();
-    text
+    .unwrap()
+}
+
+/// The words of a text on one line: two programs break lines in different places.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The figures written with a decimal comma (`75,0%`, `-25,0`), in order of appearance.
+fn figures(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || "();:".contains(c))
+        .filter(|w| w.contains(',') && w.chars().any(|c| c.is_ascii_digit()))
+        .map(|w| w.trim_end_matches([',', '.']).to_string())
+        .filter(|w| w.contains(','))
+        .collect()
+}
+
+async fn a_word_report_opens_in_libreoffice_with_the_figures_of_the_pdf(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let desk = desk_of(&app, COMMUNE).await;
+    let period = last_month();
+    store_responses(&app, desk, period, &[5, 4, 4, 2]).await;
+    store_responses(&app, desk, period.previous(), &[5]).await;
+
+    let scope = || Scope::Commune(COMMUNE.into());
+    let docx = render_as(&app, scope(), period, Format::Docx).await;
+    assert!(docx.starts_with(b"PK"), "a Word document is a zip package");
+    let path = scratch("word").with_extension("docx");
+    std::fs::write(&path, &docx).unwrap();
+    // Opened by the program a clerk edits it with, and printed to PDF by it.
+    let Some(printed) = hailong_tests::soffice_convert(&path, "pdf", None) else {
+        return;
+    };
+    let word = words(&pdf_text(&printed));
+    let png = printed.with_extension("");
+    let shown = Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&printed)
+        .arg(&png)
+        .status()
+        .unwrap();
+    assert!(shown.success(), "its first page renders");
+    let _ = std::fs::copy(
+        png.with_extension("png"),
+        hailong_tests::workspace_root().join(format!("target/report-docx-{backend:?}.png")),
+    );
+    let pdf = words(&render(&app, scope(), period).await);
+
+    for frame in COMMUNE_FRAME.into_iter().chain([
+        "nhận được 4 phiếu khảo sát",
+        "có 1 phiếu đánh giá chưa hài lòng (mức 1–3)",
+        "phiên bản 1 (4 phiếu)",
+        "Tiếp cận dịch vụ",
+    ]) {
+        assert!(
+            word.contains(frame),
+            "missing «{frame}» in the Word report:\n{word}"
+        );
+        assert!(pdf.contains(frame), "missing «{frame}» in the PDF:\n{pdf}");
+    }
+    assert!(word.contains(&period.title_vi()), "{word}");
+    let in_word = figures(&word);
+    assert!(in_word.contains(&"75,0%".to_string()), "{in_word:?}");
+    assert!(in_word.contains(&"-25,0".to_string()), "{in_word:?}");
+    assert_eq!(
+        in_word,
+        figures(&pdf),
+        "the Word report writes the PDF's figures, in the same order"
+    );
+    for p in [&path, &printed, &png.with_extension("png")] {
+        let _ = std::fs::remove_file(p);
+    }
 }
 
 /// The figure the dashboard's definitions give for these overall ratings.
@@ -117,17 +207,7 @@ async fn a_commune_report_carries_the_official_frame_and_the_dashboard_figures(b
 
     let text = render(&app, Scope::Commune(COMMUNE.into()), period).await;
 
-    for frame in [
-        "UBND PHƯỜNG BÌNH PHƯỚC",
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-        "Độc lập - Tự do - Hạnh phúc",
-        "/BC-UBND",
-        "Đồng Nai, ngày 03 tháng 12 năm 2026",
-        "BÁO CÁO",
-        "Nơi nhận:",
-        "TM. ỦY BAN NHÂN DÂN",
-        "CHỦ TỊCH",
-    ] {
+    for frame in COMMUNE_FRAME {
         assert!(text.contains(frame), "missing «{frame}»:\n{text}");
     }
     assert!(text.contains(&period.title_vi()), "{text}");
@@ -212,10 +292,10 @@ async fn the_command_writes_the_report_and_refuses_a_period_that_does_not_parse(
     };
     let period = last_month();
     store_responses(&app, desk_of(&app, COMMUNE).await, period, &[5, 4, 4, 2]).await;
-    let run = |period: &str, output: &Path| {
+    let run_as = |period: &str, format: &str, output: &Path| {
         Command::new(&binary)
             .args([
-                "report", "--unit", COMMUNE, "--period", period, "--format", "pdf",
+                "report", "--unit", COMMUNE, "--period", period, "--format", format,
             ])
             .arg("--output")
             .arg(output)
@@ -227,6 +307,31 @@ async fn the_command_writes_the_report_and_refuses_a_period_that_does_not_parse(
             .output()
             .unwrap()
     };
+    let run = |period: &str, output: &Path| run_as(period, "pdf", output);
+
+    let word = scratch("command").with_extension("docx");
+    let done = run_as(&period.to_string(), "docx", &word);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let bytes = std::fs::read(&word).unwrap();
+    assert!(
+        bytes.starts_with(b"PK"),
+        "--format docx writes a Word package"
+    );
+    let document = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .unwrap()
+        .by_name("word/document.xml")
+        .map(|mut part| {
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut part, &mut xml).unwrap();
+            xml
+        })
+        .unwrap();
+    assert!(document.contains("UBND PHƯỜNG BÌNH PHƯỚC"), "{document}");
+    std::fs::remove_file(&word).unwrap();
 
     let output = scratch("command");
     let done = run(&period.to_string(), &output);

@@ -631,6 +631,71 @@ pub fn pdf_text(path: &std::path::Path) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Converts `input` with LibreOffice, as a person opening the file in it and saving it as
+/// `to` would (`infilter`: how to read it, for a CSV), and returns the converted file's path
+/// beside it; `None` when LibreOffice is not installed, which only outside CI is a loud skip.
+pub fn soffice_convert(
+    input: &std::path::Path,
+    to: &str,
+    infilter: Option<&str>,
+) -> Option<PathBuf> {
+    let installed = std::process::Command::new("sh")
+        .args(["-c", "command -v soffice"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        assert!(
+            !ci,
+            "LibreOffice (soffice) is required in CI: scripts/setup.sh --test installs it"
+        );
+        eprintln!(
+            "\n!!!!! SKIPPING THE LIBREOFFICE CHECK: soffice not installed. \
+             Run scripts/setup.sh --test. !!!!!\n"
+        );
+        return None;
+    }
+    let dir = input.parent().expect("the input is in a folder");
+    let profile = std::env::temp_dir().join(format!(
+        "hailong-soffice-{}-{:016x}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let mut command = std::process::Command::new("soffice");
+    command
+        .arg("--headless")
+        // A profile of its own: two conversions at once would otherwise share one instance.
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ));
+    if let Some(filter) = infilter {
+        command.arg(format!("--infilter={filter}"));
+    }
+    let mut soffice = command
+        .args(["--convert-to", to, "--outdir"])
+        .arg(dir)
+        .arg(input)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start soffice");
+    let started = std::time::Instant::now();
+    while soffice.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(180) {
+            let _ = soffice.kill();
+            panic!("soffice did not convert the file within 3 minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = std::fs::remove_dir_all(&profile);
+    let extension = to.split(':').next().unwrap_or(to);
+    let output = input.with_extension(extension);
+    assert!(output.exists(), "soffice wrote {}", output.display());
+    Some(output)
+}
+
 /// A fresh path under `target/test-reports` for a PDF a test writes or downloads.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = workspace_root().join("target").join("test-reports");

@@ -127,8 +127,8 @@ pub enum Command {
         /// A month (2026-11), quarter (2026-Q4), half-year (2026-H2) or year (2026).
         #[arg(long)]
         period: String,
-        #[arg(long, value_enum, default_value_t = report::Format::Pdf)]
-        format: report::Format,
+        #[arg(long, value_enum, default_value_t = crate::reports::Format::Pdf)]
+        format: crate::reports::Format,
         /// The file to write; an existing file is never overwritten.
         #[arg(long)]
         output: std::path::PathBuf,

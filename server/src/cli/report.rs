@@ -1,5 +1,6 @@
-//! `hailong report --unit CODE|--province --period P --output FILE`: a periodic report as PDF
-//! in the official format, from the figures the dashboard shows for the same days.
+//! `hailong report --unit CODE|--province --period P --format pdf|docx --output FILE`: a
+//! periodic report in the official format (the filed PDF, or an editable Word document), from
+//! the figures the dashboard shows for the same days.
 
 use std::path::Path;
 
@@ -7,13 +8,8 @@ use anyhow::Context;
 use app::reports::ReportPeriod;
 
 use crate::config::Config;
-use crate::reports::{report_pdf, Issuer, Scope};
+use crate::reports::{report_file, Format, Issuer, Scope};
 use crate::startup;
-
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum Format {
-    Pdf,
-}
 
 /// Writes the report to `output` (refused when it exists, so a filed report is never
 /// overwritten by mistake).
@@ -21,7 +17,7 @@ pub async fn command(
     config: &Config,
     scope: Scope,
     period: &str,
-    _format: Format,
+    format: Format,
     output: &Path,
 ) -> anyhow::Result<()> {
     let period: ReportPeriod = period.parse()?;
@@ -30,16 +26,17 @@ pub async fn command(
         "{} exists; choose another file name",
         output.display()
     );
-    let pdf = render(config, scope, period).await?;
-    std::fs::write(output, pdf).with_context(|| format!("cannot write {}", output.display()))?;
+    let file = render(config, scope, period, format).await?;
+    std::fs::write(output, file).with_context(|| format!("cannot write {}", output.display()))?;
     Ok(())
 }
 
-/// The report's PDF.
+/// The report's file.
 pub async fn render(
     config: &Config,
     scope: Scope,
     period: ReportPeriod,
+    format: Format,
 ) -> anyhow::Result<Vec<u8>> {
     let (definitions, criteria) = startup::load_definitions_and_criteria(config)?;
     let survey = definitions
@@ -51,5 +48,5 @@ pub async fn render(
         province_name: plan.province_name.clone(),
         date: app::clock::today(),
     };
-    report_pdf(&store, survey, &criteria, &issuer, scope, period).await
+    report_file(&store, survey, &criteria, &issuer, scope, period, format).await
 }

@@ -10,7 +10,7 @@ use app::state::AppState;
 use app::store::kept_reports::{NewKeptReport, PROVINCE_SCOPE};
 use sha2::{Digest, Sha256};
 
-use super::{made_report, Scope};
+use super::{made_report, Format, Scope};
 
 /// How often the schedule looks for a month to report on.
 const TICK: Duration = Duration::from_secs(3600);
@@ -35,9 +35,10 @@ pub async fn keep(
         &issuer,
         scope,
         period,
+        Format::Pdf,
     )
     .await?;
-    let sha256 = hex(&Sha256::digest(&made.pdf));
+    let sha256 = hex(&Sha256::digest(&made.file));
     let kept = state
         .store
         .keep_report(&NewKeptReport {
@@ -51,7 +52,7 @@ pub async fn keep(
                 .as_ref()
                 .map(|(id, check)| (*id, check.as_str())),
             sha256: &sha256,
-            pdf: &made.pdf,
+            pdf: &made.file,
         })
         .await?;
     Ok(kept)

@@ -12,6 +12,8 @@ use krilla::paint::{Fill, Stroke};
 use krilla::text::{Font, TextDirection};
 use krilla::Document;
 
+use super::document::{Align, Column};
+
 const REGULAR: &[u8] = include_bytes!("../../fonts/LiberationSerif-Regular.ttf");
 const BOLD: &[u8] = include_bytes!("../../fonts/LiberationSerif-Bold.ttf");
 const ITALIC: &[u8] = include_bytes!("../../fonts/LiberationSerif-Italic.ttf");
@@ -37,13 +39,6 @@ pub enum Style {
     Bold,
     Italic,
     BoldItalic,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Align {
-    Left,
-    Centre,
-    Right,
 }
 
 /// What is drawn on a page, in points from its top-left corner.
@@ -74,13 +69,6 @@ enum Op {
 struct Face {
     font: Font,
     shaper: rustybuzz::Face<'static>,
-}
-
-/// A column of a table: its share of the width and how its cells align.
-#[derive(Clone, Copy, Debug)]
-pub struct Column {
-    pub width: f32,
-    pub align: Align,
 }
 
 /// A document being laid out, page by page, from the top down.

@@ -1,10 +1,15 @@
-//! Periodic reports as PDF in the official format of Vietnamese administrative documents
-//! (thể thức văn bản, Nghị định 30/2020/NĐ-CP): the frame (issuing body, number left for the
-//! clerk, Quốc hiệu and Tiêu ngữ, place and date, title, recipients, signature) around the
-//! figures of `app::reports`, written with the dashboard's `Satisfaction::text`.
+//! Periodic reports in the official format of Vietnamese administrative documents (thể thức văn
+//! bản, Nghị định 30/2020/NĐ-CP): the frame (issuing body, number left for the clerk, Quốc hiệu
+//! and Tiêu ngữ, place and date, title, recipients, signature) around the figures of
+//! `app::reports`, written with the dashboard's `Satisfaction::text`. The content is written
+//! here once, into a [`Document`]: the filed PDF (`pdf.rs`) or the editable Word file
+//! (`docx.rs`).
 
+pub mod document;
+pub mod docx;
 pub mod kept;
 pub mod layout;
+pub mod pdf;
 
 use anyhow::Context;
 use app::figures::FigureText;
@@ -14,7 +19,8 @@ use app::scores::in_force::CriteriaInForce;
 use app::store::Store;
 use survey_definitions::Survey;
 
-use layout::{Align, Column, Layout, Style, LEFT, WIDTH};
+pub use document::Issuer;
+use document::{Align, Bar, Body, Column, Document, TABLE};
 
 /// What a report is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,20 +41,50 @@ impl Scope {
     }
 }
 
-/// The report's PDF: the figures of `app::reports` for `scope` and `period`, in the frame of
+/// The file a report is written as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The document that is filed: fixed layout, fonts embedded.
+    Pdf,
+    /// An editable Word document with the same content, for a clerk to adapt.
+    Docx,
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Pdf => "pdf",
+            Format::Docx => "docx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Pdf => "application/pdf",
+            Format::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+        }
+    }
+}
+
+/// The report's file: the figures of `app::reports` for `scope` and `period`, in the frame of
 /// `issuer`. `criteria` are the sets in force (the one whose period holds the report's gives
 /// the points and rank).
-pub async fn report_pdf(
+pub async fn report_file(
     store: &Store,
     survey: &Survey,
     criteria: &CriteriaInForce,
     issuer: &Issuer,
     scope: Scope,
     period: ReportPeriod,
+    format: Format,
 ) -> anyhow::Result<Vec<u8>> {
-    Ok(made_report(store, survey, criteria, issuer, scope, period)
-        .await?
-        .pdf)
+    Ok(
+        made_report(store, survey, criteria, issuer, scope, period, format)
+            .await?
+            .file,
+    )
 }
 
 /// The default survey and the issuer of a report made today: the province in force today.
@@ -75,14 +111,14 @@ pub async fn today_frame<'a>(
 
 /// A report as made, with the data it was made from.
 pub struct MadeReport {
-    pub pdf: Vec<u8>,
+    pub file: Vec<u8>,
     /// The answers its figures count (every commune's, for the province).
     pub responses: i64,
     /// The score run whose points and ranks it shows: (run id, check code).
     pub score_run: Option<(i64, String)>,
 }
 
-/// [`report_pdf`], with the answers counted and the score run shown, read from the figures the
+/// [`report_file`], with the answers counted and the score run shown, read from the figures the
 /// document is written from.
 pub async fn made_report(
     store: &Store,
@@ -91,6 +127,7 @@ pub async fn made_report(
     issuer: &Issuer,
     scope: Scope,
     period: ReportPeriod,
+    format: Format,
 ) -> anyhow::Result<MadeReport> {
     let run_of = |report: &app::reports::CommuneReport| {
         report
@@ -114,7 +151,10 @@ pub async fn made_report(
                 app::reports::commune_report(store, survey, scores.as_ref(), commune, period)
                     .await?;
             Ok(MadeReport {
-                pdf: commune_pdf(&report, issuer)?,
+                file: match format {
+                    Format::Pdf => commune_document(pdf::Pdf::new()?, &report, issuer)?,
+                    Format::Docx => commune_document(docx::Word::new(), &report, issuer)?,
+                },
                 responses: report.overall.responses,
                 score_run: run_of(&report),
             })
@@ -122,234 +162,15 @@ pub async fn made_report(
         Scope::Province => {
             let reports = app::reports::province_report(store, survey, criteria, period).await?;
             Ok(MadeReport {
-                pdf: province_pdf(&reports, period, issuer)?,
+                file: match format {
+                    Format::Pdf => province_document(pdf::Pdf::new()?, &reports, period, issuer)?,
+                    Format::Docx => province_document(docx::Word::new(), &reports, period, issuer)?,
+                },
                 responses: reports.iter().map(|r| r.overall.responses).sum(),
                 score_run: reports.iter().find_map(run_of),
             })
         }
     }
-}
-
-/// Body text size: the decree asks for 13–14 pt.
-const BODY: f32 = 13.0;
-/// Table text size.
-const TABLE: f32 = 12.0;
-
-/// Who issues a report and where, for its frame.
-#[derive(Clone, Debug)]
-pub struct Issuer {
-    /// `Thành phố Đồng Nai`.
-    pub province_name: String,
-    /// `YYYY-MM-DD`: the date written under the Tiêu ngữ.
-    pub date: String,
-}
-
-impl Issuer {
-    /// The place in the date line: the province's name without `Thành phố` / `Tỉnh`.
-    fn place(&self) -> &str {
-        let name = self.province_name.as_str();
-        name.strip_prefix("Thành phố ")
-            .or_else(|| name.strip_prefix("Tỉnh "))
-            .unwrap_or(name)
-    }
-
-    /// `Đồng Nai, ngày 03 tháng 12 năm 2026`: a day before the 10th and the months January and
-    /// February take a leading zero (Nghị định 30/2020, Phụ lục I).
-    fn place_and_date(&self) -> String {
-        let parts: Vec<&str> = self.date.split('-').collect();
-        let (year, month, day) = match parts.as_slice() {
-            [y, m, d] => (
-                y.to_string(),
-                m.parse::<u32>().unwrap_or(0),
-                d.parse::<u32>().unwrap_or(0),
-            ),
-            _ => (self.date.clone(), 0, 0),
-        };
-        let month = if month < 3 {
-            format!("{month:02}")
-        } else {
-            month.to_string()
-        };
-        format!("{}, ngày {day:02} tháng {month} năm {year}", self.place())
-    }
-}
-
-/// The body that issues the document, as its lines at the top left.
-enum Body {
-    /// `UBND PHƯỜNG BÌNH PHƯỚC`.
-    Commune(String),
-    /// `UBND THÀNH PHỐ ĐỒNG NAI` over `SỞ NỘI VỤ`.
-    Department(String),
-}
-
-/// The top of the first page: issuing body and number on the left, Quốc hiệu, Tiêu ngữ, place
-/// and date on the right; then the title and its subtitle.
-fn frame_top(layout: &mut Layout, body: &Body, symbol: &str, issuer: &Issuer, subtitle: &str) {
-    let left_w = WIDTH * 0.40;
-    let right_x = LEFT + left_w;
-    let right_w = WIDTH - left_w;
-    let size = BODY;
-    let top = layout.y;
-    let line = size * 1.2;
-
-    // Left: the issuing body in capitals, bold, with a short rule under it.
-    let mut y = top;
-    let (upper, own) = match body {
-        Body::Commune(name) => (None, format!("UBND {}", name.to_uppercase())),
-        Body::Department(province) => (
-            Some(format!("UBND {}", province.to_uppercase())),
-            "SỞ NỘI VỤ".to_string(),
-        ),
-    };
-    if let Some(upper) = upper {
-        let s = fit(layout, &upper, Style::Regular, size, left_w - 8.0);
-        layout.text_at(&upper, Style::Regular, s, LEFT, left_w, Align::Centre, y);
-        y += line;
-    }
-    let s = fit(layout, &own, Style::Bold, size, left_w - 8.0);
-    let w = layout.text_at(&own, Style::Bold, s, LEFT, left_w, Align::Centre, y);
-    y += line + 2.5;
-    let rule = w.min(left_w) / 3.0;
-    let centre = LEFT + left_w / 2.0;
-    layout.line(centre - rule / 2.0, y, centre + rule / 2.0, y, 0.6);
-    y += 6.0;
-    let number = format!("Số:        /{symbol}");
-    layout.text_at(
-        &number,
-        Style::Regular,
-        size,
-        LEFT,
-        left_w,
-        Align::Centre,
-        y,
-    );
-    let left_bottom = y + line;
-
-    // Right: Quốc hiệu (bold capitals, 12–13 pt; 12 leaves room beside the issuing body), Tiêu ngữ (bold, 13–14 pt) with a rule as
-    // long as it, then the place and date in italics.
-    let mut y = top;
-    let quoc_hieu = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
-    let s = fit(layout, quoc_hieu, Style::Bold, 12.0, right_w - 4.0);
-    layout.text_at(
-        quoc_hieu,
-        Style::Bold,
-        s,
-        right_x,
-        right_w,
-        Align::Centre,
-        y,
-    );
-    y += line;
-    let tieu_ngu = "Độc lập - Tự do - Hạnh phúc";
-    let w = layout.text_at(
-        tieu_ngu,
-        Style::Bold,
-        size,
-        right_x,
-        right_w,
-        Align::Centre,
-        y,
-    );
-    y += line + 1.0;
-    let centre = right_x + right_w / 2.0;
-    layout.line(centre - w / 2.0, y, centre + w / 2.0, y, 0.6);
-    y += 6.0;
-    layout.text_at(
-        &issuer.place_and_date(),
-        Style::Italic,
-        size,
-        right_x,
-        right_w,
-        Align::Centre,
-        y,
-    );
-    let right_bottom = y + line;
-
-    layout.y = left_bottom.max(right_bottom) + 18.0;
-    layout.paragraph("BÁO CÁO", Style::Bold, 14.0, Align::Centre, 0.0);
-    layout.paragraph(subtitle, Style::Bold, 14.0, Align::Centre, 0.0);
-    layout.gap(2.0);
-    let centre = LEFT + WIDTH / 2.0;
-    layout.line(centre - 50.0, layout.y, centre + 50.0, layout.y, 0.6);
-    layout.gap(12.0);
-}
-
-/// `size`, or smaller so that `text` fits in `width`.
-fn fit(layout: &Layout, text: &str, style: Style, size: f32, width: f32) -> f32 {
-    let w = layout.width(text, style, size);
-    if w > width {
-        size * width / w
-    } else {
-        size
-    }
-}
-
-/// The bottom of the last page: recipients on the left, the signature block on the right.
-fn frame_bottom(layout: &mut Layout, recipients: &[String], on_behalf: Option<&str>, title: &str) {
-    let lines = recipients.len() as f32 + 1.0;
-    layout.gap(12.0);
-    layout.keep((lines * 14.0).max(120.0));
-    let top = layout.y;
-    let left_w = WIDTH * 0.45;
-    let right_x = LEFT + left_w;
-    let right_w = WIDTH - left_w;
-    let mut y = top;
-    layout.text_at(
-        "Nơi nhận:",
-        Style::BoldItalic,
-        12.0,
-        LEFT,
-        left_w,
-        Align::Left,
-        y,
-    );
-    y += 14.0;
-    for r in recipients {
-        layout.text_at(r, Style::Regular, 11.0, LEFT, left_w, Align::Left, y);
-        y += 13.0;
-    }
-    let mut ry = top;
-    if let Some(on_behalf) = on_behalf {
-        layout.text_at(
-            on_behalf,
-            Style::Bold,
-            BODY,
-            right_x,
-            right_w,
-            Align::Centre,
-            ry,
-        );
-        ry += BODY * 1.2;
-    }
-    layout.text_at(
-        title,
-        Style::Bold,
-        BODY,
-        right_x,
-        right_w,
-        Align::Centre,
-        ry,
-    );
-    // Room to sign and seal; the name is written by hand or by the clerk.
-    ry += BODY * 1.2 + 80.0;
-    layout.y = y.max(ry);
-}
-
-fn heading(layout: &mut Layout, text: &str) {
-    layout.keep(BODY * 4.0);
-    layout.gap(4.0);
-    layout.paragraph(text, Style::Bold, BODY, Align::Left, mm_indent());
-    layout.gap(2.0);
-}
-
-/// The first-line indent of a paragraph: 1–1.27 cm.
-fn mm_indent() -> f32 {
-    layout::mm(10.0)
-}
-
-fn says(layout: &mut Layout, text: &str) {
-    layout.paragraph(text, Style::Regular, BODY, Align::Left, mm_indent());
-    layout.gap(3.0);
 }
 
 /// The comments marked as complaints beside the unfavourable ratings, when there are any:
@@ -374,114 +195,30 @@ fn share_with_interval(f: &FigureText) -> String {
     }
 }
 
-/// The horizontal bar chart of the elements, drawn as rectangles: a light track for 0–100%
-/// and a dark bar for the satisfied share.
-fn element_chart(layout: &mut Layout, report: &CommuneReport) {
-    let label_w = 150.0;
-    let value_w = 48.0;
-    let track_w = WIDTH - label_w - value_w;
-    let row = 17.0;
-    layout.keep(row * (report.elements.len() as f32 + 2.0));
-    let x0 = LEFT + label_w;
-    for (name, s) in &report.elements {
-        let text = s.text(None, Lang::Vi);
-        let y = layout.y;
-        layout.text_at(
-            name.get(Lang::Vi),
-            Style::Regular,
-            11.0,
-            LEFT,
-            label_w - 6.0,
-            Align::Right,
-            y + 1.0,
-        );
-        layout.rect(x0, y + 2.0, track_w, row - 6.0, (230, 230, 230));
-        if let Some(tenths) = s.share_tenths() {
-            let w = track_w * (tenths.min(1000) as f32) / 1000.0;
-            layout.rect(x0, y + 2.0, w, row - 6.0, (40, 70, 120));
-        }
-        layout.text_at(
-            &text.satisfied,
-            Style::Regular,
-            11.0,
-            x0 + track_w + 4.0,
-            value_w - 4.0,
-            Align::Left,
-            y + 1.0,
-        );
-        layout.y += row;
-    }
-    // The scale under the bars.
-    let y = layout.y;
-    for (i, label) in ["0%", "25%", "50%", "75%", "100%"].iter().enumerate() {
-        let x = x0 + track_w * i as f32 / 4.0;
-        layout.line(x, y - 2.0, x, y + 2.0, 0.5);
-        layout.text_at(
-            label,
-            Style::Regular,
-            9.0,
-            x - 20.0,
-            40.0,
-            Align::Centre,
-            y + 3.0,
-        );
-    }
-    layout.line(x0, y, x0 + track_w, y, 0.5);
-    layout.y += 18.0;
+/// The elements' satisfied shares, as the chart draws them.
+fn element_bars(report: &CommuneReport) -> Vec<Bar> {
+    report
+        .elements
+        .iter()
+        .map(|(name, s)| Bar {
+            label: name.get(Lang::Vi).to_string(),
+            tenths: s.share_tenths(),
+            value: s.text(None, Lang::Vi).satisfied,
+        })
+        .collect()
 }
 
-/// The overall question's satisfied share step by step, as vertical bars on a 0–100% scale
-/// with gridlines; a step without answers has no bar (never a bar at 0%).
-fn trend_chart(layout: &mut Layout, report: &CommuneReport) {
-    let height = 90.0;
-    let axis_w = 30.0;
-    layout.keep(height + 24.0);
-    let top = layout.y;
-    let x0 = LEFT + axis_w;
-    let w = WIDTH - axis_w;
-    let n = report.trend.len() as f32;
-    let slot = w / n;
-    let bar = (slot * 0.7).max(1.0);
-    for (i, label) in ["100%", "50%", "0%"].iter().enumerate() {
-        let y = top + height * i as f32 / 2.0;
-        layout.line(x0, y, x0 + w, y, 0.3);
-        layout.text_at(
-            label,
-            Style::Regular,
-            8.0,
-            LEFT,
-            axis_w - 4.0,
-            Align::Right,
-            y - 4.0,
-        );
-    }
-    // At most about a dozen labels under the bars, so they never overlap.
-    let every = ((n / 12.0).ceil() as usize).max(1);
-    for (i, (label, s)) in report.trend.iter().enumerate() {
-        let slot_x = x0 + slot * i as f32;
-        if let Some(tenths) = s.share_tenths() {
-            let h = height * (tenths.min(1000) as f32) / 1000.0;
-            layout.rect(
-                slot_x + (slot - bar) / 2.0,
-                top + height - h,
-                bar,
-                h,
-                (40, 70, 120),
-            );
-        }
-        if i % every == 0 {
-            layout.text_at(
-                label,
-                Style::Regular,
-                7.0,
-                slot_x - 12.0,
-                slot + 24.0,
-                Align::Centre,
-                top + height + 3.0,
-            );
-        }
-    }
-    layout.y = top + height + 18.0;
+/// The overall question's satisfied share step by step; a step without answers has no bar.
+fn trend_bars(report: &CommuneReport) -> Vec<Bar> {
+    report
+        .trend
+        .iter()
+        .map(|(label, s)| Bar {
+            label: label.clone(),
+            tenths: s.share_tenths(),
+            value: s.text(None, Lang::Vi).satisfied,
+        })
+        .collect()
 }
 
 fn subtitle(period: ReportPeriod, days: &app::figures::Period) -> String {
@@ -492,20 +229,21 @@ fn subtitle(period: ReportPeriod, days: &app::figures::Period) -> String {
     )
 }
 
-/// One commune's report.
-pub fn commune_pdf(report: &CommuneReport, issuer: &Issuer) -> anyhow::Result<Vec<u8>> {
-    let mut layout = Layout::new()?;
+/// One commune's report, written into `doc`.
+pub fn commune_document<D: Document>(
+    mut doc: D,
+    report: &CommuneReport,
+    issuer: &Issuer,
+) -> anyhow::Result<Vec<u8>> {
     let commune = &report.commune.name;
-    frame_top(
-        &mut layout,
+    doc.frame_top(
         &Body::Commune(commune.clone()),
         "BC-UBND",
         issuer,
         &subtitle(report.period, &report.days),
     );
-    commune_body(&mut layout, report);
-    frame_bottom(
-        &mut layout,
+    commune_body(&mut doc, report);
+    doc.frame_bottom(
         &[
             format!("- Sở Nội vụ {};", issuer.province_name),
             format!("- Chủ tịch, các Phó Chủ tịch UBND {commune};"),
@@ -514,19 +252,17 @@ pub fn commune_pdf(report: &CommuneReport, issuer: &Issuer) -> anyhow::Result<Ve
         Some("TM. ỦY BAN NHÂN DÂN"),
         "CHỦ TỊCH",
     );
-    layout.finish()
+    doc.finish()
 }
 
-fn commune_body(layout: &mut Layout, report: &CommuneReport) {
+fn commune_body<D: Document>(doc: &mut D, report: &CommuneReport) {
     let now = report.overall.text(Some(&report.days), Lang::Vi);
     let before = report.previous.text(Some(&report.previous_days), Lang::Vi);
     let change = report.overall.change_text(&report.previous, Lang::Vi);
     let commune = &report.commune.name;
 
-    heading(layout, "I. KẾT QUẢ CHUNG");
-    says(
-        layout,
-        &format!(
+    doc.heading("I. KẾT QUẢ CHUNG");
+    doc.says(&format!(
             "Trong kỳ báo cáo ({}), Trung tâm Phục vụ hành chính công {commune} (mã {}) nhận được {} phiếu khảo \
              sát; {} phiếu trả lời câu hỏi về mức độ hài lòng chung, trong đó tỷ lệ hài lòng \
              (mức 4–5: \"Hài lòng\", \"Rất hài lòng\") là {}. So với kỳ trước ({}): {}.",
@@ -539,7 +275,7 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
             change,
         ),
     );
-    layout.table(
+    doc.table(
         &columns(&[(3.0, Align::Left), (2.0, Align::Right), (2.0, Align::Right)]),
         &["Chỉ tiêu", "Kỳ báo cáo", "Kỳ trước"],
         &[
@@ -567,25 +303,21 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
         ],
         TABLE,
     );
-    layout.gap(8.0);
+    doc.gap(8.0);
     if !report.trend.is_empty() {
         let step = match report.days.day_count() {
             ..=31 => "mỗi cột là một ngày",
             32..=184 => "mỗi cột là bảy ngày, ghi ngày đầu",
             _ => "mỗi cột là một tháng",
         };
-        says(
-            layout,
-            &format!(
-                "Diễn biến tỷ lệ hài lòng chung trong kỳ ({step}; không có cột: không có phiếu):"
-            ),
-        );
-        trend_chart(layout, report);
+        doc.says(&format!(
+            "Diễn biến tỷ lệ hài lòng chung trong kỳ ({step}; không có cột: không có phiếu):"
+        ));
+        doc.trend(&trend_bars(report));
     }
 
-    heading(layout, "II. MỨC ĐỘ HÀI LÒNG THEO CÁC YẾU TỐ");
-    says(
-        layout,
+    doc.heading("II. MỨC ĐỘ HÀI LÒNG THEO CÁC YẾU TỐ");
+    doc.says(
         "Tỷ lệ hài lòng với câu hỏi chung và với từng yếu tố của chỉ số SIPAS trong kỳ báo cáo:",
     );
     let rows: Vec<Vec<String>> = report
@@ -601,7 +333,7 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
             ]
         })
         .collect();
-    layout.table(
+    doc.table(
         &columns(&[
             (4.0, Align::Left),
             (1.6, Align::Right),
@@ -617,10 +349,10 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
         &rows,
         TABLE,
     );
-    layout.gap(10.0);
-    element_chart(layout, report);
+    doc.gap(10.0);
+    doc.bars(&element_bars(report));
 
-    heading(layout, "III. TỶ LỆ PHẢN HỒI THEO QUẦY");
+    doc.heading("III. TỶ LỆ PHẢN HỒI THEO QUẦY");
     let rows: Vec<Vec<String>> = report
         .desks
         .iter()
@@ -630,7 +362,7 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
             vec![d.name.clone(), t.responses, dossiers, rate, note]
         })
         .collect();
-    layout.table(
+    doc.table(
         &columns(&[
             (3.2, Align::Left),
             (1.2, Align::Right),
@@ -642,33 +374,26 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
         &rows,
         TABLE,
     );
-    layout.gap(8.0);
+    doc.gap(8.0);
 
-    heading(layout, "IV. Ý KIẾN KHÔNG HÀI LÒNG VÀ PHIẾU BỊ GẮN CỜ");
+    doc.heading("IV. Ý KIẾN KHÔNG HÀI LÒNG VÀ PHIẾU BỊ GẮN CỜ");
     let count = |n: i64| app::format::count(n, Lang::Vi);
-    says(
-        layout,
-        &format!(
-            "Trong kỳ có {} phiếu đánh giá chưa hài lòng (mức 1–3){}; đã xử lý xong {}, còn {} \
+    doc.says(&format!(
+        "Trong kỳ có {} phiếu đánh giá chưa hài lòng (mức 1–3){}; đã xử lý xong {}, còn {} \
              chưa xử lý xong.",
-            count(report.unfavourable),
-            marked_text(report.marked),
-            count(report.resolved),
-            count(report.open()),
-        ),
-    );
-    says(
-        layout,
-        &format!(
-            "Phiếu bị hệ thống gắn cờ: {} phiếu vẫn được tính vào số liệu, {} phiếu đang chờ \
+        count(report.unfavourable),
+        marked_text(report.marked),
+        count(report.resolved),
+        count(report.open()),
+    ));
+    doc.says(&format!(
+        "Phiếu bị hệ thống gắn cờ: {} phiếu vẫn được tính vào số liệu, {} phiếu đang chờ \
              người duyệt xem xét (chưa tính).",
-            count(report.flags.counted),
-            count(report.flags.held),
-        ),
-    );
+        count(report.flags.counted),
+        count(report.flags.held),
+    ));
     for c in &report.independent {
-        says(
-            layout,
+        doc.says(
             format!(
                 "Đối chiếu với khảo sát độc lập của tỉnh ({}, {}, {}): tại quầy {} (n = {}; \
                  khoảng tin cậy 95%: {}), khảo sát của tỉnh {} (n = {}; {}). {}",
@@ -688,28 +413,22 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
     }
 
     if let Some(score) = &report.score {
-        heading(layout, "V. KẾT QUẢ CHẤM ĐIỂM");
+        doc.heading("V. KẾT QUẢ CHẤM ĐIỂM");
         let rank = match score.rank {
             Some(rank) => format!("xếp hạng {rank}/{}", score.ranked_of),
             None => "chưa được xếp hạng (chưa đủ số phiếu tối thiểu)".to_string(),
         };
-        says(
-            layout,
-            &format!(
-                "Theo {}, lần chấm điểm số {}: {commune} đạt {} điểm, {rank}. Mã kiểm tra: {}.",
-                score.criteria_name, score.run_id, score.points, score.run_hash
-            ),
-        );
+        doc.says(&format!(
+            "Theo {}, lần chấm điểm số {}: {commune} đạt {} điểm, {rank}. Mã kiểm tra: {}.",
+            score.criteria_name, score.run_id, score.points, score.run_hash
+        ));
     }
 
-    heading(
-        layout,
-        if report.score.is_some() {
-            "VI. NGUỒN SỐ LIỆU"
-        } else {
-            "V. NGUỒN SỐ LIỆU"
-        },
-    );
+    doc.heading(if report.score.is_some() {
+        "VI. NGUỒN SỐ LIỆU"
+    } else {
+        "V. NGUỒN SỐ LIỆU"
+    });
     let versions = if report.survey_versions.is_empty() {
         "không có phiếu".to_string()
     } else {
@@ -720,10 +439,7 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    says(
-        layout,
-        &format!("Phiếu khảo sát {}: {versions}.", report.survey_id),
-    );
+    doc.says(&format!("Phiếu khảo sát {}: {versions}.", report.survey_id));
     let units: Vec<String> = report
         .units
         .iter()
@@ -743,16 +459,12 @@ fn commune_body(layout: &mut Layout, report: &CommuneReport) {
         })
         .collect();
     if !units.is_empty() {
-        says(
-            layout,
-            &format!(
-                "Đơn vị có phiếu được tính cho {commune}: {}.",
-                units.join("; ")
-            ),
-        );
+        doc.says(&format!(
+            "Đơn vị có phiếu được tính cho {commune}: {}.",
+            units.join("; ")
+        ));
     }
-    says(
-        layout,
+    doc.says(
         "Số liệu được tính theo cùng định nghĩa với trang theo dõi của xã, phường: chỉ tính \
          phiếu không bị loại và không chờ duyệt; tỷ lệ hài lòng là tỷ lệ trả lời mức 4–5 trên \
          số trả lời câu hỏi, khoảng tin cậy 95% theo phương pháp Wilson.",
@@ -774,16 +486,15 @@ fn or_dash(s: &str) -> String {
     }
 }
 
-/// The province's report: one row per commune.
-pub fn province_pdf(
+/// The province's report, one row per commune, written into `doc`.
+pub fn province_document<D: Document>(
+    mut doc: D,
     reports: &[CommuneReport],
     period: ReportPeriod,
     issuer: &Issuer,
 ) -> anyhow::Result<Vec<u8>> {
-    let mut layout = Layout::new()?;
     let days = period.days();
-    frame_top(
-        &mut layout,
+    doc.frame_top(
         &Body::Department(issuer.province_name.clone()),
         "BC-SNV",
         issuer,
@@ -801,10 +512,8 @@ pub fn province_pdf(
     }
     let t = total.text(Some(&days), Lang::Vi);
     let count = |n: i64| app::format::count(n, Lang::Vi);
-    heading(&mut layout, "I. KẾT QUẢ CHUNG TOÀN TỈNH");
-    says(
-        &mut layout,
-        &format!(
+    doc.heading("I. KẾT QUẢ CHUNG TOÀN TỈNH");
+    doc.says(&format!(
             "Trong kỳ báo cáo ({}), Trung tâm Phục vụ hành chính công của {} xã, phường nhận được {} phiếu khảo \
              sát; tỷ lệ hài lòng chung là {}. So với kỳ trước: {}. Có {} phiếu chưa hài lòng \
              (mức 1–3){}; đã xử lý xong {}; {} phiếu bị gắn cờ được tính, {} phiếu đang \
@@ -821,7 +530,7 @@ pub fn province_pdf(
             count(reports.iter().map(|r| r.flags.held).sum()),
         ),
     );
-    heading(&mut layout, "II. KẾT QUẢ THEO XÃ, PHƯỜNG");
+    doc.heading("II. KẾT QUẢ THEO XÃ, PHƯỜNG");
     let rows: Vec<Vec<String>> = reports
         .iter()
         .enumerate()
@@ -840,7 +549,7 @@ pub fn province_pdf(
             ]
         })
         .collect();
-    layout.table(
+    doc.table(
         &columns(&[
             (0.6, Align::Right),
             (0.9, Align::Left),
@@ -873,7 +582,7 @@ pub fn province_pdf(
             *m.entry(v).or_default() += n;
             m
         });
-    heading(&mut layout, "III. NGUỒN SỐ LIỆU");
+    doc.heading("III. NGUỒN SỐ LIỆU");
     let versions = if versions.is_empty() {
         "không có phiếu".to_string()
     } else {
@@ -884,18 +593,13 @@ pub fn province_pdf(
             .join(", ")
     };
     let survey = reports.first().map(|r| r.survey_id.as_str()).unwrap_or("");
-    says(
-        &mut layout,
-        &format!("Phiếu khảo sát {survey}: {versions}."),
-    );
-    says(
-        &mut layout,
+    doc.says(&format!("Phiếu khảo sát {survey}: {versions}."));
+    doc.says(
         "Số liệu của mỗi xã, phường gồm cả phiếu tại các đơn vị trước sắp xếp đã hợp nhất vào \
          xã, phường đó, và được tính theo cùng định nghĩa với trang theo dõi: chỉ tính phiếu \
          không bị loại và không chờ duyệt; khoảng tin cậy 95% theo phương pháp Wilson.",
     );
-    frame_bottom(
-        &mut layout,
+    doc.frame_bottom(
         &[
             format!("- UBND {};", issuer.province_name),
             "- Bộ Nội vụ;".to_string(),
@@ -905,5 +609,5 @@ pub fn province_pdf(
         None,
         "GIÁM ĐỐC",
     );
-    layout.finish()
+    doc.finish()
 }

@@ -1,6 +1,7 @@
-//! Periodic reports as PDF for signed-in staff: `/reports/commune.pdf?commune=CODE&period=P`
-//! (a commune's own staff, and reviewers and admins for the communes they may see) and
-//! `/reports/province.pdf?period=P` (the province admin and the province reviewer), and the
+//! Periodic reports for signed-in staff, as the filed PDF or an editable `.docx`:
+//! `/reports/commune.pdf?commune=CODE&period=P` (a commune's own staff, and reviewers and admins
+//! for the communes they may see) and `/reports/province.pdf?period=P` (the province admin and
+//! the province reviewer), each also at `.docx`; and the
 //! reports kept as made (`/reports` lists them): `POST /reports/kept` makes and keeps the
 //! province's report of a period, `GET /reports/kept/{id}.pdf` serves a kept one unchanged to
 //! whoever may read it (the province's readers, a commune's staff their commune's).
@@ -17,12 +18,14 @@ use serde::Deserialize;
 
 use super::problem::{internal, problem};
 use super::signed_in::{AnyStaff, ProvinceReaders, Staff, StaffForm};
-use crate::reports::{report_pdf, today_frame, Scope};
+use crate::reports::{report_file, today_frame, Format, Scope};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/reports/commune.pdf", get(commune_pdf))
+        .route("/reports/commune.docx", get(commune_docx))
         .route("/reports/province.pdf", get(province_pdf))
+        .route("/reports/province.docx", get(province_docx))
         .route("/reports/kept", post(keep))
         .route("/reports/kept/{file}", get(kept_pdf))
 }
@@ -47,35 +50,37 @@ fn bad_period(q: &ReportQuery) -> Response {
     )
 }
 
-async fn render(state: &AppState, scope: Scope, period: ReportPeriod) -> Response {
+async fn render(state: &AppState, scope: Scope, period: ReportPeriod, format: Format) -> Response {
+    let extension = format.extension();
     let name = match &scope {
-        Scope::Commune(code) => format!("bao-cao-{code}-{period}.pdf"),
-        Scope::Province => format!("bao-cao-tinh-{period}.pdf"),
+        Scope::Commune(code) => format!("bao-cao-{code}-{period}.{extension}"),
+        Scope::Province => format!("bao-cao-tinh-{period}.{extension}"),
     };
     let (survey, issuer) = match today_frame(&state.store, &state.definitions).await {
         Ok(frame) => frame,
         Err(e) => return internal(format!("{e:#}")),
     };
-    match report_pdf(
+    match report_file(
         &state.store,
         survey,
         &state.criteria,
         &issuer,
         scope,
         period,
+        format,
     )
     .await
     {
-        Ok(pdf) => (
+        Ok(file) => (
             [
-                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::CONTENT_TYPE, format.content_type().to_string()),
                 (
                     header::CONTENT_DISPOSITION,
                     format!("attachment; filename=\"{name}\""),
                 ),
                 (header::CACHE_CONTROL, "no-store".to_string()),
             ],
-            pdf,
+            file,
         )
             .into_response(),
         Err(e) => internal(format!("{e:#}")),
@@ -87,12 +92,29 @@ async fn commune_pdf(
     staff: Staff<AnyStaff>,
     Query(q): Query<ReportQuery>,
 ) -> Response {
+    commune_report(&state, &staff, &q, Format::Pdf).await
+}
+
+async fn commune_docx(
+    State(state): State<AppState>,
+    staff: Staff<AnyStaff>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    commune_report(&state, &staff, &q, Format::Docx).await
+}
+
+async fn commune_report(
+    state: &AppState,
+    staff: &Staff<AnyStaff>,
+    q: &ReportQuery,
+    format: Format,
+) -> Response {
     let Ok(period) = q.period.parse::<ReportPeriod>() else {
-        return bad_period(&q);
+        return bad_period(q);
     };
     let code = Some(q.commune.as_str()).filter(|c| !c.is_empty());
-    match app::accounts::api::visible_commune(&state, &staff.me, code).await {
-        Ok(Some(row)) => render(&state, Scope::Commune(row.code), period).await,
+    match app::accounts::api::visible_commune(state, &staff.me, code).await {
+        Ok(Some(row)) => render(state, Scope::Commune(row.code), period, format).await,
         Ok(None) => problem(
             StatusCode::FORBIDDEN,
             "Không có xã, phường này, hoặc tài khoản không được xem xã, phường này.",
@@ -106,9 +128,21 @@ async fn province_pdf(
     _staff: Staff<ProvinceReaders>,
     Query(q): Query<ReportQuery>,
 ) -> Response {
+    province_report(&state, &q, Format::Pdf).await
+}
+
+async fn province_docx(
+    State(state): State<AppState>,
+    _staff: Staff<ProvinceReaders>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    province_report(&state, &q, Format::Docx).await
+}
+
+async fn province_report(state: &AppState, q: &ReportQuery, format: Format) -> Response {
     match q.period.parse::<ReportPeriod>() {
-        Ok(period) => render(&state, Scope::Province, period).await,
-        Err(_) => bad_period(&q),
+        Ok(period) => render(state, Scope::Province, period, format).await,
+        Err(_) => bad_period(q),
     }
 }
 
