@@ -65,6 +65,14 @@ hash_name() {
 mv "$pkg/hailong_bg.wasm" "$pkg/hailong.wasm"
 hash_name wasm hailong.wasm
 sed -i "s/hailong_bg\.wasm/$hashed/g" "$pkg/hailong.js"
+# The glue is minified (esbuild from npm, installed by scripts/setup.sh): 41 KB → 18 KB raw,
+# 6.6 → 5.0 KB brotli, which every citizen's phone downloads. Names it exports and the names of
+# the imports it hands the WASM are kept.
+if [ "$profile" != dev ]; then
+  .tools/node_modules/.bin/esbuild "$pkg/hailong.js" --minify --format=esm --log-level=warning \
+    --outfile="$pkg/hailong.min.js"
+  mv "$pkg/hailong.min.js" "$pkg/hailong.js"
+fi
 hash_name js hailong.js
 hash_name css hailong.css
 for name in kiosk.css kiosk.js dashboard.js; do hash_name "$name" "$name"; done

@@ -40,6 +40,13 @@ if [ ! -x .tools/node_modules/.bin/wasm-opt ]; then
   mkdir -p .tools
   npm install --silent --no-audit --no-fund --prefix .tools binaryen@132 >/dev/null
 fi
+# esbuild minifies the WASM's JavaScript glue (scripts/build-site.sh).
+if [ ! -x .tools/node_modules/.bin/esbuild ]; then
+  command -v npm >/dev/null || apt_install nodejs npm
+  say "installing esbuild (npm esbuild@0.24) into .tools/"
+  mkdir -p .tools
+  npm install --silent --no-audit --no-fund --prefix .tools esbuild@0.24 >/dev/null
+fi
 
 # 4. Brotli, to precompress the site's assets.
 command -v brotli >/dev/null || { say "installing brotli"; apt_install brotli; }
