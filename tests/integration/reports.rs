@@ -383,16 +383,39 @@ async fn staff_download_the_reports_they_may_see(backend: Backend) {
     );
 
     let other = format!("/reports/commune.pdf?commune=25217&period={period}");
-    assert_eq!(
-        app.get_as(&other, Some(&leader.cookie)).await.status,
-        StatusCode::FORBIDDEN,
-        "another commune's report"
-    );
     let province = format!("/reports/province.pdf?period={period}");
-    assert_eq!(
-        app.get_as(&province, Some(&leader.cookie)).await.status,
-        StatusCode::FORBIDDEN,
-        "the province's report is for the province"
+    // The Word versions are guarded exactly as the PDFs.
+    for format in ["pdf", "docx"] {
+        let at = |path: &str| path.replacen(".pdf?", &format!(".{format}?"), 1);
+        assert_eq!(
+            app.get_as(&at(&other), Some(&leader.cookie)).await.status,
+            StatusCode::FORBIDDEN,
+            "another commune's report as {format}"
+        );
+        assert_eq!(
+            app.get_as(&at(&province), Some(&leader.cookie))
+                .await
+                .status,
+            StatusCode::FORBIDDEN,
+            "the province's report is for the province ({format})"
+        );
+        assert_ne!(
+            app.get_as(&at(&own), None).await.status,
+            StatusCode::OK,
+            "signed out ({format})"
+        );
+    }
+    let word = app
+        .get_as(&own.replacen(".pdf?", ".docx?", 1), Some(&leader.cookie))
+        .await;
+    assert_eq!(word.status, StatusCode::OK, "the leader's own, as Word");
+    assert!(word.body.starts_with(b"PK"));
+    assert!(
+        word.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains(&format!("bao-cao-{COMMUNE}-{period}.docx")),
+        "named as a Word file"
     );
     assert_ne!(
         app.get_as(&own, None).await.status,
