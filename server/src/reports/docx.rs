@@ -204,6 +204,19 @@ impl Word {
         self.gap(6.0);
     }
 
+    /// Two blocks side by side across the text width, the left one `left_w` wide, with no rule
+    /// between them: the frame's top and bottom.
+    fn side_by_side(&mut self, left_w: usize, left: Vec<Paragraph>, right: Vec<Paragraph>) {
+        let right_w = TEXT_WIDTH - left_w;
+        let table = Table::without_borders(vec![TableRow::new(vec![
+            cell(left_w, left),
+            cell(right_w, right),
+        ])])
+        .set_grid(vec![left_w, right_w])
+        .width(TEXT_WIDTH, WidthType::Dxa);
+        self.doc = std::mem::take(&mut self.doc).add_table(table);
+    }
+
     fn add(&mut self, paragraph: Paragraph) {
         self.doc = std::mem::take(&mut self.doc).add_paragraph(paragraph);
     }
@@ -212,7 +225,6 @@ impl Word {
 impl Document for Word {
     fn frame_top(&mut self, body: &Body, symbol: &str, issuer: &Issuer, subtitle: &str) {
         let left_w = TEXT_WIDTH * 2 / 5;
-        let right_w = TEXT_WIDTH - left_w;
         let (upper, own) = body.lines();
         let mut left = Vec::new();
         if let Some(upper) = upper {
@@ -233,13 +245,7 @@ impl Document for Word {
             line(run("", 6.0), Align::Centre),
             line(run(&issuer.place_and_date(), BODY).italic(), Align::Centre),
         ];
-        let frame = Table::without_borders(vec![TableRow::new(vec![
-            cell(left_w, left),
-            cell(right_w, right),
-        ])])
-        .set_grid(vec![left_w, right_w])
-        .width(TEXT_WIDTH, WidthType::Dxa);
-        self.doc = std::mem::take(&mut self.doc).add_table(frame);
+        self.side_by_side(left_w, left, right);
         self.gap(18.0);
         self.add(line(run("BÁO CÁO", 14.0).bold(), Align::Centre));
         self.add(line(run(subtitle, 14.0).bold(), Align::Centre));
@@ -363,7 +369,6 @@ impl Document for Word {
     fn frame_bottom(&mut self, recipients: &[String], on_behalf: Option<&str>, title: &str) {
         self.gap(12.0);
         let left_w = TEXT_WIDTH * 9 / 20;
-        let right_w = TEXT_WIDTH - left_w;
         let mut left = vec![line(run("Nơi nhận:", 12.0).bold().italic(), Align::Left)];
         left.extend(recipients.iter().map(|r| line(run(r, 11.0), Align::Left)));
         let mut right = Vec::new();
@@ -371,13 +376,7 @@ impl Document for Word {
             right.push(line(run(on_behalf, BODY).bold(), Align::Centre));
         }
         right.push(line(run(title, BODY).bold(), Align::Centre));
-        let table = Table::without_borders(vec![TableRow::new(vec![
-            cell(left_w, left),
-            cell(right_w, right),
-        ])])
-        .set_grid(vec![left_w, right_w])
-        .width(TEXT_WIDTH, WidthType::Dxa);
-        self.doc = std::mem::take(&mut self.doc).add_table(table);
+        self.side_by_side(left_w, left, right);
     }
 
     fn finish(self) -> anyhow::Result<Vec<u8>> {

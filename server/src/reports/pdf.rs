@@ -158,29 +158,13 @@ impl Document for Pdf {
             y += 13.0;
         }
         let mut ry = top;
-        if let Some(on_behalf) = on_behalf {
-            self.layout.text_at(
-                on_behalf,
-                Style::Bold,
-                BODY,
-                right_x,
-                right_w,
-                Align::Centre,
-                ry,
-            );
+        for line in on_behalf.into_iter().chain([title]) {
+            self.layout
+                .text_at(line, Style::Bold, BODY, right_x, right_w, Align::Centre, ry);
             ry += BODY * 1.2;
         }
-        self.layout.text_at(
-            title,
-            Style::Bold,
-            BODY,
-            right_x,
-            right_w,
-            Align::Centre,
-            ry,
-        );
         // Room to sign and seal; the name is written by hand or by the clerk.
-        ry += BODY * 1.2 + 80.0;
+        ry += 80.0;
         self.layout.y = y.max(ry);
     }
 
