@@ -11,6 +11,7 @@ both_backends!(
     the_province_batch_has_every_desk,
     the_desks_page_lists_every_desk_for_the_province,
     an_extra_desk_gets_its_own_code,
+    a_poster_prints_on_one_a5_page_with_both_codes,
 );
 
 async fn start_up_loads_the_province_and_gives_every_commune_a_desk(backend: Backend) {
@@ -61,6 +62,61 @@ async fn a_desk_poster_shows_commune_desk_qr_and_instruction(backend: Backend) {
     assert!(html.contains(&format!("src=\"/q/{}/qr.svg\"", desk.public_code)));
     assert!(html.contains("Quét mã QR để đánh giá"));
     assert!(html.contains(&format!("{PUBLIC_URL}/q/{}", desk.public_code)));
+}
+
+async fn a_poster_prints_on_one_a5_page_with_both_codes(backend: Backend) {
+    if !hailong_tests::browser::browser_available() {
+        return;
+    }
+    let app = TestApp::spawn(backend).await;
+    let desk = app
+        .store()
+        .list_current_desks(None)
+        .await
+        .unwrap()
+        .remove(0);
+    let server = hailong_tests::process::Listening::serve(app.router.clone()).await;
+    let pdf = hailong_tests::scratch("poster");
+
+    // Printed as a desk's staff print it: Chromium's print to PDF, the page's own @page size.
+    let printed = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!(
+            "http://127.0.0.1:{}/q/{}/poster",
+            server.port, desk.public_code
+        ))
+        .output()
+        .unwrap();
+    assert!(printed.status.success(), "{printed:?}");
+
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(
+        info.contains("Pages:           1"),
+        "one page per poster: {info}"
+    );
+    assert!(info.contains("(A5)"), "{info}");
+    let text = hailong_tests::pdf_text(&pdf)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("Quét mã QR để đánh giá"), "{text}");
+    assert!(
+        text.contains("quét mã nhỏ này để xem phiếu chữ lớn"),
+        "{text}"
+    );
+    // Today's communes have no district: the unit line is the province alone.
+    assert!(text.starts_with(&desk.province_name), "{text}");
+    let _ = std::fs::remove_file(&pdf);
 }
 
 async fn the_district_batch_has_one_poster_per_desk(backend: Backend) {

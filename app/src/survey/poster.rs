@@ -94,7 +94,11 @@ fn Poster(desk: DeskInfo) -> impl IntoView {
     let spoken_alt = format!("Mã QR: {}/text?size=large", desk.survey_url);
     view! {
         <section class="poster">
-            <p class="poster-unit">{desk.district_name} " · " {desk.province_name}</p>
+            // Only desks of a pre-reform commune have a district to name.
+            <p class="poster-unit">
+                {(!desk.district_name.is_empty()).then(|| format!("{} · ", desk.district_name))}
+                {desk.province_name}
+            </p>
             <h1 class="poster-commune">{desk.commune_name}</h1>
             <p class="poster-desk">{desk.name.vi}</p>
             <img class="poster-qr" src=qr alt=alt width="320" height="320" />
