@@ -210,7 +210,7 @@ pub fn ReportLinks(
                 <a href=format!("{url}{period}")>{title}</a>
                 " ("
                 <a href=format!("{word}{period}") title="Bản Word để chỉnh sửa">
-                    "Word"
+                    "bản Word"
                 </a>
                 ")"
             }

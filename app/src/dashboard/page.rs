@@ -86,7 +86,7 @@ fn Overview(
     let reports = dashboard.as_ref().map(|d| {
         view! {
             <ReportLinks
-                label="Báo cáo định kỳ: "
+                label="Báo cáo định kỳ (PDF): "
                 url=format!("/reports/commune.pdf?commune={}&period=", data.commune_code)
                 reports=d.reports.clone()
             />

@@ -160,7 +160,7 @@ fn Overview(data: OverviewView) -> impl IntoView {
                 .then(|| {
                     view! {
                         <ReportLinks
-                            label="Báo cáo của tỉnh: "
+                            label="Báo cáo của tỉnh (PDF): "
                             url="/reports/province.pdf?period=".to_string()
                             reports=data.reports.clone()
                         />
