@@ -13,6 +13,8 @@ pub mod assets;
 #[cfg(feature = "ssr")]
 pub mod clock;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod criteria;
 pub mod dashboard;
 pub mod domain;
 pub mod error;

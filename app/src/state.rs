@@ -61,8 +61,8 @@ pub struct AppState {
     pub store: Store,
     pub definitions: Arc<Definitions>,
     /// The criteria sets in force in this deployment, oldest period first, and whether they
-    /// are the province's own (`scores::in_force`).
-    pub criteria: Arc<crate::scores::in_force::CriteriaInForce>,
+    /// are the province's own (`criteria`).
+    pub criteria: Arc<crate::criteria::CriteriaInForce>,
     pub settings: Arc<Settings>,
     pub limiters: Arc<Limiters>,
     pub recent: Arc<crate::abuse::RecentAtDesk>,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use anyhow::Context;
 use app::abuse::Limiters;
 use app::assets::Assets;
-use app::scores::in_force::CriteriaInForce;
+use app::criteria::CriteriaInForce;
 use app::state::{AppState, Settings};
 use app::store::Store;
 use app::units::plan::{plan_province, ProvincePlan};

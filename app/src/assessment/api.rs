@@ -236,7 +236,7 @@ mod ssr {
         // What the engine computes today for each leaf, so an appraiser sees what a decision
         // would replace.
         let report =
-            crate::scores::runs::score_commune(&state.store, set, commune.id, &commune.code)
+            crate::assessment::input::score_commune(&state.store, set, commune.id, &commune.code)
                 .await
                 .map_err(internal)?;
         let mut computed = std::collections::HashMap::new();

@@ -1,12 +1,14 @@
 //! How a commune's stored entries, imported scores and citizen tallies become the scoring
-//! engine's input.
+//! engine's input, and one commune's provisional report from what is stored now (the score runs
+//! of `scores::runs` are made from the same input).
 
 use std::collections::BTreeMap;
 
-use scoring::{Appraised, ImportedScore, Points, ScoringInput, SelfAssessed};
+use scoring::{Appraised, ImportedScore, Points, Report, ScoringInput, SelfAssessed};
 use survey_definitions::criteria::{CriteriaSet, Evidence, Source};
 
 use crate::store::assessments::{EntryRow, ImportedRow, ResponseCountRow, TallyRow};
+use crate::store::{Store, StoreError};
 
 /// The date whose communes are scored: today while the period runs, else its last day. After a
 /// merger, the communes in force then are the ones that get a result.
@@ -140,4 +142,74 @@ pub fn scoring_input(
         .collect();
     input.surveys.retain(|id, _| used.contains_key(id.as_str()));
     input
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("criteria set {0}: {1}")]
+    Scoring(String, scoring::ScoringError),
+    #[error("criteria set {0} has a period that is not two dates: {1}")]
+    Period(String, String),
+}
+
+/// The period in milliseconds, `[from, to)`, midnight to midnight in Vietnam.
+pub fn period_ms(set: &CriteriaSet) -> Result<(i64, i64), RunError> {
+    let bad = || RunError::Period(set.id.clone(), format!("{:?}", set.period));
+    Ok((
+        crate::clock::midnight_ms(&set.period.from).ok_or_else(bad)?,
+        crate::clock::midnight_ms(&set.period.to).ok_or_else(bad)?,
+    ))
+}
+
+/// The engine's input for one commune, read from the database.
+pub async fn commune_input(
+    store: &Store,
+    set: &CriteriaSet,
+    unit_id: i64,
+    unit_code: &str,
+) -> Result<ScoringInput, RunError> {
+    let (from, to) = period_ms(set)?;
+    let entries = match store.assessment(unit_id, &set.id).await? {
+        Some(a) => store.entries(a.id).await?,
+        None => Vec::new(),
+    };
+    let imported = store.imported_scores(&set.id, Some(unit_id)).await?;
+    let (responses, tallies) = store.tallies(from, to, Some(unit_id)).await?;
+    let mut input = scoring_input(set, unit_code, &entries, &imported, &responses, &tallies);
+    add_independent(
+        set,
+        &store.independent_figures(Some(unit_id)).await?,
+        &mut input,
+    );
+    Ok(input)
+}
+
+/// The province's own survey figures the set's `independent_survey` leaves read.
+pub(crate) fn add_independent(
+    set: &CriteriaSet,
+    rows: &[crate::store::independent::IndependentRow],
+    input: &mut ScoringInput,
+) {
+    for leaf in set.leaves() {
+        if let Source::IndependentSurvey(source) = leaf.source {
+            if let Some(figure) =
+                crate::independent::scoring_figure(rows, &source.survey, &set.period)
+            {
+                input.independent.insert(source.survey.clone(), figure);
+            }
+        }
+    }
+}
+
+/// One commune's report from what is stored now (not saved anywhere).
+pub async fn score_commune(
+    store: &Store,
+    set: &CriteriaSet,
+    unit_id: i64,
+    unit_code: &str,
+) -> Result<Report, RunError> {
+    let input = commune_input(store, set, unit_id, unit_code).await?;
+    scoring::score(set, &input).map_err(|e| RunError::Scoring(set.id.clone(), e))
 }

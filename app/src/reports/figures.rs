@@ -230,7 +230,7 @@ pub struct Scores {
 impl Scores {
     pub async fn read(
         store: &Store,
-        criteria: &crate::scores::in_force::CriteriaInForce,
+        criteria: &crate::criteria::CriteriaInForce,
         days: &Period,
     ) -> Result<Option<Scores>, StoreError> {
         let Some(set) = scoring_set(criteria, days) else {
@@ -268,7 +268,7 @@ impl Scores {
 pub async fn province_report(
     store: &Store,
     survey: &Survey,
-    criteria: &crate::scores::in_force::CriteriaInForce,
+    criteria: &crate::criteria::CriteriaInForce,
     period: ReportPeriod,
 ) -> Result<Vec<CommuneReport>, StoreError> {
     let days = period.days();

@@ -2,8 +2,6 @@
 //! read through the one read model of stored runs (`store::ranked`).
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod in_force;
 pub mod model;
 pub mod ranking;
 pub mod report;

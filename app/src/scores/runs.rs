@@ -1,26 +1,20 @@
-//! Scoring from the database: one commune now (a provisional report), or every commune of the
-//! period as a stored run that can be reproduced later from its saved inputs and hashes.
+//! Score runs: every commune of the period scored and stored as a run that can be reproduced
+//! later from its saved inputs and hashes. One commune's provisional report is
+//! `assessment::input::score_commune`, named here too.
 
 use std::collections::HashMap;
 
-use scoring::{Report, ScoringInput};
 use survey_definitions::criteria::{CriteriaSet, Source};
 use survey_definitions::Definitions;
 
-pub use crate::assessment::input::roster_date;
-use crate::assessment::input::scoring_input;
+// One commune's input and its provisional report are the assessment's (its dossier page shows
+// them); the runs score every commune from the same functions.
+use crate::assessment::input::{add_independent, scoring_input};
+pub use crate::assessment::input::{
+    commune_input, period_ms, roster_date, score_commune, RunError,
+};
 use crate::store::assessments::{NewScoreResult, NewScoreRun};
-use crate::store::{Store, StoreError};
-
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("criteria set {0}: {1}")]
-    Scoring(String, scoring::ScoringError),
-    #[error("criteria set {0} has a period that is not two dates: {1}")]
-    Period(String, String),
-}
+use crate::store::Store;
 
 /// What a run produced, for the command line and the admin's notice.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,15 +24,6 @@ pub struct RunSummary {
     pub passed: usize,
     pub insufficient: usize,
     pub run_hash: String,
-}
-
-/// The period in milliseconds, `[from, to)`, midnight to midnight in Vietnam.
-pub fn period_ms(set: &CriteriaSet) -> Result<(i64, i64), RunError> {
-    let bad = || RunError::Period(set.id.clone(), format!("{:?}", set.period));
-    Ok((
-        crate::clock::midnight_ms(&set.period.from).ok_or_else(bad)?,
-        crate::clock::midnight_ms(&set.period.to).ok_or_else(bad)?,
-    ))
 }
 
 /// The surveys a set scores from, with the versions in force, e.g. `one-stop-desk v1`.
@@ -65,57 +50,6 @@ pub fn survey_versions(set: &CriteriaSet, definitions: &Definitions) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The engine's input for one commune, read from the database.
-pub async fn commune_input(
-    store: &Store,
-    set: &CriteriaSet,
-    unit_id: i64,
-    unit_code: &str,
-) -> Result<ScoringInput, RunError> {
-    let (from, to) = period_ms(set)?;
-    let entries = match store.assessment(unit_id, &set.id).await? {
-        Some(a) => store.entries(a.id).await?,
-        None => Vec::new(),
-    };
-    let imported = store.imported_scores(&set.id, Some(unit_id)).await?;
-    let (responses, tallies) = store.tallies(from, to, Some(unit_id)).await?;
-    let mut input = scoring_input(set, unit_code, &entries, &imported, &responses, &tallies);
-    add_independent(
-        set,
-        &store.independent_figures(Some(unit_id)).await?,
-        &mut input,
-    );
-    Ok(input)
-}
-
-/// The province's own survey figures the set's `independent_survey` leaves read.
-fn add_independent(
-    set: &CriteriaSet,
-    rows: &[crate::store::independent::IndependentRow],
-    input: &mut ScoringInput,
-) {
-    for leaf in set.leaves() {
-        if let Source::IndependentSurvey(source) = leaf.source {
-            if let Some(figure) =
-                crate::independent::scoring_figure(rows, &source.survey, &set.period)
-            {
-                input.independent.insert(source.survey.clone(), figure);
-            }
-        }
-    }
-}
-
-/// One commune's report from what is stored now (not saved anywhere).
-pub async fn score_commune(
-    store: &Store,
-    set: &CriteriaSet,
-    unit_id: i64,
-    unit_code: &str,
-) -> Result<Report, RunError> {
-    let input = commune_input(store, set, unit_id, unit_code).await?;
-    scoring::score(set, &input).map_err(|e| RunError::Scoring(set.id.clone(), e))
 }
 
 /// Scores every commune in force and stores the run. Reads are a handful of grouped queries

@@ -12,10 +12,10 @@ pub mod layout;
 pub mod pdf;
 
 use anyhow::Context;
+use app::criteria::CriteriaInForce;
 use app::figures::FigureText;
 use app::i18n::Lang;
 use app::reports::{CommuneReport, ReportCommune, ReportPeriod};
-use app::scores::in_force::CriteriaInForce;
 use app::store::Store;
 use survey_definitions::Survey;
 
