@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod assessments;
 pub mod audit;
 pub mod backup;
+mod desk_cache;
 pub mod desks;
 pub mod exports;
 pub mod followups;
@@ -210,7 +211,7 @@ pub struct Store {
     /// On PostgreSQL, the shared pool.
     response_pool: AnyPool,
     backend: Backend,
-    desks: std::sync::Arc<desks::DeskCache>,
+    desks: std::sync::Arc<desk_cache::DeskCache>,
 }
 
 impl Store {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use survey_definitions::criteria::{Period as SetPeriod, Share};
 use survey_definitions::{Feeds, Survey};
 
-use super::ComparisonText;
+use super::comparison::ComparisonText;
 use crate::figures::{overall_question, satisfaction, Period, Satisfaction};
 use crate::format;
 use crate::i18n::Lang;

@@ -7,7 +7,7 @@ use futures::{StreamExt, TryStreamExt};
 use survey_definitions::criteria::CriteriaSet;
 use survey_definitions::{Survey, Text};
 
-use super::ReportPeriod;
+use super::period::ReportPeriod;
 use crate::figures::{overall_question, satisfaction, DeskFigures, Period, Satisfaction};
 use crate::store::aggregates::{FlagCounts, UnitAnswersRow};
 use crate::store::{Store, StoreError};

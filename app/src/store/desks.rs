@@ -1,12 +1,9 @@
 //! One-stop desks and their public QR codes.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
-use std::time::{Duration, Instant};
-
 use rand::Rng;
 use survey_definitions::DEFAULT_SURVEY_ID;
 
+pub use super::desk_cache::DeskRow;
 use super::{Store, StoreError};
 
 /// The name of a desk made without its commune's name at hand (a unit import's new commune
@@ -33,39 +30,6 @@ pub fn is_public_code(code: &str) -> bool {
     code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b))
 }
 
-/// A desk row joined with its commune, district and province.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct DeskRow {
-    pub id: i64,
-    pub public_code: String,
-    pub name: String,
-    pub name_en: String,
-    pub survey_id: String,
-    pub valid_to: Option<String>,
-    pub commune_code: String,
-    pub commune_name: String,
-    pub district_code: String,
-    pub district_name: String,
-    /// The pre-reform district whose reviewers look after the desk's commune ('' if none).
-    pub review_district_code: String,
-    pub province_name: String,
-    pub replacement_code: Option<String>,
-    pub replacement_name: Option<String>,
-    pub replacement_name_en: Option<String>,
-    pub replacement_commune: Option<String>,
-    /// The unit its answers count for today (its commune, or the commune's successor).
-    pub answers_to: i64,
-}
-
-impl DeskRow {
-    /// Whether the desk has stopped taking ratings as of today.
-    pub fn is_retired(&self) -> bool {
-        self.valid_to
-            .as_deref()
-            .is_some_and(|to| to <= crate::clock::today().as_str())
-    }
-}
-
 const DESK_SELECT: &str =
     "select d.id, d.public_code, d.name, d.name_en, d.survey_id, d.valid_to, \
        c.code as commune_code, c.name as commune_name, \
@@ -81,45 +45,6 @@ const DESK_SELECT: &str =
      left join admin_units rd on rd.id = c.review_district_id \
      left join desks r on r.id = d.replaced_by \
      left join admin_units rc on rc.id = r.commune_id";
-
-/// How long a looked-up desk is reused. Every survey page and submission looks up its desk, and
-/// desks change a few times a year (a merger, a rename); this process forgets them at once when
-/// it makes such a change (`Store::forget_desks`), another instance's change shows within this.
-const DESK_CACHE_FOR: Duration = Duration::from_secs(10);
-/// Beyond this many desks the cache starts again; a province has a few hundred.
-const DESK_CACHE_MAX: usize = 10_000;
-
-/// Desks recently looked up by public code. Only desks that exist are kept, so codes made up by
-/// a scanner cannot fill it.
-#[derive(Debug, Default)]
-pub struct DeskCache {
-    entries: RwLock<HashMap<String, (Instant, DeskRow)>>,
-}
-
-impl DeskCache {
-    fn get(&self, code: &str) -> Option<DeskRow> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(code)
-            .filter(|(at, _)| at.elapsed() < DESK_CACHE_FOR)
-            .map(|(_, row)| row.clone())
-    }
-
-    fn put(&self, row: &DeskRow) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= DESK_CACHE_MAX {
-            entries.clear();
-        }
-        entries.insert(row.public_code.clone(), (Instant::now(), row.clone()));
-    }
-
-    fn clear(&self) {
-        self.entries
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-    }
-}
 
 impl Store {
     /// The desk with this public code, retired or not (see `DeskCache` for how fresh).

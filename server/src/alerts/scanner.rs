@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use app::state::AppState;
 
-use super::AlertSettings;
+use super::settings::AlertSettings;
 
 /// Most unfavourable answers queued in one query.
 const BATCH: i64 = 500;

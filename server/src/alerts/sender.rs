@@ -13,8 +13,8 @@ use app::store::StoreError;
 
 use super::failure::Failure;
 use super::mail::Mailer;
+use super::settings::AlertSettings;
 use super::webhook::Webhook;
-use super::AlertSettings;
 
 /// Most messages taken in one pass.
 const PASS: i64 = 200;

@@ -4,7 +4,7 @@ use app::domain::channel::Channel;
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
-use super::ExportError;
+use super::record::ExportError;
 
 /// The response filters as typed in a query string or on the command line, not yet checked.
 /// Empty values count as absent (an HTML form sends empty fields).

@@ -9,7 +9,10 @@ use futures::TryStreamExt;
 use survey_definitions::Definitions;
 use tokio::sync::mpsc;
 
-use super::{write_csv, Cell, ExportError, Record, ResponseFilter, Scope, UnitFilter};
+use super::filter::ResponseFilter;
+use super::record::{Cell, ExportError, Record};
+use super::scope::{Scope, UnitFilter};
+use super::writers::write_csv;
 
 /// A responses export ready to run: what it selects, and whether it has district columns.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use app::domain::roles::Role;
 use app::store::Store;
 
-use super::ExportError;
+use super::record::ExportError;
 
 /// Who exports, and so which communes they may see (the rule of `app::accounts::auth::can_see_commune`).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use survey_definitions::criteria::CriteriaSet;
 
 use super::filter::{parse_code, present};
-use super::{Cell, ExportError, Record, Scope, UnitFilter};
+use super::record::{Cell, ExportError, Record};
+use super::scope::{Scope, UnitFilter};
 
 /// The score export's options.
 #[derive(Clone, Debug, Default, Deserialize)]

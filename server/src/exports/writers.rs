@@ -7,7 +7,8 @@ use axum::body::Bytes;
 use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
 
-use super::{xlsx, Cell, Record};
+use super::record::{Cell, Record};
+use super::xlsx;
 use crate::csv::{self, BOM};
 
 /// Writes one exported row: text neutralised against formulas, numbers as they are.

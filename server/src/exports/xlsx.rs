@@ -11,7 +11,7 @@ use std::io::Write;
 
 use rust_xlsxwriter::{ColNum, Format, RowNum, Worksheet, XlsxError};
 
-use super::Cell;
+use super::record::Cell;
 
 /// Rows of a sheet in Excel, header included; a longer export continues on another sheet.
 const MAX_ROWS: u32 = 1_048_576;
