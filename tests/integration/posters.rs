@@ -46,12 +46,7 @@ async fn start_up_loads_the_province_and_gives_every_commune_a_desk(backend: Bac
 
 async fn a_desk_poster_shows_commune_desk_qr_and_instruction(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .remove(0);
+    let desk = app.any_desk().await;
 
     let page = app.get(&format!("/q/{}/poster", desk.public_code)).await;
 
@@ -69,12 +64,7 @@ async fn a_poster_prints_on_one_a5_page_with_both_codes(backend: Backend) {
         return;
     }
     let app = TestApp::spawn(backend).await;
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .remove(0);
+    let desk = app.any_desk().await;
     let server = hailong_tests::process::Listening::serve(app.router.clone()).await;
     let pdf = hailong_tests::scratch("poster");
 

@@ -56,12 +56,7 @@ async fn cookieless_stuffing_from_several_addresses_does_not_move_a_rivals_figur
     backend: Backend,
 ) {
     let app = TestApp::spawn(backend).await;
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .remove(0);
+    let desk = app.any_desk().await;
     // Twelve honest citizens, ten of them satisfied, with the cookie the survey page gives.
     for n in 0..12u64 {
         let overall = if n < 10 { "5" } else { "2" };
@@ -160,12 +155,7 @@ async fn cookieless_stuffing_from_several_addresses_does_not_move_a_rivals_figur
 
 async fn a_desk_answered_faster_than_it_can_serve_is_held_for_review(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .remove(0);
+    let desk = app.any_desk().await;
     // Forty posts in moments, each with a fresh cookie (as a script that opens the page each
     // time gets) and from its own address: only the desk's rate gives them away.
     for n in 0..40u64 {
@@ -265,12 +255,7 @@ async fn one_device_posting_five_times_at_once_is_stored_once(backend: Backend) 
 
 async fn a_squatted_dossier_code_does_not_lock_out_its_holder(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let desk = app
-        .store()
-        .list_current_desks(None)
-        .await
-        .unwrap()
-        .remove(0);
+    let desk = app.any_desk().await;
     let with_code = |n: u64, code: &str, overall: &str| {
         let mut fields = answers(&key(n), overall);
         fields.push(("dossier_code", code.to_string()));

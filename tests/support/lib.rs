@@ -436,14 +436,18 @@ impl TestApp {
     }
 
     pub async fn any_desk_code(&self) -> String {
+        self.any_desk().await.public_code
+    }
+
+    /// The first current desk, as the store lists it.
+    pub async fn any_desk(&self) -> app::store::desks::DeskRow {
         self.store()
             .list_current_desks(None)
             .await
             .expect("list desks")
-            .first()
+            .into_iter()
+            .next()
             .expect("start-up creates desks")
-            .public_code
-            .clone()
     }
 
     /// Opens a desk's survey page and returns the idempotency key its form carries.
