@@ -9,7 +9,7 @@ use crate::i18n::{ui, with_lang, Lang};
 #[component]
 pub fn DocumentLang(lang: Memo<Lang>) -> impl IntoView {
     let class = large_type().then_some(LARGE_TYPE_CLASS);
-    view! { <Html {..} lang=move || lang.get().code() class=class /> }
+    view! { <Html {..} lang=move || lang.get().code().to_owned() class=class /> }
 }
 
 /// The cookie that asks for large type on the citizen pages (`/q/{code}/text?size=large`).
@@ -44,13 +44,16 @@ pub fn large_type() -> bool {
 #[component]
 pub fn TextSizeSwitch(code: String, lang: Lang) -> impl IntoView {
     let large = large_type();
-    let (size, label) = match (large, lang) {
-        (false, Lang::Vi) => ("large", "A+ Chữ lớn hơn"),
-        (false, Lang::En) => ("large", "A+ Larger text"),
-        (true, Lang::Vi) => ("normal", "A− Chữ cỡ thường"),
-        (true, Lang::En) => ("normal", "A− Normal text"),
+    let t = ui(lang);
+    let (size, label) = if large {
+        ("normal", t.normal_text)
+    } else {
+        ("large", t.larger_text)
     };
-    let lang_part = if lang == Lang::En { "&lang=en" } else { "" };
+    let lang_part = match lang {
+        Lang::Vi => String::new(),
+        _ => format!("&lang={}", lang.code()),
+    };
     view! {
         <p class="text-size no-print">
             <a href=format!("/q/{code}/text?size={size}{lang_part}")>{label}</a>
@@ -58,18 +61,35 @@ pub fn TextSizeSwitch(code: String, lang: Lang) -> impl IntoView {
     }
 }
 
-/// Link to the same page in the other language.
+/// Links to the same page in the other languages, each named in its own language: the built-in
+/// ones, and with `supplied` the languages a province supplied (the citizen's survey and
+/// thank-you pages, which their translations cover).
 #[component]
-pub fn LangSwitch(#[prop(into)] path: String, lang: Lang) -> impl IntoView {
-    let other = match lang {
-        Lang::Vi => Lang::En,
-        Lang::En => Lang::Vi,
+pub fn LangSwitch(
+    #[prop(into)] path: String,
+    lang: Lang,
+    #[prop(optional)] supplied: bool,
+) -> impl IntoView {
+    let others: Vec<Lang> = if supplied {
+        Lang::offered()
+    } else {
+        Lang::BUILT_IN.to_vec()
     };
-    view! {
-        <a class="lang-switch" href=with_lang(&path, other) hreflang=other.code() lang=other.code()>
-            {ui(lang).other_lang_label}
-        </a>
-    }
+    let links = others
+        .into_iter()
+        .filter(|other| *other != lang)
+        .map(|other| {
+            let code = other.code().to_owned();
+            view! {
+                <a class="lang-switch" href=with_lang(&path, other) hreflang=code.clone() lang=code>
+                    {other.name()}
+                </a>
+            }
+        })
+        .collect_view();
+    // One float holding the links keeps them in reading order (floated one by one, the first
+    // would sit rightmost).
+    view! { <span class="langs">{links}</span> }
 }
 
 /// Sets the HTTP status of the server-rendered response (no effect in the browser).
@@ -91,10 +111,7 @@ pub fn set_status(status: u16) {
 /// inside the survey's island the view's element code cost 3.1 KB of the phone's WASM download
 /// (brotli, measured), the markup almost none.
 pub fn spoken_clip(url: String, lang: Lang, preload: Preload) -> impl IntoView {
-    let listen = match lang {
-        Lang::Vi => "Nghe đọc",
-        Lang::En => "Listen",
-    };
+    let listen = escape_text(ui(lang).listen);
     let html = format!(
         "<details class=\"speak\"><summary>{listen}</summary>\
          <audio controls preload=\"{}\" src=\"{}\"></audio></details>",

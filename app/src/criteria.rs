@@ -36,7 +36,7 @@ impl CriteriaInForce {
         let name = set.name.get(lang);
         match (self.model, lang) {
             (false, _) => name.to_string(),
-            (true, Lang::Vi) => {
+            (true, Lang::Vi | Lang::Supplied(_)) => {
                 format!("Bộ tiêu chí mẫu — tỉnh chưa ban hành bộ tiêu chí riêng: {name}")
             }
             (true, Lang::En) => {

@@ -116,7 +116,7 @@ impl Satisfaction {
             std::cmp::Ordering::Equal => "",
         };
         let unit = match lang {
-            Lang::Vi => "điểm %",
+            Lang::Vi | Lang::Supplied(_) => "điểm %",
             Lang::En => "points",
         };
         format!("{arrow}{} {unit}", format::change_points(now, then, lang))
@@ -147,7 +147,7 @@ impl ResponseRate {
     pub fn text(&self, lang: Lang) -> (String, String, String) {
         if self.days_counted == 0 {
             let note = match lang {
-                Lang::Vi => "Chưa nhập số hồ sơ".to_string(),
+                Lang::Vi | Lang::Supplied(_) => "Chưa nhập số hồ sơ".to_string(),
                 Lang::En => "No dossier count entered".to_string(),
             };
             return ("—".into(), "—".into(), note);
@@ -163,7 +163,7 @@ impl ResponseRate {
         let missing = self.days - self.days_counted;
         if missing > 0 {
             notes.push(match lang {
-                Lang::Vi => format!(
+                Lang::Vi | Lang::Supplied(_) => format!(
                     "thiếu số hồ sơ {missing}/{} ngày; tỷ lệ chỉ tính các ngày đã nhập",
                     self.days
                 ),
@@ -175,7 +175,7 @@ impl ResponseRate {
         }
         if self.is_data_problem() {
             notes.push(match lang {
-                Lang::Vi => format!(
+                Lang::Vi | Lang::Supplied(_) => format!(
                     "số phiếu ({}) nhiều hơn số hồ sơ ({}): cần kiểm tra số liệu",
                     format::count(self.responses, lang),
                     dossiers
@@ -229,15 +229,15 @@ pub enum Window {
 impl Window {
     pub fn label(self, lang: Lang) -> &'static str {
         match (self, lang) {
-            (Window::Today, Lang::Vi) => "Hôm nay",
+            (Window::Today, Lang::Vi | Lang::Supplied(_)) => "Hôm nay",
             (Window::Today, Lang::En) => "Today",
-            (Window::Last7Days, Lang::Vi) => "7 ngày qua",
+            (Window::Last7Days, Lang::Vi | Lang::Supplied(_)) => "7 ngày qua",
             (Window::Last7Days, Lang::En) => "Last 7 days",
-            (Window::Last30Days, Lang::Vi) => "30 ngày qua",
+            (Window::Last30Days, Lang::Vi | Lang::Supplied(_)) => "30 ngày qua",
             (Window::Last30Days, Lang::En) => "Last 30 days",
-            (Window::AssessmentPeriod, Lang::Vi) => "Kỳ đánh giá (từ đầu kỳ)",
+            (Window::AssessmentPeriod, Lang::Vi | Lang::Supplied(_)) => "Kỳ đánh giá (từ đầu kỳ)",
             (Window::AssessmentPeriod, Lang::En) => "Assessment period so far",
-            (Window::AllTime, Lang::Vi) => "Từ trước đến nay",
+            (Window::AllTime, Lang::Vi | Lang::Supplied(_)) => "Từ trước đến nay",
             (Window::AllTime, Lang::En) => "Since the beginning",
         }
     }
@@ -329,7 +329,7 @@ impl CommuneFigures {
             },
             previous_30: WindowText {
                 label: match lang {
-                    Lang::Vi => "30 ngày trước đó",
+                    Lang::Vi | Lang::Supplied(_) => "30 ngày trước đó",
                     Lang::En => "The 30 days before",
                 }
                 .to_string(),

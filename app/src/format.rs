@@ -8,7 +8,7 @@ use crate::i18n::Lang;
 
 fn separators(lang: Lang) -> (char, char) {
     match lang {
-        Lang::Vi => (',', '.'),
+        Lang::Vi | Lang::Supplied(_) => (',', '.'),
         Lang::En => ('.', ','),
     }
 }

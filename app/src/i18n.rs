@@ -1,51 +1,81 @@
-//! The interface's own words in Vietnamese (the default) and English. Survey wording lives in the
-//! survey definition files instead, so reviewers change questions without touching code.
+//! The interface's own words in Vietnamese (the default) and English, and in any language a
+//! province supplies (`translations/<code>.toml`). Survey wording lives in the survey definition
+//! files instead, so reviewers change questions without touching code.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
-pub use survey_definitions::Lang;
+use std::sync::RwLock;
 
-/// Every fixed string a page shows, in one language.
-pub struct Ui {
-    pub app_name: &'static str,
-    pub other_lang_label: &'static str,
-    pub submit: &'static str,
-    pub submitting: &'static str,
-    pub required_mark: &'static str,
-    pub optional: &'static str,
-    pub fix_errors: &'static str,
-    pub submit_failed: &'static str,
-    pub thanks_title: &'static str,
-    pub thanks_again: &'static str,
-    pub desk_not_found_title: &'static str,
-    pub desk_not_found_body: &'static str,
-    pub desk_retired_body: &'static str,
-    pub page_not_found_title: &'static str,
-    pub page_not_found_body: &'static str,
-    pub back_home: &'static str,
-    pub poster_instruction: &'static str,
-    pub poster_or_open: &'static str,
-    pub print: &'static str,
-    pub chars_max: &'static str,
-    pub home_intro: &'static str,
-    pub home_desks: &'static str,
-    pub home_how_title: &'static str,
-    pub home_how: &'static str,
-    pub survey_link: &'static str,
-    pub poster_link: &'static str,
-    pub print_all_district: &'static str,
-    pub print_all_province: &'static str,
-    pub yes: &'static str,
-    pub no: &'static str,
-    pub expired_form: &'static str,
-    pub rate_limited: &'static str,
-    pub not_stored: &'static str,
-    pub already_rated: &'static str,
+use leptos_router::hooks::use_query_map;
+pub use survey_definitions::{fill, Lang};
+
+/// Declares [`Ui`] once, with what needs every field: a supplied language's interface is built
+/// field by field from its translation, and a translator's template lists every field.
+macro_rules! interface_words {
+    ($($field:ident),* $(,)?) => {
+        /// Every fixed string a citizen page shows, in one language. Texts with `{name}`
+        /// placeholders are templates, filled with [`fill`].
+        pub struct Ui {
+            $(pub $field: &'static str,)*
+        }
+
+        impl Ui {
+            /// The same words, each passed through `word`.
+            fn map(&self, word: impl Fn(&'static str) -> &'static str) -> Ui {
+                Ui { $($field: word(self.$field),)* }
+            }
+
+            /// Every text, in declaration order.
+            pub fn texts(&self) -> Vec<&'static str> {
+                vec![$(self.$field),*]
+            }
+        }
+    };
 }
 
+interface_words!(
+    submit,
+    submitting,
+    required_mark,
+    optional,
+    fix_errors,
+    submit_failed,
+    thanks_title,
+    thanks_again,
+    desk_not_found_title,
+    desk_not_found_body,
+    desk_retired_body,
+    page_not_found_title,
+    page_not_found_body,
+    back_home,
+    poster_instruction,
+    poster_or_open,
+    print,
+    chars_max,
+    home_intro,
+    home_desks,
+    home_how_title,
+    home_how,
+    survey_link,
+    poster_link,
+    print_all_district,
+    print_all_province,
+    yes,
+    no,
+    expired_form,
+    rate_limited,
+    rate_limited_wait,
+    not_stored,
+    already_rated,
+    rated_before,
+    other_version,
+    dossier_refused,
+    replaced_by,
+    listen,
+    larger_text,
+    normal_text,
+);
+
 pub const VI: Ui = Ui {
-    app_name: "Hài Lòng",
-    other_lang_label: "English",
     submit: "Gửi đánh giá",
     submitting: "Đang gửi…",
     required_mark: "(bắt buộc)",
@@ -76,14 +106,22 @@ pub const VI: Ui = Ui {
     no: "Không",
     expired_form: "Phiếu đã hết hạn. Vui lòng tải lại trang và gửi lại.",
     rate_limited: "Có quá nhiều lượt gửi đánh giá từ thiết bị hoặc mạng này. Vui lòng thử lại sau ít phút.",
+    rate_limited_wait: "Có quá nhiều lượt gửi đánh giá từ thiết bị hoặc mạng này. Vui lòng thử lại sau {seconds} giây.",
     not_stored: "Hệ thống tạm thời chưa lưu được đánh giá của Ông/Bà; đánh giá chưa được ghi nhận. \
                  Các câu trả lời vẫn còn trên trang này: vui lòng bấm Gửi lại sau ít phút.",
     already_rated: "Ông/bà vừa đánh giá quầy này cách đây ít phút, nên lần gửi này không được tính thêm.",
+    rated_before: "Thiết bị này đã gửi một phiếu đánh giá cho quầy này lúc {at}. Phiếu gửi lại trước \
+                   {until} sẽ không được tính thêm; sau giờ đó, phiếu mới được tính bình thường.",
+    other_version: "Phiếu đánh giá đã được cập nhật. Vui lòng xem lại các câu trả lời dưới đây và gửi lại.",
+    dossier_refused: "Mã hồ sơ trong đường dẫn không đúng định dạng (ví dụ: {example}). \
+                      Ông/Bà vẫn có thể đánh giá và tự nhập mã in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả.",
+    replaced_by: "Quầy mới thay thế: ",
+    listen: "Nghe đọc",
+    larger_text: "A+ Chữ lớn hơn",
+    normal_text: "A− Chữ cỡ thường",
 };
 
 pub const EN: Ui = Ui {
-    app_name: "Hài Lòng",
-    other_lang_label: "Tiếng Việt",
     submit: "Send rating",
     submitting: "Sending…",
     required_mark: "(required)",
@@ -114,16 +152,48 @@ pub const EN: Ui = Ui {
     no: "No",
     expired_form: "This form has expired. Please reload the page and send it again.",
     rate_limited: "Too many ratings were sent from this device or network. Please try again in a few minutes.",
+    rate_limited_wait: "Too many ratings were sent from this device or network. Please try again in {seconds} seconds.",
     not_stored: "Your rating could not be saved just now and has not been recorded. \
                  Your answers are still on this page: please press Send again in a few minutes.",
     already_rated: "You rated this desk a few minutes ago, so this one was not counted again.",
+    rated_before: "This device already rated this desk at {at}. A rating sent before {until} will not \
+                   be counted again; after that, a new rating counts as usual.",
+    other_version: "The survey has been updated. Please check your answers below and send them again.",
+    dossier_refused: "The dossier code in this link is not in the right format (e.g. {example}). \
+                      You can still rate and type the code printed on your receipt.",
+    replaced_by: "It was replaced by: ",
+    listen: "Listen",
+    larger_text: "A+ Larger text",
+    normal_text: "A− Normal text",
 };
 
-/// The fixed strings for a language.
+/// The fixed strings for a language. A supplied language's are built once from its
+/// translation, with Vietnamese for any text it lacks.
 pub fn ui(lang: Lang) -> &'static Ui {
     match lang {
         Lang::Vi => &VI,
         Lang::En => &EN,
+        Lang::Supplied(code) => {
+            let Some(translation) = survey_definitions::translation::find(&code) else {
+                return &VI;
+            };
+            // Keyed by the translation itself: a language installed again with other words
+            // (a test process starting a second app) gets its own interface.
+            static BUILT: RwLock<Vec<(usize, &'static Ui)>> = RwLock::new(Vec::new());
+            let key = std::ptr::from_ref(translation) as usize;
+            let known = |built: &[(usize, &'static Ui)]| {
+                built.iter().find(|(k, _)| *k == key).map(|(_, ui)| *ui)
+            };
+            if let Some(built) = BUILT.read().ok().and_then(|b| known(&b)) {
+                return built;
+            }
+            let built: &'static Ui =
+                Box::leak(Box::new(VI.map(|vi| translation.word(vi).unwrap_or(vi))));
+            if let Ok(mut all) = BUILT.write() {
+                all.push((key, built));
+            }
+            built
+        }
     }
 }
 
@@ -143,6 +213,32 @@ pub fn use_lang() -> Memo<Lang> {
 pub fn with_lang(path: &str, lang: Lang) -> String {
     match lang {
         Lang::Vi => path.to_string(),
-        Lang::En => format!("{path}?lang=en"),
+        _ => format!("{path}?lang={}", lang.code()),
     }
+}
+
+/// Every text a citizen's survey and thank-you pages show, as (Vietnamese, English), each once:
+/// the interface's words, the answers' levels and messages, the spoken clips' words, and the
+/// wording of each survey's current version. What a supplied language's translation covers, and
+/// what `hailong translation-template` lists.
+pub fn citizen_texts(definitions: &survey_definitions::Definitions) -> Vec<(&str, &str)> {
+    use survey_definitions::{speech, ANSWER_MESSAGES, NO, SATISFACTION_LEVELS, YES};
+    let fixed = VI.texts().into_iter().zip(EN.texts());
+    let words = SATISFACTION_LEVELS
+        .iter()
+        .map(|(_, text, _)| *text)
+        .chain([YES, NO, speech::CHOICES_LEAD])
+        .chain(ANSWER_MESSAGES)
+        .map(|t| (t.vi, t.en));
+    let surveys = definitions
+        .surveys()
+        .filter(|s| definitions.latest(&s.id).is_some_and(|latest| latest == *s))
+        .flat_map(|s| s.texts())
+        .map(|t| (t.vi.as_str(), t.en.as_str()));
+    let mut seen = std::collections::BTreeSet::new();
+    fixed
+        .chain(words)
+        .chain(surveys)
+        .filter(|(vi, _)| seen.insert(*vi))
+        .collect()
 }

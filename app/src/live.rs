@@ -50,7 +50,7 @@ impl FigureTexts {
     /// The figures written for a page in `lang`.
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
-            Lang::Vi => &self.vi,
+            Lang::Vi | Lang::Supplied(_) => &self.vi,
             Lang::En => &self.en,
         }
     }

@@ -28,6 +28,28 @@ use crate::shutdown::Shutdown;
 /// The stem of the wasm-bindgen output and the main stylesheet in `pkg/` (`scripts/build-site.sh`).
 const OUTPUT_NAME: &str = "hailong";
 
+/// Offers the languages the definitions folder supplies (`translations/<code>.toml`). A text a
+/// translation lacks is shown in Vietnamese; the log names each one, so the province knows what
+/// to send its translator (`hailong translation-template <code>` writes them out).
+fn install_translations(config: &Config, definitions: &Definitions) -> anyhow::Result<()> {
+    let translations = survey_definitions::load_translations(&config.definitions_dir)
+        .map_err(|e| anyhow::anyhow!("invalid translation: {e}"))?;
+    let needed = app::i18n::citizen_texts(definitions);
+    for translation in translations {
+        let missing = translation.missing(needed.iter().map(|(vi, _)| *vi));
+        if !missing.is_empty() {
+            tracing::warn!(
+                lang = translation.lang.code(),
+                missing = missing.len(),
+                first = missing[0],
+                "the translation lacks texts; they are shown in Vietnamese"
+            );
+        }
+        survey_definitions::translation::install(translation);
+    }
+    Ok(())
+}
+
 /// Definitions read from disk and validated; any error names the file, field and line.
 pub fn load_definitions(config: &Config) -> anyhow::Result<Definitions> {
     load_definitions_and_criteria(config).map(|(definitions, _)| definitions)
@@ -41,6 +63,7 @@ pub fn load_definitions_and_criteria(
 ) -> anyhow::Result<(Definitions, CriteriaInForce)> {
     let definitions = load_dir(&config.definitions_dir)
         .map_err(|e| anyhow::anyhow!("invalid survey definition: {e}"))?;
+    install_translations(config, &definitions)?;
     // Criteria sets are checked at start-up too (they name survey questions), so a broken one
     // stops the server before anything is scored with it.
     let all = survey_definitions::load_criteria_dir(&config.definitions_dir, &definitions)

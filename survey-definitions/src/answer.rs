@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Lang, Question, QuestionKind, Survey};
+use crate::{fill, Lang, Question, QuestionKind, StaticText, Survey};
 
 /// One accepted answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,50 +102,61 @@ pub enum AnswerError {
     AlwaysApplies,
 }
 
+const ERROR_REQUIRED: StaticText = StaticText {
+    vi: "Vui lòng trả lời câu hỏi này.",
+    en: "Please answer this question.",
+};
+const ERROR_NOT_A_CHOICE: StaticText = StaticText {
+    vi: "Vui lòng chọn một trong các câu trả lời có sẵn.",
+    en: "Please choose one of the answers offered.",
+};
+const ERROR_TOO_LONG: StaticText = StaticText {
+    vi: "Vui lòng viết ngắn hơn, tối đa {max_chars} ký tự.",
+    en: "Please keep it to {max_chars} characters or fewer.",
+};
+const ERROR_DOSSIER_CHARACTERS: StaticText = StaticText {
+    vi: "Mã hồ sơ chỉ gồm chữ cái không dấu, chữ số và các dấu . - / _ \
+         (ví dụ: H12.22-230515-0001). Vui lòng kiểm tra lại.",
+    en: "A dossier code has only letters, digits and . - / _ \
+         (e.g. H12.22-230515-0001). Please check it.",
+};
+const ERROR_DOSSIER_FORMAT: StaticText = StaticText {
+    vi: "Mã hồ sơ không đúng định dạng. Mã hồ sơ in trên Giấy tiếp nhận hồ sơ và hẹn trả \
+         kết quả, ví dụ: {example}. Vui lòng kiểm tra lại.",
+    en: "This is not a dossier code. The code is printed on your receipt, \
+         e.g. {example}. Please check it.",
+};
+const ERROR_ALWAYS_APPLIES: StaticText = StaticText {
+    vi: "Câu hỏi này không có lựa chọn «Không áp dụng»: vui lòng chọn một mức đánh giá.",
+    en: "This question has no “not applicable” answer: please choose a rating.",
+};
+
+/// The messages a citizen may see for an answer, for translators (`hailong translation-template`).
+pub const ANSWER_MESSAGES: [StaticText; 6] = [
+    ERROR_REQUIRED,
+    ERROR_NOT_A_CHOICE,
+    ERROR_TOO_LONG,
+    ERROR_DOSSIER_CHARACTERS,
+    ERROR_DOSSIER_FORMAT,
+    ERROR_ALWAYS_APPLIES,
+];
+
 impl AnswerError {
     /// A short, polite message for a citizen in the given language (Vietnamese with full
     /// diacritics).
     pub fn message(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (AnswerError::Required, Lang::Vi) => "Vui lòng trả lời câu hỏi này.".to_owned(),
-            (AnswerError::Required, Lang::En) => "Please answer this question.".to_owned(),
-            (AnswerError::NotAChoice, Lang::Vi) => {
-                "Vui lòng chọn một trong các câu trả lời có sẵn.".to_owned()
-            }
-            (AnswerError::NotAChoice, Lang::En) => {
-                "Please choose one of the answers offered.".to_owned()
-            }
-            (AnswerError::TooLong { max_chars }, Lang::Vi) => {
-                format!("Vui lòng viết ngắn hơn, tối đa {max_chars} ký tự.")
-            }
-            (AnswerError::TooLong { max_chars }, Lang::En) => {
-                format!("Please keep it to {max_chars} characters or fewer.")
-            }
-            (AnswerError::InvalidDossierCode, Lang::Vi) => {
-                "Mã hồ sơ chỉ gồm chữ cái không dấu, chữ số và các dấu . - / _ \
-                 (ví dụ: H12.22-230515-0001). Vui lòng kiểm tra lại."
-                    .to_owned()
-            }
-            (AnswerError::DossierFormat { example }, Lang::Vi) => format!(
-                "Mã hồ sơ không đúng định dạng. Mã hồ sơ in trên Giấy tiếp nhận hồ sơ và hẹn trả \
-                 kết quả, ví dụ: {example}. Vui lòng kiểm tra lại."
+        match self {
+            AnswerError::Required => lang.say(ERROR_REQUIRED).to_owned(),
+            AnswerError::NotAChoice => lang.say(ERROR_NOT_A_CHOICE).to_owned(),
+            AnswerError::TooLong { max_chars } => fill(
+                lang.say(ERROR_TOO_LONG),
+                &[("max_chars", &max_chars.to_string())],
             ),
-            (AnswerError::DossierFormat { example }, Lang::En) => format!(
-                "This is not a dossier code. The code is printed on your receipt, \
-                 e.g. {example}. Please check it."
-            ),
-            (AnswerError::AlwaysApplies, Lang::Vi) => {
-                "Câu hỏi này không có lựa chọn «Không áp dụng»: vui lòng chọn một mức đánh giá."
-                    .to_owned()
+            AnswerError::InvalidDossierCode => lang.say(ERROR_DOSSIER_CHARACTERS).to_owned(),
+            AnswerError::DossierFormat { example } => {
+                fill(lang.say(ERROR_DOSSIER_FORMAT), &[("example", example)])
             }
-            (AnswerError::AlwaysApplies, Lang::En) => {
-                "This question has no “not applicable” answer: please choose a rating.".to_owned()
-            }
-            (AnswerError::InvalidDossierCode, Lang::En) => {
-                "A dossier code has only letters, digits and . - / _ \
-                 (e.g. H12.22-230515-0001). Please check it."
-                    .to_owned()
-            }
+            AnswerError::AlwaysApplies => lang.say(ERROR_ALWAYS_APPLIES).to_owned(),
         }
     }
 }

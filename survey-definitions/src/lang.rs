@@ -1,47 +1,144 @@
-//! The two languages every citizen-facing text comes in: Vietnamese first, English second.
+//! The languages every citizen-facing text comes in: Vietnamese first, English second, and any
+//! language a province supplies as a translation file (`translations/<code>.toml`, see
+//! [`crate::translation`]).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::translation;
+
+/// A language code: two or three lowercase ASCII letters (ISO 639-1 such as `km`, or ISO 639-3
+/// for languages without one, such as `hnj`). Held inline so [`Lang`] stays `Copy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LangCode([u8; 3]);
+
+impl LangCode {
+    /// Reads a code, ignoring case, surrounding spaces and any region (`"en-US"`, `"vi_VN"`).
+    pub fn new(s: &str) -> Option<LangCode> {
+        let primary = s.trim().split(['-', '_']).next().unwrap_or_default();
+        if !(2..=3).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return None;
+        }
+        let mut code = [0; 3];
+        for (slot, b) in code.iter_mut().zip(primary.bytes()) {
+            *slot = b.to_ascii_lowercase();
+        }
+        Some(LangCode(code))
+    }
+
+    /// The code as written in links (`?lang=km`) and stored answers.
+    pub fn as_str(&self) -> &str {
+        let len = if self.0[2] == 0 { 2 } else { 3 };
+        // Only ASCII letters are ever stored, so this cannot fail.
+        std::str::from_utf8(&self.0[..len]).unwrap_or("und")
+    }
+}
 
 /// A language the survey can be shown in. Vietnamese is the default: most citizens read it, and
-/// English is offered for foreign residents and investors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// English is offered for foreign residents and investors; both are built in, with every text.
+/// A supplied language takes its words from a province's translation file and falls back to
+/// Vietnamese for any word the file lacks (the national language, which its readers are most
+/// likely to read next), so no page ever shows an empty label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
     /// Tiếng Việt.
     #[default]
     Vi,
     /// English.
     En,
+    /// A language supplied as data (`translations/<code>.toml`).
+    Supplied(LangCode),
 }
 
 impl Lang {
-    /// Both languages, Vietnamese first.
-    pub const ALL: [Lang; 2] = [Lang::Vi, Lang::En];
+    /// The two built-in languages, Vietnamese first.
+    pub const BUILT_IN: [Lang; 2] = [Lang::Vi, Lang::En];
 
-    /// The ISO 639-1 code: `"vi"` or `"en"`.
-    pub fn code(self) -> &'static str {
+    /// Every language offered: the built-in ones, then the supplied ones by code.
+    pub fn offered() -> Vec<Lang> {
+        Lang::BUILT_IN
+            .into_iter()
+            .chain(translation::supplied().into_iter().map(|t| t.lang))
+            .collect()
+    }
+
+    /// The code: `"vi"`, `"en"` or the supplied language's.
+    pub fn code(&self) -> &str {
         match self {
             Lang::Vi => "vi",
             Lang::En => "en",
+            Lang::Supplied(code) => code.as_str(),
+        }
+    }
+
+    /// The language's own name, as its readers look for it on a language switch.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Vi => "Tiếng Việt",
+            Lang::En => "English",
+            Lang::Supplied(code) => translation::find(&code).map_or("?", |t| t.name.as_str()),
         }
     }
 
     /// Reads a language code, ignoring case, surrounding spaces and any region (`"en-US"`,
     /// `"vi_VN"`), so a query parameter or one `Accept-Language` entry can be passed as is.
+    /// Only offered languages are read: a code no translation file supplies is `None`.
     pub fn parse(s: &str) -> Option<Lang> {
-        let primary = s.trim().split(['-', '_']).next().unwrap_or_default();
-        if primary.eq_ignore_ascii_case("vi") {
-            Some(Lang::Vi)
-        } else if primary.eq_ignore_ascii_case("en") {
-            Some(Lang::En)
-        } else {
-            None
+        let code = LangCode::new(s)?;
+        match code.as_str() {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => translation::find(&code).map(|t| t.lang),
+        }
+    }
+
+    /// The fixed text `text` in this language: a supplied language looks it up by its
+    /// Vietnamese words.
+    pub fn say(self, text: StaticText) -> &'static str {
+        text.get(self)
+    }
+
+    /// A Vietnamese text's words in a supplied language, if its translation has them.
+    fn supplied_word(self, vi: &str) -> Option<&'static str> {
+        match self {
+            Lang::Supplied(code) => translation::find(&code)?.word(vi),
+            Lang::Vi | Lang::En => None,
         }
     }
 }
 
-/// A text written in both languages. Definition files must fill in both, so no page ever shows
-/// an empty label.
+/// Fills `{name}` placeholders of a text (`"tối đa {max} ký tự"`): texts with values in them are
+/// templates, so a translation can put the value where its grammar wants it.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+impl Serialize for Lang {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Lang {
+    /// Any well-formed code is read, offered here or not: the browser's copy of a page reads its
+    /// language before the page's words are installed (`translation::install`).
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Lang, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        let parsed = LangCode::new(&code)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a language code: {code:?}")))?;
+        Ok(match parsed.as_str() {
+            "vi" => Lang::Vi,
+            "en" => Lang::En,
+            _ => Lang::Supplied(parsed),
+        })
+    }
+}
+
+/// A text written in both built-in languages. Definition files must fill in both, so no page ever
+/// shows an empty label; supplied languages find it by its Vietnamese words.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Text {
     /// Vietnamese, with full diacritics.
@@ -56,6 +153,7 @@ impl Text {
         match lang {
             Lang::Vi => &self.vi,
             Lang::En => &self.en,
+            Lang::Supplied(_) => lang.supplied_word(&self.vi).unwrap_or(&self.vi),
         }
     }
 }
@@ -76,6 +174,7 @@ impl StaticText {
         match lang {
             Lang::Vi => self.vi,
             Lang::En => self.en,
+            Lang::Supplied(_) => lang.supplied_word(self.vi).unwrap_or(self.vi),
         }
     }
 
@@ -100,12 +199,17 @@ mod tests {
 
     #[test]
     fn codes_round_trip_and_regions_are_ignored() {
-        for lang in Lang::ALL {
+        for lang in Lang::BUILT_IN {
             assert_eq!(Lang::parse(lang.code()), Some(lang));
         }
         assert_eq!(Lang::parse(" EN-us "), Some(Lang::En));
         assert_eq!(Lang::parse("vi_VN"), Some(Lang::Vi));
         assert_eq!(Lang::parse("fr"), None);
+        assert_eq!(Lang::parse("xyzw"), None);
+        assert_eq!(
+            LangCode::new("HNJ").map(|c| c.as_str().to_owned()),
+            Some("hnj".into())
+        );
         assert_eq!(Lang::parse(""), None);
         assert_eq!(Lang::default(), Lang::Vi);
     }

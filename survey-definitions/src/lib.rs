@@ -19,19 +19,21 @@ mod survey_file;
 #[cfg(test)]
 mod test_support;
 mod toml_tree;
+pub mod translation;
 
-pub use answer::{clean_text, Answer, AnswerError, AnswerValue, FieldErrors};
+pub use answer::{clean_text, Answer, AnswerError, AnswerValue, FieldErrors, ANSWER_MESSAGES};
 pub use criteria::{load_criteria_dir, parse_criteria, CriteriaSet};
 pub use date::Date;
 pub use definitions::{load_dir, Definitions};
 pub use error::DefinitionError;
-pub use lang::{Lang, StaticText, Text};
+pub use lang::{fill, Lang, LangCode, StaticText, Text};
 pub use map::{
     load_map, CommuneKind, CommuneOn, Link, Linked, Map, MapError, ProvinceKind, ProvinceLink,
     ProvinceOn, MAP_DIR,
 };
 pub use survey::{
-    Choice, Condition, Feeds, Question, QuestionKind, SipasElement, Survey, DEFAULT_SURVEY_ID,
-    NOT_APPLICABLE, SATISFACTION_LEVELS,
+    Choice, Condition, Feeds, Question, QuestionKind, SipasElement, Survey, DEFAULT_SURVEY_ID, NO,
+    NOT_APPLICABLE, SATISFACTION_LEVELS, YES,
 };
 pub use survey_file::parse_survey;
+pub use translation::{load_translations, Translation};

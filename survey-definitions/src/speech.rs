@@ -10,7 +10,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::{Lang, Question, QuestionKind, Survey, SATISFACTION_LEVELS};
+use crate::{Lang, Question, QuestionKind, StaticText, Survey, NO, SATISFACTION_LEVELS, YES};
 
 /// One clip to synthesise: its file name, the voice and the words.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,17 +20,25 @@ pub struct Clip {
     pub text: String,
 }
 
-/// The espeak-ng voice of a language.
-pub fn voice(lang: Lang) -> &'static str {
+/// The words that introduce the choices in a clip.
+pub const CHOICES_LEAD: StaticText = StaticText {
+    vi: "Các lựa chọn",
+    en: "The choices",
+};
+
+/// The espeak-ng voice of a language; a supplied language has one when its file names it.
+pub fn voice(lang: Lang) -> Option<&'static str> {
     match lang {
-        Lang::Vi => "vi",
-        Lang::En => "en",
+        Lang::Vi => Some("vi"),
+        Lang::En => Some("en"),
+        Lang::Supplied(code) => crate::translation::find(&code)?.voice.as_deref(),
     }
 }
 
 /// The file of the clip saying `text` in `lang`.
 pub fn clip_file(lang: Lang, text: &str) -> String {
-    let digest = Sha256::digest(format!("{}\n{text}", voice(lang)).as_bytes());
+    let voice = voice(lang).unwrap_or(lang.code());
+    let digest = Sha256::digest(format!("{voice}\n{text}").as_bytes());
     let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
     format!("speech.{hex}.mp3")
 }
@@ -39,10 +47,7 @@ pub fn clip_file(lang: Lang, text: &str) -> String {
 /// offers.
 pub fn question_words(question: &Question, lang: Lang) -> String {
     let choices: Vec<&str> = match &question.kind {
-        QuestionKind::YesNo => match lang {
-            Lang::Vi => vec!["Có", "Không"],
-            Lang::En => vec!["Yes", "No"],
-        },
+        QuestionKind::YesNo => vec![lang.say(YES), lang.say(NO)],
         QuestionKind::Satisfaction5 => SATISFACTION_LEVELS
             .iter()
             .map(|(_, text, _)| text.get(lang))
@@ -64,10 +69,7 @@ pub fn question_words(question: &Question, lang: Lang) -> String {
         words.push_str(&sentence(help.get(lang)));
     }
     if !choices.is_empty() {
-        let lead = match lang {
-            Lang::Vi => "Các lựa chọn",
-            Lang::En => "The choices",
-        };
+        let lead = lang.say(CHOICES_LEAD);
         words.push_str(&format!(" {lead}: {}.", choices.join(", ")));
     }
     words
@@ -83,10 +85,14 @@ fn sentence(text: &str) -> String {
     }
 }
 
-/// Every clip of `survey`: each question and the thank-you message, in each language.
+/// Every clip of `survey`: each question and the thank-you message, in each language that has a
+/// voice.
 pub fn clips(survey: &Survey) -> Vec<Clip> {
     let mut clips = Vec::new();
-    for lang in Lang::ALL {
+    for (lang, voice) in Lang::offered()
+        .into_iter()
+        .filter_map(|lang| Some((lang, voice(lang)?)))
+    {
         let texts = survey
             .questions
             .iter()
@@ -95,7 +101,7 @@ pub fn clips(survey: &Survey) -> Vec<Clip> {
         for text in texts {
             clips.push(Clip {
                 file: clip_file(lang, &text),
-                voice: voice(lang),
+                voice,
                 text,
             });
         }

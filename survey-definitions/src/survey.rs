@@ -72,6 +72,16 @@ pub const SATISFACTION_LEVELS: [(u8, StaticText, &str); 5] = [
     ),
 ];
 
+/// The two answers of a yes/no question.
+pub const YES: StaticText = StaticText {
+    vi: "Có",
+    en: "Yes",
+};
+pub const NO: StaticText = StaticText {
+    vi: "Không",
+    en: "No",
+};
+
 /// One version of a survey, as defined in `surveys/<id>.v<version>.toml`.
 ///
 /// A published version never changes: stored answers point at `(id, version)` and must keep
@@ -95,6 +105,22 @@ pub struct Survey {
 }
 
 impl Survey {
+    /// Every text a citizen reads on this survey, in page order, for translators.
+    pub fn texts(&self) -> Vec<&Text> {
+        let mut texts = vec![&self.title, &self.intro];
+        for question in &self.questions {
+            texts.push(&question.label);
+            texts.extend(&question.help);
+            texts.extend(&question.not_applicable);
+            if let QuestionKind::SingleChoice { options } = &question.kind {
+                texts.extend(options.iter().map(|o| &o.label));
+            }
+        }
+        texts.push(&self.thanks);
+        texts.extend(&self.basis);
+        texts
+    }
+
     /// The question with this id.
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|q| q.id == id)
@@ -248,12 +274,9 @@ impl Question {
                 .map_or(level.to_string(), |(l, text, _)| {
                     format!("{l} — {}", text.get(lang))
                 }),
-            (QuestionKind::YesNo, Some(yes), _) => match (yes != 0, lang) {
-                (true, Lang::Vi) => "Có".into(),
-                (false, Lang::Vi) => "Không".into(),
-                (true, Lang::En) => "Yes".into(),
-                (false, Lang::En) => "No".into(),
-            },
+            (QuestionKind::YesNo, Some(yes), _) => {
+                lang.say(if yes != 0 { YES } else { NO }).to_owned()
+            }
             (QuestionKind::SingleChoice { options }, _, Some(value)) => options
                 .iter()
                 .find(|o| o.value == value)

@@ -388,6 +388,24 @@ impl<'a> Table<'a> {
         }
     }
 
+    /// Every key with its value, in file order, for tables whose keys are data (the words of a
+    /// translation) rather than a fixed set.
+    pub fn entries(&self) -> impl Iterator<Item = (&'a str, Field<'a>)> + '_ {
+        self.entries.iter().map(|(key, node)| {
+            let span = key
+                .span
+                .clone()
+                .or_else(|| node.span.clone())
+                .or_else(|| self.span.clone());
+            let field = Field {
+                path: self.child(&format!("{:?}", key.name)),
+                node,
+                span,
+            };
+            (key.name.as_str(), field)
+        })
+    }
+
     /// Rejects any key outside `allowed`. Checked before anything is read, so that a typo
     /// (`titel`) is reported as itself rather than as the missing key it was meant to be.
     pub fn allow(&self, allowed: &[&str]) -> Result<(), Fail> {

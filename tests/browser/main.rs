@@ -6,6 +6,7 @@ mod csp;
 mod dashboard;
 mod exports;
 mod kiosk;
+mod languages;
 mod map;
 mod overview;
 mod staff_forms;

@@ -19,6 +19,7 @@ mod independent;
 mod instances;
 mod kiosk;
 mod kiosk_attacks;
+mod languages;
 mod live_streams;
 mod map;
 mod mergers;

@@ -12,6 +12,7 @@ use fantoccini::{Client, ClientBuilder};
 use serde_json::json;
 
 use crate::{site_root, test_config, TestDb};
+use server::config::Config;
 
 /// The server listening on 127.0.0.1 with a fresh database.
 pub struct RunningApp {
@@ -40,8 +41,17 @@ impl RunningApp {
         Self::start_on(TestDb::create(backend).await).await
     }
 
+    /// The server with a changed configuration (another definitions folder, say).
+    pub async fn start_with(backend: Backend, change: impl FnOnce(&mut Config)) -> RunningApp {
+        Self::start_configured(TestDb::create(backend).await, change).await
+    }
+
     /// The server on a given database (a file on a small disk, say).
     pub async fn start_on(db: TestDb) -> RunningApp {
+        Self::start_configured(db, |_| {}).await
+    }
+
+    async fn start_configured(db: TestDb, change: impl FnOnce(&mut Config)) -> RunningApp {
         let manifest = site_root().join(app::assets::MANIFEST);
         assert!(
             manifest.exists(),
@@ -52,7 +62,8 @@ impl RunningApp {
             .await
             .expect("bind a loopback port");
         let addr = listener.local_addr().expect("local addr");
-        let config = test_config(&db.url, addr);
+        let mut config = test_config(&db.url, addr);
+        change(&mut config);
         let state = server::startup::build_state(&config)
             .await
             .expect("application starts");

@@ -6,7 +6,7 @@
 //! variant of a test is skipped with a loud message, except under CI (`CI` set), where it fails.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use app::state::AppState;
@@ -716,4 +716,65 @@ pub fn downloaded_text(body: &[u8]) -> String {
     let text = pdf_text(&path);
     std::fs::remove_file(&path).unwrap();
     text
+}
+
+/// What a pseudo-translation puts before each Vietnamese text (see `filled_template`).
+pub const PSEUDO_MARK: &str = "¤ ";
+
+/// The survey definitions copied into a fresh folder, to which a test adds its translation.
+pub fn definitions_copy(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&workspace_root().join("survey-definitions"), &dir);
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if entry.file_type().unwrap().is_dir() {
+            if name != "src" {
+                copy_dir(&entry.path(), &to.join(name));
+            }
+        } else {
+            std::fs::copy(entry.path(), to.join(name)).unwrap();
+        }
+    }
+}
+
+/// The template `hailong translation-template --lang CODE` writes for `dir`, filled in as a
+/// translator would: the name, and every text but those in `skip`. The translation is a
+/// pseudo-translation ([`PSEUDO_MARK`] before each Vietnamese text, placeholders kept), the
+/// translators' standard check that every text a page shows goes through the translation.
+pub fn filled_template(dir: &Path, code: &str, name: &str, skip: &[&str]) -> String {
+    let mut config = test_config("sqlite::memory:", "127.0.0.1:3000".parse().unwrap());
+    config.definitions_dir = dir.to_path_buf();
+    let mut out = Vec::new();
+    server::cli::translation::run_to(&config, code, &mut out).unwrap();
+    let template = String::from_utf8(out).unwrap();
+    assert!(
+        template.contains(&format!("code = \"{code}\"")),
+        "{template}"
+    );
+    template
+        .lines()
+        .map(|line| {
+            if line == "name = \"\"" {
+                return format!("name = \"{name}\"");
+            }
+            // `# "Vietnamese" = ""` → `"Vietnamese" = "¤ Vietnamese"`
+            match line
+                .strip_prefix("# \"")
+                .and_then(|rest| rest.strip_suffix("\" = \"\""))
+            {
+                Some(vi) if !skip.iter().any(|s| vi.contains(s)) => {
+                    format!("\"{vi}\" = \"{PSEUDO_MARK}{vi}\"")
+                }
+                _ => line.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -162,7 +162,7 @@ mod ssr {
     /// first day of the records, not its founding, so only its last day is written.
     pub fn validity(valid_from: &str, valid_to: Option<&str>, lang: Lang) -> String {
         let (from_word, until_word) = match lang {
-            Lang::Vi => ("từ", "đến"),
+            Lang::Vi | Lang::Supplied(_) => ("từ", "đến"),
             Lang::En => ("since", "until"),
         };
         let known_start = valid_from > crate::units::plan::RECORDS_START;

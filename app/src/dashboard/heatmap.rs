@@ -64,7 +64,7 @@ impl HeatMap {
         hours.dedup();
         let busiest = counts.iter().flatten().map(|c| c.0).max().unwrap_or(0);
         let names = match lang {
-            Lang::Vi => ["T2", "T3", "T4", "T5", "T6", "T7", "CN"],
+            Lang::Vi | Lang::Supplied(_) => ["T2", "T3", "T4", "T5", "T6", "T7", "CN"],
             Lang::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
         };
         let rows = names

@@ -48,7 +48,7 @@ pub fn CommunePage() -> impl IntoView {
 /// renders as one text node; `None` for a commune without predecessors.
 fn formerly_text(units: &[FormerUnit], lang: Lang) -> Option<String> {
     let (lead, part, and) = match lang {
-        Lang::Vi => ("trước đây là", "một phần ", "và"),
+        Lang::Vi | Lang::Supplied(_) => ("trước đây là", "một phần ", "và"),
         Lang::En => ("formerly", "part of ", "and"),
     };
     let names: Vec<String> = units

@@ -46,7 +46,7 @@ fn LiveFigures(commune: String, windows: Vec<WindowText>, lang: Lang) -> impl In
         })
         .collect_view();
     let url = match lang {
-        Lang::Vi => format!("/commune/live?commune={commune}"),
+        Lang::Vi | Lang::Supplied(_) => format!("/commune/live?commune={commune}"),
         Lang::En => format!("/commune/live?commune={commune}&lang=en"),
     };
     view! {
@@ -70,7 +70,7 @@ fn LiveFigures(commune: String, windows: Vec<WindowText>, lang: Lang) -> impl In
 /// change, where the commune stands against the criteria set, and the complaints still open.
 fn t_new_items(lang: Lang) -> &'static str {
     match lang {
-        Lang::Vi => "Số ý kiến chưa giải quyết vừa thay đổi.",
+        Lang::Vi | Lang::Supplied(_) => "Số ý kiến chưa giải quyết vừa thay đổi.",
         Lang::En => "The number of open items has just changed.",
     }
 }
@@ -383,7 +383,7 @@ pub fn Headline(figures: FiguresText) -> impl IntoView {
 pub fn AnswerSourcesView(sources: AnswerSources) -> impl IntoView {
     let lang = use_lang().get_untracked();
     let (title, intro, unit, in_force, responses, today) = match lang {
-        Lang::Vi => (
+        Lang::Vi | Lang::Supplied(_) => (
             "Đơn vị trước sắp xếp",
             "Số liệu từ trước đến nay gồm cả phiếu đánh giá tại quầy của các đơn vị trước sắp xếp",
             "Đơn vị",

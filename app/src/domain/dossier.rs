@@ -47,15 +47,15 @@ impl State {
 
     pub fn label(self, lang: Lang) -> &'static str {
         match (self, lang) {
-            (State::Draft, Lang::Vi) => "Đang nhập",
+            (State::Draft, Lang::Vi | Lang::Supplied(_)) => "Đang nhập",
             (State::Draft, Lang::En) => "Draft",
-            (State::Submitted, Lang::Vi) => "Đã gửi, chờ thẩm định",
+            (State::Submitted, Lang::Vi | Lang::Supplied(_)) => "Đã gửi, chờ thẩm định",
             (State::Submitted, Lang::En) => "Submitted, awaiting appraisal",
-            (State::Returned, Lang::Vi) => "Bị trả lại để chỉnh sửa",
+            (State::Returned, Lang::Vi | Lang::Supplied(_)) => "Bị trả lại để chỉnh sửa",
             (State::Returned, Lang::En) => "Returned for correction",
-            (State::Appraised, Lang::Vi) => "Đã thẩm định, chờ tỉnh phê duyệt",
+            (State::Appraised, Lang::Vi | Lang::Supplied(_)) => "Đã thẩm định, chờ tỉnh phê duyệt",
             (State::Appraised, Lang::En) => "Appraised, awaiting the province",
-            (State::Finalised, Lang::Vi) => "Đã phê duyệt",
+            (State::Finalised, Lang::Vi | Lang::Supplied(_)) => "Đã phê duyệt",
             (State::Finalised, Lang::En) => "Finalised",
         }
     }

@@ -45,15 +45,15 @@ impl Role {
 
     pub fn label(self, lang: Lang) -> &'static str {
         match (self, lang) {
-            (Role::ProvinceAdmin, Lang::Vi) => "Quản trị cấp tỉnh",
+            (Role::ProvinceAdmin, Lang::Vi | Lang::Supplied(_)) => "Quản trị cấp tỉnh",
             (Role::ProvinceAdmin, Lang::En) => "Province admin",
-            (Role::DistrictReviewer, Lang::Vi) => "Thẩm định cấp huyện",
+            (Role::DistrictReviewer, Lang::Vi | Lang::Supplied(_)) => "Thẩm định cấp huyện",
             (Role::DistrictReviewer, Lang::En) => "District reviewer",
-            (Role::ProvinceReviewer, Lang::Vi) => "Thẩm định cấp tỉnh",
+            (Role::ProvinceReviewer, Lang::Vi | Lang::Supplied(_)) => "Thẩm định cấp tỉnh",
             (Role::ProvinceReviewer, Lang::En) => "Province reviewer",
-            (Role::CommuneLeader, Lang::Vi) => "Lãnh đạo xã",
+            (Role::CommuneLeader, Lang::Vi | Lang::Supplied(_)) => "Lãnh đạo xã",
             (Role::CommuneLeader, Lang::En) => "Commune leader",
-            (Role::CommuneOfficer, Lang::Vi) => "Cán bộ xã",
+            (Role::CommuneOfficer, Lang::Vi | Lang::Supplied(_)) => "Cán bộ xã",
             (Role::CommuneOfficer, Lang::En) => "Commune officer",
         }
     }

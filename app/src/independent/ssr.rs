@@ -182,15 +182,17 @@ impl Comparison {
         let element = match survey_definitions::SipasElement::from_key(&self.element) {
             Some(e) => e.label().get(lang).to_string(),
             None => match lang {
-                Lang::Vi => "Hài lòng chung".into(),
+                Lang::Vi | Lang::Supplied(_) => "Hài lòng chung".into(),
                 Lang::En => "Overall satisfaction".into(),
             },
         };
         let steering = self.steering();
         let note = match (steering, lang) {
-            (true, Lang::Vi) => "Tỷ lệ tại quầy cao hơn hẳn khảo sát của tỉnh, vượt quá sai số \
+            (true, Lang::Vi | Lang::Supplied(_)) => {
+                "Tỷ lệ tại quầy cao hơn hẳn khảo sát của tỉnh, vượt quá sai số \
                                  chọn mẫu: cần xem lại cách mời người dân đánh giá tại quầy."
-                .to_string(),
+                    .to_string()
+            }
             (true, Lang::En) => "The desk's share is far above the province's survey, beyond \
                                  sampling error: check how citizens are asked to rate at the desk."
                 .to_string(),

@@ -82,7 +82,7 @@ const EN: KioskUi = KioskUi {
 
 fn kiosk_ui(lang: Lang) -> &'static KioskUi {
     match lang {
-        Lang::Vi => &VI,
+        Lang::Vi | Lang::Supplied(_) => &VI,
         Lang::En => &EN,
     }
 }
@@ -266,7 +266,7 @@ fn KioskScreen(data: KioskScreenData, lang: Lang, done: bool) -> impl IntoView {
                 data-desk=data.desk_code.clone()
                 data-overall=data.overall.id.clone()
                 data-follow-ups=follow_up_ids
-                data-lang=lang.code()
+                data-lang=lang.code().to_owned()
             >
                 <form
                     method="post"
@@ -276,7 +276,7 @@ fn KioskScreen(data: KioskScreenData, lang: Lang, done: bool) -> impl IntoView {
                 >
                     <input type="hidden" name="_key" value=data.key.clone() />
                     <input type="hidden" name="desk" value=data.desk_code.clone() />
-                    <input type="hidden" name="lang" value=lang.code() />
+                    <input type="hidden" name="lang" value=lang.code().to_owned() />
                     <input type="hidden" name="question" value=data.overall.id.clone() />
                     {done
                         .then(|| {

@@ -252,7 +252,7 @@ async fn screen_data(
     let question = |q: &survey_definitions::Question| KioskQuestion {
         id: q.id.clone(),
         label: q.label.clone(),
-        spoken: survey_definitions::Lang::ALL
+        spoken: survey_definitions::Lang::offered()
             .into_iter()
             .filter_map(|lang| {
                 Some((

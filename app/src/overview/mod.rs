@@ -187,7 +187,7 @@ mod ssr {
             }
         }
         let no_dossier = match lang {
-            Lang::Vi => "Chưa lập hồ sơ",
+            Lang::Vi | Lang::Supplied(_) => "Chưa lập hồ sơ",
             Lang::En => "No dossier",
         };
 

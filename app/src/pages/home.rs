@@ -20,7 +20,7 @@ pub fn HomePage() -> impl IntoView {
                 <header class="survey-head">
                     <LangSwitch path="/" lang />
                     <StaffLink lang />
-                    <h1>{t.app_name}</h1>
+                    <h1>"Hài Lòng"</h1>
                     <p class="intro">{t.home_intro}</p>
                 </header>
                 <section class="how-to-rate">
@@ -70,7 +70,7 @@ fn StaffLink(lang: Lang) -> impl IntoView {
 #[component]
 fn Tour(lang: Lang) -> impl IntoView {
     let steps: [(&str, &str); 4] = match lang {
-        Lang::Vi => [
+        Lang::Vi | Lang::Supplied(_) => [
             ("Người dân", "quét mã QR dán tại quầy tiếp nhận hồ sơ (hoặc in trên phiếu hẹn trả kết quả), trả lời và gửi."),
             ("Cán bộ, lãnh đạo xã", "“Cán bộ đăng nhập” → “Xã của tôi”: số phiếu, tỷ lệ hài lòng, ý kiến mới nhất; “Tự đánh giá”: cán bộ nhập điểm và minh chứng, lãnh đạo gửi thẩm định; “Kết quả chấm điểm”: từng điểm được giải thích."),
             ("Thẩm định cấp huyện", "đăng nhập → “Thẩm định”: chấm lại từng tiêu chí có lý do, trả lại hoặc hoàn thành; “Phiếu bị đánh dấu”: giữ hoặc loại các phiếu bất thường."),

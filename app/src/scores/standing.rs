@@ -141,7 +141,7 @@ mod ssr {
             .iter()
             .filter(|i| !i.appraised)
             .map(|i| match lang {
-                Lang::Vi => format!(
+                Lang::Vi | Lang::Supplied(_) => format!(
                     " (chưa đủ số phiếu tối thiểu: {}/{})",
                     i.sample, i.min_responses
                 ),

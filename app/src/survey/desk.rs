@@ -133,7 +133,7 @@ pub fn DeskUnavailable(
     let next = replacement.map(|r| {
         view! {
             <p class="lead">
-                {if lang == Lang::En { "It was replaced by: " } else { "Quầy mới thay thế: " }}
+                {t.replaced_by}
                 <a href=with_lang(&format!("/q/{}", r.code), lang)>
                     {r.name.get(lang).to_string()} " · " {r.commune_name}
                 </a>

@@ -2,7 +2,7 @@
 //! submission kept for the citizen, and what became of a submission.
 
 use serde::{Deserialize, Serialize};
-use survey_definitions::{FieldErrors, Lang, Survey, Text};
+use survey_definitions::{FieldErrors, Lang, Survey, Text, Translation};
 
 use super::desk::DeskInfo;
 
@@ -39,6 +39,10 @@ pub struct SurveyPageData {
     /// URL).
     #[serde(default)]
     pub spoken: Vec<(String, String)>,
+    /// A supplied language's words (its whole translation), which the browser installs before
+    /// drawing the form; `None` for the built-in languages.
+    #[serde(default)]
+    pub words: Option<Translation>,
 }
 
 /// A rejected submission, shown again with its answers kept.

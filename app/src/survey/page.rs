@@ -19,7 +19,7 @@ use crate::components::{
     escape_text, set_status, spoken_clip, DocumentLang, LangSwitch, Preload, ServerFailure,
     TextSizeSwitch,
 };
-use crate::i18n::{ui, use_lang, with_lang};
+use crate::i18n::{fill, ui, use_lang, with_lang};
 use crate::survey::api::{get_survey_page, SubmitResponse};
 use crate::survey::desk::DeskLookup;
 use crate::survey::desk::DeskUnavailable;
@@ -65,6 +65,10 @@ pub fn SurveyPage() -> impl IntoView {
 /// The form: an island, the only part of a citizen page that the browser hydrates.
 #[island]
 fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
+    // A supplied language's words come with the page: the browser has no translation files.
+    if let Some(words) = data.words.clone() {
+        survey_definitions::translation::install(words);
+    }
     let t = ui(lang);
     let SurveyPageData {
         desk,
@@ -75,36 +79,14 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
         dossier_refused,
         rated_before,
         spoken,
+        words: _,
     } = data;
-    let rated_before = rated_before.map(|(at, until)| match lang {
-        Lang::Vi => format!(
-            "Thiết bị này đã gửi một phiếu đánh giá cho quầy này lúc {at}. Phiếu gửi lại trước \
-             {until} sẽ không được tính thêm; sau giờ đó, phiếu mới được tính bình thường."
-        ),
-        Lang::En => format!(
-            "This device already rated this desk at {at}. A rating sent before {until} will not \
-             be counted again; after that, a new rating counts as usual."
-        ),
-    });
+    let rated_before =
+        rated_before.map(|(at, until)| fill(t.rated_before, &[("at", &at), ("until", &until)]));
     let prefill = prefill.unwrap_or_default();
-    let other_version = match lang {
-        Lang::Vi => {
-            "Phiếu đánh giá đã được cập nhật. Vui lòng xem lại các câu trả lời dưới đây và gửi lại."
-        }
-        Lang::En => {
-            "The survey has been updated. Please check your answers below and send them again."
-        }
-    };
-    let refused_code = dossier_refused.map(|example| match lang {
-        Lang::Vi => format!(
-            "Mã hồ sơ trong đường dẫn không đúng định dạng (ví dụ: {example}). \
-             Ông/Bà vẫn có thể đánh giá và tự nhập mã in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả."
-        ),
-        Lang::En => format!(
-            "The dossier code in this link is not in the right format (e.g. {example}). \
-             You can still rate and type the code printed on your receipt."
-        ),
-    });
+    let other_version = t.other_version;
+    let refused_code =
+        dossier_refused.map(|example| fill(t.dossier_refused, &[("example", &example)]));
     if prefill.unavailable {
         set_status(503);
     } else if prefill.other_version {
@@ -246,7 +228,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
     view! {
         <main class="page survey">
             <header class="survey-head">
-                <LangSwitch path=path.clone() lang />
+                <LangSwitch path=path.clone() lang supplied=true />
                 <p class="desk-line">
                     {desk.name.get(lang).to_string()} " · " {desk.commune_name.clone()}
                     // Only desks of a pre-reform commune have a district to name.
@@ -259,7 +241,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
             <FaceSymbols />
             <form method="post" action=action novalidate=true on:submit=on_submit>
                 <input type="hidden" name=KEY_FIELD value=key />
-                <input type="hidden" name=LANG_FIELD value=lang.code() />
+                <input type="hidden" name=LANG_FIELD value=lang.code().to_owned() />
                 <input type="hidden" name=VERSION_FIELD value=survey.version.to_string() />
                 // Invisible to people (and skipped by screen readers); robots that fill every
                 // field give themselves away. Their answers are stored flagged, not dropped.

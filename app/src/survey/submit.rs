@@ -117,6 +117,10 @@ pub async fn survey_page(
         dossier_refused,
         rated_before,
         spoken,
+        words: match lang {
+            Lang::Supplied(code) => survey_definitions::translation::find(&code).cloned(),
+            Lang::Vi | Lang::En => None,
+        },
     }))
 }
 
@@ -184,7 +188,7 @@ pub async fn thanks_page(
         AppError::internal("thanks_page", format!("no survey `{}`", desk.survey_id))
     })?;
     let thanks = survey.thanks.clone();
-    let spoken = Lang::ALL
+    let spoken = Lang::offered()
         .into_iter()
         .filter_map(|lang| {
             let file = speech::clip_file(lang, thanks.get(lang).trim());

@@ -10,6 +10,7 @@ pub mod independent;
 pub mod report;
 pub mod score;
 pub mod slips;
+pub mod translation;
 pub mod units;
 
 use std::net::SocketAddr;
@@ -161,6 +162,13 @@ pub enum Command {
         #[arg(long)]
         output: std::path::PathBuf,
     },
+    /// Write the file a translator fills in to offer the citizen's pages in another language
+    /// (`translations/CODE.toml`): every text, with what the folder's file already translates.
+    TranslationTemplate {
+        /// The language's code: 2 or 3 lowercase letters (ISO 639-1, or ISO 639-3).
+        #[arg(long)]
+        lang: String,
+    },
     /// Seed simulated responses for every desk over the last days, so dashboards have data.
     Demo {
         /// Days back from today to fill (default 90, or 365 with --responses).
@@ -256,6 +264,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             independent::run_to(&config()?, action, &mut out).await
         }
         Command::Export { what } => export::run(&config()?, what).await,
+        Command::TranslationTemplate { lang } => {
+            translation::run_to(&config()?, &lang, &mut std::io::stdout().lock())
+        }
         Command::Score {
             criteria,
             period,

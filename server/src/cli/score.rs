@@ -427,7 +427,7 @@ pub fn report_text(report: &scoring::Report, lang: survey_definitions::Lang) -> 
         node(&mut out, group, 0, lang);
     }
     let (total, bonus, pass, grade, yes, no) = match lang {
-        Lang::Vi => (
+        Lang::Vi | Lang::Supplied(_) => (
             "Tổng điểm",
             "điểm cộng",
             "Đạt chuẩn",

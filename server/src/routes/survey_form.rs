@@ -5,7 +5,8 @@
 //! form renders the survey page again with status 422, each error beside its question and every
 //! answer kept; it goes through the same Leptos page as a GET, so both look the same.
 
-use app::i18n::{with_lang, Lang};
+use app::components::escape_text;
+use app::i18n::{fill, ui, with_lang, Lang};
 use app::state::AppState;
 use app::survey::model::{Prefill, SubmitOutcome, LANG_FIELD};
 use app::survey::submit;
@@ -69,7 +70,7 @@ async fn text_size(
     } else {
         format!("{LARGE_TYPE_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax{secure}")
     };
-    let lang = if q.lang == "en" { Lang::En } else { Lang::Vi };
+    let lang = Lang::parse(&q.lang).unwrap_or_default();
     (
         [(header::SET_COOKIE, cookie)],
         Redirect::to(&with_lang(&format!("/q/{code}"), lang)),
@@ -138,16 +139,10 @@ async fn post_survey(
 
 /// 429 with Retry-After and a short page in the citizen's language.
 fn too_many_requests(lang: Lang, retry_after_secs: u64) -> Response {
-    let text = match lang {
-        Lang::Vi => format!(
-            "Có quá nhiều lượt gửi đánh giá từ thiết bị hoặc mạng này. \
-             Vui lòng thử lại sau {retry_after_secs} giây."
-        ),
-        Lang::En => format!(
-            "Too many ratings were sent from this device or network. \
-             Please try again in {retry_after_secs} seconds."
-        ),
-    };
+    let text = escape_text(&fill(
+        ui(lang).rate_limited_wait,
+        &[("seconds", &retry_after_secs.to_string())],
+    ));
     let html = format!(
         "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\

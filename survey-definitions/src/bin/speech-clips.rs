@@ -18,6 +18,16 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // A supplied language with a voice gets its clips too.
+    match survey_definitions::load_translations(&dir) {
+        Ok(translations) => translations.into_iter().for_each(|t| {
+            survey_definitions::translation::install(t);
+        }),
+        Err(e) => {
+            eprintln!("speech-clips: {e}");
+            std::process::exit(1);
+        }
+    }
     let mut seen = BTreeSet::new();
     for survey in definitions.surveys() {
         for clip in survey_definitions::speech::clips(survey) {

@@ -241,8 +241,9 @@ fn format_scaled(n: u64, divisor: u64, lang: Lang) -> String {
     }
     let width = divisor.ilog10() as usize;
     let digits = format!("{fraction:0width$}");
+    // A supplied language is read in Vietnam, where numbers take a decimal comma.
     let separator = match lang {
-        Lang::Vi => ',',
+        Lang::Vi | Lang::Supplied(_) => ',',
         Lang::En => '.',
     };
     format!("{whole}{separator}{}", digits.trim_end_matches('0'))

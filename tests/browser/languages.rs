@@ -1,0 +1,115 @@
+//! A supplied language in the browser: the survey's island installs the page's words before it
+//! draws, so what it shows after hydration (the errors of a send, the focus, the thank-you page
+//! it goes to) stays in that language. Screenshots: `target/survey-supplied-language-{top-,}360.png`.
+
+use app::store::Backend;
+use fantoccini::Locator;
+use hailong_tests::browser::{browser_available, Browser, RunningApp};
+use hailong_tests::{definitions_copy, filled_template, PSEUDO_MARK};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supplied_language_stays_after_hydration() {
+    if !browser_available() {
+        return;
+    }
+    let dir = definitions_copy("browser-languages-xb");
+    std::fs::create_dir_all(dir.join("translations")).unwrap();
+    std::fs::write(
+        dir.join("translations/xb.toml"),
+        filled_template(&dir, "xb", "Xb-ngữ", &[]),
+    )
+    .unwrap();
+    let app = RunningApp::start_with(Backend::Sqlite, |c| c.definitions_dir = dir.clone()).await;
+    let code = app.state.store.list_current_desks(None).await.unwrap()[0]
+        .public_code
+        .clone();
+    let browser = Browser::start(true).await;
+    let c = &browser.client;
+    c.set_window_size(360, 740).await.unwrap();
+
+    // The citizen opens the Vietnamese page and picks the language by its own name.
+    c.goto(&app.url(&format!("/q/{code}"))).await.unwrap();
+    c.find(Locator::LinkText("Xb-ngữ"))
+        .await
+        .expect("the language switch offers Xb-ngữ")
+        .click()
+        .await
+        .unwrap();
+    browser.wait_hydrated().await;
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .ends_with("?lang=xb"));
+    std::fs::write(
+        hailong_tests::workspace_root()
+            .join("target")
+            .join("survey-supplied-language-top-360.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    let button = c.find(Locator::Css("button.submit")).await.unwrap();
+    assert_eq!(
+        button.text().await.unwrap(),
+        format!("{PSEUDO_MARK}Gửi đánh giá")
+    );
+
+    // Sent with nothing answered: the island draws the errors, in the language.
+    button.click().await.unwrap();
+    let error = c
+        .wait()
+        .for_element(Locator::Id("err-overall"))
+        .await
+        .expect("error next to the first question")
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(error, format!("{PSEUDO_MARK}Vui lòng trả lời câu hỏi này."));
+    let message = c
+        .find(Locator::Css("form .form-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(message.starts_with(PSEUDO_MARK), "{message}");
+    std::fs::write(
+        hailong_tests::workspace_root()
+            .join("target")
+            .join("survey-supplied-language-360.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // Answered and sent: the thanks, in the language; the answer stored with its code.
+    c.find(Locator::Css("label[for='q-overall-4']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("button.submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_url(|u| u.ends_with("/thanks?lang=xb")).await;
+    let heading = c
+        .wait()
+        .for_element(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, format!("{PSEUDO_MARK}Cảm ơn ông/bà!"));
+    let (lang,): (String,) = sqlx::query_as("select lang from responses")
+        .fetch_one(app.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(lang, "xb");
+    browser.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
