@@ -62,27 +62,34 @@ pub fn TextSizeSwitch(code: String, lang: Lang) -> impl IntoView {
 }
 
 /// Links to the same page in the other languages, each named in its own language: the built-in
-/// ones, and with `supplied` the languages a province supplied (the citizen's survey and
-/// thank-you pages, which their translations cover).
+/// ones, or those of `offered` (code, own name), which the server lists for the survey's island
+/// (the browser does not know the supplied languages, and an island must draw what the server
+/// drew).
 #[component]
 pub fn LangSwitch(
     #[prop(into)] path: String,
     lang: Lang,
-    #[prop(optional)] supplied: bool,
+    #[prop(optional)] offered: Vec<(String, String)>,
 ) -> impl IntoView {
-    let others: Vec<Lang> = if supplied {
-        Lang::offered()
+    let others: Vec<(Lang, String)> = if offered.is_empty() {
+        Lang::BUILT_IN
+            .into_iter()
+            .map(|l| (l, l.name().to_owned()))
+            .collect()
     } else {
-        Lang::BUILT_IN.to_vec()
+        offered
+            .into_iter()
+            .filter_map(|(code, name)| Some((Lang::exact(&code)?, name)))
+            .collect()
     };
     let links = others
         .into_iter()
-        .filter(|other| *other != lang)
-        .map(|other| {
+        .filter(|(other, _)| *other != lang)
+        .map(|(other, name)| {
             let code = other.code().to_owned();
             view! {
                 <a class="lang-switch" href=with_lang(&path, other) hreflang=code.clone() lang=code>
-                    {other.name()}
+                    {name}
                 </a>
             }
         })

@@ -21,7 +21,12 @@ macro_rules! interface_words {
         impl Ui {
             /// The same words, each passed through `word`.
             fn map(&self, word: impl Fn(&'static str) -> &'static str) -> Ui {
-                Ui { $($field: word(self.$field),)* }
+                let mut all = [$(self.$field),*];
+                for text in &mut all {
+                    *text = word(text);
+                }
+                let [$($field),*] = all;
+                Ui { $($field),* }
             }
 
             /// Every text, in declaration order.

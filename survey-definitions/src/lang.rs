@@ -12,6 +12,19 @@ use crate::translation;
 pub struct LangCode([u8; 3]);
 
 impl LangCode {
+    /// A code exactly as [`LangCode::as_str`] writes it, nothing trimmed or lowered: what a form,
+    /// a stored answer and the island's props carry. Byte by byte, so the browser's WASM, which
+    /// reads the page's language with it, needs no string-splitting code.
+    pub fn exact(s: &str) -> Option<LangCode> {
+        let bytes = s.as_bytes();
+        if !(2..=3).contains(&bytes.len()) || !bytes.iter().all(u8::is_ascii_lowercase) {
+            return None;
+        }
+        let mut code = [0; 3];
+        code[..bytes.len()].copy_from_slice(bytes);
+        Some(LangCode(code))
+    }
+
     /// Reads a code, ignoring case, surrounding spaces and any region (`"en-US"`, `"vi_VN"`).
     pub fn new(s: &str) -> Option<LangCode> {
         let primary = s.trim().split(['-', '_']).next().unwrap_or_default();
@@ -91,6 +104,17 @@ impl Lang {
         }
     }
 
+    /// A language from its code exactly as [`Lang::code`] writes it, offered here or not (see
+    /// [`LangCode::exact`]).
+    pub fn exact(code: &str) -> Option<Lang> {
+        let parsed = LangCode::exact(code)?;
+        Some(match parsed.as_str() {
+            "vi" => Lang::Vi,
+            "en" => Lang::En,
+            _ => Lang::Supplied(parsed),
+        })
+    }
+
     /// The fixed text `text` in this language: a supplied language looks it up by its
     /// Vietnamese words.
     pub fn say(self, text: StaticText) -> &'static str {
@@ -109,10 +133,30 @@ impl Lang {
 /// Fills `{name}` placeholders of a text (`"tối đa {max} ký tự"`): texts with values in them are
 /// templates, so a translation can put the value where its grammar wants it.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = template.to_owned();
-    for (name, value) in values {
-        out = out.replace(&format!("{{{name}}}"), value);
+    // Read through by hand, byte by byte (`{` and `}` are ASCII, so every cut is on a character
+    // boundary): `str::replace` and `str::find` bring search routines into the browser's WASM,
+    // where the survey's messages are filled too.
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.bytes().position(|b| b == b'{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let named = after.bytes().position(|b| b == b'}').and_then(|close| {
+            let (_, value) = values.iter().find(|(name, _)| *name == &after[..close])?;
+            Some((close, value))
+        });
+        match named {
+            Some((close, value)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -127,13 +171,7 @@ impl<'de> Deserialize<'de> for Lang {
     /// language before the page's words are installed (`translation::install`).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Lang, D::Error> {
         let code = String::deserialize(deserializer)?;
-        let parsed = LangCode::new(&code)
-            .ok_or_else(|| serde::de::Error::custom(format!("not a language code: {code:?}")))?;
-        Ok(match parsed.as_str() {
-            "vi" => Lang::Vi,
-            "en" => Lang::En,
-            _ => Lang::Supplied(parsed),
-        })
+        Lang::exact(&code).ok_or_else(|| serde::de::Error::custom("not a language code"))
     }
 }
 
@@ -148,6 +186,15 @@ pub struct Text {
 }
 
 impl Text {
+    /// Empties what a page in `lang` does not read: the Vietnamese of an English text, the
+    /// English otherwise (a supplied language finds its words by the Vietnamese).
+    pub fn keep_only(&mut self, lang: Lang) {
+        match lang {
+            Lang::En => self.vi.clear(),
+            Lang::Vi | Lang::Supplied(_) => self.en.clear(),
+        }
+    }
+
     /// The text in `lang`.
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
@@ -212,6 +259,21 @@ mod tests {
         );
         assert_eq!(Lang::parse(""), None);
         assert_eq!(Lang::default(), Lang::Vi);
+    }
+
+    #[test]
+    fn templates_are_filled_by_name() {
+        assert_eq!(
+            fill(
+                "lúc {at}, trước {until} {x} {",
+                &[("until", "10:05"), ("at", "09:55")]
+            ),
+            "lúc 09:55, trước 10:05 {x} {"
+        );
+        assert_eq!(
+            fill("không có chỗ trống", &[("at", "1")]),
+            "không có chỗ trống"
+        );
     }
 
     #[test]

@@ -121,6 +121,28 @@ impl Survey {
         texts
     }
 
+    /// A copy that keeps only what a page in `lang` reads of each text (the English for an
+    /// English page; the Vietnamese, which a supplied language looks its words up by, for the
+    /// others): the citizen's page carries its survey to the browser, and the other language's
+    /// texts were 0.7 KB of every phone's download (brotli, measured).
+    pub fn in_one_language(&self, lang: Lang) -> Survey {
+        let mut survey = self.clone();
+        let mut texts = vec![&mut survey.title, &mut survey.intro, &mut survey.thanks];
+        texts.extend(survey.basis.as_mut());
+        for question in &mut survey.questions {
+            texts.push(&mut question.label);
+            texts.extend(question.help.as_mut());
+            texts.extend(question.not_applicable.as_mut());
+            if let QuestionKind::SingleChoice { options } = &mut question.kind {
+                texts.extend(options.iter_mut().map(|o| &mut o.label));
+            }
+        }
+        for text in texts {
+            text.keep_only(lang);
+        }
+        survey
+    }
+
     /// The question with this id.
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|q| q.id == id)

@@ -194,6 +194,23 @@ mod tests {
     }
 
     #[test]
+    fn a_survey_in_one_language_keeps_only_what_its_page_reads() {
+        let survey = valid_survey();
+        let count = survey.texts().len();
+
+        let vi = survey.in_one_language(crate::Lang::Vi);
+        let en = survey.in_one_language(crate::Lang::En);
+
+        assert!(count > 5);
+        assert_eq!(vi.texts().len(), count);
+        for (whole, (vi, en)) in survey.texts().iter().zip(vi.texts().iter().zip(en.texts())) {
+            assert_eq!((vi.vi.as_str(), vi.en.as_str()), (whole.vi.as_str(), ""));
+            assert_eq!((en.vi.as_str(), en.en.as_str()), ("", whole.en.as_str()));
+        }
+        assert_eq!(vi.questions.len(), survey.questions.len());
+    }
+
+    #[test]
     fn a_valid_file_is_read_into_typed_questions() {
         let survey = valid_survey();
 

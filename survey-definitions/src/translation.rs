@@ -20,8 +20,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::RwLock;
 
-use serde::{Deserialize, Serialize};
-
 use crate::toml_tree::{self, Fail, Spans};
 use crate::{DefinitionError, Lang, LangCode};
 
@@ -29,7 +27,7 @@ use crate::{DefinitionError, Lang, LangCode};
 pub const TRANSLATIONS_DIR: &str = "translations";
 
 /// One supplied language: its code, its own name and its words.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Translation {
     /// Always [`Lang::Supplied`].
     pub lang: Lang,
@@ -55,6 +53,22 @@ impl Translation {
             name: name.into(),
             voice: None,
             words: sorted(words.into_iter().collect()),
+        }
+    }
+
+    /// The translation as a page carries it to the browser: its words, in their order.
+    pub fn words(&self) -> &[(String, String)] {
+        &self.words
+    }
+
+    /// A translation from the words a page carried ([`Translation::words`], already sorted);
+    /// the browser needs neither the name nor the voice.
+    pub fn from_page(lang: Lang, words: Vec<(String, String)>) -> Translation {
+        Translation {
+            lang,
+            name: String::new(),
+            voice: None,
+            words,
         }
     }
 
@@ -94,27 +108,25 @@ impl Translation {
 /// `&'static str` like the built-in ones.
 static SUPPLIED: RwLock<Vec<&'static Translation>> = RwLock::new(Vec::new());
 
-/// Offers `translation` from now on (replacing an earlier one of the same code) and returns its
-/// language. The same translation installed again (a second app in one test process, the page's
-/// words after hydration) is kept as it is.
+/// Offers `translation` from now on, in place of an earlier one of the same code, and returns
+/// its language. Called once per language when a server starts, and once per page in the
+/// browser; the translation is leaked, so it is not called per request.
 pub fn install(translation: Translation) -> Lang {
     let lang = translation.lang;
     if !matches!(lang, Lang::Supplied(_)) {
         return lang;
     }
+    let leaked: &'static Translation = Box::leak(Box::new(translation));
     let mut supplied = SUPPLIED
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let at = supplied.iter().position(|t| t.lang == lang);
-    if at.is_some_and(|at| *supplied[at] == translation) {
-        return lang;
-    }
-    let leaked: &'static Translation = Box::leak(Box::new(translation));
-    match at {
+    match supplied.iter().position(|t| t.lang == lang) {
         Some(at) => supplied[at] = leaked,
+        // Kept in code order by inserting in place (a sort would add a sort routine to the
+        // browser's WASM, which installs a page's words through here).
         None => {
-            supplied.push(leaked);
-            supplied.sort_by(|a, b| a.lang.code().cmp(b.lang.code()));
+            let at = supplied.partition_point(|t| t.lang.code() < lang.code());
+            supplied.insert(at, leaked);
         }
     }
     lang
@@ -224,9 +236,21 @@ fn read_translation(doc: &toml_tree::Node) -> Result<Translation, Fail> {
             return Err(field.fail("a translation is one line, without tabs or control characters"));
         }
         if placeholders(vi) != placeholders(value) {
+            let list = |text: &str| {
+                let names: Vec<String> = placeholders(text)
+                    .into_iter()
+                    .map(|name| format!("{{{name}}}"))
+                    .collect();
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            };
             return Err(field.fail(format!(
-                "the translation must keep the placeholders of the Vietnamese text ({})",
-                placeholders(vi).into_iter().collect::<Vec<_>>().join(", ")
+                "the translation must keep the placeholders of the Vietnamese text ({}); it has {}",
+                list(vi),
+                list(value)
             )));
         }
         words.push((vi.to_owned(), value.to_owned()));
@@ -302,7 +326,7 @@ voice = "vi"
     }
 
     fn serde_json_like(lang: Lang) -> String {
-        #[derive(Serialize)]
+        #[derive(serde::Serialize)]
         struct Wrap {
             lang: Lang,
         }

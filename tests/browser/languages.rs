@@ -1,6 +1,7 @@
 //! A supplied language in the browser: the survey's island installs the page's words before it
-//! draws, so what it shows after hydration (the errors of a send, the focus, the thank-you page
-//! it goes to) stays in that language. Screenshots: `target/survey-supplied-language-{top-,}360.png`.
+//! draws, so what it shows after hydration (the errors of a send, the thank-you page it goes to)
+//! stays in that language, and it draws the same language switch as the server.
+//! Screenshots: `target/survey-supplied-language-{top-,}360.png`.
 
 use app::store::Backend;
 use fantoccini::Locator;
@@ -27,8 +28,11 @@ async fn a_supplied_language_stays_after_hydration() {
     let c = &browser.client;
     c.set_window_size(360, 740).await.unwrap();
 
-    // The citizen opens the Vietnamese page and picks the language by its own name.
+    // The citizen opens the Vietnamese page and picks the language by its own name. The island,
+    // which draws the switch, takes over that page too: the browser draws the links the server
+    // drew.
     c.goto(&app.url(&format!("/q/{code}"))).await.unwrap();
+    browser.wait_hydrated().await;
     c.find(Locator::LinkText("Xb-ngữ"))
         .await
         .expect("the language switch offers Xb-ngữ")
@@ -42,69 +46,32 @@ async fn a_supplied_language_stays_after_hydration() {
         .unwrap()
         .as_str()
         .ends_with("?lang=xb"));
-    std::fs::write(
-        hailong_tests::workspace_root()
-            .join("target")
-            .join("survey-supplied-language-top-360.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
-    let button = c.find(Locator::Css("button.submit")).await.unwrap();
+    browser
+        .screenshot("survey-supplied-language-top-360.png")
+        .await;
     assert_eq!(
-        button.text().await.unwrap(),
+        browser.text_of("button.submit").await,
         format!("{PSEUDO_MARK}Gửi đánh giá")
     );
 
     // Sent with nothing answered: the island draws the errors, in the language.
-    button.click().await.unwrap();
-    let error = c
-        .wait()
-        .for_element(Locator::Id("err-overall"))
-        .await
-        .expect("error next to the first question")
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(error, format!("{PSEUDO_MARK}Vui lòng trả lời câu hỏi này."));
-    let message = c
-        .find(Locator::Css("form .form-error"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.click("button.submit").await;
+    assert_eq!(
+        browser.text_of("#err-overall").await,
+        format!("{PSEUDO_MARK}Vui lòng trả lời câu hỏi này.")
+    );
+    let message = browser.text_of("form .form-error").await;
     assert!(message.starts_with(PSEUDO_MARK), "{message}");
-    std::fs::write(
-        hailong_tests::workspace_root()
-            .join("target")
-            .join("survey-supplied-language-360.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    browser.screenshot("survey-supplied-language-360.png").await;
 
     // Answered and sent: the thanks, in the language; the answer stored with its code.
-    c.find(Locator::Css("label[for='q-overall-4']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("button.submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("label[for='q-overall-4']").await;
+    browser.click("button.submit").await;
     browser.wait_url(|u| u.ends_with("/thanks?lang=xb")).await;
-    let heading = c
-        .wait()
-        .for_element(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(heading, format!("{PSEUDO_MARK}Cảm ơn ông/bà!"));
+    assert_eq!(
+        browser.text_of("h1").await,
+        format!("{PSEUDO_MARK}Cảm ơn ông/bà!")
+    );
     let (lang,): (String,) = sqlx::query_as("select lang from responses")
         .fetch_one(app.state.store.pool())
         .await

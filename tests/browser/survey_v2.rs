@@ -29,23 +29,7 @@ async fn survey_v2_at_360_px_without_javascript() {
 }
 
 async fn tap(browser: &Browser, input_id: &str) {
-    browser
-        .client
-        .find(Locator::Css(&format!("label[for='{input_id}']")))
-        .await
-        .unwrap_or_else(|e| panic!("{input_id}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("tap {input_id}: {e}"));
-}
-
-async fn shot(browser: &Browser, name: &str) {
-    let png = browser.client.screenshot().await.unwrap();
-    std::fs::write(
-        hailong_tests::workspace_root().join("target").join(name),
-        png,
-    )
-    .unwrap();
+    browser.click(&format!("label[for='{input_id}']")).await;
 }
 
 async fn rate_a_dossier_at_360_px(backend: Backend, javascript: bool) {
@@ -68,7 +52,9 @@ async fn rate_a_dossier_at_360_px(backend: Backend, javascript: bool) {
     if javascript {
         browser.wait_hydrated().await;
     }
-    shot(&browser, &format!("survey-v2-top-js-{javascript}.png")).await;
+    browser
+        .screenshot(&format!("survey-v2-top-js-{javascript}.png"))
+        .await;
 
     // One phone screen per question group, and nothing wider than the phone.
     let (_, _, page_width, _) = c
@@ -103,7 +89,9 @@ async fn rate_a_dossier_at_360_px(backend: Backend, javascript: bool) {
         let (at, duration) = browser.play_audio("details.speak[open] audio").await;
         assert!(at > 0.2 && duration > 3.0, "played {at} s of {duration} s");
     }
-    shot(&browser, &format!("survey-v2-listen-js-{javascript}.png")).await;
+    browser
+        .screenshot(&format!("survey-v2-listen-js-{javascript}.png"))
+        .await;
 
     let dossier = c.find(Locator::Id("q-dossier_code")).await.unwrap();
     assert_eq!(dossier.prop("value").await.unwrap().as_deref(), Some(CODE));
@@ -125,7 +113,9 @@ async fn rate_a_dossier_at_360_px(backend: Backend, javascript: bool) {
     tap(&browser, "q-results-4").await;
     tap(&browser, "q-feedback-na").await;
     tap(&browser, "q-respondent-person").await;
-    shot(&browser, &format!("survey-v2-answered-js-{javascript}.png")).await;
+    browser
+        .screenshot(&format!("survey-v2-answered-js-{javascript}.png"))
+        .await;
     c.find(Locator::Css("button.submit"))
         .await
         .unwrap()

@@ -10,7 +10,7 @@ use app::components::escape_text;
 use app::store::Backend;
 use axum::http::StatusCode;
 use hailong_tests::{
-    as_pairs, both_backends, definitions_copy, device, filled_template, key, test_config, TestApp,
+    as_pairs, both_backends, definitions_copy, device, filled_template, key, TestApp,
     PSEUDO_MARK as MARK,
 };
 
@@ -176,14 +176,44 @@ async fn a_partial_translation_shows_vietnamese_where_it_has_no_words(backend: B
         html.contains(&format!("{MARK}Rất hài lòng")),
         "the rest translated"
     );
-    // The template written again keeps what was translated and lists what is left.
-    let mut config = test_config("sqlite::memory:", "127.0.0.1:3000".parse().unwrap());
-    config.definitions_dir = dir.clone();
-    let mut out = Vec::new();
-    server::cli::translation::run_to(&config, lang, &mut out).unwrap();
-    let again = String::from_utf8(out).unwrap();
+    // The template written again by the command keeps what was translated and lists what is
+    // left; `hailong check` counts it.
+    let Some(binary) = hailong_tests::process::hailong_binary() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "target/debug/hailong is missing: scripts/test.sh builds it before the tests"
+        );
+        return;
+    };
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(&binary)
+            .args(args)
+            .env("DATABASE_URL", "sqlite::memory:")
+            .env("HAILONG_DEFINITIONS", &dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let again = run(&["translation-template", "--lang", lang]);
     assert!(again.contains(&format!("\"Rất hài lòng\" = \"{MARK}Rất hài lòng\"")));
     assert!(again.contains("# \"Gửi đánh giá\" = \"\""));
-    assert!(again.contains(" texts translated, 1 to go."), "{again}");
+    let total = app::i18n::citizen_texts(&app.state.definitions).len();
+    assert!(
+        again.contains(&format!("{} texts translated, 1 to go.", total - 1)),
+        "{again}"
+    );
+    let checked = run(&["check"]);
+    assert!(
+        checked.contains(&format!(
+            "ok  language {lang} Xs: {} of {total} texts translated",
+            total - 1
+        )),
+        "{checked}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

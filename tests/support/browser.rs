@@ -263,6 +263,36 @@ impl Browser {
         panic!("the page never hydrated (is the WASM built and served?)");
     }
 
+    /// Clicks (taps) the element `css` selects.
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// The text of the element `css` selects, once it is on the page.
+    pub async fn text_of(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .for_element(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("text of {css}: {e}"))
+    }
+
+    /// Saves what the window shows as `target/{name}`, to be looked at.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        std::fs::write(crate::workspace_root().join("target").join(name), png)
+            .expect("write the screenshot");
+    }
+
     /// Waits until the current URL satisfies `pred`.
     pub async fn wait_url(&self, pred: impl Fn(&str) -> bool) -> String {
         let mut last = String::new();

@@ -2,7 +2,7 @@
 //! submission kept for the citizen, and what became of a submission.
 
 use serde::{Deserialize, Serialize};
-use survey_definitions::{FieldErrors, Lang, Survey, Text, Translation};
+use survey_definitions::{FieldErrors, Lang, Survey, Text};
 
 use super::desk::DeskInfo;
 
@@ -39,10 +39,15 @@ pub struct SurveyPageData {
     /// URL).
     #[serde(default)]
     pub spoken: Vec<(String, String)>,
-    /// A supplied language's words (its whole translation), which the browser installs before
-    /// drawing the form; `None` for the built-in languages.
+    /// A supplied language's words (its whole translation, as `Translation::words`), which the
+    /// browser installs before drawing the form; empty for the built-in languages. A list of
+    /// pairs, a type the WASM decodes already (a `Translation` struct cost 2.7 KB, measured).
     #[serde(default)]
-    pub words: Option<Translation>,
+    pub words: Vec<(String, String)>,
+    /// Every language offered, built-in and supplied: (code, its own name), for the language
+    /// switch the island draws.
+    #[serde(default)]
+    pub langs: Vec<(String, String)>,
 }
 
 /// A rejected submission, shown again with its answers kept.

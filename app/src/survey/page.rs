@@ -65,9 +65,14 @@ pub fn SurveyPage() -> impl IntoView {
 /// The form: an island, the only part of a citizen page that the browser hydrates.
 #[island]
 fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
-    // A supplied language's words come with the page: the browser has no translation files.
-    if let Some(words) = data.words.clone() {
-        survey_definitions::translation::install(words);
+    // A supplied language's words come with the page: the browser has no translation files
+    // (the server installed them at start-up).
+    #[cfg(feature = "hydrate")]
+    if !data.words.is_empty() {
+        survey_definitions::translation::install(survey_definitions::Translation::from_page(
+            lang,
+            data.words.clone(),
+        ));
     }
     let t = ui(lang);
     let SurveyPageData {
@@ -80,6 +85,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
         rated_before,
         spoken,
         words: _,
+        langs,
     } = data;
     let rated_before =
         rated_before.map(|(at, until)| fill(t.rated_before, &[("at", &at), ("until", &until)]));
@@ -228,7 +234,7 @@ fn SurveyForm(data: SurveyPageData, lang: Lang) -> impl IntoView {
     view! {
         <main class="page survey">
             <header class="survey-head">
-                <LangSwitch path=path.clone() lang supplied=true />
+                <LangSwitch path=path.clone() lang offered=langs />
                 <p class="desk-line">
                     {desk.name.get(lang).to_string()} " · " {desk.commune_name.clone()}
                     // Only desks of a pre-reform commune have a district to name.

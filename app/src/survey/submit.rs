@@ -109,8 +109,12 @@ pub async fn survey_page(
         .filter_map(|q| Some((q.id.clone(), spoken_question(state, q, lang)?)))
         .collect();
     Ok(DeskLookup::Found(SurveyPageData {
-        desk: desk.info(survey_url),
-        survey: survey.clone(),
+        desk: {
+            let mut info = desk.info(survey_url);
+            info.name.keep_only(lang);
+            info
+        },
+        survey: survey.in_one_language(lang),
         key,
         prefill,
         dossier,
@@ -118,9 +122,15 @@ pub async fn survey_page(
         rated_before,
         spoken,
         words: match lang {
-            Lang::Supplied(code) => survey_definitions::translation::find(&code).cloned(),
-            Lang::Vi | Lang::En => None,
+            Lang::Supplied(code) => survey_definitions::translation::find(&code)
+                .map(|t| t.words().to_vec())
+                .unwrap_or_default(),
+            Lang::Vi | Lang::En => Vec::new(),
         },
+        langs: Lang::offered()
+            .into_iter()
+            .map(|l| (l.code().to_owned(), l.name().to_owned()))
+            .collect(),
     }))
 }
 

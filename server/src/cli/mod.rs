@@ -381,6 +381,23 @@ fn check(config: &Config) -> anyhow::Result<()> {
             survey.questions.len()
         );
     }
+    // Loading the definitions installed the folder's translations.
+    let needed = app::i18n::citizen_texts(&definitions);
+    for translation in survey_definitions::translation::supplied() {
+        let missing = translation.missing(needed.iter().map(|(vi, _)| *vi)).len();
+        println!(
+            "ok  language {} {}: {} of {} texts translated{}",
+            translation.lang.code(),
+            translation.name,
+            needed.len() - missing,
+            needed.len(),
+            if missing > 0 {
+                " (the others are shown in Vietnamese; `hailong translation-template` lists them)"
+            } else {
+                ""
+            }
+        );
+    }
     let sets = survey_definitions::load_criteria_dir(&config.definitions_dir, &definitions)
         .map_err(|e| anyhow::anyhow!("invalid criteria set: {e}"))?;
     for set in &sets {
