@@ -1,10 +1,11 @@
 //! The languages every citizen-facing text comes in: Vietnamese first, English second, and any
 //! language a province supplies as a translation file (`translations/<code>.toml`, see
-//! [`crate::translation`]).
+//! [`Translation`], which the translation module reads from its file).
+
+use std::collections::BTreeSet;
+use std::sync::RwLock;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-use crate::translation;
 
 /// A language code: two or three lowercase ASCII letters (ISO 639-1 such as `km`, or ISO 639-3
 /// for languages without one, such as `hnj`). Held inline so [`Lang`] stays `Copy`.
@@ -70,7 +71,7 @@ impl Lang {
     pub fn offered() -> Vec<Lang> {
         Lang::BUILT_IN
             .into_iter()
-            .chain(translation::supplied().into_iter().map(|t| t.lang))
+            .chain(supplied().into_iter().map(|t| t.lang))
             .collect()
     }
 
@@ -88,7 +89,7 @@ impl Lang {
         match self {
             Lang::Vi => "Tiếng Việt",
             Lang::En => "English",
-            Lang::Supplied(code) => translation::find(&code).map_or("?", |t| t.name.as_str()),
+            Lang::Supplied(code) => find(&code).map_or("?", |t| t.name.as_str()),
         }
     }
 
@@ -100,7 +101,7 @@ impl Lang {
         match code.as_str() {
             "vi" => Some(Lang::Vi),
             "en" => Some(Lang::En),
-            _ => translation::find(&code).map(|t| t.lang),
+            _ => find(&code).map(|t| t.lang),
         }
     }
 
@@ -124,7 +125,7 @@ impl Lang {
     /// A Vietnamese text's words in a supplied language, if its translation has them.
     fn supplied_word(self, vi: &str) -> Option<&'static str> {
         match self {
-            Lang::Supplied(code) => translation::find(&code)?.word(vi),
+            Lang::Supplied(code) => find(&code)?.word(vi),
             Lang::Vi | Lang::En => None,
         }
     }
@@ -238,6 +239,137 @@ impl From<StaticText> for Text {
     fn from(text: StaticText) -> Text {
         text.to_text()
     }
+}
+
+/// One supplied language: its code, its own name and its words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Translation {
+    /// Always [`Lang::Supplied`].
+    pub lang: Lang,
+    /// The language's own name (its endonym), shown on the language switch.
+    pub name: String,
+    /// The espeak-ng voice that reads the questions aloud, when the province names one.
+    pub voice: Option<String>,
+    /// (Vietnamese text, its words in this language), sorted by the Vietnamese text. A sorted
+    /// list rather than a map: the browser's copy of the survey page decodes it, and a list of
+    /// pairs is a type its WASM already decodes.
+    words: Vec<(String, String)>,
+}
+
+impl Translation {
+    /// A translation built in code (tests, the citizen's browser receiving a page's words).
+    pub fn new(
+        code: LangCode,
+        name: impl Into<String>,
+        words: impl IntoIterator<Item = (String, String)>,
+    ) -> Translation {
+        Translation {
+            lang: Lang::Supplied(code),
+            name: name.into(),
+            voice: None,
+            words: sorted(words.into_iter().collect()),
+        }
+    }
+
+    /// The translation as a page carries it to the browser: its words, in their order.
+    pub fn words(&self) -> &[(String, String)] {
+        &self.words
+    }
+
+    /// A translation from the words a page carried ([`Translation::words`], already sorted);
+    /// the browser needs neither the name nor the voice.
+    pub fn from_page(lang: Lang, words: Vec<(String, String)>) -> Translation {
+        Translation {
+            lang,
+            name: String::new(),
+            voice: None,
+            words,
+        }
+    }
+
+    /// The words for a Vietnamese text, if this translation has them.
+    pub fn word(&self, vi: &str) -> Option<&str> {
+        let at = self
+            .words
+            .binary_search_by(|(k, _)| k.as_str().cmp(vi))
+            .ok()?;
+        Some(&self.words[at].1)
+    }
+
+    /// How many texts it translates.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether it translates nothing.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The texts of `needed` it lacks, in the order given, each once.
+    pub fn missing<'a>(&self, needed: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut seen = BTreeSet::new();
+        needed
+            .into_iter()
+            .filter(|vi| seen.insert(*vi) && self.word(vi).is_none())
+            .collect()
+    }
+}
+
+/// The supplied languages of this process, by code. One server process serves one definitions
+/// folder, so the languages it offers are a property of the process; a language is read from
+/// links and stored answers by its code alone, which is what keeps [`Lang`] `Copy`. Entries are
+/// leaked on purpose: a translation lives as long as the process, and pages hold its words as
+/// `&'static str` like the built-in ones.
+static SUPPLIED: RwLock<Vec<&'static Translation>> = RwLock::new(Vec::new());
+
+/// Offers `translation` from now on, in place of an earlier one of the same code, and returns
+/// its language. Called once per language when a server starts, and once per page in the
+/// browser; the translation is leaked, so it is not called per request.
+pub fn install(translation: Translation) -> Lang {
+    let lang = translation.lang;
+    if !matches!(lang, Lang::Supplied(_)) {
+        return lang;
+    }
+    let leaked: &'static Translation = Box::leak(Box::new(translation));
+    let mut supplied = SUPPLIED
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    match supplied.iter().position(|t| t.lang == lang) {
+        Some(at) => supplied[at] = leaked,
+        // Kept in code order by inserting in place (a sort would add a sort routine to the
+        // browser's WASM, which installs a page's words through here).
+        None => {
+            let at = supplied.partition_point(|t| t.lang.code() < lang.code());
+            supplied.insert(at, leaked);
+        }
+    }
+    lang
+}
+
+/// The supplied language with this code, if one was installed.
+pub fn find(code: &LangCode) -> Option<&'static Translation> {
+    SUPPLIED
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .iter()
+        .find(|t| t.lang == Lang::Supplied(*code))
+        .copied()
+}
+
+/// Every supplied language, by code.
+pub fn supplied() -> Vec<&'static Translation> {
+    SUPPLIED
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
+}
+
+/// Pairs sorted by their Vietnamese text, each text once (TOML refuses a key twice already).
+fn sorted(mut words: Vec<(String, String)>) -> Vec<(String, String)> {
+    words.sort();
+    words.dedup_by(|a, b| a.0 == b.0);
+    words
 }
 
 #[cfg(test)]

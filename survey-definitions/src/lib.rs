@@ -26,7 +26,7 @@ pub use criteria::{load_criteria_dir, parse_criteria, CriteriaSet};
 pub use date::Date;
 pub use definitions::{load_dir, Definitions};
 pub use error::DefinitionError;
-pub use lang::{fill, Lang, LangCode, StaticText, Text};
+pub use lang::{fill, Lang, LangCode, StaticText, Text, Translation};
 pub use map::{
     load_map, CommuneKind, CommuneOn, Link, Linked, Map, MapError, ProvinceKind, ProvinceLink,
     ProvinceOn, MAP_DIR,
@@ -36,4 +36,4 @@ pub use survey::{
     NOT_APPLICABLE, SATISFACTION_LEVELS, YES,
 };
 pub use survey_file::parse_survey;
-pub use translation::{load_translations, Translation};
+pub use translation::load_translations;

@@ -18,137 +18,14 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::RwLock;
 
+// The supplied languages themselves, and the process's list of them, live with `Lang`.
+pub use crate::lang::{find, install, supplied};
 use crate::toml_tree::{self, Fail, Spans};
-use crate::{DefinitionError, Lang, LangCode};
+use crate::{DefinitionError, LangCode, Translation};
 
 /// The folder of translation files inside a definitions folder.
 pub const TRANSLATIONS_DIR: &str = "translations";
-
-/// One supplied language: its code, its own name and its words.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Translation {
-    /// Always [`Lang::Supplied`].
-    pub lang: Lang,
-    /// The language's own name (its endonym), shown on the language switch.
-    pub name: String,
-    /// The espeak-ng voice that reads the questions aloud, when the province names one.
-    pub voice: Option<String>,
-    /// (Vietnamese text, its words in this language), sorted by the Vietnamese text. A sorted
-    /// list rather than a map: the browser's copy of the survey page decodes it, and a list of
-    /// pairs is a type its WASM already decodes.
-    words: Vec<(String, String)>,
-}
-
-impl Translation {
-    /// A translation built in code (tests, the citizen's browser receiving a page's words).
-    pub fn new(
-        code: LangCode,
-        name: impl Into<String>,
-        words: impl IntoIterator<Item = (String, String)>,
-    ) -> Translation {
-        Translation {
-            lang: Lang::Supplied(code),
-            name: name.into(),
-            voice: None,
-            words: sorted(words.into_iter().collect()),
-        }
-    }
-
-    /// The translation as a page carries it to the browser: its words, in their order.
-    pub fn words(&self) -> &[(String, String)] {
-        &self.words
-    }
-
-    /// A translation from the words a page carried ([`Translation::words`], already sorted);
-    /// the browser needs neither the name nor the voice.
-    pub fn from_page(lang: Lang, words: Vec<(String, String)>) -> Translation {
-        Translation {
-            lang,
-            name: String::new(),
-            voice: None,
-            words,
-        }
-    }
-
-    /// The words for a Vietnamese text, if this translation has them.
-    pub fn word(&self, vi: &str) -> Option<&str> {
-        let at = self
-            .words
-            .binary_search_by(|(k, _)| k.as_str().cmp(vi))
-            .ok()?;
-        Some(&self.words[at].1)
-    }
-
-    /// How many texts it translates.
-    pub fn len(&self) -> usize {
-        self.words.len()
-    }
-
-    /// Whether it translates nothing.
-    pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
-    }
-
-    /// The texts of `needed` it lacks, in the order given, each once.
-    pub fn missing<'a>(&self, needed: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
-        let mut seen = BTreeSet::new();
-        needed
-            .into_iter()
-            .filter(|vi| seen.insert(*vi) && self.word(vi).is_none())
-            .collect()
-    }
-}
-
-/// The supplied languages of this process, by code. One server process serves one definitions
-/// folder, so the languages it offers are a property of the process; a language is read from
-/// links and stored answers by its code alone, which is what keeps [`Lang`] `Copy`. Entries are
-/// leaked on purpose: a translation lives as long as the process, and pages hold its words as
-/// `&'static str` like the built-in ones.
-static SUPPLIED: RwLock<Vec<&'static Translation>> = RwLock::new(Vec::new());
-
-/// Offers `translation` from now on, in place of an earlier one of the same code, and returns
-/// its language. Called once per language when a server starts, and once per page in the
-/// browser; the translation is leaked, so it is not called per request.
-pub fn install(translation: Translation) -> Lang {
-    let lang = translation.lang;
-    if !matches!(lang, Lang::Supplied(_)) {
-        return lang;
-    }
-    let leaked: &'static Translation = Box::leak(Box::new(translation));
-    let mut supplied = SUPPLIED
-        .write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    match supplied.iter().position(|t| t.lang == lang) {
-        Some(at) => supplied[at] = leaked,
-        // Kept in code order by inserting in place (a sort would add a sort routine to the
-        // browser's WASM, which installs a page's words through here).
-        None => {
-            let at = supplied.partition_point(|t| t.lang.code() < lang.code());
-            supplied.insert(at, leaked);
-        }
-    }
-    lang
-}
-
-/// The supplied language with this code, if one was installed.
-pub fn find(code: &LangCode) -> Option<&'static Translation> {
-    SUPPLIED
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .iter()
-        .find(|t| t.lang == Lang::Supplied(*code))
-        .copied()
-}
-
-/// Every supplied language, by code.
-pub fn supplied() -> Vec<&'static Translation> {
-    SUPPLIED
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .clone()
-}
 
 /// Reads every `translations/*.toml` of a definitions folder; none when the folder is absent.
 pub fn load_translations(definitions_dir: &Path) -> Result<Vec<Translation>, DefinitionError> {
@@ -201,19 +78,15 @@ fn read_translation(doc: &toml_tree::Node) -> Result<Translation, Fail> {
     table.allow(&["code", "name", "voice", "words"])?;
     let code_field = table.required("code", &mut spans)?;
     let code = code_field.str()?;
-    let lang =
-        match LangCode::new(code) {
-            Some(parsed) if parsed.as_str() == code && !matches!(code, "vi" | "en") => {
-                Lang::Supplied(parsed)
-            }
-            Some(_) if matches!(code, "vi" | "en") => return Err(code_field.fail(
-                "Vietnamese and English are built in; a translation file supplies another language",
-            )),
-            _ => {
-                return Err(code_field
-                    .fail("a language code is 2 or 3 lowercase letters (ISO 639-1, or ISO 639-3)"))
-            }
-        };
+    if matches!(code, "vi" | "en") {
+        return Err(code_field.fail(
+            "Vietnamese and English are built in; a translation file supplies another language",
+        ));
+    }
+    let Some(code) = LangCode::exact(code) else {
+        return Err(code_field
+            .fail("a language code is 2 or 3 lowercase letters (ISO 639-1, or ISO 639-3)"));
+    };
     let name_field = table.required("name", &mut spans)?;
     let name = name_field.str()?.trim().to_owned();
     if name.is_empty() {
@@ -255,19 +128,9 @@ fn read_translation(doc: &toml_tree::Node) -> Result<Translation, Fail> {
         }
         words.push((vi.to_owned(), value.to_owned()));
     }
-    Ok(Translation {
-        lang,
-        name,
-        voice,
-        words: sorted(words),
-    })
-}
-
-/// Pairs sorted by their Vietnamese text, each text once (TOML refuses a key twice already).
-fn sorted(mut words: Vec<(String, String)>) -> Vec<(String, String)> {
-    words.sort();
-    words.dedup_by(|a, b| a.0 == b.0);
-    words
+    let mut translation = Translation::new(code, name, words);
+    translation.voice = voice;
+    Ok(translation)
 }
 
 /// The `{name}` placeholders of a template.
@@ -284,7 +147,7 @@ fn placeholders(text: &str) -> BTreeSet<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{StaticText, Text};
+    use crate::{Lang, StaticText, Text};
 
     const FILE: &str = r#"
 code = "xq"
