@@ -1,7 +1,7 @@
 //! A supplied language in the browser: the survey's island installs the page's words before it
 //! draws, so what it shows after hydration (the errors of a send, the thank-you page it goes to)
 //! stays in that language, and it draws the same language switch as the server.
-//! Screenshots: `target/survey-supplied-language-{top-,}360.png`.
+//! Screenshots: `target/survey-supplied-language-{top-,}360.png`, `target/survey-language-switch-1280.png`.
 
 use app::store::Backend;
 use fantoccini::Locator;
@@ -26,6 +26,11 @@ async fn a_supplied_language_stays_after_hydration() {
         .clone();
     let browser = Browser::start(true).await;
     let c = &browser.client;
+    // On a wide screen the Vietnamese page's switch holds both other languages.
+    c.set_window_size(1280, 800).await.unwrap();
+    c.goto(&app.url(&format!("/q/{code}"))).await.unwrap();
+    browser.wait_hydrated().await;
+    browser.screenshot("survey-language-switch-1280.png").await;
     c.set_window_size(360, 740).await.unwrap();
 
     // The citizen opens the Vietnamese page and picks the language by its own name. The island,
