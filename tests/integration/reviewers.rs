@@ -11,6 +11,7 @@ both_backends!(
     an_account_of_a_merged_commune_follows_its_successor,
     a_province_reviewer_exports_only_its_assigned_communes,
     a_province_reviewer_works_on_its_assigned_communes_only,
+    no_role_reads_a_report_of_a_commune_outside_its_reach,
 );
 
 /// Creates `reviewer` as a province reviewer assigned `communes`, as `hailong user assign` does.
@@ -370,4 +371,105 @@ async fn a_province_reviewer_works_on_its_assigned_communes_only(backend: Backen
         .await;
     assert_eq!(own_slips.status, StatusCode::OK);
     assert_eq!(other_slips.status, StatusCode::FORBIDDEN);
+}
+
+/// Every report route and server function, as each role that may not see commune 25195 (a
+/// province reviewer assigned 25217 only, the reviewer of district 688, the leader and officer
+/// of 25217): refused, or shown without a byte of 25195's reports; the same user reads what its
+/// assignments do cover.
+async fn no_role_reads_a_report_of_a_commune_outside_its_reach(backend: Backend) {
+    use app::reports::kept::GetKeptReports;
+    use app::scores::api::GetReportPage;
+    use leptos::server_fn::ServerFn;
+    use server::reports::Scope;
+    let app = TestApp::spawn(backend).await;
+    let period: app::reports::ReportPeriod =
+        app::clock::day_of(app::clock::now_ms() - 40 * 86_400_000)[..7]
+            .parse()
+            .expect("a month");
+    let keep = |scope: Scope| {
+        let app = &app;
+        async move {
+            server::reports::kept::keep(&app.state, scope, period, None)
+                .await
+                .expect("kept")
+                .expect("a new report")
+        }
+    };
+    let outside = keep(Scope::Commune("25195".into())).await;
+    let inside = keep(Scope::Commune("25217".into())).await;
+    keep(Scope::Province).await;
+
+    reviewer_of(&app, "tinh.thamdinh", &["25217"]).await;
+    app.add_user("reviewer688", "district_reviewer", "688")
+        .await;
+    app.add_user("leader25217", "commune_leader", "25217").await;
+    app.add_user("officer25217", "commune_officer", "25217")
+        .await;
+    for who in [
+        "tinh.thamdinh",
+        "reviewer688",
+        "leader25217",
+        "officer25217",
+    ] {
+        let user = app.login(who).await;
+        let cookie = Some(user.cookie.as_str());
+        let refused =
+            |status: StatusCode| status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND;
+        for path in [
+            format!("/reports/kept/{outside}.pdf"),
+            format!("/reports/commune.pdf?commune=25195&period={period}"),
+            format!("/reports/commune.docx?commune=25195&period={period}"),
+            "/report?commune=25195".to_string(),
+        ] {
+            let response = app.get_as(&path, cookie).await;
+            assert!(
+                refused(response.status),
+                "{who} {path}: {}",
+                response.status
+            );
+        }
+        let list = app.get_as("/reports?scope=25195", cookie).await;
+        assert!(
+            refused(list.status) || !list.text().contains(&format!("bao-cao-{outside}\"")),
+            "{who} lists 25195's kept report: {}",
+            list.status
+        );
+        let listed = app
+            .post_as(
+                <GetKeptReports as ServerFn>::PATH,
+                &[("scope", "25195")],
+                cookie,
+            )
+            .await
+            .text();
+        assert!(
+            !listed.contains(&format!("\"id\":{outside},")),
+            "{who}'s server function gives 25195's kept report: {listed}"
+        );
+        let report = app
+            .post_as(
+                <GetReportPage as ServerFn>::PATH,
+                &[("commune", "25195")],
+                cookie,
+            )
+            .await
+            .text();
+        assert!(
+            report.contains("Forbidden") && !report.contains("Bình Phước"),
+            "{who}'s report function: {report}"
+        );
+        // What the role does reach: the commune it is assigned or belongs to.
+        let own = app
+            .get_as(&format!("/reports/kept/{inside}.pdf"), cookie)
+            .await;
+        let expected = if who == "reviewer688" {
+            // The district reviewer reads no kept report at all (688 covered Phước Long, but
+            // kept reports are the province's and the communes' own).
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(own.status, expected, "{who} reads 25217's kept report");
+    }
 }

@@ -14,34 +14,62 @@ use crate::domain::roles::{Access, Me};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
-/// Which kept reports a user may read: the province's readers every one, a commune's staff
-/// their own commune's, nobody else any. The page and the download both ask this.
+/// Which kept reports a user may read: the province admin every one, a province reviewer the
+/// province's and those of the communes assigned to it, a commune's staff their own commune's,
+/// nobody else any. The page, the server function and the download all ask this.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeptAccess {
     Every,
+    /// The codes of a province reviewer's assigned communes (and the province's own reports).
+    Assigned(Vec<String>),
     Commune(String),
     None,
 }
 
 impl KeptAccess {
-    pub fn of(me: &Me) -> KeptAccess {
+    /// What `me` may read; a province reviewer's assignments (unit ids) are read as the codes
+    /// of the communes in force today.
+    #[cfg(feature = "ssr")]
+    pub async fn of(
+        store: &crate::store::Store,
+        me: &Me,
+    ) -> Result<KeptAccess, crate::store::StoreError> {
         use crate::domain::roles::Role;
-        match (me.role, &me.unit_code) {
-            (Role::ProvinceAdmin | Role::ProvinceReviewer, _) => KeptAccess::Every,
+        Ok(match (me.role, &me.unit_code) {
+            (Role::ProvinceAdmin, _) => KeptAccess::Every,
+            (Role::ProvinceReviewer, _) => KeptAccess::Assigned(
+                store
+                    .communes_in_force(&crate::clock::today())
+                    .await?
+                    .into_iter()
+                    .filter(|c| me.assigned.contains(&c.id))
+                    .map(|c| c.code)
+                    .collect(),
+            ),
             (Role::CommuneLeader | Role::CommuneOfficer, Some(code)) => {
                 KeptAccess::Commune(code.clone())
             }
             _ => KeptAccess::None,
-        }
+        })
     }
 
     /// Whether a report of `scope` (`province` or a commune's code) may be read.
+    #[cfg(feature = "ssr")]
     pub fn may_read(&self, scope: &str) -> bool {
         match self {
             KeptAccess::Every => true,
+            KeptAccess::Assigned(codes) => {
+                scope == crate::store::kept_reports::PROVINCE_SCOPE
+                    || codes.iter().any(|c| c == scope)
+            }
             KeptAccess::Commune(code) => code == scope,
             KeptAccess::None => false,
         }
+    }
+
+    /// Whether the user reads the province's reports and may make one on request.
+    pub fn reads_province(&self) -> bool {
+        matches!(self, KeptAccess::Every | KeptAccess::Assigned(_))
     }
 }
 
@@ -84,7 +112,7 @@ async fn kept_view(
     me: Me,
     access: KeptAccess,
     asked: Option<String>,
-) -> Result<KeptView, AppError> {
+) -> Result<Access<KeptView>, AppError> {
     use crate::reports::ReportPeriod;
     use crate::store::kept_reports::PROVINCE_SCOPE;
     let internal = |e: crate::store::StoreError| AppError::internal("kept reports", e);
@@ -102,10 +130,13 @@ async fn kept_view(
         .collect();
     let scope = match &access {
         KeptAccess::Commune(code) => code.clone(),
-        // A scope that is neither the province nor a commune of it lists the province's.
-        _ => asked
-            .filter(|a| names.contains_key(a.as_str()))
-            .unwrap_or_else(|| PROVINCE_SCOPE.to_string()),
+        // A scope that is neither the province nor a commune of it lists the province's; a
+        // commune the reader may not read is refused.
+        _ => match asked.filter(|a| names.contains_key(a.as_str())) {
+            Some(code) if access.may_read(&code) => code,
+            Some(_) => return Ok(Access::Forbidden),
+            None => PROVINCE_SCOPE.to_string(),
+        },
     };
     let count = |n: i64| crate::format::count(n, Lang::Vi);
     let rows = state
@@ -154,15 +185,16 @@ async fn kept_view(
             }
         })
         .collect();
-    Ok(KeptView {
+    Ok(Access::Granted(KeptView {
         me,
-        province: access == KeptAccess::Every,
+        province: access.reads_province(),
         scope,
-        scopes: if access == KeptAccess::Every {
+        scopes: if access.reads_province() {
             std::iter::once((PROVINCE_SCOPE.to_string(), "Toàn tỉnh".to_string()))
                 .chain(
                     communes
                         .iter()
+                        .filter(|(code, _)| access.may_read(code))
                         .map(|(code, name)| (code.clone(), format!("{name} ({code})"))),
                 )
                 .collect()
@@ -171,7 +203,7 @@ async fn kept_view(
         },
         rows,
         periods: ReportPeriod::offered(&crate::clock::today()),
-    })
+    }))
 }
 
 /// The kept reports of `scope` (the province's by default) for the province admin and province
@@ -182,11 +214,11 @@ pub async fn get_kept_reports(scope: Option<String>) -> Result<Access<KeptView>,
     let Some(me) = crate::accounts::api::request_user(&state).await? else {
         return Ok(Access::SignInRequired);
     };
-    let access = KeptAccess::of(&me);
+    let access = KeptAccess::of(&state.store, &me).await?;
     if access == KeptAccess::None {
         return Ok(Access::Forbidden);
     }
-    Ok(Access::Granted(kept_view(&state, me, access, scope).await?))
+    kept_view(&state, me, access, scope).await
 }
 
 #[component]

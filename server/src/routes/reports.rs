@@ -194,7 +194,10 @@ async fn kept_pdf(
     Staff { me, .. }: Staff<AnyStaff>,
     Path(file): Path<String>,
 ) -> Response {
-    let access = KeptAccess::of(&me);
+    let access = match KeptAccess::of(&state.store, &me).await {
+        Ok(access) => access,
+        Err(e) => return internal(e),
+    };
     if access == KeptAccess::None {
         return problem(
             StatusCode::FORBIDDEN,
