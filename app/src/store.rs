@@ -16,6 +16,7 @@ pub mod exports;
 pub mod followups;
 pub mod independent;
 pub mod kept_reports;
+pub mod kiosk_traffic;
 pub mod kiosks;
 pub mod notify;
 pub mod overview;

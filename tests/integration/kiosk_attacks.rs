@@ -22,7 +22,30 @@ hailong_tests::both_backends!(
     an_honest_offline_queue_sent_at_once_counts_unflagged,
     invented_tap_times_are_held_for_review,
     the_province_excludes_a_kiosks_ratings_in_one_step_and_includes_them_again,
+    a_leaders_tablet_at_a_steady_five_seconds_is_held_live_and_replayed,
+    a_days_ratings_beyond_the_desks_dossiers_are_held,
+    an_honest_tablet_day_of_the_demo_counts_unflagged,
 );
+
+/// Minutes from the first of a row of citizens to the `n`th (n < 48), at the uneven times a
+/// desk serves them: gaps of 1 to 14 minutes, about 5 on average, with no rhythm.
+fn uneven_minutes(n: i64) -> i64 {
+    const GAPS: [i64; 8] = [3, 7, 2, 11, 4, 1, 9, 5];
+    (0..n)
+        .map(|i| GAPS[((i * 5 + i / 8) % 8) as usize] + i % 3)
+        .sum()
+}
+
+/// The app with the desks open around the clock: the tests of the traffic rules then pass at
+/// whatever hour CI runs them (`kiosk_off_hours` has its own test).
+async fn open_all_day(backend: Backend) -> TestApp {
+    TestApp::spawn_with(backend, |config| {
+        config.abuse.open_days = (0..7).collect();
+        config.abuse.open_minute = 0;
+        config.abuse.close_minute = 24 * 60;
+    })
+    .await
+}
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -409,9 +432,10 @@ async fn commune_staff_keep_at_most_two_kiosks_per_desk_and_the_province_sees_ev
 }
 
 /// 40 citizens rate over three hours while the desk's network is down; the tablet sends its
-/// queue at once, oldest first, when the network returns.
+/// queue at once, oldest first, when the network returns. Citizens finish at uneven times: a
+/// queue that ticks like a clock is what `kiosk_cadence` holds.
 async fn an_honest_offline_queue_sent_at_once_counts_unflagged(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = open_all_day(backend).await;
     staff(&app).await;
     let desk = desk_of(&app, "25195").await;
     let leader = app.login("leader25195").await;
@@ -423,7 +447,7 @@ async fn an_honest_offline_queue_sent_at_once_counts_unflagged(backend: Backend)
     let first_tap = now - 3 * HOUR - 10 * MINUTE;
     let mut statuses = Vec::new();
     for n in 0..40i64 {
-        let rated_at = first_tap + n * (3 * HOUR / 40) + (n % 3) * 7_000;
+        let rated_at = first_tap + uneven_minutes(n) * MINUTE * 3 / 4 + (n % 3) * 7_000;
         let overall = if n % 4 == 0 { 3 } else { 5 };
         let body = rated(&kiosk_key(n as u64), &desk, rated_at, overall);
         statuses.push(post_json(&app, Some(&tablet), body).await.status);
@@ -521,7 +545,7 @@ async fn invented_tap_times_are_held_for_review(backend: Backend) {
 async fn the_province_excludes_a_kiosks_ratings_in_one_step_and_includes_them_again(
     backend: Backend,
 ) {
-    let app = TestApp::spawn(backend).await;
+    let app = open_all_day(backend).await;
     staff(&app).await;
     let desk = desk_of(&app, "25195").await;
     citizens_answered(&app, "25195", 20, 10).await;
@@ -530,17 +554,19 @@ async fn the_province_excludes_a_kiosks_ratings_in_one_step_and_includes_them_ag
     let now = chrono_now_ms();
     enrolled_since(&app, now - 5 * DAY).await;
     let citizens_only = thirty_days(&app, "25195").await;
-    // 12 ratings over the last 30 hours, then 3 packed into one second (held for review).
+    // 12 ratings over the last 30 hours, as citizens come, then 3 packed into one second
+    // (held for review).
     for n in 0..15i64 {
         let rated_at = if n < 12 {
-            now - 30 * HOUR + n * 2 * HOUR
+            now - 30 * HOUR + uneven_minutes(n) * 20 * MINUTE
         } else {
             now - MINUTE + n * 300
         };
+        let overall = if n % 5 == 0 { 4 } else { 5 };
         let response = post_json(
             &app,
             Some(&tablet),
-            rated(&kiosk_key(n as u64), &desk, rated_at, 5),
+            rated(&kiosk_key(n as u64), &desk, rated_at, overall),
         )
         .await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text());
@@ -636,7 +662,9 @@ async fn the_province_excludes_a_kiosks_ratings_in_one_step_and_includes_them_ag
             .await
             .unwrap();
     let from_yesterday = (0..12i64)
-        .filter(|n| app::clock::day_of(now - 30 * HOUR + n * 2 * HOUR) == yesterday)
+        .filter(|n| {
+            app::clock::day_of(now - 30 * HOUR + uneven_minutes(*n) * 20 * MINUTE) == yesterday
+        })
         .count() as i64;
     assert_eq!(left, from_yesterday);
     assert_daily_counts_agree(&app).await;
@@ -764,4 +792,205 @@ async fn with_province_approval_a_commune_kiosk_takes_no_rating_until_approved(b
     )
     .await;
     assert_eq!(taken.status, StatusCode::OK, "{}", taken.text());
+}
+
+/// Ratings stored from kiosks: (key, held, flags), by key.
+async fn kiosk_flags(app: &TestApp) -> Vec<(String, i64, Option<String>)> {
+    sqlx::query_as(
+        "select idempotency_key, held, flags from responses where kiosk_id is not null \
+         order by idempotency_key",
+    )
+    .fetch_all(app.store().pool())
+    .await
+    .unwrap()
+}
+
+/// The attack of issue #30 as a commune leader would make it: a tablet enrolled for their own
+/// desk, rated "very satisfied" every 5 seconds, first live (12 taps in real time, a minute),
+/// then as an offline queue of 73 taps replayed at once. Before the traffic rules the commune's
+/// figure went 65,0% → 73,1% → 88,8%; now every one of those ratings waits for the province,
+/// the figure does not move, and the province sees why and how much of the commune it is.
+async fn a_leaders_tablet_at_a_steady_five_seconds_is_held_live_and_replayed(backend: Backend) {
+    let app = open_all_day(backend).await;
+    staff(&app).await;
+    let desk = desk_of(&app, "25195").await;
+    citizens_answered(&app, "25195", 100, 65).await;
+    let leader = app.login("leader25195").await;
+    let live = try_enrol(&app, &leader, &desk).await.unwrap();
+    let replay = try_enrol(&app, &leader, &desk).await.unwrap();
+    enrolled_since(&app, chrono_now_ms() - DAY).await;
+    let before = thirty_days(&app, "25195").await;
+    assert_eq!(share(before), "100 responses, 65.0% satisfied");
+
+    for n in 0..12u64 {
+        if n > 0 {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
+        let body = rated(&kiosk_key(n), &desk, chrono_now_ms(), 5);
+        let response = post_json(&app, Some(&live), body).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    }
+    let after_live = thirty_days(&app, "25195").await;
+    let start = chrono_now_ms() - 2 * HOUR;
+    for n in 0..73u64 {
+        let body = rated(&kiosk_key(100 + n), &desk, start + n as i64 * 5_000, 5);
+        let response = post_json(&app, Some(&replay), body).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    }
+
+    assert_eq!(
+        share(after_live),
+        share(before),
+        "live taps every 5 s moved the figure"
+    );
+    assert_eq!(
+        share(thirty_days(&app, "25195").await),
+        share(before),
+        "a replayed queue at a steady 5 s moved the figure"
+    );
+    let stored = kiosk_flags(&app).await;
+    assert_eq!(stored.len(), 85);
+    for (key, held, flags) in &stored {
+        assert_eq!(*held, 1, "{key} counted: {flags:?}");
+        assert!(
+            flags
+                .as_deref()
+                .unwrap_or_default()
+                .contains("kiosk_cadence"),
+            "{key}: {flags:?}"
+        );
+    }
+    assert_daily_counts_agree(&app).await;
+
+    // The province sees, per tablet, its part in the commune's figure and what waits, and why.
+    let admin = app.login("admin").await;
+    let page = app.get_as("/kiosks", Some(&admin.cookie)).await.text();
+    assert!(
+        page.contains("0 phiếu được tính trong 30 ngày = 0,0% số phiếu của xã"),
+        "{page}"
+    );
+    assert!(
+        page.contains("máy đánh giá nhận phiếu đều đặn như máy bấm: 73")
+            && page.contains("máy đánh giá nhận phiếu đều đặn như máy bấm: 12"),
+        "{page}"
+    );
+    let review = app.get_as("/review", Some(&admin.cookie)).await.text();
+    assert!(
+        review.contains("đều đặn như máy bấm"),
+        "held for the review"
+    );
+}
+
+/// A desk handled 8 dossiers yesterday; its tablet sends 12 ratings tapped yesterday at a
+/// citizen's pace: the 4 beyond the dossiers wait for review. Lowering the count to 6 later
+/// holds 2 more: a tablet cannot rate more citizens than the desk served.
+async fn a_days_ratings_beyond_the_desks_dossiers_are_held(backend: Backend) {
+    let app = open_all_day(backend).await;
+    staff(&app).await;
+    let desk = app.desk_of("25195").await;
+    let leader = app.login("leader25195").await;
+    let tablet = try_enrol(&app, &leader, &desk.public_code).await.unwrap();
+    let now = chrono_now_ms();
+    enrolled_since(&app, now - 3 * DAY).await;
+    let yesterday = app::clock::day_of(now - DAY);
+    let enter = |handled: &'static str| {
+        let (app, leader, yesterday) = (&app, &leader, yesterday.clone());
+        async move {
+            app.post_as(
+                "/commune/dossiers",
+                &[
+                    ("_csrf", leader.csrf.as_str()),
+                    ("desk", &desk.id.to_string()),
+                    ("day", &yesterday),
+                    ("handled", handled),
+                ],
+                Some(&leader.cookie),
+            )
+            .await
+        }
+    };
+    let entered = enter("8").await;
+    assert!(entered.status.is_redirection(), "{}", entered.text());
+    let before = thirty_days(&app, "25195").await;
+
+    let nine = app::clock::midnight_ms(&yesterday).unwrap() + 9 * HOUR;
+    let answers = [4, 5, 3, 5, 2, 4, 5, 4, 5, 3, 4, 5];
+    for (n, overall) in answers.iter().enumerate() {
+        let at = nine + uneven_minutes(n as i64) * MINUTE;
+        let body = rated(&kiosk_key(n as u64), &desk.public_code, at, *overall);
+        let response = post_json(&app, Some(&tablet), body).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    }
+
+    let stored = kiosk_flags(&app).await;
+    let held: Vec<usize> = (0..12).filter(|n| stored[*n].1 == 1).collect();
+    assert_eq!(held, vec![8, 9, 10, 11], "{stored:?}");
+    assert!(stored[8..]
+        .iter()
+        .all(|(_, _, f)| f.as_deref() == Some("kiosk_over_dossiers")));
+    assert!(
+        stored[..8].iter().all(|(_, _, f)| f.is_none()),
+        "{stored:?}"
+    );
+    let after = thirty_days(&app, "25195").await;
+    assert_eq!(after.0, before.0 + 8);
+
+    let lowered = enter("6").await;
+    assert!(lowered.status.is_redirection(), "{}", lowered.text());
+    let stored = kiosk_flags(&app).await;
+    let held: Vec<usize> = (0..12).filter(|n| stored[*n].1 == 1).collect();
+    assert_eq!(held, vec![6, 7, 8, 9, 10, 11]);
+    assert_eq!(thirty_days(&app, "25195").await.0, before.0 + 6);
+    assert_daily_counts_agree(&app).await;
+}
+
+/// The demo's honest tablet (`hailong demo`: citizens leave at times of their own, a third of
+/// them rate, answering as the desk's phones do) sends its busiest day of a month as a queue:
+/// none of the traffic rules holds any of it.
+async fn an_honest_tablet_day_of_the_demo_counts_unflagged(backend: Backend) {
+    use rand::SeedableRng;
+    let app = open_all_day(backend).await;
+    staff(&app).await;
+    let desk = desk_of(&app, "25195").await;
+    citizens_answered(&app, "25195", 100, 75).await;
+    let leader = app.login("leader25195").await;
+    let tablet = try_enrol(&app, &leader, &desk).await.unwrap();
+    let now = chrono_now_ms();
+    enrolled_since(&app, now - 2 * DAY).await;
+    let before = thirty_days(&app, "25195").await;
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2024);
+    let monday = app::clock::midnight_ms("2026-11-02").unwrap();
+    let (served, taps) = (0..30)
+        .map(|d| {
+            let date = app::clock::parse_day(&app::clock::day_of(monday + d * DAY)).unwrap();
+            server::cli::demo_kiosks::honest_day(&mut rng, date, 0.75)
+        })
+        .max_by_key(|(_, taps)| taps.len())
+        .unwrap();
+    assert!(
+        taps.len() >= 8 && served >= taps.len() as i64,
+        "{served} {taps:?}"
+    );
+    // The day as if it ended ten minutes ago.
+    let shift = now - 10 * MINUTE - taps.last().unwrap().0;
+    for (n, (at, overall)) in taps.iter().enumerate() {
+        let body = rated(&kiosk_key(n as u64), &desk, at + shift, *overall);
+        let response = post_json(&app, Some(&tablet), body).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    }
+
+    let stored = kiosk_flags(&app).await;
+    assert_eq!(stored.len(), taps.len());
+    assert!(
+        stored
+            .iter()
+            .all(|(_, held, flags)| *held == 0 && flags.is_none()),
+        "{stored:?}"
+    );
+    let satisfied = taps.iter().filter(|(_, o)| *o >= 4).count() as i64;
+    assert_eq!(
+        thirty_days(&app, "25195").await,
+        (before.0 + taps.len() as i64, before.1 + satisfied)
+    );
 }

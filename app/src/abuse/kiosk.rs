@@ -49,6 +49,21 @@ pub struct KioskSettings {
     /// Ratings tapped longer ago than this are `kiosk_backdated`: a tablet offline longer than a
     /// weekend is not plausible.
     pub max_queue_age: Duration,
+    /// This many identical overall answers in a row at one tablet are `kiosk_run`
+    /// (`crate::kiosk::traffic`), or more where the desk's citizens give that answer so often
+    /// that such a run happens more than once in `run_odds`; 0 turns the rule off.
+    pub max_run: u32,
+    pub run_odds: u32,
+    /// Taps whose gaps vary less than `cadence_cv_percent` (standard deviation over mean, in
+    /// percent) over this many taps in a row are `kiosk_cadence`; 0 turns the rule off.
+    pub cadence_taps: u32,
+    pub cadence_cv_percent: u32,
+    /// A tablet's day with at least `share_min_ratings` ratings, satisfied more than
+    /// `share_excess_points` above the desk's other answers, with a chance of at most one in
+    /// `share_odds` for honest citizens, is `kiosk_share`; 0 ratings turns the rule off.
+    pub share_min_ratings: u32,
+    pub share_excess_points: u32,
+    pub share_odds: u32,
 }
 
 impl Default for KioskSettings {
@@ -60,6 +75,13 @@ impl Default for KioskSettings {
             approval: KioskApproval::None,
             min_gap: Duration::from_secs(3),
             max_queue_age: Duration::from_secs(48 * 3600),
+            max_run: 15,
+            run_odds: 100_000,
+            cadence_taps: 10,
+            cadence_cv_percent: 20,
+            share_min_ratings: 10,
+            share_excess_points: 15,
+            share_odds: 100_000,
         }
     }
 }
@@ -70,6 +92,9 @@ impl Default for KioskSettings {
 pub struct KioskLimits {
     quota: DefaultKeyedRateLimiter<i64>,
     desks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// Each desk's answers without a kiosk that its tablets' days are compared with, read once
+    /// a day (`crate::kiosk::traffic`): (desk, day) → overall answers.
+    baselines: Mutex<HashMap<(i64, String), crate::figures::Satisfaction>>,
 }
 
 impl KioskLimits {
@@ -79,7 +104,29 @@ impl KioskLimits {
         KioskLimits {
             quota: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
             desks: Mutex::default(),
+            baselines: Mutex::default(),
         }
+    }
+
+    /// The baseline kept for `desk_id` on `day`, if read already today.
+    pub(crate) fn baseline(&self, desk_id: i64, day: &str) -> Option<crate::figures::Satisfaction> {
+        self.baselines
+            .lock()
+            .expect("kiosk baselines")
+            .get(&(desk_id, day.to_string()))
+            .copied()
+    }
+
+    /// Keeps a desk's baseline for the day; the previous days' are forgotten.
+    pub(crate) fn keep_baseline(
+        &self,
+        desk_id: i64,
+        day: &str,
+        baseline: crate::figures::Satisfaction,
+    ) {
+        let mut baselines = self.baselines.lock().expect("kiosk baselines");
+        baselines.retain(|(_, d), _| d.as_str() >= day);
+        baselines.insert((desk_id, day.to_string()), baseline);
     }
 
     /// Takes one rating from the desk's quota, or says how long to wait.

@@ -41,10 +41,20 @@ pub enum Flag {
     KioskRapid,
     /// A kiosk rating dated further back than an offline queue plausibly holds one.
     KioskBackdated,
+    /// A kiosk rating tapped while the desk was closed.
+    KioskOffHours,
+    /// More kiosk ratings at a desk in a day than it handled dossiers that day.
+    KioskOverDossiers,
+    /// One of a long run of identical overall answers at one kiosk.
+    KioskRun,
+    /// One of a kiosk's taps spaced so evenly that no queue of citizens made them.
+    KioskCadence,
+    /// A kiosk's day satisfied far above the desk's other answers and the commune's history.
+    KioskShare,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 11] = [
+    pub const ALL: [Flag; 16] = [
         Flag::Honeypot,
         Flag::NoDeviceCookie,
         Flag::DeviceBurst,
@@ -56,6 +66,11 @@ impl Flag {
         Flag::KioskClock,
         Flag::KioskRapid,
         Flag::KioskBackdated,
+        Flag::KioskOffHours,
+        Flag::KioskOverDossiers,
+        Flag::KioskRun,
+        Flag::KioskCadence,
+        Flag::KioskShare,
     ];
 
     /// The key stored in `responses.flags` and written in exports.
@@ -72,6 +87,11 @@ impl Flag {
             Flag::KioskClock => "kiosk_clock",
             Flag::KioskRapid => "kiosk_rapid",
             Flag::KioskBackdated => "kiosk_backdated",
+            Flag::KioskOffHours => "kiosk_off_hours",
+            Flag::KioskOverDossiers => "kiosk_over_dossiers",
+            Flag::KioskRun => "kiosk_run",
+            Flag::KioskCadence => "kiosk_cadence",
+            Flag::KioskShare => "kiosk_share",
         }
     }
 
@@ -93,6 +113,15 @@ impl Flag {
             Flag::KioskClock => "đồng hồ máy đánh giá sai, tính theo giờ nhận",
             Flag::KioskRapid => "máy đánh giá nhận phiếu nhanh hơn người bấm được",
             Flag::KioskBackdated => "phiếu của máy đánh giá ghi ngày quá xa",
+            Flag::KioskOffHours => "máy đánh giá nhận phiếu ngoài giờ làm việc",
+            Flag::KioskOverDossiers => {
+                "máy đánh giá nhận nhiều phiếu hơn số hồ sơ quầy giải quyết trong ngày"
+            }
+            Flag::KioskRun => "máy đánh giá nhận một dãy dài phiếu giống hệt nhau",
+            Flag::KioskCadence => "máy đánh giá nhận phiếu đều đặn như máy bấm",
+            Flag::KioskShare => {
+                "tỷ lệ hài lòng trong ngày của máy đánh giá cao bất thường so với quầy"
+            }
         }
     }
 
@@ -110,6 +139,11 @@ impl Flag {
             Flag::KioskClock => "kiosk clock wrong, arrival time used",
             Flag::KioskRapid => "kiosk ratings faster than people can tap",
             Flag::KioskBackdated => "kiosk rating dated too far back",
+            Flag::KioskOffHours => "kiosk rating while the desk was closed",
+            Flag::KioskOverDossiers => "more kiosk ratings than dossiers handled that day",
+            Flag::KioskRun => "a long run of identical kiosk ratings",
+            Flag::KioskCadence => "kiosk ratings at a machine-like steady pace",
+            Flag::KioskShare => "a kiosk's day far more satisfied than its desk",
         }
     }
 
@@ -122,7 +156,12 @@ impl Flag {
             | Flag::DeskRate
             | Flag::DossierRepeat
             | Flag::KioskRapid
-            | Flag::KioskBackdated => true,
+            | Flag::KioskBackdated
+            | Flag::KioskOffHours
+            | Flag::KioskOverDossiers
+            | Flag::KioskRun
+            | Flag::KioskCadence
+            | Flag::KioskShare => true,
             Flag::ClientBurst | Flag::IdenticalAnswers | Flag::OutsideHours | Flag::KioskClock => {
                 false
             }

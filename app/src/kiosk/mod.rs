@@ -2,7 +2,11 @@
 //! its offline queue, per-desk quotas, and the flags that hold a tablet's doubtful ratings.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod calibration;
 pub mod model;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod traffic;

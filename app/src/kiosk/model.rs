@@ -203,6 +203,11 @@ pub struct KioskView {
     pub ratings: i64,
     pub held: i64,
     pub excluded: i64,
+    /// Its part in its commune's figure over the last 30 days, as the province reads it:
+    /// `124 phiếu được tính = 18,3% phiếu của xã; hài lòng 92,0% (các kênh khác: 71,5%)`.
+    pub part: String,
+    /// Why its held ratings wait, with how many each: `đều đặn như máy bấm: 12`.
+    pub held_reasons: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -403,7 +403,22 @@ fn Kiosks(data: KiosksPageData) -> impl IntoView {
                         {(!approval.is_empty()).then(|| view! { <br /> {approval} })}
                     </td>
                     <td>{k.ratings}</td>
-                    <td>{k.held}</td>
+                    <td class="kiosk-part">{k.part}</td>
+                    <td>
+                        {k.held}
+                        {(!k.held_reasons.is_empty())
+                            .then(|| {
+                                view! {
+                                    <ul class="kiosk-held-reasons">
+                                        {k
+                                            .held_reasons
+                                            .into_iter()
+                                            .map(|r| view! { <li>{r}</li> })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                            })}
+                    </td>
                     <td>{k.excluded}</td>
                     <td>{k.last_seen.unwrap_or_else(|| "—".into())}</td>
                     <td>{k.created} " · " {k.enrolled_by}</td>
@@ -476,6 +491,7 @@ fn Kiosks(data: KiosksPageData) -> impl IntoView {
                         <th>"Quầy"</th>
                         <th>"Trạng thái"</th>
                         <th>"Số lượt đánh giá"</th>
+                        <th>"Phần trong kết quả của xã"</th>
                         <th>"Chờ duyệt (chưa tính)"</th>
                         <th>"Đã loại"</th>
                         <th>"Lần cuối gửi"</th>

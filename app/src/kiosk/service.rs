@@ -38,7 +38,9 @@ use crate::kiosk::model::{
     KioskStatus, KioskView, KiosksNotice, KiosksPageData, NewEnrolment, ENROL_CSRF_COOKIE,
     KIOSK_COOKIE,
 };
+use crate::kiosk::traffic;
 use crate::state::AppState;
+use crate::store::kiosk_traffic::KioskPart;
 use crate::store::kiosks::{KioskRow, NewKiosk, TokenKiosk};
 use crate::store::responses::Inserted;
 use crate::writer::PendingResponse;
@@ -374,9 +376,18 @@ pub async fn submit_rating(
         flags.add(Flag::KioskRapid);
     }
     let (weekday, minute) = crate::clock::weekday_minute(created_at);
-    if !within_opening_hours(&state.settings.abuse, weekday, minute) {
-        flags.add(Flag::OutsideHours);
+    let within_hours = within_opening_hours(&state.settings.abuse, weekday, minute);
+    let overall = overall_level(&answers, survey);
+    let traffic = read_traffic(state, kiosk.id, desk.id, created_at).await?;
+    let verdict = traffic::judge(created_at, overall, within_hours, &traffic, settings);
+    for flag in verdict.flags.iter() {
+        flags.add(flag);
     }
+    // The earlier ratings of the pattern are held first: should this rating then fail to be
+    // stored, the tablet sends it again and meets the same pattern.
+    store
+        .hold_kiosk_ratings(&verdict.earlier, state.settings.abuse.count_flagged)
+        .await?;
     let inserted = state
         .writer
         .write(PendingResponse {
@@ -417,6 +428,108 @@ pub async fn submit_rating(
             e.to_string(),
         ))),
     }
+}
+
+/// The overall answer among a kiosk rating's answers (`check_answers` makes sure it is there).
+fn overall_level(answers: &[Answer], survey: &survey_definitions::Survey) -> u8 {
+    let overall = crate::figures::overall_question(survey);
+    answers
+        .iter()
+        .find(|a| a.question_id == overall)
+        .and_then(|a| a.value.value_int())
+        .and_then(|v| u8::try_from(v).ok())
+        .unwrap_or(0)
+}
+
+/// How far back a tablet's ratings are read for the rules that look at a row of them.
+fn recent_window(settings: &crate::abuse::kiosk::KioskSettings) -> i64 {
+    i64::from(settings.max_run.max(settings.cadence_taps))
+}
+
+/// The desk's other answers that a kiosk's day is compared with, read once per desk and day.
+const BASELINE_DAYS: i64 = 90;
+
+/// What the traffic rules need to judge a rating of `kiosk_id` at `desk_id` tapped at `at`.
+async fn read_traffic(
+    state: &AppState,
+    kiosk_id: i64,
+    desk_id: i64,
+    at: i64,
+) -> Result<traffic::Traffic, AppError> {
+    let store = &state.store;
+    let day = crate::clock::day_of(at);
+    let day_start = crate::clock::midnight_ms(&day).unwrap_or(at);
+    let earlier = store
+        .kiosk_ratings_before(
+            kiosk_id,
+            day_start,
+            at,
+            recent_window(&state.settings.kiosk),
+        )
+        .await?
+        .into_iter()
+        .map(|r| traffic::EarlierRating {
+            id: r.id,
+            tapped_at: r.created_at,
+            overall: r.overall.and_then(|v| u8::try_from(v).ok()),
+            open: r.open != 0,
+            same_day: r.created_at >= day_start,
+        })
+        .collect();
+    let desk_day_ratings = store
+        .desk_kiosk_ratings(desk_id, (day_start, day_start + 86_400_000))
+        .await?;
+    let desk_day_dossiers = store.desk_dossiers_on(desk_id, &day).await?;
+    let baseline = match state.kiosk_limits.baseline(desk_id, &day) {
+        Some(baseline) => baseline,
+        None => {
+            let since = day_start - BASELINE_DAYS * 86_400_000;
+            let mut baseline =
+                traffic::overall_levels(store.overall_without_kiosks(desk_id, since, false).await?);
+            if baseline.rated() < traffic::BASELINE_MIN_ANSWERS {
+                let since = day_start - 365 * 86_400_000;
+                baseline = traffic::overall_levels(
+                    store.overall_without_kiosks(desk_id, since, true).await?,
+                );
+            }
+            state.kiosk_limits.keep_baseline(desk_id, &day, baseline);
+            baseline
+        }
+    };
+    Ok(traffic::Traffic {
+        earlier,
+        desk_day_ratings,
+        desk_day_dossiers,
+        baseline,
+    })
+}
+
+/// Holds the kiosk ratings a desk got on `day` (`YYYY-MM-DD`) beyond the dossiers it handled
+/// that day, now that the count is known (`kiosk_over_dossiers`): the latest ones, those the
+/// count cannot cover. Returns how many were held.
+pub async fn hold_beyond_dossiers(
+    state: &AppState,
+    desk_id: i64,
+    day: &str,
+    handled: i64,
+) -> Result<u64, AppError> {
+    let Some(start) = crate::clock::midnight_ms(day) else {
+        return Ok(0);
+    };
+    let ratings = state
+        .store
+        .desk_kiosk_ratings_in_order(desk_id, (start, start + 86_400_000))
+        .await?;
+    let beyond: Vec<(i64, Flag)> = ratings
+        .iter()
+        .skip(usize::try_from(handled).unwrap_or(0))
+        .filter(|(_, open)| *open)
+        .map(|(id, _)| (*id, Flag::KioskOverDossiers))
+        .collect();
+    Ok(state
+        .store
+        .hold_kiosk_ratings(&beyond, state.settings.abuse.count_flagged)
+        .await?)
 }
 
 /// The kiosk's answers as stored answers: the overall question is required, the other kiosk
@@ -503,12 +616,19 @@ pub async fn kiosks_page(
         .map(|d| (d.public_code, format!("{} · {}", d.commune_name, d.name)))
         .collect();
     let now = crate::clock::now_ms();
+    let parts = state
+        .store
+        .kiosk_parts(commune, now - PART_DAYS * 86_400_000)
+        .await?;
     let kiosks = state
         .store
         .list_kiosks(commune)
         .await?
         .into_iter()
-        .map(|k| kiosk_view(k, now, state.settings.kiosk.approval))
+        .map(|k| {
+            let part = parts.get(&k.id).cloned().unwrap_or_default();
+            kiosk_view(k, &part, now, state.settings.kiosk.approval)
+        })
         .collect();
     Ok(Access::Granted(KiosksPageData {
         province: me.role == Role::ProvinceAdmin,
@@ -522,7 +642,52 @@ pub async fn kiosks_page(
     }))
 }
 
-fn kiosk_view(k: KioskRow, now: i64, approval: KioskApproval) -> KioskView {
+/// The days over which the kiosks page shows each tablet's part in its commune's figure.
+const PART_DAYS: i64 = 30;
+
+/// A tablet's part in its commune's figure, as the kiosks page writes it.
+fn part_text(part: &KioskPart) -> String {
+    use crate::format::{count, ratio_percent};
+    let lang = survey_definitions::Lang::Vi;
+    let pct = |n: i64, d: i64| {
+        ratio_percent(n.max(0) as u64, d.max(0) as u64, lang).unwrap_or_else(|| "—".into())
+    };
+    let others = (
+        part.commune_satisfied - part.satisfied,
+        part.commune_counted - part.counted,
+    );
+    format!(
+        "{} phiếu được tính trong {PART_DAYS} ngày = {} số phiếu của xã; hài lòng {} \
+         (các kênh khác của xã: {})",
+        count(part.counted, lang),
+        pct(part.counted, part.commune_counted),
+        pct(part.satisfied, part.counted),
+        pct(others.0, others.1),
+    )
+}
+
+/// Why a tablet's held ratings wait: each flag's label with the ratings it holds.
+fn held_reasons(part: &KioskPart) -> Vec<String> {
+    let mut by_flag: std::collections::BTreeMap<Flag, i64> = Default::default();
+    for (stored, n) in &part.held {
+        let flags = Flags::parse_stored(stored.as_deref()).unwrap_or_default();
+        for flag in flags.iter().filter(|f| f.is_stuffing()) {
+            *by_flag.entry(flag).or_default() += n;
+        }
+    }
+    by_flag
+        .into_iter()
+        .map(|(flag, n)| {
+            format!(
+                "{}: {}",
+                flag.label_vi(),
+                crate::format::count(n, survey_definitions::Lang::Vi)
+            )
+        })
+        .collect()
+}
+
+fn kiosk_view(k: KioskRow, part: &KioskPart, now: i64, approval: KioskApproval) -> KioskView {
     let awaiting_approval =
         approval == KioskApproval::Province && k.approved_at.is_none() && k.revoked_at.is_none();
     let status = match (k.revoked_at, k.enrolled_at, k.enrol_expires_at) {
@@ -550,6 +715,8 @@ fn kiosk_view(k: KioskRow, now: i64, approval: KioskApproval) -> KioskView {
         ratings: k.ratings,
         held: k.held,
         excluded: k.excluded,
+        part: part_text(part),
+        held_reasons: held_reasons(part),
     }
 }
 

@@ -285,6 +285,17 @@ impl Store {
         Ok(approved)
     }
 
+    /// Dates a kiosk's enrolment (and creation) back to `at`: for the demo's tablets, which
+    /// have stood on their desks since the reform.
+    pub async fn set_kiosk_enrolled_at(&self, kiosk_id: i64, at: i64) -> Result<(), StoreError> {
+        sqlx::query("update kiosks set created_at = $2, enrolled_at = $2 where id = $1")
+            .bind(kiosk_id)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// When the latest rating this kiosk delivered counts (ms), if it delivered any.
     pub async fn kiosk_latest_rating(&self, kiosk_id: i64) -> Result<Option<i64>, StoreError> {
         let (latest,): (Option<i64>,) =

@@ -157,7 +157,7 @@ impl Store {
 /// Starts a transaction that writes: on SQLite it takes the write lock at once, so what the
 /// transaction reads before writing cannot change under it (and it cannot fail later with
 /// "database is locked" while upgrading a read lock).
-async fn begin_write(
+pub(super) async fn begin_write(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
 ) -> Result<sqlx::Transaction<'_, sqlx::Any>, sqlx::Error> {

@@ -121,8 +121,7 @@ pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize>
     let mut stored = 0;
     for (desk, first, last) in &desks {
         // Each desk gets its own stream, so adding desks does not change the others' data.
-        let mut rng = StdRng::seed_from_u64(options.seed ^ hash(&desk.public_code));
-        let quality: f64 = rng.gen_range(0.55..0.95);
+        let (mut rng, quality) = desk_stream(options.seed, &desk.public_code);
         let mut keys = Vec::new();
         let mut drafts = Vec::new();
         for day_back in 0..options.days {
@@ -192,6 +191,14 @@ pub async fn seed(store: &Store, options: &DemoOptions) -> anyhow::Result<usize>
         }
     }
     Ok(stored)
+}
+
+/// A desk's own random stream and how good its service is (0.55–0.95): the same for its QR
+/// answers and its demo tablet, so both tell one story.
+pub(super) fn desk_stream(seed: u64, public_code: &str) -> (StdRng, f64) {
+    let mut rng = StdRng::seed_from_u64(seed ^ hash(public_code));
+    let quality: f64 = rng.gen_range(0.55..0.95);
+    (rng, quality)
 }
 
 fn hash(s: &str) -> u64 {
@@ -347,7 +354,7 @@ fn scale(id: &str, level: u8) -> Answer {
 }
 
 /// A satisfaction level 1–5: mostly 4–5 at a good desk, spread lower at a weak one.
-fn level(rng: &mut StdRng, quality: f64) -> u8 {
+pub(super) fn level(rng: &mut StdRng, quality: f64) -> u8 {
     let x: f64 = rng.gen::<f64>() * 0.5 + quality * 0.6 + rng.gen::<f64>() * 0.2;
     match x {
         x if x > 0.95 => 5,
@@ -593,6 +600,13 @@ pub async fn command(
         }
     };
     eprintln!("demo: stored {stored} simulated responses over {days} days");
+    if responses.is_none() {
+        let tablets = super::demo_kiosks::seed(&state, days, seed).await?;
+        eprintln!(
+            "demo: {} desk tablets, {} honest kiosk ratings",
+            tablets.kiosks, tablets.ratings
+        );
+    }
     let scoring = seed_scoring(&state, seed).await?;
     let dossiers: Vec<String> = scoring
         .dossiers

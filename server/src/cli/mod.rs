@@ -4,9 +4,11 @@
 pub mod backup;
 pub mod bench;
 pub mod demo;
+pub mod demo_kiosks;
 pub mod desks;
 pub mod export;
 pub mod independent;
+pub mod kiosks;
 pub mod report;
 pub mod score;
 pub mod slips;
@@ -101,6 +103,11 @@ pub enum Command {
     Independent {
         #[command(subcommand)]
         action: independent::IndependentAction,
+    },
+    /// Desk tablets: what the kiosk traffic rules make of the stored ratings.
+    Kiosks {
+        #[command(subcommand)]
+        action: kiosks::KiosksAction,
     },
     /// Administrative units: import the mergers, splits and renames of a reform.
     Units {
@@ -259,6 +266,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { config: false } => check(&config()?),
         Command::Desks { format, action } => desks::run(&config()?, format, action).await,
         Command::Units { action } => units::run(&config()?, action).await,
+        Command::Kiosks { action } => kiosks::command(&config()?, action).await,
         Command::Independent { action } => {
             let mut out = std::io::stdout().lock();
             independent::run_to(&config()?, action, &mut out).await

@@ -439,11 +439,20 @@ async fn dossiers(
     let Some(desk) = desk.filter(|d| desks.iter().any(|(id, _, _)| id == d)) else {
         return problem(StatusCode::NOT_FOUND, "Không tìm thấy quầy này của xã.");
     };
-    match state
+    let stored = state
         .store
         .set_desk_dossiers(desk, day, handled, me.id, &me.username)
-        .await
-    {
+        .await;
+    // A desk's tablets cannot have rated more citizens than it served: ratings beyond the count
+    // wait for the province's review.
+    let stored = match stored {
+        Ok(()) => app::kiosk::service::hold_beyond_dossiers(&state, desk, day, handled)
+            .await
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!("{e}")),
+        Err(e) => Err(e.into()),
+    };
+    match stored {
         Ok(()) => {
             // The response rates change: open dashboards recompute, and a dashboard opened
             // next starts from the new figures, not the ones its stream kept.
