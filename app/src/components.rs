@@ -126,7 +126,7 @@ pub fn spoken_clip(url: String, lang: Lang, preload: Preload) -> impl IntoView {
             Preload::None => "none",
             Preload::Whole => "auto",
         },
-        escape_text(&url).replace('"', "&quot;")
+        escape_text(&url)
     );
     view! { <div class="speak-clip" inner_html=html></div> }
 }
@@ -256,12 +256,22 @@ pub fn asset_url(name: &str) -> String {
     format!("{}/{name}", crate::assets::PKG_URL)
 }
 
-/// HTML-escapes text for the raw-text children of `<textarea>`:
-/// Leptos writes those unescaped (DEVELOPERS.md), so text a person typed must be escaped here.
+/// HTML-escapes text for the raw-text children of `<textarea>` (Leptos writes those unescaped,
+/// DEVELOPERS.md, so text a person typed must be escaped here) and for quoted attribute values
+/// of markup written by hand.
 pub fn escape_text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

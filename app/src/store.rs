@@ -65,6 +65,13 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("inconsistent data: {0}")]
     Inconsistent(String),
+    /// The file system that holds the SQLite database has less room than a write of answers
+    /// may need: a tiny probe write can still fit in the write-ahead log's old frames while
+    /// every batch of answers fails (seen in 2 of 5 runs of a full disk).
+    #[error(
+        "the disk holding the database has {free} bytes free (at least {MIN_FREE_BYTES} needed)"
+    )]
+    NoRoom { free: u64 },
 }
 
 impl StoreError {
@@ -72,8 +79,10 @@ impl StoreError {
     /// read-only or unreadable file, a lost or refused connection, a server shutting down), as
     /// opposed to something wrong with what was asked: the same work may succeed later.
     pub fn is_unavailable(&self) -> bool {
-        let StoreError::Sqlx(e) = self else {
-            return false;
+        let e = match self {
+            StoreError::Sqlx(e) => e,
+            StoreError::NoRoom { .. } => return true,
+            _ => return false,
         };
         match e {
             sqlx::Error::Io(_)
@@ -213,7 +222,14 @@ pub struct Store {
     response_pool: AnyPool,
     backend: Backend,
     desks: std::sync::Arc<desk_cache::DeskCache>,
+    /// The folder of the SQLite database file, whose file system's free space decides whether
+    /// answers can be written (`probe_write`); `None` on PostgreSQL, whose server decides.
+    sqlite_dir: Option<std::path::PathBuf>,
 }
+
+/// Room a batch of answers may need on the SQLite database's disk: a batch of 256 answers with
+/// their indexes and per-day counts writes a few hundred KB of log frames.
+pub const MIN_FREE_BYTES: u64 = 1024 * 1024;
 
 impl Store {
     /// Opens a pool on `url`. SQLite files (and their folder) are created when missing.
@@ -252,11 +268,14 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
+        let sqlite_dir = (backend == Backend::Sqlite && !url.contains(":memory:"))
+            .then(|| sqlite_folder(url).unwrap_or_else(|| ".".into()));
         Ok(Store {
             pool,
             response_pool,
             backend,
             desks: Default::default(),
+            sqlite_dir,
         })
     }
 
@@ -306,6 +325,13 @@ impl Store {
             .iter()
             .filter(|m| !applied.iter().any(|(v,)| *v == m.version))
             .count())
+    }
+
+    /// Bytes free for this process on the file system of the SQLite database; `None` on
+    /// PostgreSQL or where the file system cannot say.
+    pub fn free_disk_bytes(&self) -> Option<u64> {
+        let stat = rustix::fs::statvfs(self.sqlite_dir.as_ref()?).ok()?;
+        Some(stat.f_bavail.saturating_mul(stat.f_frsize))
     }
 
     /// Whether the database answers a trivial query.

@@ -62,6 +62,13 @@ impl DeskCache {
             .map(|(_, row)| row.clone())
     }
 
+    /// The desk as last looked up, however long ago: while the database cannot answer, a page
+    /// that tells the citizen so still names the desk they were at.
+    pub(super) fn get_stale(&self, code: &str) -> Option<DeskRow> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.get(code).map(|(_, row)| row.clone())
+    }
+
     pub(super) fn put(&self, row: &DeskRow) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= DESK_CACHE_MAX {

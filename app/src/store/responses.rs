@@ -113,7 +113,13 @@ impl Store {
 
     /// Writes a row and commits it on the responses' own connection: whether the database can
     /// take a write now (a full disk or a read-only file fails here), without touching any data.
+    /// On SQLite the disk must also have room for a batch of answers (`MIN_FREE_BYTES`).
     pub async fn probe_write(&self) -> Result<(), StoreError> {
+        if let Some(free) = self.free_disk_bytes() {
+            if free < super::MIN_FREE_BYTES {
+                return Err(StoreError::NoRoom { free });
+            }
+        }
         let mut conn = self.response_pool.acquire().await?;
         let result = async {
             let mut tx = begin_write(&mut conn, self.backend).await?;

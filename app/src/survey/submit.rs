@@ -20,6 +20,11 @@ use crate::survey::model::{
 };
 use crate::writer::{PendingResponse, WriteError};
 
+/// How long a submission waits for the database before the citizen is told it was not stored:
+/// a commit takes milliseconds (p99 under 150 ms at 200 clients), so this only ever cuts short a
+/// database that is away, and leaves time to draw the refusal within five seconds.
+const SUBMIT_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// A fresh idempotency key: 128 random bits, hex.
 pub fn new_key() -> String {
     let mut bytes = [0u8; 16];
@@ -77,10 +82,19 @@ pub async fn survey_page(
     dossier: Option<&str>,
     lang: Lang,
 ) -> Result<DeskLookup<SurveyPageData>, AppError> {
-    let desk = match find_open_desk(state, code).await? {
-        DeskLookup::Found(desk) => desk,
-        DeskLookup::NotFound => return Ok(DeskLookup::NotFound),
-        DeskLookup::Retired(r) => return Ok(DeskLookup::Retired(r)),
+    // A page telling the citizen that the database could not take their answers is drawn
+    // from the desk as this process last read it, without waiting for the database again.
+    let cached = prefill
+        .as_ref()
+        .filter(|p| p.unavailable)
+        .and_then(|_| state.store.cached_desk(code));
+    let desk = match cached {
+        Some(desk) => desk,
+        None => match find_open_desk(state, code).await? {
+            DeskLookup::Found(desk) => desk,
+            DeskLookup::NotFound => return Ok(DeskLookup::NotFound),
+            DeskLookup::Retired(r) => return Ok(DeskLookup::Retired(r)),
+        },
     };
     let survey = state.definitions.latest(&desk.survey_id).ok_or_else(|| {
         AppError::internal("survey_page", format!("no survey `{}`", desk.survey_id))
@@ -254,7 +268,20 @@ async fn outcome_of(
     fields: &[(String, String)],
     client: &ClientInfo,
 ) -> Result<SubmitOutcome, AppError> {
-    match submit_or_fail(state, code, fields, client).await {
+    let Ok(outcome) =
+        tokio::time::timeout(SUBMIT_WAIT, submit_or_fail(state, code, fields, client)).await
+    else {
+        // The database did not answer in time (a PostgreSQL server that is away makes every
+        // connection wait for the pool's timeout): the citizen is told now and keeps the
+        // answers. If the writer still commits this answer later, sending the form again is
+        // thanked once, by its key.
+        tracing::warn!(
+            "submission at {code} not taken within {} s",
+            SUBMIT_WAIT.as_secs()
+        );
+        return Ok(SubmitOutcome::Unavailable);
+    };
+    match outcome {
         Ok(outcome) => Ok(outcome),
         // A read or write before the commit (today's salt is stored on the day's first answer)
         // met a database that cannot work: the citizen keeps the answers and tries again.

@@ -131,7 +131,7 @@ pub async fn seed(state: &AppState, days: u32, seed: u64) -> anyhow::Result<Demo
         result.kiosks += 1;
         let (_, quality) = desk_stream(seed, &desk.public_code);
         // The tablet's own stream: the desk's QR answers keep theirs unchanged.
-        let (mut rng, _) = desk_stream(seed ^ 0x6b69_6f73_6b, &desk.public_code);
+        let (mut rng, _) = desk_stream(seed ^ 0x006b_696f_736b, &desk.public_code);
         let mut keys = Vec::new();
         let mut drafts: Vec<(i64, Vec<Answer>)> = Vec::new();
         for day_back in 0..i64::from(days) {

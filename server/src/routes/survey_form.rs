@@ -123,6 +123,11 @@ async fn post_survey(
         },
         // Nothing was stored: the page says so with status 503 and keeps every answer, so the
         // citizen can send the same form again (its key makes a later success count once).
+        // Drawing the survey needs its desk, which this process may never have read while the
+        // database is away: then a plain page keeps the answers instead.
+        Ok(SubmitOutcome::Unavailable) | Err(_) if state.store.cached_desk(&code).is_none() => {
+            return not_stored_page(lang, &uri, &fields)
+        }
         Ok(SubmitOutcome::Unavailable) | Err(_) => Prefill {
             values: fields,
             unavailable: true,
@@ -131,10 +136,57 @@ async fn post_survey(
         // The page itself explains an unknown or retired desk, with the right status.
         Ok(SubmitOutcome::DeskNotFound | SubmitOutcome::DeskRetired) => Prefill::default(),
     };
-    super::render_page_as_get(state, uri, headers, move || {
+    let mut response = super::render_page_as_get(state, uri, headers, move || {
         provide_context(prefill.clone())
     })
-    .await
+    .await;
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(RETRY_AFTER_SECS),
+        );
+    }
+    response
+}
+
+/// When a refused answer may be sent again: a PostgreSQL restart takes a few seconds.
+const RETRY_AFTER_SECS: u64 = 10;
+
+/// 503 for an answer not stored at a desk this process cannot draw without the database: the
+/// message in the citizen's language and every posted field kept in a form that sends them
+/// again, as they were, to the same address.
+fn not_stored_page(lang: Lang, uri: &axum::http::Uri, fields: &[(String, String)]) -> Response {
+    let t = ui(lang);
+    let action = escape_text(&uri.to_string());
+    let kept: String = fields
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape_text(name),
+                escape_text(value)
+            )
+        })
+        .collect();
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Hài Lòng</title></head><body><main><p role=\"alert\">{}</p>\
+         <form method=\"post\" action=\"{action}\">{kept}<button type=\"submit\">{}</button>\
+         </form></main></body></html>",
+        lang.code(),
+        escape_text(t.not_stored),
+        escape_text(t.submit),
+    );
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [
+            (header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()),
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+        ],
+        html,
+    )
+        .into_response()
 }
 
 /// 429 with Retry-After and a short page in the citizen's language.
