@@ -15,13 +15,26 @@ pub enum AppError {
     /// The server-function machinery itself failed (network, encoding).
     #[error("request failed: {0}")]
     ServerFn(String),
+    /// The request's arguments could not be read (missing, mistyped, `null`): the caller's
+    /// mistake, answered 400 with the reason (`server::routes::security::server_fn_bodies`).
+    #[error("bad arguments: {0}")]
+    BadRequest(String),
 }
 
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::ServerFn(value.to_string())
+        match value {
+            ServerFnErrorErr::Args(why) | ServerFnErrorErr::MissingArg(why) => {
+                AppError::BadRequest(why)
+            }
+            // On the server the JSON input codec reports unreadable arguments as
+            // `Deserialization` (in the browser it means an unreadable answer).
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(why) => AppError::BadRequest(why),
+            other => AppError::ServerFn(other.to_string()),
+        }
     }
 }
 

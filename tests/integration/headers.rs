@@ -13,6 +13,7 @@ both_backends!(
     no_hsts_when_the_public_url_is_plain_http,
     only_the_scripts_a_page_marks_with_its_nonce_may_run,
     server_function_bodies_too_large_or_not_json_get_413_and_400,
+    every_server_function_answers_unreadable_arguments_with_400,
 );
 
 const HSTS: &str = "max-age=31536000; includeSubDomains";
@@ -228,4 +229,75 @@ async fn server_function_bodies_too_large_or_not_json_get_413_and_400(backend: B
         .await
         .unwrap();
     assert_eq!(stored.0, 1);
+}
+
+/// Every server function the app registers, sent arguments it cannot read (JSON `null`, a
+/// language spelled `Vi`, a form without its fields, a number where text goes): a 4xx naming
+/// the problem, never a 500. Before, 35 of 356 such requests were answered 500.
+async fn every_server_function_answers_unreadable_arguments_with_400(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("admin", "province_admin", "").await;
+    let admin = app.login("admin").await;
+    let paths: Vec<&'static str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .collect();
+    assert!(paths.len() >= 20, "{paths:?}");
+    let bodies: [(&str, &[u8]); 6] = [
+        ("application/json", b"null"),
+        ("application/json", b"[1, 2]"),
+        ("application/json", b"{\"lang\": \"Vi\", \"code\": 7}"),
+        ("application/x-www-form-urlencoded", b"lang=Vi"),
+        ("application/x-www-form-urlencoded", b""),
+        (
+            "application/x-www-form-urlencoded",
+            b"fields=x&code[]=1&filter=%FF",
+        ),
+    ];
+    let mut refused = 0;
+    let mut server_errors = Vec::new();
+    for path in &paths {
+        for (kind, body) in bodies {
+            for cookie in [None, Some(admin.cookie.as_str())] {
+                let mut request = Request::post(*path)
+                    .header(header::CONTENT_TYPE, kind)
+                    .header(header::ACCEPT, "application/json");
+                if let Some(cookie) = cookie {
+                    request = request.header(header::COOKIE, cookie);
+                }
+                let response = app
+                    .request(request.body(Body::from(body.to_vec())).unwrap())
+                    .await;
+                if response.status.is_server_error() {
+                    server_errors.push(format!(
+                        "{path} {kind} {}: {} {}",
+                        String::from_utf8_lossy(body),
+                        response.status,
+                        response.text()
+                    ));
+                }
+                if response.status == StatusCode::BAD_REQUEST {
+                    refused += 1;
+                    assert!(!response.text().is_empty(), "{path}: the reason is given");
+                }
+            }
+        }
+    }
+    assert!(server_errors.is_empty(), "{}", server_errors.join("\n"));
+    assert!(
+        refused > paths.len(),
+        "arguments refused with 400: {refused}"
+    );
+    // The island's own call still works.
+    let missing_lang = submit_json(&app, b"{\"code\": \"x\"}".to_vec()).await;
+    assert_eq!(
+        missing_lang.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        missing_lang.text()
+    );
+    assert!(
+        missing_lang.text().contains("fields"),
+        "{}",
+        missing_lang.text()
+    );
 }

@@ -98,8 +98,32 @@ pub async fn server_fn_bodies(request: Request, next: Next) -> Response {
             "Dữ liệu gửi lên không phải JSON hợp lệ. The body is not valid JSON.",
         );
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    bad_arguments_are_400(response).await
+}
+
+/// server_fn answers every error with 500, the caller's unreadable arguments too (`null`, a
+/// missing or mistyped field): those come back as `AppError::BadRequest` and leave here as 400,
+/// with the same body, which names the field.
+async fn bad_arguments_are_400(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // An error's body is a few hundred bytes; anything larger is not one of ours to rewrite.
+    let Ok(collected) = Limited::new(body, 64 * 1024).collect().await else {
+        return refusal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Lỗi máy chủ. Server error.",
+        );
+    };
+    let bytes = collected.to_bytes();
+    if let Ok(app::error::AppError::BadRequest(_)) = serde_json::from_slice(&bytes) {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn refusal(status: StatusCode, message: &'static str) -> Response {
