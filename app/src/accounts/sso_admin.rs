@@ -175,10 +175,10 @@ fn Sso(data: SsoPageData, notice: Option<String>) -> impl IntoView {
             let action = format!("/admin/sso/mappings/{}/remove", m.id);
             view! {
                 <tr>
-                    <td><code>{m.claim}</code></td>
-                    <td><code>{m.value}</code></td>
-                    <td>{m.gives}</td>
-                    <td>
+                    <td data-label="Thuộc tính"><code>{m.claim}</code></td>
+                    <td data-label="Giá trị"><code>{m.value}</code></td>
+                    <td data-label="Vai trò và đơn vị">{m.gives}</td>
+                    <td data-label="Xoá">
                         <form method="post" action=action class="inline">
                             <input type="hidden" name="_csrf" value=csrf.clone() />
                             <button type="submit">"Xoá"</button>
@@ -214,12 +214,12 @@ fn Sso(data: SsoPageData, notice: Option<String>) -> impl IntoView {
             };
             view! {
                 <tr>
-                    <td>{a.username}</td>
-                    <td>{a.display_name}</td>
-                    <td>{a.role}</td>
-                    <td>{a.unit}</td>
-                    <td>{how} {link}</td>
-                    <td>
+                    <td data-label="Tên đăng nhập">{a.username}</td>
+                    <td data-label="Họ tên">{a.display_name}</td>
+                    <td data-label="Vai trò">{a.role}</td>
+                    <td data-label="Đơn vị">{a.unit}</td>
+                    <td data-label="Tài khoản của tỉnh">{how} {link}</td>
+                    <td data-label="Dự phòng">
                         {if a.break_glass { "có" } else { "không" }} " "
                         <form method="post" action=format!("/admin/sso/break-glass/{}", a.id) class="inline">
                             <input type="hidden" name="_csrf" value=csrf.clone() />
@@ -257,7 +257,7 @@ fn Sso(data: SsoPageData, notice: Option<String>) -> impl IntoView {
     view! {
         <Title text="Đăng nhập bằng tài khoản của tỉnh — Hài Lòng" />
         <AccountBar me=data.me />
-        <main class="page">
+        <main class="page sso-admin">
             <h1>"Đăng nhập bằng tài khoản của tỉnh"</h1>
             {notice.map(|n| view! { <p class="notice" role="status">{notice_text(&n)}</p> })}
             <h2>"Kết nối"</h2>
@@ -282,7 +282,7 @@ fn Sso(data: SsoPageData, notice: Option<String>) -> impl IntoView {
                 "Không có ánh xạ nào khớp thì họ bị từ chối. Mỗi lần thay đổi vai trò hoặc đơn vị "
                 "đều được ghi nhật ký."
             </p>
-            <table>
+            <table class="sso-table">
                 <thead>
                     <tr>
                         <th>"Thuộc tính"</th>
@@ -318,7 +318,7 @@ fn Sso(data: SsoPageData, notice: Option<String>) -> impl IntoView {
                 "Tài khoản dự phòng đăng nhập được bằng mật khẩu cả khi tỉnh bắt buộc đăng nhập bằng "
                 "tài khoản của tỉnh (khi hệ thống xác thực gặp sự cố)."
             </p>
-            <table>
+            <table class="sso-table">
                 <thead>
                     <tr>
                         <th>"Tên đăng nhập"</th>
