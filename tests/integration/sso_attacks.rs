@@ -207,11 +207,11 @@ async fn a_forged_replayed_or_stolen_state_is_refused(backend: Backend) {
     );
     let logged = failures(&app).await;
     for says in [
-        "state unknown, already used or forged",
-        "callback without state",
-        "state begun in another browser",
-        "answer of another issuer",
-        "provider: access_denied",
+        "state không do Hài Lòng cấp, đã được dùng hoặc bị giả mạo",
+        "thiếu state",
+        "state của một trình duyệt khác",
+        "phản hồi của nơi phát hành khác",
+        "hệ thống xác thực trả lỗi: access_denied",
     ] {
         assert!(
             logged.iter().any(|d| d.contains(says)),

@@ -476,12 +476,14 @@ pub async fn password_refused(state: &AppState, user: &UserRow) -> Result<bool, 
     Ok(!break_glass)
 }
 
-/// Records a refused or failed sign-in through the provider: one entry per reason, person,
-/// address and hour, which counts them, so a flood of forged callbacks cannot grow the log.
+/// Records a refused or failed sign-in through the provider: one entry per kind of refusal (a
+/// fixed text, see `kind_of`), person, address and hour, which counts them (the first one's
+/// `reason` is kept), so a flood of forged callbacks cannot grow the log.
 pub async fn audit_refusal(
     state: &AppState,
     action: &str,
     person: Option<&str>,
+    kind: &str,
     reason: &str,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
@@ -504,10 +506,23 @@ pub async fn audit_refusal(
             action,
             target,
             &format!("{reason}; địa chỉ #{address}"),
-            &format!("{action}:{hour}:{address}:{target}:{reason}"),
+            // The kind of refusal, not its whole text: what a forger writes in a token cannot
+            // make new entries.
+            &format!("{action}:{hour}:{address}:{target}:{kind}"),
         )
         .await
         .map_err(err)
+}
+
+/// The fixed part of a refusal's reason, before any detail a provider or a forger wrote (after
+/// the first ` (` or `: `): what audit entries are grouped by.
+pub fn kind_of(reason: &str) -> &str {
+    let end = [reason.find(" ("), reason.find(": ")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(reason.len());
+    &reason[..end]
 }
 
 /// Where the provider ends its own session, for the request's session when it was opened
@@ -1067,6 +1082,19 @@ mod tests {
             .unwrap_err();
         assert!(err.contains("https://"), "{err}");
         assert!(ProviderSettings::parse(Some("not a url"), Some("a"), Some("b")).is_err());
+    }
+
+    #[test]
+    fn refusals_are_grouped_by_their_fixed_words() {
+        assert_eq!(
+            kind_of("mã định danh đã hết hạn (Expired: 2026-12-08)"),
+            "mã định danh đã hết hạn"
+        );
+        assert_eq!(
+            kind_of("hệ thống xác thực trả lỗi: access_denied"),
+            "hệ thống xác thực trả lỗi"
+        );
+        assert_eq!(kind_of("thiếu state"), "thiếu state");
     }
 
     #[test]

@@ -126,10 +126,15 @@ impl Provider {
             }
         }
         let issuer = IssuerUrl::new(self.settings.issuer.clone())
-            .map_err(|e| Failure::Unreachable(format!("issuer URL: {e}")))?;
+            .map_err(|e| Failure::Unreachable(format!("địa chỉ nơi phát hành: {e}")))?;
         let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
             .await
-            .map_err(|e| Failure::Unreachable(format!("discovery: {}", chain(&e))))?;
+            .map_err(|e| {
+                Failure::Unreachable(format!(
+                    "không đọc được cấu hình (discovery): {}",
+                    chain(&e)
+                ))
+            })?;
         let metadata = Arc::new(metadata);
         *kept = Some((Instant::now(), metadata.clone()));
         Ok(metadata)
@@ -183,22 +188,27 @@ impl Provider {
         let tokens = self
             .client(&metadata)
             .exchange_code(AuthorizationCode::new(code.to_string()))
-            .map_err(|e| Failure::Unreachable(format!("no token endpoint: {e}")))?
+            .map_err(|e| {
+                Failure::Unreachable(format!("không có điểm cấp mã (token endpoint): {e}"))
+            })?
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_string()))
             .request_async(&self.http)
             .await
             .map_err(|e| match e {
                 RequestTokenError::ServerResponse(refused) => {
-                    Failure::Invalid(format!("the provider refused the code: {refused}"))
+                    Failure::Invalid(format!("hệ thống xác thực không nhận mã: {refused}"))
                 }
                 RequestTokenError::Parse(e, _) => {
-                    Failure::Invalid(format!("unreadable token response: {e}"))
+                    Failure::Invalid(format!("phản hồi cấp mã không đọc được: {e}"))
                 }
-                other => Failure::Unreachable(format!("token endpoint: {}", chain(&other))),
+                other => Failure::Unreachable(format!(
+                    "không gọi được điểm cấp mã (token endpoint): {}",
+                    chain(&other)
+                )),
             })?;
         let id_token = tokens
             .id_token()
-            .ok_or_else(|| Failure::Invalid("no ID token in the token response".into()))?;
+            .ok_or_else(|| Failure::Invalid("phản hồi không có mã định danh (ID token)".into()))?;
         let nonce = Nonce::new(nonce.to_string());
         let (claims, metadata) = match self.verify(&metadata, id_token, &tokens, &nonce) {
             Err(ClaimsVerificationError::SignatureVerification(
@@ -286,7 +296,7 @@ impl Provider {
                 .map_err(|e| ClaimsVerificationError::Other(format!("at_hash: {e}")))?;
             if actual != *expected {
                 return Err(ClaimsVerificationError::Other(
-                    "the access token does not match the ID token (at_hash)".into(),
+                    "mã truy cập không khớp mã định danh (at_hash)".into(),
                 ));
             }
         }

@@ -180,6 +180,7 @@ async fn callback(
                 SsoProblem::Unreachable => "sso_provider_unreachable",
                 _ => "sso_refused",
             };
+            let kind = sso::kind_of(why.as_deref().unwrap_or(sso::reason(problem))).to_string();
             let reason = match &why {
                 Some(why) => format!("{}: {why}", sso::reason(problem)),
                 None => sso::reason(problem).to_string(),
@@ -189,6 +190,7 @@ async fn callback(
                 &state,
                 action,
                 person.as_deref(),
+                &kind,
                 &truncated(&reason),
                 &client,
             )
@@ -237,40 +239,54 @@ async fn sign_in_from_callback(
         });
     };
     let Ok(Query(query)) = query else {
-        return Err(refused(SsoProblem::Invalid, "unreadable callback"));
+        return Err(refused(
+            SsoProblem::Invalid,
+            "địa chỉ trả về không đọc được",
+        ));
     };
     let Some(state_param) = query.state.filter(|s| !s.is_empty() && s.len() <= 512) else {
-        return Err(refused(SsoProblem::Invalid, "callback without state"));
+        return Err(refused(SsoProblem::Invalid, "thiếu state"));
     };
     let flow = state
         .store
         .take_sso_flow(&state_hash(&state_param))
         .await
         .map_err(|e| refused(SsoProblem::Unreachable, format!("store: {e}")))?
-        .ok_or_else(|| refused(SsoProblem::Invalid, "state unknown, already used or forged"))?;
+        .ok_or_else(|| {
+            refused(
+                SsoProblem::Invalid,
+                "state không do Hài Lòng cấp, đã được dùng hoặc bị giả mạo",
+            )
+        })?;
     let browser = auth::cookie(headers, SSO_COOKIE).unwrap_or_default();
     if browser.is_empty() || !auth::same_token(&browser_hash(browser), &flow.browser_hash) {
         return Err(refused(
             SsoProblem::Invalid,
-            "state begun in another browser",
+            "state của một trình duyệt khác",
         ));
     }
     if flow.expires_at < app::clock::now_ms() {
-        return Err(refused(SsoProblem::Invalid, "sign-in begun too long ago"));
+        return Err(refused(
+            SsoProblem::Invalid,
+            "lượt đăng nhập bắt đầu quá 10 phút trước",
+        ));
     }
     if let Some(error) = query.error {
-        return Err(refused(SsoProblem::Cancelled, format!("provider: {error}")));
+        return Err(refused(
+            SsoProblem::Cancelled,
+            format!("hệ thống xác thực trả lỗi: {error}"),
+        ));
     }
     if let Some(iss) = query.iss {
         if iss != provider.issuer() {
             return Err(refused(
                 SsoProblem::Invalid,
-                format!("answer of another issuer ({iss})"),
+                format!("phản hồi của nơi phát hành khác ({iss})"),
             ));
         }
     }
     let Some(code) = query.code.filter(|c| !c.is_empty() && c.len() <= 2048) else {
-        return Err(refused(SsoProblem::Invalid, "callback without code"));
+        return Err(refused(SsoProblem::Invalid, "thiếu mã (code)"));
     };
     let (person, logout) = provider
         .finish(&code, &flow.nonce, &flow.pkce_verifier)
@@ -338,8 +354,9 @@ async fn failed(
         Failure::Invalid(why) => (SsoProblem::Invalid, "sso_failed", why),
     };
     tracing::warn!(reason = %why, "single sign-on could not begin");
+    let kind = sso::kind_of(&why).to_string();
     let reason = truncated(&format!("{}: {why}", sso::reason(problem)));
-    if let Err(e) = sso::audit_refusal(state, action, None, &reason, client).await {
+    if let Err(e) = sso::audit_refusal(state, action, None, &kind, &reason, client).await {
         return internal(e);
     }
     sign_in_page(state, headers, en, problem).await
