@@ -146,6 +146,12 @@ async fn a_mapped_person_gets_an_account_and_lands_on_their_commune(backend: Bac
             && login_page.text().contains("href=\"/login/oidc\""),
         "the sign-in page offers the province's accounts"
     );
+    let english = app.get("/login?lang=en").await.text();
+    assert!(
+        english.contains("Sign in with your province account")
+            && english.contains("href=\"/login/oidc?lang=en\""),
+        "in English too"
+    );
     assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.text());
     assert_eq!(back.location(), Some("/commune"));
     let cookie = session_of(&back);
@@ -950,7 +956,114 @@ async fn the_admin_page_shows_what_to_register_and_refuses_bad_mappings(backend:
     assert_eq!(audit(&app, "sso_mapping_removed").await.len(), 1);
 }
 
+/// Runs `hailong sso …` as typed, on the app's database and with its provider settings.
+async fn sso_command(
+    app: &TestApp,
+    oidc: Option<app::accounts::sso::ProviderSettings>,
+    args: &[&str],
+) -> Result<String, String> {
+    let action = server::cli::parse_sso_command(args).map_err(|e| format!("{e:#}"))?;
+    let mut config = hailong_tests::test_config(&app.db.url, "127.0.0.1:3000".parse().unwrap());
+    config.oidc = oidc;
+    let mut out = Vec::new();
+    server::cli::sso::run_to(&config, action, &mut out)
+        .await
+        .map(|()| String::from_utf8(out).unwrap())
+        .map_err(|e| format!("{e:#}"))
+}
+
+async fn the_command_line_manages_single_sign_on_as_the_page_does(backend: Backend) {
+    if !providers_available() {
+        return;
+    }
+    let (app, provider) =
+        app_with_provider(backend, json!({ "lan": lan(&["xa-25195-lanh-dao"]) })).await;
+    app.add_user("can-bo-xa", "commune_officer", "25195").await;
+    app.add_user("so-noi-vu", "province_admin", "").await;
+    let oidc = Some(provider.settings());
+
+    let mapped = sso_command(
+        &app,
+        None,
+        &[
+            "hailong",
+            "sso",
+            "map",
+            "--claim",
+            "groups",
+            "--value",
+            "xa-25195-lanh-dao",
+            "--role",
+            "commune_leader",
+            "--unit",
+            "25195",
+        ],
+    )
+    .await;
+    let refused = sso_command(
+        &app,
+        None,
+        &[
+            "hailong", "sso", "map", "--claim", "groups", "--value", "x", "--role", "thu-ky",
+        ],
+    )
+    .await;
+    let listed = sso_command(&app, None, &["hailong", "sso", "mappings"]).await;
+    let signed_in = sign_in(&app, &provider, "lan").await;
+    let without_provider = sso_command(&app, None, &["hailong", "sso", "require", "on"]).await;
+    let required = sso_command(&app, oidc.clone(), &["hailong", "sso", "require", "on"]).await;
+    let officer_refused = app.try_login("can-bo-xa", hailong_tests::PASSWORD).await;
+    let glass = sso_command(
+        &app,
+        oidc,
+        &[
+            "hailong",
+            "sso",
+            "break-glass",
+            "--username",
+            "can-bo-xa",
+            "on",
+        ],
+    )
+    .await;
+    let officer_in = app.try_login("can-bo-xa", hailong_tests::PASSWORD).await;
+    let typo = sso_command(&app, None, &["hailong", "sso", "require", "yes"]).await;
+
+    assert!(
+        mapped
+            .as_ref()
+            .is_ok_and(|out| out.contains("groups = xa-25195-lanh-dao")),
+        "{mapped:?}"
+    );
+    let refused = refused.unwrap_err();
+    assert!(refused.contains("role: Vai trò không hợp lệ."), "{refused}");
+    assert!(listed.unwrap().contains("Lãnh đạo xã, đơn vị 25195"));
+    assert_eq!(signed_in.location(), Some("/commune"));
+    assert!(without_provider.unwrap_err().contains("Chưa kết nối"));
+    assert!(required.is_ok(), "{required:?}");
+    assert_eq!(officer_refused.status, StatusCode::FORBIDDEN);
+    assert!(glass.is_ok(), "{glass:?}");
+    assert_eq!(officer_in.status, StatusCode::SEE_OTHER);
+    assert!(typo.is_err());
+    let by_command_line = app
+        .store()
+        .list_audit(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            e.actor == "command line"
+                && (e.action.starts_with("sso_") || e.action == "break_glass_set")
+        })
+        .count();
+    assert_eq!(
+        by_command_line, 3,
+        "mapping, requirement and break-glass audited"
+    );
+}
+
 both_backends!(
+    the_command_line_manages_single_sign_on_as_the_page_does,
     a_mapped_person_gets_an_account_and_lands_on_their_commune,
     claims_choose_the_role_and_unit_and_each_change_is_audited,
     a_person_nothing_maps_is_refused_and_nothing_is_created,

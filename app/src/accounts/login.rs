@@ -185,7 +185,11 @@ fn LoginForm(csrf: String, sso: bool, lang: Lang, problem: Option<LoginProblem>)
     let sso_link = sso.then(|| {
         view! {
             <p class="sso-link">
-                <a class="button" id="sso-sign-in" href="/login/oidc">
+                <a
+                    class="button"
+                    id="sso-sign-in"
+                    href=if en { "/login/oidc?lang=en" } else { "/login/oidc" }
+                >
                     {if en {
                         "Sign in with your province account"
                     } else {

@@ -10,6 +10,7 @@ pub mod independent;
 pub mod report;
 pub mod score;
 pub mod slips;
+pub mod sso;
 pub mod translation;
 pub mod units;
 
@@ -101,6 +102,12 @@ pub enum Command {
     Independent {
         #[command(subcommand)]
         action: independent::IndependentAction,
+    },
+    /// Single sign-on with the province's accounts: claim mappings, e-mail links, break-glass
+    /// accounts and "require single sign-on" (as on the admin's page `/admin/sso`).
+    Sso {
+        #[command(subcommand)]
+        action: sso::SsoAction,
     },
     /// Administrative units: import the mergers, splits and renames of a reform.
     Units {
@@ -259,6 +266,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { config: false } => check(&config()?),
         Command::Desks { format, action } => desks::run(&config()?, format, action).await,
         Command::Units { action } => units::run(&config()?, action).await,
+        Command::Sso { action } => {
+            sso::run_to(&config()?, action, &mut std::io::stdout().lock()).await
+        }
         Command::Independent { action } => {
             let mut out = std::io::stdout().lock();
             independent::run_to(&config()?, action, &mut out).await
@@ -359,6 +369,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             if_empty,
         } => demo::command(&config()?, days, per_day, responses, seed, if_empty).await,
+    }
+}
+
+/// The `sso` action of a whole command line (`hailong sso map …`), parsed as the binary parses
+/// it.
+pub fn parse_sso_command(args: &[&str]) -> anyhow::Result<sso::SsoAction> {
+    match Cli::try_parse_from(args)?.command {
+        Some(Command::Sso { action }) => Ok(action),
+        _ => anyhow::bail!("`{}` is not an sso command", args.join(" ")),
     }
 }
 
