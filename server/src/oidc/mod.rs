@@ -119,12 +119,15 @@ impl Provider {
     /// The discovery document with the provider's keys: the one kept, unless `fresh` or older
     /// than [`METADATA_LIFETIME`].
     async fn metadata(&self, fresh: bool) -> Result<Arc<ProviderMetadataWithLogout>, Failure> {
-        let mut kept = self.metadata.lock().await;
-        if let Some((at, metadata)) = kept.as_ref() {
-            if !fresh && at.elapsed() < METADATA_LIFETIME {
-                return Ok(metadata.clone());
+        if !fresh {
+            if let Some((at, metadata)) = self.metadata.lock().await.as_ref() {
+                if at.elapsed() < METADATA_LIFETIME {
+                    return Ok(metadata.clone());
+                }
             }
         }
+        // Fetched without holding the lock: with a provider that hangs, each sign-in waits for
+        // its own request's timeout, not for those of everyone before it.
         let issuer = IssuerUrl::new(self.settings.issuer.clone())
             .map_err(|e| Failure::Unreachable(format!("địa chỉ nơi phát hành: {e}")))?;
         let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
@@ -136,7 +139,7 @@ impl Provider {
                 ))
             })?;
         let metadata = Arc::new(metadata);
-        *kept = Some((Instant::now(), metadata.clone()));
+        *self.metadata.lock().await = Some((Instant::now(), metadata.clone()));
         Ok(metadata)
     }
 
