@@ -65,4 +65,11 @@ if [ "$want_test" = 1 ]; then
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || { say "installing aiosmtpd (the mail server of the alert tests)"; apt_install python3-aiosmtpd; }
   command -v nginx >/dev/null || { say "installing nginx (the reverse proxy of the deployment test)"; apt_install nginx-light; pkill -x nginx || true; }
   command -v pdftotext >/dev/null || { say "installing poppler-utils (pdftotext and pdftoppm read the reports the tests write)"; apt_install poppler-utils; }
+  # The single sign-on tests' OpenID Connect providers (tests/support/oidc: oidc-provider, jose),
+  # at the versions its package-lock.json holds.
+  if [ ! -d tests/support/oidc/node_modules/oidc-provider ]; then
+    command -v npm >/dev/null || apt_install nodejs npm
+    say "installing the test OpenID Connect provider (npm ci in tests/support/oidc)"
+    npm ci --silent --no-audit --no-fund --prefix tests/support/oidc >/dev/null
+  fi
 fi

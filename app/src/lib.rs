@@ -153,6 +153,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reports") view=reports::kept::KeptReportsPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/users") view=accounts::admin::UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=accounts::admin::AuditPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/sso") view=accounts::sso_admin::SsoPage ssr=SsrMode::Async />
                 <Route path=path!("/alerts") view=alerts::page::AlertsPage ssr=SsrMode::Async />
                 <Route path=path!("/review") view=survey::review::ReviewPage ssr=SsrMode::Async />
                 <Route path=path!("/kiosk") view=kiosk::page::KioskPage ssr=SsrMode::Async />

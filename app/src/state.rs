@@ -31,6 +31,9 @@ pub struct Settings {
     /// Reports one user may make and keep on request in 24 hours
     /// (`HAILONG_KEPT_REPORTS_PER_DAY`).
     pub kept_reports_per_day: u32,
+    /// The province's identity service for single sign-on (`HAILONG_OIDC_*`); `None`: staff
+    /// sign in with Hài Lòng's own accounts only.
+    pub oidc: Option<crate::accounts::sso::ProviderSettings>,
 }
 
 impl Settings {
@@ -51,6 +54,7 @@ impl Default for Settings {
             kiosk: Default::default(),
             dossier_pattern: Default::default(),
             kept_reports_per_day: 20,
+            oidc: None,
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod ranked;
 pub mod reports;
 pub mod responses;
 pub mod sign_in;
+pub mod sso;
 pub mod unit_history;
 pub mod units;
 pub mod users;

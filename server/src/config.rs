@@ -62,6 +62,9 @@ pub struct Config {
     /// `HAILONG_DOSSIER_PATTERN`: the province's dossier-code format, a regular expression
     /// starting with `^` or a simple pattern (`9` a digit, `A` a letter, `*` letters and digits).
     pub dossier_pattern: app::domain::dossier_code::DossierPattern,
+    /// `HAILONG_OIDC_ISSUER`, `HAILONG_OIDC_CLIENT_ID`, `HAILONG_OIDC_CLIENT_SECRET`: the
+    /// province's identity service for single sign-on (all three, or none for no single sign-on).
+    pub oidc: Option<app::accounts::sso::ProviderSettings>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -305,6 +308,12 @@ impl Config {
                     anyhow::anyhow!("HAILONG_DOSSIER_PATTERN is not a dossier-code format: {e}")
                 })?,
             },
+            oidc: app::accounts::sso::ProviderSettings::parse(
+                var("HAILONG_OIDC_ISSUER").as_deref(),
+                var("HAILONG_OIDC_CLIENT_ID").as_deref(),
+                var("HAILONG_OIDC_CLIENT_SECRET").as_deref(),
+            )
+            .map_err(anyhow::Error::msg)?,
         })
     }
 
@@ -320,7 +329,7 @@ impl Config {
              HAILONG_CLIENT_PER_MINUTE={} HAILONG_CLIENT_BURST={} HAILONG_DEVICE_PER_MINUTE={} \
              HAILONG_DEVICE_BURST={} HAILONG_DEVICE_WINDOW_MINUTES={} HAILONG_KIOSK_APPROVAL={:?} \
              HAILONG_KIOSK_MAX_PER_DESK={} HAILONG_LOG_FORMAT={} HAILONG_MONTHLY_REPORT={} \
-             HAILONG_KEPT_REPORTS_PER_DAY={} HAILONG_METRICS_TOKEN={}",
+             HAILONG_KEPT_REPORTS_PER_DAY={} HAILONG_METRICS_TOKEN={} HAILONG_OIDC_ISSUER={}",
             redact_url(&self.database_url),
             self.addr,
             self.public_url,
@@ -351,6 +360,7 @@ impl Config {
             } else {
                 "unset"
             },
+            self.oidc.as_ref().map_or("unset", |o| o.issuer.as_str()),
         )
     }
 }
@@ -504,6 +514,9 @@ pub const SETTINGS: &[&str] = &[
     "HAILONG_METRICS_TOKEN",
     "HAILONG_MAIL_FROM",
     "HAILONG_MONTHLY_REPORT",
+    "HAILONG_OIDC_CLIENT_ID",
+    "HAILONG_OIDC_CLIENT_SECRET",
+    "HAILONG_OIDC_ISSUER",
     "HAILONG_OPENING_HOURS",
     "HAILONG_OPEN_DAYS",
     "HAILONG_PROVINCE",

@@ -9,6 +9,7 @@ pub mod csv;
 pub mod exports;
 pub mod logging;
 pub mod metrics;
+pub mod oidc;
 pub mod reports;
 pub mod routes;
 pub mod shutdown;

@@ -100,6 +100,7 @@ pub fn sign_in_failed(error: app::accounts::auth::LoginError) {
         LoginError::Locked { .. } => "locked",
         LoginError::Busy => "busy",
         LoginError::TooLong => "too_long",
+        LoginError::SsoRequired => "sso_required",
     };
     metrics::counter!(SIGN_IN_FAILURES, "reason" => reason).increment(1);
 }

@@ -7,6 +7,7 @@ pub mod exports;
 pub mod health;
 pub mod kiosk;
 pub mod live;
+pub mod oidc;
 pub mod problem;
 pub mod qr;
 pub mod reports;

@@ -321,6 +321,7 @@ pub fn state_with(
             kiosk: config.kiosk.clone(),
             dossier_pattern: config.dossier_pattern.clone(),
             kept_reports_per_day: config.kept_reports_per_day,
+            oidc: config.oidc.clone(),
         }),
         limiters: Limiters::new(&config.abuse),
         recent: Default::default(),
@@ -360,6 +361,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(routes::reports::router())
         .merge(routes::live::router())
         .merge(crate::alerts::routes::router())
+        .merge(routes::oidc::router(&state))
         .leptos_routes_with_context(&state, page_routes, || (), {
             let options = options.clone();
             move || shell(options.clone())

@@ -9,6 +9,7 @@ mod kiosk;
 mod languages;
 mod map;
 mod overview;
+mod sso;
 mod staff_forms;
 mod survey_v2;
 

@@ -36,6 +36,8 @@ mod reviewers;
 mod shutdown;
 mod signin_attacks;
 mod slips;
+mod sso;
+mod sso_attacks;
 mod stuffing;
 mod survey;
 mod survey_v2;

@@ -22,6 +22,7 @@ use tower::ServiceExt;
 
 pub mod browser;
 pub mod faults;
+pub mod oidc;
 pub mod process;
 
 /// A response as a phone's QR visit stores it, on `desk_id` at `created_at`, in Vietnamese, with
@@ -295,6 +296,7 @@ pub fn test_config(database_url: &str, addr: SocketAddr) -> Config {
         metrics_token: None,
         dossier_pattern: Default::default(),
         kept_reports_per_day: 20,
+        oidc: None,
     }
 }
 

@@ -158,6 +158,7 @@ fn Users(data: UsersPageData, notice: Option<String>) -> impl IntoView {
         <main class="page">
             <h1>"Người dùng"</h1>
             {notice.map(|n| view! { <p class="notice" role="status">{notice_text(&n)}</p> })}
+            <p><a href="/admin/sso">"Đăng nhập bằng tài khoản của tỉnh: ánh xạ, liên kết, tài khoản dự phòng →"</a></p>
             <table>
                 <thead>
                     <tr>

@@ -15,6 +15,9 @@ use crate::state::AppState;
 pub struct LoginPageData {
     pub csrf: String,
     pub me: Option<Me>,
+    /// Staff may sign in with the province's own accounts (`accounts::sso`).
+    #[serde(default)]
+    pub sso: bool,
 }
 
 /// What a commune's leaders see of their commune (issue 5 grows this into the dashboard).
@@ -352,7 +355,8 @@ pub async fn get_login_page() -> Result<LoginPageData, AppError> {
             crate::accounts::auth::login_csrf_cookie(&csrf, state.settings.secure_cookies()),
         );
     }
-    Ok(LoginPageData { csrf, me })
+    let sso = state.settings.oidc.is_some();
+    Ok(LoginPageData { csrf, me, sso })
 }
 
 /// The commune page: commune users see their own commune (`commune` must be theirs or absent);

@@ -273,6 +273,9 @@ pub enum LoginError {
     Busy,
     /// A user name or password longer than anyone's; nothing was stored.
     TooLong,
+    /// The password is right, but the province requires single sign-on of this account
+    /// (`accounts::sso`); no session was opened.
+    SsoRequired,
 }
 
 /// The salted hash a client address is counted under, with the day's salt: the address cannot
@@ -455,11 +458,14 @@ pub async fn login(
             return Ok(Err(LoginError::Invalid));
         }
     }
-    // Verify even for unknown users, so timing does not tell which user names exist.
+    // Verify even for unknown users, so timing does not tell which user names exist (nor which
+    // accounts have no password: those made by single sign-on).
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
+        .filter(|hash| !hash.is_empty())
         .unwrap_or_else(|| DUMMY_HASH.to_string());
+    let has_password = user.as_ref().is_some_and(|u| !u.password_hash.is_empty());
     let started = std::time::Instant::now();
     let Some(valid) = verify_password(password.to_string(), hash).await else {
         store
@@ -473,7 +479,7 @@ pub async fn login(
         std::sync::atomic::Ordering::Relaxed,
     );
     let user = match user {
-        Some(user) if valid && user.active == 1 => user,
+        Some(user) if valid && has_password && user.active == 1 => user,
         _ => {
             audit_attempt(store, "login_failed", username, &client_hash, now)
                 .await
@@ -485,32 +491,62 @@ pub async fn login(
         .clear_sign_in(username, &client_hash)
         .await
         .map_err(err)?;
+    if crate::accounts::sso::password_refused(state, &user).await? {
+        audit_attempt(store, "login_sso_required", username, &client_hash, now)
+            .await
+            .map_err(err)?;
+        return Ok(Err(LoginError::SsoRequired));
+    }
+    open_session(state, &user, None, "").await.map(Ok)
+}
+
+/// Opens a new session for `user` (a new token: a session is never carried over from before the
+/// sign-in) and audits the sign-in with `how` as its detail; returns the user and the
+/// `Set-Cookie` value. `sso_logout_url` is where the province's provider ends its own session
+/// when this one ends (a sign-in through it).
+pub async fn open_session(
+    state: &AppState,
+    user: &UserRow,
+    sso_logout_url: Option<&str>,
+    how: &str,
+) -> Result<(Me, HeaderValue), AppError> {
+    let store = &state.store;
+    let err = |e: StoreError| AppError::internal("login", e);
     let token = new_token();
     let csrf = new_token();
     let lifetime_ms = i64::from(state.settings.session_hours) * 3_600_000;
+    let expires_at = crate::clock::now_ms() + lifetime_ms;
+    match sso_logout_url {
+        None => {
+            store
+                .create_session(&token_hash(&token), user.id, &csrf, expires_at)
+                .await
+        }
+        Some(url) => {
+            store
+                .create_sso_session(&token_hash(&token), user.id, &csrf, expires_at, Some(url))
+                .await
+        }
+    }
+    .map_err(err)?;
     store
-        .create_session(
-            &token_hash(&token),
-            user.id,
-            &csrf,
-            crate::clock::now_ms() + lifetime_ms,
-        )
+        .audit(Some(user.id), &user.username, "login", &user.username, how)
         .await
         .map_err(err)?;
-    store
-        .audit(Some(user.id), &user.username, "login", &user.username, "")
-        .await
-        .map_err(err)?;
-    let assigned = assigned_of(store, &user).await.map_err(err)?;
-    let me =
-        me(&user, csrf, assigned).ok_or_else(|| AppError::internal("login", "unknown role"))?;
+    let assigned = assigned_of(store, user).await.map_err(err)?;
+    let me = me(user, csrf, assigned).ok_or_else(|| AppError::internal("login", "unknown role"))?;
     let cookie = cookie_header(
         SESSION_COOKIE,
         &token,
         lifetime_ms / 1000,
         state.settings.secure_cookies(),
     );
-    Ok(Ok((me, cookie)))
+    Ok((me, cookie))
+}
+
+/// The hash a session's token is stored under (`sessions.token_hash`).
+pub fn session_token_hash(token: &str) -> String {
+    token_hash(token)
 }
 
 /// Ends the request's session; returns the `Set-Cookie` value that clears the cookie.
@@ -538,6 +574,11 @@ pub async fn logout(
         0,
         state.settings.secure_cookies(),
     ))
+}
+
+/// `Set-Cookie` for a cookie of this site: HttpOnly, SameSite=Lax, Secure behind HTTPS.
+pub fn site_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    cookie_header(name, value, max_age_secs, secure)
 }
 
 /// `Set-Cookie` for the sign-in form's double-submit CSRF token.

@@ -8,6 +8,9 @@ pub mod auth;
 pub mod login;
 pub mod nav;
 #[cfg(feature = "ssr")]
+pub mod sso;
+pub mod sso_admin;
+#[cfg(feature = "ssr")]
 pub mod users;
 
 /// The Vietnamese name of an audit-log action, as the audit page shows it. An action this version
@@ -38,6 +41,20 @@ pub fn audit_action_vi(action: &str) -> &str {
         "followup" => "xử lý ý kiến phản ánh",
         "complaint_marked" => "đánh dấu ý kiến là phản ánh",
         "desk_dossiers" => "nhập số hồ sơ đã giải quyết",
+        // Single sign-on through the province's identity service (`accounts::sso`).
+        "sso_user_created" => "tạo tài khoản từ tài khoản của tỉnh",
+        "sso_linked" => "liên kết tài khoản của tỉnh",
+        "sso_role_changed" => "đổi vai trò theo tài khoản của tỉnh",
+        "sso_refused" => "từ chối đăng nhập bằng tài khoản của tỉnh",
+        "sso_failed" => "đăng nhập bằng tài khoản của tỉnh không thành công",
+        "sso_provider_unreachable" => "không kết nối được hệ thống xác thực của tỉnh",
+        "login_sso_required" => "đăng nhập bằng mật khẩu bị từ chối (bắt buộc tài khoản của tỉnh)",
+        "sso_mapping_added" => "thêm ánh xạ tài khoản của tỉnh",
+        "sso_mapping_removed" => "xoá ánh xạ tài khoản của tỉnh",
+        "sso_email_link_set" => "cho phép liên kết qua thư điện tử",
+        "sso_email_link_removed" => "huỷ liên kết qua thư điện tử",
+        "sso_required_set" => "đổi yêu cầu đăng nhập bằng tài khoản của tỉnh",
+        "break_glass_set" => "đổi tài khoản dự phòng",
         other => other,
     }
 }

@@ -165,6 +165,16 @@ pub async fn create_user(
         )
         .await
         .map_err(|e| internal(e.to_string()))?;
+    // A province admin made on the command line (the first admin, and any made on the server
+    // when the province's identity service fails) keeps its password when single sign-on is
+    // required: a break-glass account (`accounts::sso`).
+    if actor.0.is_none() && role == Role::ProvinceAdmin {
+        state
+            .store
+            .set_break_glass(id, true)
+            .await
+            .map_err(|e| internal(e.to_string()))?;
+    }
     Ok(Ok(id))
 }
 

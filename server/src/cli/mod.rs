@@ -12,6 +12,7 @@ pub mod kiosks;
 pub mod report;
 pub mod score;
 pub mod slips;
+pub mod sso;
 pub mod translation;
 pub mod units;
 
@@ -108,6 +109,12 @@ pub enum Command {
     Kiosks {
         #[command(subcommand)]
         action: kiosks::KiosksAction,
+    },
+    /// Single sign-on with the province's accounts: claim mappings, e-mail links, break-glass
+    /// accounts and "require single sign-on" (as on the admin's page `/admin/sso`).
+    Sso {
+        #[command(subcommand)]
+        action: sso::SsoAction,
     },
     /// Administrative units: import the mergers, splits and renames of a reform.
     Units {
@@ -267,6 +274,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Desks { format, action } => desks::run(&config()?, format, action).await,
         Command::Units { action } => units::run(&config()?, action).await,
         Command::Kiosks { action } => kiosks::command(&config()?, action).await,
+        Command::Sso { action } => {
+            sso::run_to(&config()?, action, &mut std::io::stdout().lock()).await
+        }
         Command::Independent { action } => {
             let mut out = std::io::stdout().lock();
             independent::run_to(&config()?, action, &mut out).await
@@ -367,6 +377,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             if_empty,
         } => demo::command(&config()?, days, per_day, responses, seed, if_empty).await,
+    }
+}
+
+/// The `sso` action of a whole command line (`hailong sso map …`), parsed as the binary parses
+/// it.
+pub fn parse_sso_command(args: &[&str]) -> anyhow::Result<sso::SsoAction> {
+    match Cli::try_parse_from(args)?.command {
+        Some(Command::Sso { action }) => Ok(action),
+        _ => anyhow::bail!("`{}` is not an sso command", args.join(" ")),
     }
 }
 

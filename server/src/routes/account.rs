@@ -96,6 +96,9 @@ async fn login(
         Ok(Err(auth::LoginError::TooLong)) => {
             render_login(state, uri, headers, LoginProblem::TooLong).await
         }
+        Ok(Err(auth::LoginError::SsoRequired)) => {
+            render_login(state, uri, headers, LoginProblem::SsoRequired).await
+        }
         Err(e) => internal(e),
     }
 }
@@ -119,9 +122,17 @@ async fn logout(
     headers: HeaderMap,
     StaffForm { me, .. }: StaffForm<TokenOnly, AnyStaff>,
 ) -> Response {
+    // A session opened through the province's provider ends there too (RP-initiated logout).
+    let provider_logout = match app::accounts::sso::provider_logout_url(&state, &headers).await {
+        Ok(url) => url,
+        Err(e) => return internal(e),
+    };
     match auth::logout(&state, &headers, &me).await {
         Ok(cookie) => {
-            let mut response = Redirect::to("/login").into_response();
+            let mut response = match provider_logout {
+                Some(url) => super::oidc::provider_logout_page(&state, &url),
+                None => Redirect::to("/login").into_response(),
+            };
             response.headers_mut().append(header::SET_COOKIE, cookie);
             response
         }
